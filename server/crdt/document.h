@@ -138,6 +138,8 @@ class Document {
   static Result<Document> decode_snapshot(std::string_view bytes, uint64_t replica);
   // Hash of the canonical encoding: equal on converged replicas.
   uint64_t state_hash() const;
+  // The canonical state as protobuf text, for test failure messages.
+  std::string debug_string() const;
 
   // Checks every internal invariant; returns the first violation.
   Status check_invariants() const;
@@ -145,6 +147,7 @@ class Document {
  private:
   friend class UndoManager;
 
+  Status require_replica() const;
   Status check_header(const pb::Op& op) const;
   Status check_body(const pb::Op& op) const;
   void apply_unchecked(const pb::Op& op);
@@ -153,6 +156,16 @@ class Document {
   // queues it. Returns the op's id.
   Result<OpId> commit_local(pb::Op op);
   void queue_outbox(const pb::Op& op);
+  pb::Op inverse_of(const pb::Op& op) const;  // before `op` is applied
+  Status restore_removals(OpId target, const std::vector<OpId>& removals);
+  // Text edits shared by the public API and undo/redo.
+  Status check_text_edit(OpId variant) const;
+  // Inserts at visible `pos`, or directly before `anchor` when it is valid.
+  OpId local_text_insert(Variant& v, size_t pos, std::u32string_view text, OpId anchor = {});
+  void local_text_delete(Variant& v, std::vector<IdSpan> spans);
+  void delete_text_ids(OpId variant, const std::vector<IdSpan>& spans);
+  void reinsert_text(OpId variant, const std::vector<IdSpan>& spans);
+  void run_undo_step(bool undoing);
   void encode_into(pb::Snapshot* out) const;
   Status decode_from(const pb::Snapshot& in);
   Variant* mutable_variant(OpId id);

@@ -283,6 +283,14 @@ struct TextSequence::Impl {
       if (l->count > 0) return {l, 0, 0};
     return {};
   }
+  // The cursor just before `c`'s character, or {nullptr} at the start.
+  static Cursor prev_char(Cursor c) {
+    if (c.offset > 0) return {c.leaf, c.index, c.offset - 1};
+    if (c.index > 0) return {c.leaf, c.index - 1, c.leaf->runs[c.index - 1].length - 1};
+    for (Leaf* l = c.leaf->prev; l; l = l->prev)
+      if (l->count > 0) return {l, l->count - 1, l->runs[l->count - 1].length - 1};
+    return {};
+  }
   Cursor first_char() const {
     for (Leaf* l = first; l; l = l->next)
       if (l->count > 0) return {l, 0, 0};
@@ -654,6 +662,26 @@ void TextSequence::local_insert(size_t pos, OpId first_id, std::u32string_view t
   m.insert_run(at, run);
 }
 
+void TextSequence::local_insert_before(OpId anchor, OpId first_id, std::u32string_view text,
+                                       OpId* origin_left, OpId* origin_right) {
+  Impl& m = *impl_;
+  Cursor at;
+  [[maybe_unused]] const bool found = m.locate(anchor, &at);
+  assert(found);
+  Run run;
+  run.replica = first_id.replica;
+  run.counter = first_id.counter;
+  run.length = static_cast<uint32_t>(text.size());
+  run.content = static_cast<uint32_t>(m.arena.size());
+  m.arena.append(text);
+  const Cursor left = Impl::prev_char(at);
+  if (left.leaf) run.origin_left = left.run().id_at(left.offset);
+  run.origin_right = anchor;
+  *origin_left = run.origin_left;
+  *origin_right = run.origin_right;
+  m.insert_run(at, run);
+}
+
 void TextSequence::local_delete(size_t pos, size_t length, std::vector<IdSpan>* deleted) {
   Impl& m = *impl_;
   while (length > 0) {
@@ -803,10 +831,15 @@ int64_t zig(uint64_t a, uint64_t b) { return static_cast<int64_t>(a - b); }
 }  // namespace
 
 void TextSequence::encode(pb::TextColumns* out) const {
+  // Merge runs; content is gathered per stored run, as merged runs need not
+  // have contiguous content.
   std::vector<Run> runs;
+  std::string visible;
   for (const Leaf* l = impl_->first; l; l = l->next)
     for (int i = 0; i < l->count; ++i) {
       const Run& r = l->runs[i];
+      if (!r.deleted)  // a visible run's content is always known
+        utf8::append(std::u32string_view(impl_->arena).substr(r.content, r.length), visible);
       if (!runs.empty() && continues(runs.back(), r))
         runs.back().length += r.length;
       else
@@ -823,7 +856,6 @@ void TextSequence::encode(pb::TextColumns* out) const {
     out->add_origin_counter(id.counter);
   };
   uint64_t prev_end = 0;
-  std::string visible;
   for (size_t i = 0; i < runs.size(); ++i) {
     const Run& r = runs[i];
     out->add_run_replica(replica_ref(r.replica));
@@ -842,10 +874,6 @@ void TextSequence::encode(pb::TextColumns* out) const {
     out->add_run_origin(left | (right << 2));
     if (left == kExplicit) add_explicit(r.origin_left);
     if (right == kExplicit) add_explicit(r.origin_right);
-    if (!r.deleted) {
-      // A visible run's content is always known (only tombstones lose it).
-      utf8::append(std::u32string_view(impl_->arena).substr(r.content, r.length), visible);
-    }
   }
   out->set_visible_text(std::move(visible));
 }

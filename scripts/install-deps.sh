@@ -27,11 +27,12 @@ if ((${#missing[@]} == 0)); then
   exit 0
 fi
 
-echo "install-deps: installing ${missing[*]}"
 if [[ $(id -u) -ne 0 ]]; then
-  echo "install-deps: missing packages and not root; run as root or install: ${missing[*]}" >&2
+  echo "install-deps: missing ${missing[*]}; run as root, or install them with apt-get" >&2
   exit 1
 fi
+
+echo "install-deps: installing ${missing[*]}"
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq

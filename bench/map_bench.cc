@@ -1,0 +1,273 @@
+// convene-bench map: many replicas updating one landscape map.
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "bench_util.h"
+#include "crdt/document.h"
+
+namespace convene::bench {
+namespace {
+
+using crdt::Document;
+using crdt::OpId;
+namespace pb = crdt::pb;
+
+struct MapParams {
+  uint64_t elements, connections, updates, replicas, seed, repeat;
+};
+
+// Replica ids: the base document's author, and the update replicas after it.
+constexpr uint64_t kBaseReplica = 1;
+constexpr uint64_t kApplyReplica = 2;
+constexpr uint64_t kFirstUpdateReplica = 100;
+
+struct Base {
+  Document doc;
+  OpId map;
+  std::vector<OpId> elements, connections;
+};
+
+// Records why a step failed; returns false for the caller to return.
+bool fail(std::string& error, const char* what, const crdt::Status& s) {
+  error = std::string(what) + ": " + s.str();
+  return false;
+}
+
+bool build_base(const MapParams& p, std::mt19937_64& rng, Base& base, std::string& error) {
+  Document doc(kBaseReplica);
+  auto map = doc.create_map("bench");
+  if (!map.ok()) return fail(error, "create_map", map.status);
+  base.map = map.value;
+
+  std::uniform_real_distribution<double> coord(-1000.0, 1000.0);
+  std::uniform_int_distribution<int> kind(pb::ELEMENT_KIND_INSTITUTION, pb::ELEMENT_KIND_NOTE);
+  std::uniform_int_distribution<int> scale(pb::SCALE_LEVEL_LOCAL, pb::SCALE_LEVEL_GLOBAL);
+  std::uniform_int_distribution<int> direction(pb::DIRECTION_NONE, pb::DIRECTION_BOTH);
+  std::uniform_int_distribution<int> ckind(pb::CONNECTION_KIND_COLLABORATION,
+                                           pb::CONNECTION_KIND_INFORMATION);
+  std::uniform_int_distribution<uint32_t> depth(1, 3);
+
+  base.elements.reserve(p.elements);
+  for (uint64_t i = 0; i < p.elements; ++i) {
+    pb::ElementFields f;
+    f.set_kind(static_cast<pb::ElementKind>(kind(rng)));
+    f.set_label("element " + std::to_string(i));
+    f.mutable_position()->set_x(coord(rng));
+    f.mutable_position()->set_y(coord(rng));
+    f.set_scale(static_cast<pb::ScaleLevel>(scale(rng)));
+    auto e = doc.create_element(base.map, f);
+    if (!e.ok()) return fail(error, "create_element", e.status);
+    base.elements.push_back(e.value);
+  }
+  base.connections.reserve(p.connections);
+  std::uniform_int_distribution<size_t> pick(0, base.elements.size() - 1);
+  for (uint64_t i = 0; i < p.connections; ++i) {
+    const size_t from = pick(rng);
+    size_t to = pick(rng);
+    while (to == from) to = pick(rng);
+    pb::ConnectionFields f;
+    f.set_direction(static_cast<pb::Direction>(direction(rng)));
+    f.set_depth(depth(rng));
+    f.set_kind(static_cast<pb::ConnectionKind>(ckind(rng)));
+    auto c = doc.create_connection(base.map, base.elements[from], base.elements[to], f);
+    if (!c.ok()) return fail(error, "create_connection", c.status);
+    base.connections.push_back(c.value);
+  }
+  // The base is shared state, not part of the measurement: drop its outbox
+  // and undo history (set_replica clears both) so copies stay small.
+  doc.take_outbox();
+  doc.set_replica(kApplyReplica);
+  base.doc = std::move(doc);
+  return true;
+}
+
+// One replica's random field updates, as the ops it would send.
+bool make_updates(const Base& base, uint64_t replica, uint64_t count, std::mt19937_64& rng,
+                  std::vector<pb::Op>& ops, std::string& error) {
+  Document doc = base.doc;
+  doc.set_replica(replica);
+  std::uniform_int_distribution<size_t> element(0, base.elements.size() - 1);
+  std::uniform_int_distribution<size_t> connection(
+      0, base.connections.empty() ? 0 : base.connections.size() - 1);
+  std::uniform_int_distribution<int> percent(0, 99);
+  std::normal_distribution<double> step(0.0, 20.0);
+  std::uniform_int_distribution<int> kind(pb::ELEMENT_KIND_INSTITUTION, pb::ELEMENT_KIND_NOTE);
+  std::uniform_int_distribution<int> scale(pb::SCALE_LEVEL_LOCAL, pb::SCALE_LEVEL_GLOBAL);
+  std::uniform_int_distribution<uint32_t> depth(1, 3);
+
+  for (uint64_t i = 0; i < count; ++i) {
+    const int roll = percent(rng);
+    crdt::Status s;
+    if (roll >= 92 && !base.connections.empty()) {  // 8%: connection depth
+      pb::ConnectionFields f;
+      f.set_depth(depth(rng));
+      s = doc.update_connection(base.connections[connection(rng)], f);
+    } else {
+      const OpId target = base.elements[element(rng)];
+      pb::ElementFields f;
+      if (roll < 70 || roll >= 92) {  // 70%: a move
+        const pb::Point& at = doc.landscape().element(target)->position.value;
+        f.mutable_position()->set_x(at.x() + step(rng));
+        f.mutable_position()->set_y(at.y() + step(rng));
+      } else if (roll < 80) {  // 10%: a new label
+        f.set_label("label " + std::to_string(replica) + "." + std::to_string(i));
+      } else if (roll < 86) {  // 6%: level of scale
+        f.set_scale(static_cast<pb::ScaleLevel>(scale(rng)));
+      } else {  // 6%: kind
+        f.set_kind(static_cast<pb::ElementKind>(kind(rng)));
+      }
+      s = doc.update_element(target, f);
+    }
+    if (!s.is_ok()) return fail(error, "update", s);
+  }
+  ops = doc.take_outbox();
+  return true;
+}
+
+// Applies every replica's ops to `doc`, one op of each replica in turn.
+bool apply_round_robin(Document& doc, const std::vector<std::vector<pb::Op>>& ops,
+                       std::string& error) {
+  size_t longest = 0;
+  for (const auto& r : ops) longest = std::max(longest, r.size());
+  for (size_t i = 0; i < longest; ++i) {
+    for (const auto& r : ops) {
+      if (i >= r.size()) continue;
+      if (auto s = doc.apply(r[i]); !s.is_ok()) return fail(error, "apply", s);
+    }
+  }
+  return true;
+}
+
+// Applies them in a random interleaving that keeps each replica's order.
+bool apply_shuffled(Document& doc, const std::vector<std::vector<pb::Op>>& ops, uint64_t seed,
+                    std::string& error) {
+  std::mt19937_64 rng(seed);
+  std::vector<size_t> next(ops.size(), 0);
+  std::vector<size_t> active;
+  for (size_t r = 0; r < ops.size(); ++r)
+    if (!ops[r].empty()) active.push_back(r);
+  while (!active.empty()) {
+    const size_t k = std::uniform_int_distribution<size_t>(0, active.size() - 1)(rng);
+    const size_t r = active[k];
+    if (auto s = doc.apply(ops[r][next[r]]); !s.is_ok()) return fail(error, "apply", s);
+    if (++next[r] == ops[r].size()) {
+      active[k] = active.back();
+      active.pop_back();
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+int run_map(int argc, char** argv) {
+  Flags flags;
+  flags.value("elements", "10000")
+      .value("connections", "20000")
+      .value("updates", "1000000")
+      .value("replicas", "20")
+      .value("seed", "1")
+      .value("repeat", "1")
+      .toggle("json");
+  std::string error;
+  if (!flags.parse(argc, argv, 2, &error)) {
+    std::cerr << "convene-bench map: " << error << "; see --help\n";
+    return kExitUsage;
+  }
+  MapParams p{};
+  struct {
+    const char* name;
+    uint64_t* out;
+    uint64_t min, max;
+  } numeric[] = {
+      {"elements", &p.elements, 2, 10'000'000},  {"connections", &p.connections, 0, 100'000'000},
+      {"updates", &p.updates, 0, 1'000'000'000}, {"replicas", &p.replicas, 1, 100'000},
+      {"seed", &p.seed, 0, UINT64_MAX},          {"repeat", &p.repeat, 1, 1000},
+  };
+  for (auto& n : numeric) {
+    auto v = flags.number(n.name, n.min, n.max, &error);
+    if (!v) {
+      std::cerr << "convene-bench map: " << error << "\n";
+      return kExitUsage;
+    }
+    *n.out = *v;
+  }
+
+  std::mt19937_64 rng(p.seed);
+  Base base;
+  bool ok = build_base(p, rng, base, error);
+
+  std::vector<std::vector<pb::Op>> ops(p.replicas);
+  double generate_ms = 0;
+  uint64_t op_count = 0;
+  if (ok) {
+    const auto start = Clock::now();
+    for (uint64_t r = 0; r < p.replicas && ok; ++r) {
+      const uint64_t count = p.updates / p.replicas + (r < p.updates % p.replicas ? 1 : 0);
+      ok = make_updates(base, kFirstUpdateReplica + r, count, rng, ops[r], error);
+      op_count += ops[r].size();
+    }
+    generate_ms = ms_since(start);
+  }
+
+  std::vector<double> apply_ms;
+  size_t snapshot_bytes = 0;
+  uint64_t round_robin_hash = 0;
+  for (uint64_t i = 0; i < p.repeat && ok; ++i) {
+    Document doc = base.doc;
+    const auto start = Clock::now();
+    ok = apply_round_robin(doc, ops, error);
+    apply_ms.push_back(ms_since(start));
+    if (ok && i == 0) {
+      snapshot_bytes = doc.encode_snapshot().size();
+      round_robin_hash = doc.state_hash();
+    }
+  }
+
+  bool converged = false;
+  if (ok) {
+    Document doc = base.doc;
+    ok = apply_shuffled(doc, ops, p.seed + 1, error);
+    converged = ok && doc.state_hash() == round_robin_hash;
+    if (ok && !converged) error = "the two interleavings reached different states";
+  }
+
+  const double median_ms = median(apply_ms);
+  nlohmann::ordered_json out;
+  out["updates"] = op_count;
+  out["elements"] = p.elements;
+  out["connections"] = p.connections;
+  out["replicas"] = p.replicas;
+  out["seed"] = p.seed;
+  out["generate_ms"] = round_to(generate_ms, 3);
+  out["apply_ms"] = round_to(median_ms, 3);
+  out["ops_per_sec"] = median_ms > 0 ? round_to(op_count / (median_ms / 1000.0), 0) : 0.0;
+  out["snapshot_bytes"] = snapshot_bytes;
+  out["converged"] = converged;
+  out["peak_rss_mb"] = round_to(peak_rss_mb(), 1);
+  out["repeat"] = apply_ms.size();
+  if (!converged) out["error"] = error;
+
+  if (flags.on("json")) {
+    std::cout << out.dump() << "\n";
+  } else {
+    std::printf("map: %llu replicas updating one map%s\n",
+                static_cast<unsigned long long>(p.replicas),
+                p.repeat > 1 ? ", apply_ms is a median" : "");
+    for (const auto& [key, value] : out.items()) {
+      std::printf("  %-16s %s\n", key.c_str(),
+                  value.is_string() ? value.get<std::string>().c_str() : value.dump().c_str());
+    }
+  }
+  if (!converged) {
+    std::cerr << "convene-bench map: " << error << "\n";
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace convene::bench

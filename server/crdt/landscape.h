@@ -19,12 +19,12 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "convene/v1/snapshot.pb.h"
 #include "crdt/ids.h"
@@ -59,7 +59,7 @@ struct Connection {
   OpId from;
   OpId to;
   Lww<pb::Direction> direction;
-  Lww<uint32_t> depth;  // 1..3; defaults to 1 when never set
+  Lww<uint32_t> depth{1, Stamp{}};  // 1..3; defaults to 1 when never set
   Lww<pb::ConnectionKind> kind;
   Lww<std::string> label;
   Liveness liveness;
@@ -115,6 +115,9 @@ class Landscape {
   const Element* element(OpId id) const;
   const Connection* connection(OpId id) const;
   const Shape* shape(OpId id) const;
+  // The liveness of any entity here, e.g. to build a Restore of what is in
+  // force (nullptr if unknown).
+  const Liveness* liveness(OpId id) const;
 
   bool map_visible(OpId id) const;
   bool element_visible(OpId id) const;
@@ -138,9 +141,19 @@ class Landscape {
   void encode(pb::Snapshot* out) const;
   Status decode(const pb::Snapshot& in);
 
-  // Canonical JSON of the visible state (the export format, docs/crdt.md):
-  // {"maps": [{"id": "r:c", "name":..., "elements": [...], "connections": [...],
-  //   "shapes": [...]}]}; perspectives inline on their target with aggregates.
+  // Canonical JSON of the visible state (the export format, docs/crdt.md).
+  // Sets out["maps"]; only visible entities; arrays sorted by id; ids are
+  // "replica:counter"; enums are lowercase names without prefix ("" when
+  // UNSPECIFIED):
+  //   map:        {"id", "name", "elements", "connections", "shapes"}
+  //   element:    {"id", "kind", "label", "notes", "position": {"x", "y"},
+  //                "scale", "color", "shape", "self_of", "perspectives"}
+  //   connection: {"id", "from", "to", "direction", "depth", "kind", "label",
+  //                "perspectives"}
+  //   shape:      {"id", "geometry", "path": [[x, y], ...], "type", "label",
+  //                "sphere_of"}
+  //   perspectives: {aspect: {"values": {participant: value}, "count", "mean",
+  //                  "min", "max", "spread"}}; aspects with no value are left out.
   void to_json(nlohmann::json& out) const;
 
   // Internal consistency (references, sorted liveness vectors, ...). Returns
@@ -151,16 +164,60 @@ class Landscape {
   size_t connection_count() const { return connections_.size(); }
 
  private:
-  std::unordered_map<OpId, MapEntity> maps_;
-  std::unordered_map<OpId, Element> elements_;
-  std::unordered_map<OpId, Connection> connections_;
-  std::unordered_map<OpId, Shape> shapes_;
   struct PerspectiveValue {
     std::optional<double> value;
     Stamp stamp;
   };
-  // (target, aspect) -> participant -> value
-  std::map<PerspectiveKey, std::map<std::string, PerspectiveValue>> perspectives_;
+  using Participants = std::map<std::string, PerspectiveValue>;
+  // Entity types as bits, so a reference can accept several.
+  enum TypeBits : unsigned {
+    kMapBit = 1,
+    kElementBit = 2,
+    kConnectionBit = 4,
+    kShapeBit = 8,
+    kAnyBits = 15,
+  };
+
+  bool is_a(OpId id, unsigned types) const;
+  Status check_ref(const pb::OpId& ref, unsigned types, const VersionVector& applied,
+                   std::string_view where) const;
+  Liveness* mutable_liveness(OpId id);
+
+  Status validate_rename(const pb::Rename& op, const VersionVector& applied) const;
+  Status validate_restore(const pb::Restore& op, const VersionVector& applied) const;
+  Status validate_create_connection(const pb::CreateConnection& op,
+                                    const VersionVector& applied) const;
+  Status validate_create_shape(const pb::CreateShape& op, const VersionVector& applied) const;
+  Status validate_update_shape(const pb::UpdateShape& op, const VersionVector& applied) const;
+  Status validate_set_perspective(const pb::SetPerspective& op, const VersionVector& applied) const;
+
+  void apply_create_element(OpId id, const pb::CreateElement& op, Stamp stamp);
+  void apply_create_connection(OpId id, const pb::CreateConnection& op, Stamp stamp);
+  void apply_create_shape(OpId id, const pb::CreateShape& op, Stamp stamp);
+  void apply_set_perspective(const pb::SetPerspective& op, Stamp stamp);
+
+  Status decode_records(const pb::Snapshot& in);
+  Status decode_perspectives(
+      const google::protobuf::RepeatedPtrField<pb::PerspectiveRecord>& records);
+
+  Status check_maps() const;
+  Status check_elements() const;
+  Status check_connections() const;
+  Status check_shapes() const;
+  Status check_perspectives() const;
+
+  nlohmann::json element_json(const Element& e) const;
+  nlohmann::json connection_json(const Connection& c) const;
+  nlohmann::json perspectives_json(OpId target) const;
+  static PerspectiveAggregate summarise(const Participants& participants);
+
+  std::unordered_map<OpId, MapEntity> maps_;
+  std::unordered_map<OpId, Element> elements_;
+  std::unordered_map<OpId, Connection> connections_;
+  std::unordered_map<OpId, Shape> shapes_;
+  // (target, aspect) -> participant -> value; withdrawn values keep their
+  // stamp so a late, older write cannot bring them back.
+  std::map<PerspectiveKey, Participants> perspectives_;
 };
 
 }  // namespace convene::crdt

@@ -188,15 +188,11 @@ Status Document::remove(OpId target) {
 }
 
 Status Document::restore(OpId target) {
-  std::vector<OpId> removals;
-  if (const MapEntity* m = landscape_.map(target)) removals = m->liveness.active_removals();
-  else if (const Element* e = landscape_.element(target)) removals = e->liveness.active_removals();
-  else if (const Connection* c = landscape_.connection(target))
-    removals = c->liveness.active_removals();
-  else if (const Shape* s = landscape_.shape(target)) removals = s->liveness.active_removals();
-  else if (const Draft* d = draft(target)) removals = d->liveness.active_removals();
-  else if (const Variant* v = variant(target)) removals = v->liveness.active_removals();
-  else return Status::invalid("unknown entity " + target.str());
+  const Liveness* live = landscape_.liveness(target);
+  if (!live && draft(target)) live = &draft(target)->liveness;
+  if (!live && variant(target)) live = &variant(target)->liveness;
+  if (!live) return Status::invalid("unknown entity " + target.str());
+  const std::vector<OpId> removals = live->active_removals();
   if (removals.empty()) return Status::ok();  // nothing to restore
   return restore_removals(target, removals);
 }

@@ -38,19 +38,22 @@ map     Builds a document with one map of --elements elements and
         --connections connections between random elements, forks it into
         --replicas replicas that together make --updates random field updates
         (mostly position moves; some labels, scale levels, kinds and
-        connection depths), then measures one fresh copy applying all the
-        updates interleaved round-robin across replicas. A second copy applies
-        them in a random interleaving and must reach the same state hash.
-        Reports: updates (ops applied), elements, connections, replicas,
-        generate_ms (making the updates as local edits), apply_ms,
-        ops_per_sec, snapshot_bytes (final state), converged, peak_rss_mb,
-        repeat.
+        connection depths), then measures one fresh copy receiving all the
+        updates interleaved round-robin across replicas, as a server would:
+        encoded in frames of 256 ops (OpBatch), decoded into an arena
+        (decode_ms), then applied (apply_ms). A second copy applies the same
+        ops in a random interleaving and must reach the same state hash.
+        Reports: updates (ops made), elements, connections, replicas, seed,
+        generate_ms (making the updates as local edits), decode_ms, apply_ms,
+        ops_per_sec (apply only), decode_and_apply_ops_per_sec,
+        snapshot_bytes (final state), converged, peak_rss_mb, repeat.
   --elements N     elements on the map (default 10000)
   --connections N  connections (default 20000)
   --updates N      field updates in all (default 1000000)
   --replicas N     replicas making them (default 20)
   --seed S         random seed (default 1)
-  --repeat N       apply N times on fresh copies; apply_ms is the median
+  --repeat N       decode and apply N times on fresh copies; timings are
+                   medians
   --json           print one JSON object instead of a table
 
 Exit status: 0 if every check passed, 1 if a check failed (content_ok or

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
+#include <ostream>
 #include <string>
 
 #include "support/paths.h"
@@ -34,6 +35,9 @@ const Expected kConcurrent[] = {
     {"concurrent/clownschool.json.gz", 23'136, 21'148, 3},
     {"concurrent/friendsforever.json.gz", 26'078, 21'362, 2},
 };
+
+// Names the parameter in test listings.
+void PrintTo(const Expected& e, std::ostream* os) { *os << e.file; }
 
 std::string expected_name(const Expected& e) {
   std::string name = std::filesystem::path(e.file).filename().string();

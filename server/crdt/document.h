@@ -24,12 +24,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "convene/v1/snapshot.pb.h"
 #include "crdt/ids.h"
@@ -56,7 +55,7 @@ struct Draft {
 };
 
 struct Variant {
-  OpId id;     // the base variant's id is its draft's id
+  OpId id;  // the base variant's id is its draft's id
   OpId draft;
   OpId copied_from;
   Lww<std::string> name;

@@ -57,7 +57,9 @@ Status decode_named(const pb::NamedRecord& in, OpId* id, Lww<std::string>* name,
   return Status::ok();
 }
 
-std::string id_string(OpId id) { return id.str(); }
+std::string id_string(OpId id) {
+  return id.str();
+}
 
 }  // namespace
 
@@ -113,8 +115,8 @@ std::string Document::encode_snapshot() const {
   std::copy(kMagic, kMagic + 4, out.begin());
   out[4] = static_cast<char>(kFormat);
   out[5] = static_cast<char>(kCodecZstd);
-  const size_t n = ZSTD_compress(out.data() + kHeaderBytes, out.size() - kHeaderBytes,
-                                 body.data(), body.size(), kZstdLevel);
+  const size_t n = ZSTD_compress(out.data() + kHeaderBytes, out.size() - kHeaderBytes, body.data(),
+                                 body.size(), kZstdLevel);
   out.resize(kHeaderBytes + n);  // compressing into a bound-sized buffer cannot fail
   return out;
 }

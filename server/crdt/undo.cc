@@ -135,7 +135,8 @@ std::vector<IdSpan> UndoManager::resolve(IdSpan span) const {
       const uint64_t offset = id.counter - old.counter;
       if (old.replica == id.replica && id.counter >= old.counter && offset < it->second.length) {
         const uint64_t n = std::min(remaining, it->second.length - offset);
-        const IdSpan moved{{it->second.new_first.replica, it->second.new_first.counter + offset}, n};
+        const IdSpan moved{{it->second.new_first.replica, it->second.new_first.counter + offset},
+                           n};
         for (const IdSpan& s : resolve(moved)) out.push_back(s);
         id.counter += n;
         remaining -= n;

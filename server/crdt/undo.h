@@ -73,7 +73,7 @@ class UndoManager {
   std::deque<Step> redo_;
   bool open_ = false;  // the newest undo_ step still takes edits
   Mode mode_ = Mode::kNormal;
-  Step replay_;        // collects inverses while replaying
+  Step replay_;                            // collects inverses while replaying
   std::map<OpId, uint64_t> open_created_;  // ids typed in the open step
   struct Incarnation {
     uint64_t length;

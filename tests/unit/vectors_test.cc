@@ -119,8 +119,9 @@ pb::ElementFields element(pb::ElementKind kind, const std::string& label, double
 // ---- the scenarios ------------------------------------------------------------------
 
 Vector maps_every_op() {
-  Vector v{"map-every-op", "One replica uses every map op: maps, each element kind and field, "
-                           "connections, boundaries, regions, perspectives, remove and restore."};
+  Vector v{"map-every-op",
+           "One replica uses every map op: maps, each element kind and field, "
+           "connections, boundaries, regions, perspectives, remove and restore."};
   Document a(11);
   const OpId map = a.create_map("River basin").value;
   a.rename(map, "River basin landscape");
@@ -130,9 +131,8 @@ Vector maps_every_op() {
                                    pb::ELEMENT_KIND_PERSON,      pb::ELEMENT_KIND_PRACTICE,
                                    pb::ELEMENT_KIND_ARTIFACT,    pb::ELEMENT_KIND_NOTE};
   for (int i = 0; i < 8; ++i)
-    els.push_back(a.create_element(map, element(kinds[i], "element " + std::to_string(i),
-                                                 i * 100.5, -i * 20.25,
-                                                 static_cast<pb::ScaleLevel>(1 + i % 5)))
+    els.push_back(a.create_element(map, element(kinds[i], "element " + std::to_string(i), i * 100.5,
+                                                -i * 20.25, static_cast<pb::ScaleLevel>(1 + i % 5)))
                       .value);
   pb::ElementFields all;
   all.set_kind(pb::ELEMENT_KIND_COMMUNITY);
@@ -198,9 +198,9 @@ Vector map_concurrent_lww() {
            "higher (lamport, replica) wins in every delivery order."};
   Document a(21), b(22);
   const OpId map = a.create_map("m").value;
-  const OpId e = a.create_element(map, element(pb::ELEMENT_KIND_PERSON, "Ana", 0, 0,
-                                               pb::SCALE_LEVEL_LOCAL))
-                     .value;
+  const OpId e =
+      a.create_element(map, element(pb::ELEMENT_KIND_PERSON, "Ana", 0, 0, pb::SCALE_LEVEL_LOCAL))
+          .value;
   const auto base = v.take(a);
   for (size_t i : base) b.apply(v.ops[i]);
   pb::ElementFields fa, fb;
@@ -230,8 +230,8 @@ Vector map_remove_wins() {
   const OpId e = a.create_element(map, element(pb::ELEMENT_KIND_PROJECT, "Pilot", 1, 2,
                                                pb::SCALE_LEVEL_REGIONAL))
                      .value;
-  const OpId f = a.create_element(map, element(pb::ELEMENT_KIND_PROJECT, "Survey", 3, 4,
-                                               pb::SCALE_LEVEL_LOCAL))
+  const OpId f = a.create_element(
+                      map, element(pb::ELEMENT_KIND_PROJECT, "Survey", 3, 4, pb::SCALE_LEVEL_LOCAL))
                      .value;
   const auto base = v.take(a);
   for (size_t i : base) b.apply(v.ops[i]), c.apply(v.ops[i]);
@@ -256,15 +256,15 @@ Vector map_hidden_connections() {
            "the end is restored; removing a map hides everything on it."};
   Document a(41), b(42);
   const OpId map = a.create_map("m").value;
-  const OpId x = a.create_element(map, element(pb::ELEMENT_KIND_NETWORK, "Net", 0, 0,
-                                               pb::SCALE_LEVEL_GLOBAL))
-                     .value;
+  const OpId x =
+      a.create_element(map, element(pb::ELEMENT_KIND_NETWORK, "Net", 0, 0, pb::SCALE_LEVEL_GLOBAL))
+          .value;
   const OpId y = a.create_element(map, element(pb::ELEMENT_KIND_INSTITUTION, "Uni", 5, 5,
                                                pb::SCALE_LEVEL_NATIONAL))
                      .value;
-  const OpId z = a.create_element(map, element(pb::ELEMENT_KIND_PERSON, "Kim", 9, 1,
-                                               pb::SCALE_LEVEL_LOCAL))
-                     .value;
+  const OpId z =
+      a.create_element(map, element(pb::ELEMENT_KIND_PERSON, "Kim", 9, 1, pb::SCALE_LEVEL_LOCAL))
+          .value;
   pb::ConnectionFields cf;
   cf.set_kind(pb::CONNECTION_KIND_INFORMATION);
   a.create_connection(map, x, y, cf);
@@ -277,8 +277,8 @@ Vector map_hidden_connections() {
   b.undo();  // restores y: the connections are back
   const auto restored = v.take(b);
   const OpId map2 = a.create_map("other").value;
-  a.create_element(map2, element(pb::ELEMENT_KIND_ARTIFACT, "Report", 0, 0,
-                                 pb::SCALE_LEVEL_ORGANISATIONAL));
+  a.create_element(
+      map2, element(pb::ELEMENT_KIND_ARTIFACT, "Report", 0, 0, pb::SCALE_LEVEL_ORGANISATIONAL));
   a.remove(map2);
   const auto other = v.take(a);
   // All orders must end equal, so every order delivers every op.
@@ -385,8 +385,8 @@ Vector text_siblings_and_tombstones() {
   a.insert_text(d, 4, "A");
   b.insert_text(d, 4, "B");
   c.insert_text(d, 4, "C");
-  a.delete_text(d, 2, 4);  // "cd" + "A" + "ef" ... a's view: "abcdAefgh" -> deletes c,d,A,e
-  b.delete_text(d, 3, 3);  // b's view: "abcdBefgh" -> deletes d,B,e
+  a.delete_text(d, 2, 4);    // "cd" + "A" + "ef" ... a's view: "abcdAefgh" -> deletes c,d,A,e
+  b.delete_text(d, 3, 3);    // b's view: "abcdBefgh" -> deletes d,B,e
   c.insert_text(d, 7, "!");  // inside text the others delete
   const auto ra = v.take(a), rb = v.take(b), rc = v.take(c);
   v.orders = {concat({base, ra, rb, rc}), concat({base, rc, rb, ra}), concat({base, rb, rc, ra})};
@@ -399,13 +399,14 @@ Vector text_unicode() {
            "and CJK, edited in the middle and concurrently."};
   Document a(91), b(92);
   const OpId d = a.create_draft("d").value;
-  a.insert_text(d, 0, "e\u0301t\u00e9 \U0001F30A\U0001F331 \u6771\u4EAC \U0001F468\u200D\U0001F469");
+  a.insert_text(d, 0,
+                "e\u0301t\u00e9 \U0001F30A\U0001F331 \u6771\u4EAC \U0001F468\u200D\U0001F469");
   const auto base = v.take(a);
   for (size_t i : base) b.apply(v.ops[i]);
-  a.delete_text(d, 1, 1);                // the combining acute accent alone
-  a.insert_text(d, 5, "\U0001F41F");     // between the two emoji
-  b.insert_text(d, 9, "\u90FD");         // after the CJK pair
-  b.delete_text(d, 11, 1);               // the ZWJ
+  a.delete_text(d, 1, 1);             // the combining acute accent alone
+  a.insert_text(d, 5, "\U0001F41F");  // between the two emoji
+  b.insert_text(d, 9, "\u90FD");      // after the CJK pair
+  b.delete_text(d, 11, 1);            // the ZWJ
   const auto ra = v.take(a), rb = v.take(b);
   v.orders = {concat({base, ra, rb}), concat({base, rb, ra})};
   return v;
@@ -419,9 +420,9 @@ Vector undo_redo() {
   Document a(101);
   const OpId d = a.create_draft("d").value;
   const OpId map = a.create_map("m").value;
-  const OpId e = a.create_element(map, element(pb::ELEMENT_KIND_PERSON, "Lee", 1, 1,
-                                               pb::SCALE_LEVEL_LOCAL))
-                     .value;
+  const OpId e =
+      a.create_element(map, element(pb::ELEMENT_KIND_PERSON, "Lee", 1, 1, pb::SCALE_LEVEL_LOCAL))
+          .value;
   a.undo_checkpoint();
   a.insert_text(d, 0, "Hello world");
   a.undo_checkpoint();
@@ -452,9 +453,9 @@ Vector rejects() {
   Document a(111);
   const OpId d = a.create_draft("d").value;
   const OpId map = a.create_map("m").value;
-  const OpId e = a.create_element(map, element(pb::ELEMENT_KIND_PERSON, "P", 0, 0,
-                                               pb::SCALE_LEVEL_LOCAL))
-                     .value;
+  const OpId e =
+      a.create_element(map, element(pb::ELEMENT_KIND_PERSON, "P", 0, 0, pb::SCALE_LEVEL_LOCAL))
+          .value;
   a.insert_text(d, 0, "ok");
   v.take(a);
   const uint64_t next = a.version().last(111) + 1;
@@ -539,11 +540,14 @@ Vector random_session() {
           if (len > 3 && roll == 0)
             doc.delete_text(d, rng() % (len - 2), 2);
           else
-            doc.insert_text(d, rng() % (len + 1), r == 0 ? "ab" : r == 1 ? "\u00e7d" : "\U0001F600");
+            doc.insert_text(d, rng() % (len + 1),
+                            r == 0   ? "ab"
+                            : r == 1 ? "\u00e7d"
+                                     : "\U0001F600");
         } else if (roll < 6 || els.size() < 2) {
-          doc.create_element(map, element(pb::ELEMENT_KIND_PROJECT, "p" + std::to_string(k),
-                                          static_cast<double>(rng() % 100), 0,
-                                          pb::SCALE_LEVEL_LOCAL));
+          doc.create_element(map,
+                             element(pb::ELEMENT_KIND_PROJECT, "p" + std::to_string(k),
+                                     static_cast<double>(rng() % 100), 0, pb::SCALE_LEVEL_LOCAL));
         } else if (roll < 8) {
           pb::ElementFields f;
           f.mutable_position()->set_x(static_cast<double>(rng() % 100));
@@ -566,10 +570,18 @@ Vector random_session() {
 }
 
 std::vector<Vector> all_vectors() {
-  return {maps_every_op(),     map_concurrent_lww(),          map_remove_wins(),
-          map_hidden_connections(), perspectives_disagreement(), drafts_and_variants(),
-          text_concurrent_typing(), text_siblings_and_tombstones(), text_unicode(),
-          undo_redo(),         rejects(),                     random_session()};
+  return {maps_every_op(),
+          map_concurrent_lww(),
+          map_remove_wins(),
+          map_hidden_connections(),
+          perspectives_disagreement(),
+          drafts_and_variants(),
+          text_concurrent_typing(),
+          text_siblings_and_tombstones(),
+          text_unicode(),
+          undo_redo(),
+          rejects(),
+          random_session()};
 }
 
 // Replays a vector (as stored) and fills in statuses and the final state.
@@ -607,7 +619,9 @@ json render(const Vector& v) {
   return out;
 }
 
-std::string file_of(const Vector& v) { return testing::vectors_dir() + "/" + v.name + ".json"; }
+std::string file_of(const Vector& v) {
+  return testing::vectors_dir() + "/" + v.name + ".json";
+}
 
 TEST(Vectors, StableAndCommitted) {
   const bool update = std::getenv("CONVENE_UPDATE_VECTORS") != nullptr;

@@ -305,7 +305,7 @@ OpId Document::local_text_insert(Variant& v, size_t pos, std::u32string_view cps
     v.text.local_insert(pos, first, cps, &left, &right);
   version_.advance(replica_, first.counter + n - 1);
   clock_ = lamport + n - 1;
-  undo_->record(TextUndo{TextUndo::Kind::kDelete, v.id, {{first, n}}});
+  undo_->record_text(TextUndo::Kind::kDelete, v.id, {first, n});
 
   if (!outbox_.empty()) {
     pb::Op& last = outbox_.back();
@@ -350,9 +350,8 @@ void Document::local_text_delete(Variant& v, std::vector<IdSpan> spans) {
   const uint64_t lamport = clock_ + 1;
   version_.advance(replica_, counter + n - 1);
   clock_ = lamport + n - 1;
-  std::vector<IdSpan> to_restore = undo_->drop_created_in_open_step(spans);
-  if (!to_restore.empty())
-    undo_->record(TextUndo{TextUndo::Kind::kReinsert, v.id, std::move(to_restore)});
+  for (const IdSpan& keep : undo_->drop_created_in_open_step(spans))
+    undo_->record_text(TextUndo::Kind::kReinsert, v.id, keep);
 
   pb::TextDelete* del = nullptr;
   if (!outbox_.empty()) {

@@ -103,7 +103,14 @@ Status Document::decode_from(const pb::Snapshot& in) {
     if (Status s = v.text.decode(rec.text()); !s.is_ok()) return s;
     variants_.emplace(v.id, std::move(v));
   }
-  if (Status s = check_invariants(); !s.is_ok()) return Status::corrupt(s.message());
+  // Each part validated itself while decoding; what is left is how they
+  // refer to each other.
+  for (const auto& [id, d] : drafts_)
+    if (!variants_.count(id)) return Status::corrupt("draft " + id.str() + " has no base variant");
+  for (const auto& [id, v] : variants_) {
+    if (!drafts_.count(v.draft)) return Status::corrupt("variant " + id.str() + " has no draft");
+    if (!version_.contains(id)) return Status::corrupt("variant newer than the version vector");
+  }
   return Status::ok();
 }
 

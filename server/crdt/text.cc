@@ -300,7 +300,9 @@ struct TextSequence::Impl {
 
   // Inserts `run` before position `at` of `leaf`, indexes it and adds its
   // counts. Returns where it ended up (the leaf may have split).
-  Cursor leaf_insert(Leaf* leaf, int at, const Run& run) {
+  // `indexed` is the leaf the run's ids already map to (a split-off tail),
+  // or nullptr for new characters: the index is only touched when it changes.
+  Cursor leaf_insert(Leaf* leaf, int at, const Run& run, const Leaf* indexed = nullptr) {
     if (leaf->count == kLeafRuns) {
       Leaf* right = split_leaf(leaf);
       if (at > leaf->count) {
@@ -312,7 +314,7 @@ struct TextSequence::Impl {
                        leaf->runs.begin() + leaf->count + 1);
     leaf->runs[at] = run;
     ++leaf->count;
-    index_assign(run.replica, run.counter, run.end(), leaf);
+    if (leaf != indexed) index_assign(run.replica, run.counter, run.end(), leaf);
     propagate(leaf, run.visible(), run.length);
     return {leaf, at, 0};
   }
@@ -323,7 +325,7 @@ struct TextSequence::Impl {
   Cursor split_run(Leaf* leaf, int index, uint32_t offset) {
     const Run tail = split_tail(leaf->runs[index], offset);
     propagate(leaf, -static_cast<int64_t>(tail.visible()), -static_cast<int64_t>(tail.length));
-    return leaf_insert(leaf, index + 1, tail);
+    return leaf_insert(leaf, index + 1, tail, leaf);
   }
 
   // Moves the upper half of a full leaf into a new right sibling.

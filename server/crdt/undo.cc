@@ -58,6 +58,23 @@ void UndoManager::record(UndoAction inverse) {
   step->push_back(std::move(inverse));
 }
 
+void UndoManager::record_text(TextUndo::Kind kind, OpId variant, IdSpan span) {
+  const bool open_step = mode_ == Mode::kNormal ? open_ && !undo_.empty() : true;
+  Step* step = mode_ == Mode::kNormal ? (undo_.empty() ? nullptr : &undo_.back()) : &replay_;
+  if (open_step && step && !step->empty()) {
+    if (auto* last = std::get_if<TextUndo>(&step->back());
+        last && last->kind == kind && last->variant == variant) {
+      if (mode_ == Mode::kNormal) {
+        redo_.clear();
+        if (kind == TextUndo::Kind::kDelete) note_created(span);
+      }
+      append_span(last->spans, span);
+      return;
+    }
+  }
+  record(TextUndo{kind, variant, {span}});
+}
+
 UndoManager::Step UndoManager::begin(Mode mode) {
   open_ = false;
   auto& source = mode == Mode::kUndoing ? undo_ : redo_;

@@ -44,6 +44,9 @@ class UndoManager {
 
   // Records the inverse of an edit just made, merging runs of typing.
   void record(UndoAction inverse);
+  // The same for one span of text, without building an action when it
+  // merges into the previous one (the common case: typing, backspacing).
+  void record_text(TextUndo::Kind kind, OpId variant, IdSpan span);
   void checkpoint() { open_ = false; }
 
   bool can_undo() const { return !undo_.empty(); }

@@ -17,19 +17,20 @@
 // Undo/redo: per replica. Local edits between two undo_checkpoint() calls form
 // one undo step; undo() emits new inverse ops (it never rewrites history).
 //
-// Thread safety: none. Copyable (a copy is an independent replica state with
-// the same replica id; use set_replica to fork).
+// Thread safety: none. Copyable: a copy is an independent replica with the
+// same state, replica id and outbox but no undo history (use set_replica to
+// fork a new replica from it). The outbox grows until take_outbox() drains
+// it: the network layer (or the browser's offline queue) owns that bound.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "convene/v1/snapshot.pb.h"
 #include "crdt/ids.h"
@@ -56,7 +57,7 @@ struct Draft {
 };
 
 struct Variant {
-  OpId id;     // the base variant's id is its draft's id
+  OpId id;  // the base variant's id is its draft's id
   OpId draft;
   OpId copied_from;
   Lww<std::string> name;

@@ -14,7 +14,9 @@ pb::OpId* set_id(pb::OpId* out, OpId id) {
   return out;
 }
 
-bool same_id(const pb::OpId& a, OpId b) { return a.replica() == b.replica && a.counter() == b.counter; }
+bool same_id(const pb::OpId& a, OpId b) {
+  return a.replica() == b.replica && a.counter() == b.counter;
+}
 
 // The values `changed` would overwrite, as fields of the same shape.
 pb::ElementFields previous(const Element& e, const pb::ElementFields& changed) {
@@ -138,7 +140,9 @@ pb::Op Document::inverse_of(const pb::Op& op) const {
   return inv;
 }
 
-void Document::queue_outbox(const pb::Op& op) { outbox_.push_back(op); }
+void Document::queue_outbox(const pb::Op& op) {
+  outbox_.push_back(op);
+}
 
 std::vector<pb::Op> Document::take_outbox() {
   std::vector<pb::Op> out;
@@ -236,7 +240,8 @@ Status Document::update_connection(OpId connection, const pb::ConnectionFields& 
   return commit_local(std::move(op)).status;
 }
 
-Result<OpId> Document::create_shape(OpId map, pb::Geometry geometry, const pb::ShapeFields& fields) {
+Result<OpId> Document::create_shape(OpId map, pb::Geometry geometry,
+                                    const pb::ShapeFields& fields) {
   pb::Op op;
   auto* s = op.mutable_create_shape();
   set_id(s->mutable_map(), map);
@@ -252,8 +257,8 @@ Status Document::update_shape(OpId shape, const pb::ShapeFields& fields) {
   return commit_local(std::move(op)).status;
 }
 
-Status Document::set_perspective(OpId target, std::string_view aspect,
-                                 std::string_view participant, std::optional<double> value) {
+Status Document::set_perspective(OpId target, std::string_view aspect, std::string_view participant,
+                                 std::optional<double> value) {
   pb::Op op;
   auto* p = op.mutable_set_perspective();
   set_id(p->mutable_target(), target);
@@ -268,7 +273,8 @@ Status Document::set_perspective(OpId target, std::string_view aspect,
 Status Document::check_text_edit(OpId variant_id) const {
   if (Status s = require_replica(); !s.is_ok()) return s;
   if (!variant(variant_id)) return Status::invalid("unknown variant " + variant_id.str());
-  if (!variant_visible(variant_id)) return Status::invalid("variant " + variant_id.str() + " is removed");
+  if (!variant_visible(variant_id))
+    return Status::invalid("variant " + variant_id.str() + " is removed");
   return Status::ok();
 }
 
@@ -299,7 +305,7 @@ OpId Document::local_text_insert(Variant& v, size_t pos, std::u32string_view cps
     v.text.local_insert(pos, first, cps, &left, &right);
   version_.advance(replica_, first.counter + n - 1);
   clock_ = lamport + n - 1;
-  undo_->record(TextUndo{TextUndo::Kind::kDelete, v.id, {{first, n}}});
+  undo_->record_text(TextUndo::Kind::kDelete, v.id, {first, n});
 
   if (!outbox_.empty()) {
     pb::Op& last = outbox_.back();
@@ -344,9 +350,8 @@ void Document::local_text_delete(Variant& v, std::vector<IdSpan> spans) {
   const uint64_t lamport = clock_ + 1;
   version_.advance(replica_, counter + n - 1);
   clock_ = lamport + n - 1;
-  std::vector<IdSpan> to_restore = undo_->drop_created_in_open_step(spans);
-  if (!to_restore.empty())
-    undo_->record(TextUndo{TextUndo::Kind::kReinsert, v.id, std::move(to_restore)});
+  for (const IdSpan& keep : undo_->drop_created_in_open_step(spans))
+    undo_->record_text(TextUndo::Kind::kReinsert, v.id, keep);
 
   pb::TextDelete* del = nullptr;
   if (!outbox_.empty()) {
@@ -435,9 +440,15 @@ void Document::reinsert_text(OpId variant_id, const std::vector<IdSpan>& spans) 
 
 // ---- undo / redo -------------------------------------------------------------------
 
-void Document::undo_checkpoint() { undo_->checkpoint(); }
-bool Document::can_undo() const { return undo_->can_undo(); }
-bool Document::can_redo() const { return undo_->can_redo(); }
+void Document::undo_checkpoint() {
+  undo_->checkpoint();
+}
+bool Document::can_undo() const {
+  return undo_->can_undo();
+}
+bool Document::can_redo() const {
+  return undo_->can_redo();
+}
 
 Status Document::undo() {
   if (Status s = require_replica(); !s.is_ok()) return s;

@@ -57,7 +57,9 @@ Status decode_named(const pb::NamedRecord& in, OpId* id, Lww<std::string>* name,
   return Status::ok();
 }
 
-std::string id_string(OpId id) { return id.str(); }
+std::string id_string(OpId id) {
+  return id.str();
+}
 
 }  // namespace
 
@@ -101,7 +103,14 @@ Status Document::decode_from(const pb::Snapshot& in) {
     if (Status s = v.text.decode(rec.text()); !s.is_ok()) return s;
     variants_.emplace(v.id, std::move(v));
   }
-  if (Status s = check_invariants(); !s.is_ok()) return Status::corrupt(s.message());
+  // Each part validated itself while decoding; what is left is how they
+  // refer to each other.
+  for (const auto& [id, d] : drafts_)
+    if (!variants_.count(id)) return Status::corrupt("draft " + id.str() + " has no base variant");
+  for (const auto& [id, v] : variants_) {
+    if (!drafts_.count(v.draft)) return Status::corrupt("variant " + id.str() + " has no draft");
+    if (!version_.contains(id)) return Status::corrupt("variant newer than the version vector");
+  }
   return Status::ok();
 }
 
@@ -113,8 +122,8 @@ std::string Document::encode_snapshot() const {
   std::copy(kMagic, kMagic + 4, out.begin());
   out[4] = static_cast<char>(kFormat);
   out[5] = static_cast<char>(kCodecZstd);
-  const size_t n = ZSTD_compress(out.data() + kHeaderBytes, out.size() - kHeaderBytes,
-                                 body.data(), body.size(), kZstdLevel);
+  const size_t n = ZSTD_compress(out.data() + kHeaderBytes, out.size() - kHeaderBytes, body.data(),
+                                 body.size(), kZstdLevel);
   out.resize(kHeaderBytes + n);  // compressing into a bound-sized buffer cannot fail
   return out;
 }

@@ -4,7 +4,9 @@
 
 namespace convene::crdt {
 
-std::string OpId::str() const { return std::to_string(replica) + ":" + std::to_string(counter); }
+std::string OpId::str() const {
+  return std::to_string(replica) + ":" + std::to_string(counter);
+}
 
 std::string Status::str() const {
   switch (code_) {

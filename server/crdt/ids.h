@@ -69,12 +69,8 @@ class Status {
     s.missing_ = dep;
     return s;
   }
-  static Status invalid(std::string message) {
-    return Status(Code::kInvalid, std::move(message));
-  }
-  static Status corrupt(std::string message) {
-    return Status(Code::kCorrupt, std::move(message));
-  }
+  static Status invalid(std::string message) { return Status(Code::kInvalid, std::move(message)); }
+  static Status corrupt(std::string message) { return Status(Code::kCorrupt, std::move(message)); }
 
   bool is_ok() const { return code_ == Code::kOk; }
   // True when the op's effect is present: applied now or before.
@@ -97,8 +93,12 @@ class Status {
 // one otherwise. Assumes the op passed validation.
 uint64_t op_span(const pb::Op& op);
 
-inline OpId op_id(const pb::Op& op) { return {op.replica(), op.counter()}; }
-inline Stamp op_stamp(const pb::Op& op) { return {op.lamport(), op.replica()}; }
+inline OpId op_id(const pb::Op& op) {
+  return {op.replica(), op.counter()};
+}
+inline Stamp op_stamp(const pb::Op& op) {
+  return {op.lamport(), op.replica()};
+}
 
 }  // namespace convene::crdt
 

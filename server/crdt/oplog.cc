@@ -26,8 +26,9 @@ Result<Document> OpLog::state_at(uint64_t seq) const {
   }
   for (uint64_t s = from + 1; s <= seq; ++s) {
     const Status applied = out.value.apply(ops_[s - 1]);
-    if (!applied.is_ok()) return {Status::corrupt("log replay failed at seq " + std::to_string(s) +
-                                                  ": " + applied.str())};
+    if (!applied.is_ok())
+      return {
+          Status::corrupt("log replay failed at seq " + std::to_string(s) + ": " + applied.str())};
   }
   return out;
 }

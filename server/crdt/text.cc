@@ -239,8 +239,7 @@ struct TextSequence::Impl {
   // Position (visible or total) of the start of run `index` in `leaf`.
   uint64_t position_of_run(const Leaf* leaf, int index, bool visible) const {
     uint64_t pos = 0;
-    for (int i = 0; i < index; ++i)
-      pos += visible ? leaf->runs[i].visible() : leaf->runs[i].length;
+    for (int i = 0; i < index; ++i) pos += visible ? leaf->runs[i].visible() : leaf->runs[i].length;
     const Node* node = leaf;
     for (const Inner* p = node->parent; p; node = p, p = p->parent) {
       const int ci = child_index(p, node);
@@ -301,7 +300,9 @@ struct TextSequence::Impl {
 
   // Inserts `run` before position `at` of `leaf`, indexes it and adds its
   // counts. Returns where it ended up (the leaf may have split).
-  Cursor leaf_insert(Leaf* leaf, int at, const Run& run) {
+  // `indexed` is the leaf the run's ids already map to (a split-off tail),
+  // or nullptr for new characters: the index is only touched when it changes.
+  Cursor leaf_insert(Leaf* leaf, int at, const Run& run, const Leaf* indexed = nullptr) {
     if (leaf->count == kLeafRuns) {
       Leaf* right = split_leaf(leaf);
       if (at > leaf->count) {
@@ -313,7 +314,7 @@ struct TextSequence::Impl {
                        leaf->runs.begin() + leaf->count + 1);
     leaf->runs[at] = run;
     ++leaf->count;
-    index_assign(run.replica, run.counter, run.end(), leaf);
+    if (leaf != indexed) index_assign(run.replica, run.counter, run.end(), leaf);
     propagate(leaf, run.visible(), run.length);
     return {leaf, at, 0};
   }
@@ -324,7 +325,7 @@ struct TextSequence::Impl {
   Cursor split_run(Leaf* leaf, int index, uint32_t offset) {
     const Run tail = split_tail(leaf->runs[index], offset);
     propagate(leaf, -static_cast<int64_t>(tail.visible()), -static_cast<int64_t>(tail.length));
-    return leaf_insert(leaf, index + 1, tail);
+    return leaf_insert(leaf, index + 1, tail, leaf);
   }
 
   // Moves the upper half of a full leaf into a new right sibling.
@@ -530,6 +531,15 @@ struct TextSequence::Impl {
     root->parent = nullptr;
   }
 
+  // Calls `f` with the content of every visible run, in document order.
+  template <class F>
+  void for_each_visible(F&& f) const {
+    const std::u32string_view all(arena);
+    for (const Leaf* l = first; l; l = l->next)
+      for (int i = 0; i < l->count; ++i)
+        if (!l->runs[i].deleted) f(all.substr(l->runs[i].content, l->runs[i].length));
+  }
+
   std::vector<Run> runs_in_order() const {
     std::vector<Run> out;
     for (const Leaf* l = first; l; l = l->next)
@@ -579,8 +589,7 @@ struct TextSequence::Impl {
       // run's right origin; at its start, the run's own origins.
       const int64_t oleft = c.offset > 0 ? i - 1 : origin_position(other.origin_left, true);
       const int64_t oright = origin_position(other.origin_right, false);
-      if (oleft < left || (oleft == left && oright == right && run.replica < other.replica))
-        break;
+      if (oleft < left || (oleft == left && oright == right && run.replica < other.replica)) break;
       if (oleft == left) scanning = oright < right;
       // The rest of this run has oleft > left: nothing changes until its end
       // (or the right origin, if it lies inside).
@@ -591,7 +600,7 @@ struct TextSequence::Impl {
       // scanning; landing on its end is equivalent.
       i += step;
       c = c.offset + step < other.length ? Cursor{c.leaf, c.index, c.offset + step}
-                                          : next_run(c.leaf, c.index);
+                                         : next_run(c.leaf, c.index);
     }
     insert_run(dest, run);
   }
@@ -617,10 +626,16 @@ TextSequence& TextSequence::operator=(const TextSequence& other) {
   return *this;
 }
 
-size_t TextSequence::size() const { return impl_->visible_size; }
-size_t TextSequence::total_size() const { return impl_->total_size; }
+size_t TextSequence::size() const {
+  return impl_->visible_size;
+}
+size_t TextSequence::total_size() const {
+  return impl_->total_size;
+}
 
-bool TextSequence::contains(OpId id) const { return impl_->index_find(id) != nullptr; }
+bool TextSequence::contains(OpId id) const {
+  return impl_->index_find(id) != nullptr;
+}
 
 bool TextSequence::contains_span(IdSpan span) const {
   // Spans of one replica's ids are covered by consecutive index entries.
@@ -790,23 +805,14 @@ bool TextSequence::content_of(IdSpan span, std::u32string* out) const {
 std::u32string TextSequence::text() const {
   std::u32string out;
   out.reserve(impl_->visible_size);
-  for (const Leaf* l = impl_->first; l; l = l->next)
-    for (int i = 0; i < l->count; ++i) {
-      const Run& r = l->runs[i];
-      if (!r.deleted) out.append(impl_->arena, r.content, r.length);
-    }
+  impl_->for_each_visible([&](std::u32string_view chars) { out.append(chars); });
   return out;
 }
 
 std::string TextSequence::utf8() const {
   std::string out;
   out.reserve(impl_->visible_size);
-  for (const Leaf* l = impl_->first; l; l = l->next)
-    for (int i = 0; i < l->count; ++i) {
-      const Run& r = l->runs[i];
-      if (!r.deleted)
-        utf8::append(std::u32string_view(impl_->arena).substr(r.content, r.length), out);
-    }
+  impl_->for_each_visible([&](std::u32string_view chars) { utf8::append(chars, out); });
   return out;
 }
 
@@ -827,7 +833,9 @@ size_t TextSequence::item_count() const {
 namespace {
 enum OriginCode : uint32_t { kNone = 0, kAdjacent = 1, kExplicit = 2 };
 
-int64_t zig(uint64_t a, uint64_t b) { return static_cast<int64_t>(a - b); }
+int64_t zig(uint64_t a, uint64_t b) {
+  return static_cast<int64_t>(a - b);
+}
 }  // namespace
 
 void TextSequence::encode(pb::TextColumns* out) const {

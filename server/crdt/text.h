@@ -60,8 +60,8 @@ class TextSequence {
   // Local insert directly before the character `anchor` (visible or not):
   // undo uses it to put deleted text back exactly where it was.
   // Precondition: anchor contained, text non-empty, ids unused.
-  void local_insert_before(OpId anchor, OpId first_id, std::u32string_view text,
-                           OpId* origin_left, OpId* origin_right);
+  void local_insert_before(OpId anchor, OpId first_id, std::u32string_view text, OpId* origin_left,
+                           OpId* origin_right);
   // Local delete of visible [pos, pos + length): marks them deleted and
   // appends the id spans deleted (in document order) to `deleted`.
   // Precondition: pos + length <= size().

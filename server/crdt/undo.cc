@@ -58,6 +58,23 @@ void UndoManager::record(UndoAction inverse) {
   step->push_back(std::move(inverse));
 }
 
+void UndoManager::record_text(TextUndo::Kind kind, OpId variant, IdSpan span) {
+  const bool open_step = mode_ == Mode::kNormal ? open_ && !undo_.empty() : true;
+  Step* step = mode_ == Mode::kNormal ? (undo_.empty() ? nullptr : &undo_.back()) : &replay_;
+  if (open_step && step && !step->empty()) {
+    if (auto* last = std::get_if<TextUndo>(&step->back());
+        last && last->kind == kind && last->variant == variant) {
+      if (mode_ == Mode::kNormal) {
+        redo_.clear();
+        if (kind == TextUndo::Kind::kDelete) note_created(span);
+      }
+      append_span(last->spans, span);
+      return;
+    }
+  }
+  record(TextUndo{kind, variant, {span}});
+}
+
 UndoManager::Step UndoManager::begin(Mode mode) {
   open_ = false;
   auto& source = mode == Mode::kUndoing ? undo_ : redo_;
@@ -135,7 +152,8 @@ std::vector<IdSpan> UndoManager::resolve(IdSpan span) const {
       const uint64_t offset = id.counter - old.counter;
       if (old.replica == id.replica && id.counter >= old.counter && offset < it->second.length) {
         const uint64_t n = std::min(remaining, it->second.length - offset);
-        const IdSpan moved{{it->second.new_first.replica, it->second.new_first.counter + offset}, n};
+        const IdSpan moved{{it->second.new_first.replica, it->second.new_first.counter + offset},
+                           n};
         for (const IdSpan& s : resolve(moved)) out.push_back(s);
         id.counter += n;
         remaining -= n;

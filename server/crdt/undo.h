@@ -44,6 +44,9 @@ class UndoManager {
 
   // Records the inverse of an edit just made, merging runs of typing.
   void record(UndoAction inverse);
+  // The same for one span of text, without building an action when it
+  // merges into the previous one (the common case: typing, backspacing).
+  void record_text(TextUndo::Kind kind, OpId variant, IdSpan span);
   void checkpoint() { open_ = false; }
 
   bool can_undo() const { return !undo_.empty(); }
@@ -73,7 +76,7 @@ class UndoManager {
   std::deque<Step> redo_;
   bool open_ = false;  // the newest undo_ step still takes edits
   Mode mode_ = Mode::kNormal;
-  Step replay_;        // collects inverses while replaying
+  Step replay_;                            // collects inverses while replaying
   std::map<OpId, uint64_t> open_created_;  // ids typed in the open step
   struct Incarnation {
     uint64_t length;

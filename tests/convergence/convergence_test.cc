@@ -80,9 +80,9 @@ class Simulation {
     if (history_.empty()) return;
     const size_t n = 1 + pick(8);
     for (size_t i = 0; i < n; ++i) {
-      const pb::Op& op = history_[chance(70) ? history_.size() - 1 - pick(std::min<size_t>(
-                                                                      history_.size(), 12))
-                                             : pick(history_.size())];
+      const pb::Op& op =
+          history_[chance(70) ? history_.size() - 1 - pick(std::min<size_t>(history_.size(), 12))
+                              : pick(history_.size())];
       p.buffer.deliver(p.doc, op);
     }
   }

@@ -10,6 +10,8 @@ std::string traces_dir() {
   return std::string(CONVENE_SOURCE_DIR) + "/../shared/traces";
 }
 
-std::string vectors_dir() { return std::string(CONVENE_SOURCE_DIR) + "/tests/vectors"; }
+std::string vectors_dir() {
+  return std::string(CONVENE_SOURCE_DIR) + "/tests/vectors";
+}
 
 }  // namespace convene::testing

@@ -159,8 +159,7 @@ TEST(Document, UnicodePositionsCountCodePoints) {
   EXPECT_EQ(a.text_length(d), 2u + 1 + 5 + 1 + 2);
   ASSERT_TRUE(a.delete_text(d, 1, 1).is_ok());  // the combining mark alone
   ASSERT_TRUE(a.insert_text(d, 3, "\U0001F30D").is_ok());
-  EXPECT_EQ(a.text(d),
-            "e \U0001F468\U0001F30D\u200D\U0001F469\u200D\U0001F467 \u6771\u4EAC");
+  EXPECT_EQ(a.text(d), "e \U0001F468\U0001F30D\u200D\U0001F469\u200D\U0001F467 \u6771\u4EAC");
   Document b(2);
   sync(a, {&b});
   EXPECT_EQ(b.text(d), a.text(d));

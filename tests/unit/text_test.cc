@@ -199,7 +199,9 @@ TEST(Text, DecodeRejectsCorruptColumns) {
   bad.set_run_replica(0, 7);
   EXPECT_EQ(t.decode(bad).code(), Status::Code::kCorrupt);
   bad = cols;
-  bad.set_visible_text("a\xff" "c");
+  bad.set_visible_text(
+      "a\xff"
+      "c");
   EXPECT_EQ(t.decode(bad).code(), Status::Code::kCorrupt);
   bad = cols;
   bad.set_run_origin(0, 2);  // explicit left origin that is not there
@@ -225,10 +227,10 @@ TEST(Text, ManyReplicasConvergeUnderAnyDeliveryOrder) {
         while (!pending.empty()) {
           for (size_t i = 0; i < pending.size();) {
             auto& op = pending[i];
-            const bool ready = (!op.left.valid() || r.seq.contains(op.left)) &&
-                               (!op.right.valid() || r.seq.contains(op.right)) &&
-                               (op.first.counter == 1 ||
-                                r.seq.contains({op.first.replica, op.first.counter - 1}));
+            const bool ready =
+                (!op.left.valid() || r.seq.contains(op.left)) &&
+                (!op.right.valid() || r.seq.contains(op.right)) &&
+                (op.first.counter == 1 || r.seq.contains({op.first.replica, op.first.counter - 1}));
             if (ready) {
               r.merge(op);
               pending.erase(pending.begin() + i);

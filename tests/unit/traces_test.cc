@@ -4,6 +4,8 @@
 // of their agents with their real concurrency, must converge on every
 // replica to exactly endContent. Skipped with a message when the traces are
 // not there.
+#include "support/traces.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,7 +13,6 @@
 
 #include "crdt/document.h"
 #include "crdt/utf8.h"
-#include "support/traces.h"
 
 namespace convene::crdt {
 namespace {

@@ -272,6 +272,65 @@ TEST(Document, UndoRemovalAndCreation) {
   expect_valid(a);
 }
 
+TEST(Document, UndoRedoMapEdits) {
+  Document a(1);
+  const OpId map = a.create_map("m").value;
+  pb::ElementFields f;
+  f.set_label("Ministry");
+  f.mutable_position()->set_x(1);
+  f.mutable_position()->set_y(2);
+  f.set_scale(pb::SCALE_LEVEL_NATIONAL);
+  const OpId e = a.create_element(map, f).value;
+  const OpId g = a.create_element(map, f).value;
+  pb::ConnectionFields cf;
+  cf.set_depth(1);
+  const OpId c = a.create_connection(map, e, g, cf).value;
+  a.undo_checkpoint();
+
+  pb::ElementFields move;  // a drag: position and, in the same step, a relabel
+  move.mutable_position()->set_x(50);
+  move.mutable_position()->set_y(60);
+  a.update_element(e, move);
+  pb::ElementFields relabel;
+  relabel.set_label("Ministry of Water");
+  a.update_element(e, relabel);
+  a.undo_checkpoint();
+  pb::ConnectionFields deeper;
+  deeper.set_depth(3);
+  a.update_connection(c, deeper);
+  a.set_perspective(c, "strength", "me", 4);
+  a.undo_checkpoint();
+  a.remove(g);
+  a.undo_checkpoint();
+  EXPECT_FALSE(a.landscape().connection_visible(c));
+
+  ASSERT_TRUE(a.undo().is_ok());  // the removal
+  EXPECT_TRUE(a.landscape().element_visible(g));
+  EXPECT_TRUE(a.landscape().connection_visible(c));
+  ASSERT_TRUE(a.undo().is_ok());  // depth and perspective
+  EXPECT_EQ(a.landscape().connection(c)->depth.value, 1u);
+  EXPECT_FALSE(a.landscape().perspective_of({c, "strength"}, "me").has_value());
+  ASSERT_TRUE(a.undo().is_ok());  // move and relabel
+  EXPECT_EQ(a.landscape().element(e)->position.value.x(), 1);
+  EXPECT_EQ(a.landscape().element(e)->label.value, "Ministry");
+  EXPECT_EQ(a.landscape().element(e)->scale.value, pb::SCALE_LEVEL_NATIONAL);  // untouched
+
+  ASSERT_TRUE(a.redo().is_ok());
+  EXPECT_EQ(a.landscape().element(e)->position.value.y(), 60);
+  EXPECT_EQ(a.landscape().element(e)->label.value, "Ministry of Water");
+  ASSERT_TRUE(a.redo().is_ok());
+  EXPECT_EQ(*a.landscape().perspective_of({c, "strength"}, "me"), 4);
+  ASSERT_TRUE(a.redo().is_ok());
+  EXPECT_FALSE(a.landscape().element_visible(g));
+  EXPECT_FALSE(a.can_redo());
+
+  // A new edit after undo forks history: redo is gone.
+  ASSERT_TRUE(a.undo().is_ok());
+  a.update_element(e, relabel);
+  EXPECT_FALSE(a.can_redo());
+  expect_valid(a);
+}
+
 TEST(Document, ConcurrentRemovalSurvivesMyUndo) {
   Document a(1), b(2);
   const OpId d = a.create_draft("d").value;

@@ -1,0 +1,121 @@
+// Durable storage for convene-server: one embedded RocksDB database holding
+// every convening's op log, snapshots and metadata (docs/storage.md).
+//
+// Contract:
+// - Thread safety: every method may be called from any thread concurrently
+//   (RocksDB is thread-safe); callers keep disk work off their io threads.
+// - Errors are values (Status); no exception crosses this interface.
+// - append() is the durability point: when it returns ok, the entries are
+//   written with the configured Durability (kFsync: on stable storage; kOs:
+//   in the OS page cache, survives a process crash; kNone: may be lost).
+//   All entries of one append() commit atomically in one write batch.
+// - Ownership: Store owns the database; close by destroying it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace convene::store {
+
+enum class Durability { kFsync, kOs, kNone };
+
+class Status {
+ public:
+  Status() = default;
+  static Status ok() { return Status(); }
+  static Status error(std::string message) { return Status(std::move(message)); }
+  bool is_ok() const { return message_.empty(); }
+  const std::string& message() const { return message_; }
+
+ private:
+  explicit Status(std::string message) : message_(std::move(message)) {
+    if (message_.empty()) message_ = "storage error";
+  }
+  std::string message_;  // empty = ok
+};
+
+// One op in a convening's log.
+struct LogEntry {
+  uint64_t seq = 0;          // 1, 2, 3... per convening, no gaps
+  std::string op;            // serialized convene.v1.Op
+  std::string author;        // member id
+  int64_t server_time_ms = 0;
+};
+
+struct Convening {
+  std::string id;  // URL-safe, random
+  std::string name;
+  int64_t created_ms = 0;
+};
+
+enum class TokenKind { kConvener, kParticipantInvite, kObserverInvite };
+
+// What a token grants. Tokens themselves are never stored: only a hash.
+struct TokenGrant {
+  std::string convening;
+  TokenKind kind = TokenKind::kParticipantInvite;
+  bool revoked = false;
+};
+
+struct Member {
+  std::string id;
+  std::string name;
+  std::string colour;
+  int role = 0;  // convene.v1.Role
+  int64_t first_seen_ms = 0;
+  int64_t last_seen_ms = 0;
+};
+
+struct Snapshot {
+  uint64_t seq = 0;
+  std::string bytes;  // crdt::Document::encode_snapshot()
+};
+
+class Store {
+ public:
+  // Opens (creating if missing) the database in `dir`.
+  static std::unique_ptr<Store> open(const std::string& dir, Durability durability,
+                                     Status* status);
+  virtual ~Store() = default;
+
+  // ---- convenings and tokens -------------------------------------------------
+  // Creates the convening and its tokens in one atomic write.
+  virtual Status create_convening(const Convening& c,
+                                  const std::vector<std::pair<std::string, TokenGrant>>&
+                                      token_hashes) = 0;
+  virtual std::optional<Convening> convening(std::string_view id, Status* status) = 0;
+  virtual std::optional<TokenGrant> token(std::string_view token_hash, Status* status) = 0;
+  virtual Status put_token(std::string_view token_hash, const TokenGrant& grant) = 0;
+
+  virtual Status put_member(std::string_view convening, const Member& m) = 0;
+  virtual std::vector<Member> members(std::string_view convening, Status* status) = 0;
+
+  // ---- op log ------------------------------------------------------------------
+  // Appends entries (consecutive seqs following head_seq) atomically.
+  virtual Status append(std::string_view convening, const std::vector<LogEntry>& entries) = 0;
+  virtual uint64_t head_seq(std::string_view convening, Status* status) = 0;
+  // Calls `visit` for entries with from < seq <= to, in order, until it
+  // returns false.
+  virtual Status read_log(std::string_view convening, uint64_t from, uint64_t to,
+                          const std::function<bool(const LogEntry&)>& visit) = 0;
+
+  // ---- snapshots ---------------------------------------------------------------
+  virtual Status put_snapshot(std::string_view convening, const Snapshot& s) = 0;
+  // The newest snapshot with seq <= at (at = UINT64_MAX: the newest).
+  virtual std::optional<Snapshot> snapshot_at_or_before(std::string_view convening, uint64_t at,
+                                                        Status* status) = 0;
+
+  // ---- health and stats --------------------------------------------------------
+  // Writes and deletes a probe key with the configured durability.
+  virtual Status probe_write() = 0;
+  // RocksDB figures worth watching, as (metric name suffix, value).
+  virtual std::vector<std::pair<std::string, double>> stats() = 0;
+  virtual Status flush() = 0;
+};
+
+}  // namespace convene::store

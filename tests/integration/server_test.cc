@@ -1,0 +1,1259 @@
+// Integration tests of convene-server as a black box: a real server process on
+// 127.0.0.1 (support/server_process.h) and real WebSocket and HTTP clients
+// written with Beast (support/ws_client.h), checked against the behaviour
+// issue 3 and proto/convene/v1/protocol.proto specify.
+//
+// Every client replica is a crdt::Document; "converged" means equal to_json()
+// and state_hash() on every replica, and to_json() equal to the maps/drafts of
+// the server's JSON export.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/server_process.h"
+#include "support/ws_client.h"
+
+namespace convene::itest {
+namespace {
+
+using crdt::OpId;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using Json = nlohmann::json;
+
+// ---- helpers ----------------------------------------------------------------------
+
+// Distinct replica ids (below 2^53, so a JavaScript client could hold them too).
+uint64_t next_replica_id() {
+  static uint64_t next = [] {
+    std::random_device rd;
+    return ((uint64_t{rd()} << 16) & ((uint64_t{1} << 52) - 1)) | 1;
+  }();
+  return next++;
+}
+
+pb::ElementFields element(const std::string& label, double x, double y,
+                          pb::ElementKind kind = pb::ELEMENT_KIND_PROJECT) {
+  pb::ElementFields f;
+  f.set_kind(kind);
+  f.set_label(label);
+  f.mutable_position()->set_x(x);
+  f.mutable_position()->set_y(y);
+  return f;
+}
+
+pb::ElementFields moved_to(double x, double y) {
+  pb::ElementFields f;
+  f.mutable_position()->set_x(x);
+  f.mutable_position()->set_y(y);
+  return f;
+}
+
+pb::ElementFields relabelled(const std::string& label) {
+  pb::ElementFields f;
+  f.set_label(label);
+  return f;
+}
+
+pb::ConnectionFields connection(const std::string& label, uint32_t depth = 2) {
+  pb::ConnectionFields f;
+  f.set_direction(pb::DIRECTION_FORWARD);
+  f.set_depth(depth);
+  f.set_kind(pb::CONNECTION_KIND_COLLABORATION);
+  f.set_label(label);
+  return f;
+}
+
+size_t count_of(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t pos = haystack.find(needle); pos != std::string::npos;
+       pos = haystack.find(needle, pos + 1))
+    ++n;
+  return n;
+}
+
+uint64_t max_ack_seq(const Replica& r) {
+  uint64_t m = 0;
+  for (const auto& [counter, seq] : r.acks()) m = std::max(m, seq);
+  return m;
+}
+
+// The head of the room once every writer's ops are acknowledged.
+uint64_t head_after_acks(const std::vector<Replica*>& writers) {
+  uint64_t head = 0;
+  for (Replica* w : writers) head = std::max(head, max_ack_seq(*w));
+  return head;
+}
+
+bool has_error(const Replica& r, pb::ErrorCode code) {
+  return std::any_of(r.errors().begin(), r.errors().end(),
+                     [&](const pb::Error& e) { return e.code() == code; });
+}
+
+std::string errors_of(const Replica& r) {
+  std::string out;
+  for (const auto& e : r.errors())
+    out += " {" + error_code_name(e.code()) + ", op " + std::to_string(e.op().replica()) + ":" +
+           std::to_string(e.op().counter()) + ", '" + e.message() + "'}";
+  return out.empty() ? " (none)" : out;
+}
+
+std::optional<uint64_t> json_u64(const Json& v) {
+  if (v.is_number_unsigned()) return v.get<uint64_t>();
+  if (v.is_number_integer() && v.get<int64_t>() >= 0)
+    return static_cast<uint64_t>(v.get<int64_t>());
+  return std::nullopt;
+}
+
+// The server's export must hold maps/drafts equal to `doc`'s, and members and
+// head_seq; `head` is checked when given.
+::testing::AssertionResult MatchesExport(const Endpoint& at, const std::string& convening,
+                                         const std::string& token, const crdt::Document& doc,
+                                         std::optional<uint64_t> head = std::nullopt,
+                                         std::optional<uint64_t> at_seq = std::nullopt) {
+  const HttpResponse r = export_convening(at, convening, token, at_seq);
+  if (r.status != 200) return ::testing::AssertionFailure() << "export: " << r.describe();
+  const Json j = r.json();
+  if (!j.is_object())
+    return ::testing::AssertionFailure() << "export is not a JSON object: " << r.describe();
+  for (const char* key : {"maps", "drafts", "members", "head_seq"})
+    if (!j.contains(key))
+      return ::testing::AssertionFailure() << "export has no \"" << key << "\": " << r.describe();
+  const Json want = document_part(doc.to_json());
+  const Json got = document_part(j);
+  if (want != got)
+    return ::testing::AssertionFailure()
+           << "export differs from the client's document\n  patch client->export: "
+           << Json::diff(want, got).dump().substr(0, 3000)
+           << "\n  client: " << want.dump().substr(0, 3000)
+           << "\n  export: " << got.dump().substr(0, 3000);
+  if (head) {
+    const std::optional<uint64_t> h = json_u64(j["head_seq"]);
+    if (!h || *h != *head)
+      return ::testing::AssertionFailure()
+             << "export head_seq is " << j["head_seq"].dump() << ", expected " << *head;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+::testing::AssertionResult Converged(const std::vector<Replica*>& replicas) {
+  if (replicas.empty()) return ::testing::AssertionSuccess();
+  const Json first = replicas[0]->doc().to_json();
+  const uint64_t hash = replicas[0]->doc().state_hash();
+  for (size_t i = 1; i < replicas.size(); ++i) {
+    const Json other = replicas[i]->doc().to_json();
+    if (other != first || replicas[i]->doc().state_hash() != hash)
+      return ::testing::AssertionFailure()
+             << "replica #" << i << " differs from replica #0\n  patch #0->#" << i << ": "
+             << Json::diff(first, other).dump().substr(0, 3000);
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// Every replica reaches `seq` before one shared deadline.
+::testing::AssertionResult AllSeen(const std::vector<Replica*>& replicas, uint64_t seq,
+                                   milliseconds budget = seconds(15)) {
+  const auto deadline = Clock::now() + budget;
+  for (size_t i = 0; i < replicas.size(); ++i) {
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    if (!replicas[i]->wait_seen(seq, std::max(left, milliseconds(1))))
+      return ::testing::AssertionFailure()
+             << "replica #" << i << " has seen seq " << replicas[i]->seen_seq() << " of " << seq
+             << (replicas[i]->connected() ? "" : " (disconnected)")
+             << "; errors:" << errors_of(*replicas[i]);
+  }
+  return ::testing::AssertionSuccess();
+}
+
+::testing::AssertionResult AllAcked(const std::vector<Replica*>& replicas,
+                                    milliseconds budget = seconds(15)) {
+  const auto deadline = Clock::now() + budget;
+  for (size_t i = 0; i < replicas.size(); ++i) {
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    if (!replicas[i]->wait_acked(std::max(left, milliseconds(1))))
+      return ::testing::AssertionFailure()
+             << "replica #" << i << " still has " << replicas[i]->pending().size()
+             << " unacknowledged ops" << (replicas[i]->connected() ? "" : " (disconnected)")
+             << "; errors:" << errors_of(*replicas[i]);
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// A temporary directory removed at scope exit.
+class TempDir {
+ public:
+  TempDir() {
+    std::string templ =
+        (std::filesystem::temp_directory_path() / "convene-itest-static-XXXXXX").string();
+    if (::mkdtemp(templ.data()) != nullptr) path_ = templ;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+void write_file(const std::filesystem::path& path, const std::string& content) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path) << content;
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void start(ServerOptions options = {}) {
+    server_ = std::make_unique<ServerProcess>(std::move(options));
+    ASSERT_TRUE(server_->start()) << server_->error();
+  }
+
+  void TearDown() override {
+    if (HasFailure() && server_)
+      std::cerr << "---- convene-server log tail (" << server_->log_path() << "):\n"
+                << server_->log_tail(60);
+  }
+
+  Endpoint endpoint() const { return {server_->host(), server_->port()}; }
+
+  std::unique_ptr<Replica> replica(const std::string& convening, const std::string& token,
+                                   const std::string& name) {
+    ReplicaOptions o;
+    o.token = token;
+    o.name = name;
+    return std::make_unique<Replica>(endpoint(), convening, next_replica_id(), o);
+  }
+
+  // A replica that has joined (the test fails fatally if it could not).
+  void joined(std::unique_ptr<Replica>& out, const std::string& convening, const std::string& token,
+              const std::string& name) {
+    out = replica(convening, token, name);
+    const JoinResult r = out->join();
+    ASSERT_TRUE(r.ok()) << name << ": " << r.describe();
+    EXPECT_TRUE(r.before.empty()) << name << ": " << r.describe();
+  }
+
+  std::unique_ptr<ServerProcess> server_;
+};
+
+// ---- collaboration -----------------------------------------------------------------
+
+TEST_F(ServerTest, TwoClientsEditTheSameMapAndDraftConcurrentlyAndConverge) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto conv = create_convening(endpoint(), "two clients");
+  ASSERT_TRUE(conv);
+  std::unique_ptr<Replica> a, b;
+  ASSERT_NO_FATAL_FAILURE(joined(a, conv->id, conv->convener, "ana"));
+  ASSERT_NO_FATAL_FAILURE(joined(b, conv->id, conv->participant, "ben"));
+  EXPECT_EQ(a->last_welcome()->role(), pb::ROLE_CONVENER);
+  EXPECT_EQ(b->last_welcome()->role(), pb::ROLE_PARTICIPANT);
+
+  // A shared map and draft.
+  const OpId map = a->doc().create_map("River basin").value;
+  const OpId draft = a->doc().create_draft("Call").value;
+  ASSERT_TRUE(map.valid() && draft.valid());
+  a->flush();
+  ASSERT_TRUE(AllAcked({a.get()}));
+  ASSERT_TRUE(AllSeen({a.get(), b.get()}, max_ack_seq(*a)));
+
+  // Round 1, concurrently: elements on both sides, typing at the same place.
+  const OpId a1 = a->doc().create_element(map, element("Water board", 10, 10)).value;
+  const OpId a2 = a->doc().create_element(map, element("Farmers' network", 50, 20)).value;
+  const OpId b1 = b->doc().create_element(map, element("School", -30, 5)).value;
+  ASSERT_TRUE(a1.valid() && a2.valid() && b1.valid());
+  a->flush();
+  b->flush();
+  // Keystroke by keystroke, neither seeing the other: no interleaving allowed.
+  const std::string a_word = "alpha ", b_word = "bravo ";
+  for (size_t i = 0; i < a_word.size(); ++i) {
+    ASSERT_TRUE(a->doc().insert_text(draft, i, a_word.substr(i, 1)).is_ok());
+    a->flush();
+    ASSERT_TRUE(b->doc().insert_text(draft, i, b_word.substr(i, 1)).is_ok());
+    b->flush();
+  }
+  ASSERT_TRUE(AllAcked({a.get(), b.get()}));
+  uint64_t head = head_after_acks({a.get(), b.get()});
+  ASSERT_TRUE(AllSeen({a.get(), b.get()}, head));
+
+  // Round 2, concurrently: moves of the same element, connections, labels,
+  // perspectives, more typing and a delete.
+  ASSERT_TRUE(a->doc().update_element(b1, moved_to(100, 100)).is_ok());
+  ASSERT_TRUE(b->doc().update_element(b1, moved_to(-100, -100)).is_ok());
+  ASSERT_TRUE(a->doc().update_element(a1, relabelled("Regional water board")).is_ok());
+  ASSERT_TRUE(b->doc().update_element(a1, relabelled("Water authority")).is_ok());
+  ASSERT_TRUE(a->doc().create_connection(map, a1, b1, connection("funds")).ok());
+  ASSERT_TRUE(b->doc().create_connection(map, b1, a2, connection("teaches", 3)).ok());
+  ASSERT_TRUE(a->doc().set_perspective(a1, "strength", "ana", 0.8).is_ok());
+  ASSERT_TRUE(b->doc().set_perspective(a1, "strength", "ben", 0.2).is_ok());
+  a->flush();
+  b->flush();
+  std::mt19937 rng(20240601);
+  for (int round = 0; round < 12; ++round) {
+    for (Replica* r : {a.get(), b.get()}) {
+      // At the start or the end: never inside a word, so each stays whole.
+      const size_t pos = rng() % 2 == 0 ? 0 : r->doc().text_length(draft);
+      const std::string token =
+          "<" + std::to_string(r->id() % 1000) + "." + std::to_string(round) + ">";
+      ASSERT_TRUE(r->doc().insert_text(draft, pos, token).is_ok());
+      ASSERT_TRUE(r->doc().update_element(a2, moved_to(round, -round)).is_ok());
+      r->flush();
+    }
+    if (round % 4 == 3) {  // now and then, take in some of the other's ops
+      a->pump(milliseconds(20));
+      b->pump(milliseconds(20));
+    }
+  }
+  // B deletes the first letter of its word, wherever it is now.
+  const size_t bravo = b->doc().text(draft).find("bravo ");
+  ASSERT_NE(bravo, std::string::npos) << b->doc().text(draft);
+  ASSERT_TRUE(b->doc().delete_text(draft, bravo, 1).is_ok());
+  b->flush();
+  ASSERT_TRUE(AllAcked({a.get(), b.get()}));
+  head = head_after_acks({a.get(), b.get()});
+  ASSERT_TRUE(AllSeen({a.get(), b.get()}, head));
+
+  EXPECT_TRUE(Converged({a.get(), b.get()}));
+  EXPECT_TRUE(MatchesExport(endpoint(), conv->id, conv->convener, a->doc(), head));
+  EXPECT_EQ(head, a->sent().size() + b->sent().size()) << "one seq per op, none lost or doubled";
+  EXPECT_EQ(a->duplicates_received(), 0u);
+  EXPECT_EQ(b->duplicates_received(), 0u);
+
+  const std::string text = a->doc().text(draft);
+  EXPECT_TRUE(text.find("alpha ") != std::string::npos && text.find("ravo ") != std::string::npos &&
+              text.find("bravo ") == std::string::npos)
+      << "concurrent typing interleaved, or the delete was lost: '" << text << "'";
+  for (int round = 0; round < 12; ++round)
+    for (Replica* r : {a.get(), b.get()}) {
+      const std::string token =
+          "<" + std::to_string(r->id() % 1000) + "." + std::to_string(round) + ">";
+      EXPECT_EQ(count_of(text, token), 1u) << token << " in '" << text << "'";
+    }
+  const Json maps = a->doc().to_json()["maps"];
+  ASSERT_EQ(maps.size(), 1u);
+  EXPECT_EQ(maps[0]["elements"].size(), 3u);
+  EXPECT_EQ(maps[0]["connections"].size(), 2u);
+  EXPECT_TRUE(a->errors().empty()) << errors_of(*a);
+  EXPECT_TRUE(b->errors().empty()) << errors_of(*b);
+}
+
+TEST_F(ServerTest, OfflineEditsResentOnReconnectConvergeWithoutDuplicates) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto conv = create_convening(endpoint(), "offline");
+  ASSERT_TRUE(conv);
+  std::unique_ptr<Replica> a, b;
+  ASSERT_NO_FATAL_FAILURE(joined(a, conv->id, conv->participant, "ana"));
+  ASSERT_NO_FATAL_FAILURE(joined(b, conv->id, conv->participant, "ben"));
+
+  const OpId draft = a->doc().create_draft("Call").value;
+  ASSERT_TRUE(a->doc().insert_text(draft, 0, "base").is_ok());
+  a->flush();
+  ASSERT_TRUE(AllAcked({a.get()}));
+  ASSERT_TRUE(AllSeen({a.get(), b.get()}, max_ack_seq(*a)));
+  const uint64_t a_seen_before = a->seen_seq();
+
+  // A sends " one"; the server logs it (B receives it), but A never reads
+  // the Ack: the connection goes away first. The op stays pending for A.
+  ASSERT_TRUE(a->doc().insert_text(draft, 4, " one").is_ok());
+  const std::vector<pb::Op> one = a->flush();
+  ASSERT_EQ(one.size(), 1u);
+  ASSERT_TRUE(b->wait_seen(a_seen_before + 1));
+  a->disconnect();
+  ASSERT_EQ(a->pending().size(), 1u);
+  EXPECT_EQ(a->seen_seq(), a_seen_before);
+
+  // Offline: A types more and maps; B edits meanwhile.
+  ASSERT_TRUE(a->doc().insert_text(draft, 8, " two").is_ok());
+  const OpId map = a->doc().create_map("Offline map").value;
+  ASSERT_TRUE(a->doc().create_element(map, element("Made offline", 1, 2)).ok());
+  a->flush();
+  ASSERT_EQ(a->pending().size(), 4u);
+  ASSERT_TRUE(b->doc().insert_text(draft, 0, "B:").is_ok());
+  const OpId b_map = b->doc().create_map("Ben's map").value;
+  ASSERT_TRUE(b_map.valid());
+  b->flush();
+  ASSERT_TRUE(AllAcked({b.get()}));
+
+  // Reconnect with last_seen_seq and every unacknowledged op in `resend`.
+  const JoinResult rejoined = a->rejoin();
+  ASSERT_TRUE(rejoined.ok()) << rejoined.describe();
+  EXPECT_EQ(rejoined.welcome->head_seq(), max_ack_seq(*b));
+  ASSERT_TRUE(AllAcked({a.get()}));
+  const uint64_t head = head_after_acks({a.get(), b.get()});
+  ASSERT_TRUE(AllSeen({a.get(), b.get()}, head));
+  b->pump(milliseconds(200));  // a re-broadcast, if any, would arrive now
+
+  // The resent op that was already logged kept its seq and was not logged or
+  // broadcast again.
+  const uint64_t one_counter = one[0].counter();
+  uint64_t one_seq = 0;
+  size_t one_broadcasts = 0;
+  for (const pb::SequencedOp& op : b->broadcast_ops())
+    if (op.op().replica() == a->id() && op.op().counter() == one_counter) {
+      ++one_broadcasts;
+      one_seq = op.seq();
+    }
+  EXPECT_EQ(one_broadcasts, 1u);
+  EXPECT_EQ(a->acks().count(one_counter) ? a->acks().at(one_counter) : 0, one_seq)
+      << "a resend is acknowledged with its first seq";
+  EXPECT_EQ(b->duplicates_received(), 0u);
+  EXPECT_EQ(head, a->sent().size() + b->sent().size()) << "each op logged exactly once";
+
+  EXPECT_TRUE(Converged({a.get(), b.get()}));
+  EXPECT_TRUE(MatchesExport(endpoint(), conv->id, conv->participant, a->doc(), head));
+  const std::string text = a->doc().text(draft);
+  EXPECT_EQ(text, "B:base one two");
+  EXPECT_EQ(count_of(text, " one"), 1u);
+  EXPECT_EQ(a->doc().to_json()["maps"].size(), 2u);
+  EXPECT_TRUE(a->errors().empty()) << errors_of(*a);
+}
+
+// ---- durability --------------------------------------------------------------------
+
+TEST_F(ServerTest, RestartBetweenEditsKeepsEveryAcknowledgedOp) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto conv = create_convening(endpoint(), "restart");
+  ASSERT_TRUE(conv);
+  std::unique_ptr<Replica> a, b;
+  ASSERT_NO_FATAL_FAILURE(joined(a, conv->id, conv->convener, "ana"));
+  ASSERT_NO_FATAL_FAILURE(joined(b, conv->id, conv->participant, "ben"));
+
+  const OpId map = a->doc().create_map("Before restart").value;
+  const OpId e1 = a->doc().create_element(map, element("Institution", 1, 1)).value;
+  a->flush();
+  const OpId draft = b->doc().create_draft("Call").value;
+  ASSERT_TRUE(b->doc().insert_text(draft, 0, "Written before the restart.").is_ok());
+  b->flush();
+  ASSERT_TRUE(AllAcked({a.get(), b.get()}));
+  uint64_t head = head_after_acks({a.get(), b.get()});
+  ASSERT_TRUE(AllSeen({a.get(), b.get()}, head));
+
+  // SIGTERM: every client is closed with 1001 and the server exits 0.
+  EXPECT_TRUE(server_->stop()) << server_->error();
+  for (Replica* r : {a.get(), b.get()}) {
+    ASSERT_NE(r->ws(), nullptr);
+    EXPECT_TRUE(r->ws()->wait_closed(seconds(5))) << "still open after the server exited";
+    EXPECT_EQ(r->ws()->close_code(), std::optional<int>(1001))
+        << "closed without a 1001 close frame (" << r->ws()->error() << ")";
+  }
+  ASSERT_TRUE(server_->restart()) << server_->error();
+  EXPECT_TRUE(MatchesExport(endpoint(), conv->id, conv->convener, a->doc(), head));
+
+  // Both come back and carry on.
+  for (Replica* r : {a.get(), b.get()}) {
+    const JoinResult j = r->rejoin();
+    ASSERT_TRUE(j.ok()) << j.describe();
+    EXPECT_EQ(j.welcome->head_seq(), head);
+  }
+  ASSERT_TRUE(b->doc().update_element(e1, moved_to(7, 7)).is_ok());
+  b->flush();
+  ASSERT_TRUE(a->doc().insert_text(draft, 0, "After. ").is_ok());
+  a->flush();
+  ASSERT_TRUE(AllAcked({a.get(), b.get()}));
+  head = head_after_acks({a.get(), b.get()});
+  ASSERT_TRUE(AllSeen({a.get(), b.get()}, head));
+  EXPECT_TRUE(Converged({a.get(), b.get()}));
+  EXPECT_EQ(a->doc().text(draft), "After. Written before the restart.");
+
+  // Once more, and a new client joining from zero after the restart.
+  EXPECT_TRUE(server_->stop()) << server_->error();
+  ASSERT_TRUE(server_->restart()) << server_->error();
+  std::unique_ptr<Replica> c;
+  ASSERT_NO_FATAL_FAILURE(joined(c, conv->id, conv->participant, "cai"));
+  EXPECT_EQ(c->last_welcome()->head_seq(), head);
+  EXPECT_EQ(c->doc().state_hash(), a->doc().state_hash());
+  EXPECT_TRUE(MatchesExport(endpoint(), conv->id, conv->convener, a->doc(), head));
+}
+
+TEST_F(ServerTest, SigkillRightAfterAcksLosesNoAcknowledgedOp) {
+  ServerOptions options;
+  options.durability = "fsync";
+  ASSERT_NO_FATAL_FAILURE(start(options));
+  const auto conv = create_convening(endpoint(), "sigkill");
+  ASSERT_TRUE(conv);
+  std::unique_ptr<Replica> a;
+  ASSERT_NO_FATAL_FAILURE(joined(a, conv->id, conv->participant, "ana"));
+
+  const OpId map = a->doc().create_map("Crash").value;
+  const OpId draft = a->doc().create_draft("Crash draft").value;
+  a->flush();
+  for (int batch = 0; batch < 5; ++batch) {
+    for (int i = 0; i < 10; ++i) {
+      ASSERT_TRUE(a->doc()
+                      .create_element(map, element("e" + std::to_string(batch * 10 + i), i, batch))
+                      .ok());
+      ASSERT_TRUE(a->doc().insert_text(draft, a->doc().text_length(draft), "x").is_ok());
+      a->flush();
+    }
+    ASSERT_TRUE(AllAcked({a.get()}));
+  }
+  // The last batch is still being committed when the server dies.
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(a->doc().create_element(map, element("late" + std::to_string(i), i, 9)).ok());
+    a->flush();
+  }
+  // Right after the acks of what was acknowledged so far: SIGKILL.
+  const std::map<uint64_t, uint64_t> acked = a->acks();
+  const uint64_t acked_head = max_ack_seq(*a);
+  server_->kill();
+  ASSERT_TRUE(server_->restart()) << server_->error();
+
+  const HttpResponse exported = export_convening(endpoint(), conv->id, conv->convener);
+  ASSERT_EQ(exported.status, 200) << exported.describe();
+  const std::optional<uint64_t> head = json_u64(exported.json().value("head_seq", Json()));
+  ASSERT_TRUE(head) << exported.describe();
+  EXPECT_GE(*head, acked_head);
+
+  // A fresh replica joining from zero holds every acknowledged op.
+  std::unique_ptr<Replica> f;
+  ASSERT_NO_FATAL_FAILURE(joined(f, conv->id, conv->participant, "fresh"));
+  EXPECT_EQ(f->last_welcome()->head_seq(), *head);
+  size_t missing = 0;
+  for (const auto& [counter, seq] : acked)
+    if (!f->doc().version().contains(OpId{a->id(), counter})) ++missing;
+  EXPECT_EQ(missing, 0u) << "of " << acked.size() << " acknowledged ops";
+
+  // A comes back, resends what was not acknowledged, and all agree.
+  const JoinResult j = a->rejoin();
+  ASSERT_TRUE(j.ok()) << j.describe();
+  ASSERT_TRUE(AllAcked({a.get()}));
+  for (const auto& [counter, seq] : acked) {
+    const auto again = a->acks().find(counter);
+    EXPECT_TRUE(again != a->acks().end() && again->second == seq) << "op counter " << counter;
+  }
+  const uint64_t final_head = max_ack_seq(*a);
+  ASSERT_TRUE(AllSeen({a.get(), f.get()}, final_head));
+  EXPECT_TRUE(Converged({a.get(), f.get()}));
+  EXPECT_EQ(final_head, a->sent().size());
+  EXPECT_TRUE(MatchesExport(endpoint(), conv->id, conv->convener, a->doc(), final_head));
+}
+
+// ---- roles and tokens --------------------------------------------------------------
+
+TEST_F(ServerTest, ObserverOpsAreRefusedButItReceivesEveryonesOps) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto conv = create_convening(endpoint(), "observer");
+  ASSERT_TRUE(conv);
+  std::unique_ptr<Replica> p, o;
+  ASSERT_NO_FATAL_FAILURE(joined(p, conv->id, conv->participant, "pat"));
+  ASSERT_NO_FATAL_FAILURE(joined(o, conv->id, conv->observer, "obi"));
+  EXPECT_EQ(o->last_welcome()->role(), pb::ROLE_OBSERVER);
+
+  ASSERT_TRUE(o->doc().create_map("Observer's map").ok());
+  o->flush();
+  ASSERT_TRUE(o->pump_until([&] { return !o->errors().empty(); }, seconds(5)))
+      << "no Error for an observer's op";
+  EXPECT_EQ(o->errors()[0].code(), pb::ERROR_FORBIDDEN) << errors_of(*o);
+  EXPECT_EQ(o->ack_messages(), 0u);
+
+  const OpId map = p->doc().create_map("Participant's map").value;
+  ASSERT_TRUE(p->doc().create_element(map, element("Project", 3, 4)).ok());
+  const OpId draft = p->doc().create_draft("Call").value;
+  ASSERT_TRUE(p->doc().insert_text(draft, 0, "Everyone sees this").is_ok());
+  p->flush();
+  ASSERT_TRUE(AllAcked({p.get()}));
+  const uint64_t head = max_ack_seq(*p);
+  ASSERT_TRUE(o->wait_seen(head)) << "the observer did not receive the participant's ops";
+  EXPECT_TRUE(o->connected());
+  EXPECT_EQ(o->doc().text(draft), "Everyone sees this");
+  EXPECT_EQ(p->duplicates_received(), 0u);
+  EXPECT_EQ(p->broadcast_ops().size(), 0u) << "the observer's op reached another client";
+  EXPECT_EQ(head, p->sent().size());
+  EXPECT_TRUE(MatchesExport(endpoint(), conv->id, conv->convener, p->doc(), head))
+      << "the observer's op must not be in the log";
+}
+
+TEST_F(ServerTest, RevokedInviteClosesItsLiveConnectionAndIsRefusedAfterwards) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto conv = create_convening(endpoint(), "revoke");
+  ASSERT_TRUE(conv);
+  std::unique_ptr<Replica> c, p;
+  ASSERT_NO_FATAL_FAILURE(joined(c, conv->id, conv->convener, "cara"));
+  ASSERT_NO_FATAL_FAILURE(joined(p, conv->id, conv->participant, "pat"));
+  ASSERT_TRUE(p->doc().create_map("Before revocation").ok());
+  p->flush();
+  ASSERT_TRUE(AllAcked({p.get()}));
+
+  // Only the convener may revoke.
+  const HttpResponse not_allowed =
+      revoke_invite(endpoint(), conv->id, "participant", conv->participant);
+  EXPECT_TRUE(not_allowed.status == 401 || not_allowed.status == 403) << not_allowed.describe();
+
+  const HttpResponse revoked = revoke_invite(endpoint(), conv->id, "participant", conv->convener);
+  ASSERT_EQ(revoked.status, 200) << revoked.describe();
+  std::vector<pb::ServerMessage> last_words;
+  EXPECT_TRUE(p->ws()->wait_closed(seconds(5), &last_words))
+      << "the connection of a revoked invite stays open";
+  for (const auto& m : last_words)
+    EXPECT_TRUE(m.has_error() || m.has_presence()) << "after revocation: " << describe(m);
+
+  // The revoked token is refused: on the WebSocket and on the REST API.
+  auto again = replica(conv->id, conv->participant, "pat again");
+  const JoinResult refused = again->join();
+  ASSERT_TRUE(refused.error.has_value()) << refused.describe();
+  EXPECT_EQ(refused.error->code(), pb::ERROR_UNAUTHORIZED);
+  EXPECT_TRUE(refused.before.empty()) << refused.describe();
+  std::vector<pb::ServerMessage> after;
+  EXPECT_TRUE(again->ws()->wait_closed(seconds(5), &after));
+  EXPECT_TRUE(after.empty()) << describe(after.front());
+  const HttpResponse export_revoked = export_convening(endpoint(), conv->id, conv->participant);
+  EXPECT_TRUE(export_revoked.status == 401 || export_revoked.status == 403)
+      << export_revoked.describe();
+
+  // Everyone else carries on; the observer invite still works.
+  std::unique_ptr<Replica> o;
+  ASSERT_NO_FATAL_FAILURE(joined(o, conv->id, conv->observer, "obi"));
+  ASSERT_TRUE(c->doc().create_map("After revocation").ok());
+  c->flush();
+  ASSERT_TRUE(AllAcked({c.get()}));
+  const uint64_t head = max_ack_seq(*c);
+  ASSERT_TRUE(AllSeen({c.get(), o.get()}, head));
+  EXPECT_TRUE(Converged({c.get(), o.get()}));
+  EXPECT_TRUE(MatchesExport(endpoint(), conv->id, conv->convener, c->doc(), head));
+}
+
+TEST_F(ServerTest, WrongTokenIsRefusedBeforeAnyDocumentData) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto conv = create_convening(endpoint(), "secret");
+  const auto other = create_convening(endpoint(), "another");
+  ASSERT_TRUE(conv && other);
+  std::unique_ptr<Replica> c;
+  ASSERT_NO_FATAL_FAILURE(joined(c, conv->id, conv->convener, "cara"));
+  const OpId draft = c->doc().create_draft("Confidential").value;
+  ASSERT_TRUE(c->doc().insert_text(draft, 0, "not for strangers").is_ok());
+  c->flush();
+  ASSERT_TRUE(AllAcked({c.get()}));
+
+  const std::vector<std::pair<std::string, std::string>> bad_tokens = {
+      {"a random token", "x7Qk3v9ZpL0mN2bR8tY6wE4uI1oA5sD"},
+      {"another convening's convener token", other->convener},
+      {"another convening's participant invite", other->participant},
+      {"no token", ""},
+  };
+  for (const auto& [what, token] : bad_tokens) {
+    SCOPED_TRACE(what);
+    auto stranger = replica(conv->id, token, "stranger");
+    const JoinResult r = stranger->join();
+    ASSERT_TRUE(r.error.has_value()) << r.describe();
+    EXPECT_EQ(r.error->code(), pb::ERROR_UNAUTHORIZED);
+    EXPECT_TRUE(r.before.empty()) << "sent before the Error: " << r.describe();
+    std::vector<pb::ServerMessage> after;
+    EXPECT_TRUE(stranger->ws()->wait_closed(seconds(5), &after))
+        << "the connection stays open after ERROR_UNAUTHORIZED";
+    for (const auto& m : after)
+      EXPECT_FALSE(m.has_welcome() || m.has_ops() || m.has_presence())
+          << "document data after refusal: " << describe(m);
+    EXPECT_EQ(stranger->doc().text(draft), "");
+  }
+  // The room is untouched.
+  EXPECT_TRUE(MatchesExport(endpoint(), conv->id, conv->convener, c->doc(), max_ack_seq(*c)));
+}
+
+// ---- errors leave the room intact -----------------------------------------------
+
+// A room with an author, a watcher and the client that misbehaves.
+class ErrorTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(start());
+    conv_ = create_convening(endpoint(), "errors");
+    ASSERT_TRUE(conv_);
+    ASSERT_NO_FATAL_FAILURE(joined(author_, conv_->id, conv_->participant, "author"));
+    ASSERT_NO_FATAL_FAILURE(joined(watcher_, conv_->id, conv_->observer, "watcher"));
+    ASSERT_NO_FATAL_FAILURE(joined(culprit_, conv_->id, conv_->participant, "culprit"));
+    map_ = author_->doc().create_map("Map").value;
+    draft_ = author_->doc().create_draft("Draft").value;
+    ASSERT_TRUE(author_->doc().insert_text(draft_, 0, "intact").is_ok());
+    author_->flush();
+    ASSERT_TRUE(AllAcked({author_.get()}));
+    ASSERT_TRUE(AllSeen({author_.get(), watcher_.get(), culprit_.get()}, max_ack_seq(*author_)));
+  }
+
+  // The first Error the culprit receives.
+  std::optional<pb::Error> culprit_error() {
+    const size_t before = culprit_->errors().size();
+    if (!culprit_->pump_until([&] { return culprit_->errors().size() > before; }, seconds(5)))
+      return std::nullopt;
+    return culprit_->errors()[before];
+  }
+
+  // Another client's edit is still delivered and logged, nothing of the bad
+  // input reached anyone, and the export is intact.
+  void expect_room_intact() {
+    ASSERT_TRUE(author_->doc().insert_text(draft_, 6, " still").is_ok());
+    ASSERT_TRUE(author_->doc().create_element(map_, element("After the error", 5, 5)).ok());
+    author_->flush();
+    ASSERT_TRUE(AllAcked({author_.get()}));
+    std::vector<Replica*> good = {author_.get(), watcher_.get()};
+    if (culprit_->connected()) good.push_back(culprit_.get());
+    const uint64_t head = head_after_acks({author_.get(), culprit_.get()});
+    ASSERT_TRUE(AllSeen(good, head));
+    EXPECT_TRUE(Converged(good));
+    EXPECT_EQ(watcher_->doc().text(draft_), "intact still");
+    EXPECT_EQ(watcher_->duplicates_received(), 0u);
+    EXPECT_EQ(head, author_->sent().size() + culprit_->acks().size());
+    EXPECT_TRUE(MatchesExport(endpoint(), conv_->id, conv_->convener, author_->doc(), head));
+    EXPECT_TRUE(author_->errors().empty()) << errors_of(*author_);
+  }
+
+  // A well-formed op of the culprit, with the given counter, that refers to
+  // nothing it lacks.
+  pb::Op crafted_op(uint64_t counter) {
+    pb::Op op;
+    op.set_replica(culprit_->id());
+    op.set_counter(counter);
+    op.set_lamport(culprit_->doc().clock() + 1);
+    op.mutable_create_map()->set_name("crafted");
+    return op;
+  }
+
+  std::optional<ConveningTokens> conv_;
+  std::unique_ptr<Replica> author_, watcher_, culprit_;
+  OpId map_, draft_;
+};
+
+TEST_F(ErrorTest, MalformedEnvelopeGetsErrorMalformed) {
+  // Field 1 as a length-delimited field far longer than the frame: not a
+  // ClientMessage, whatever follows.
+  std::string garbage = "\x0a\xff\xff\xff\x0f";
+  std::mt19937 rng(7);
+  for (int i = 0; i < 64; ++i) garbage.push_back(static_cast<char>(rng() & 0xff));
+  ASSERT_FALSE(pb::ClientMessage().ParseFromString(garbage));
+  ASSERT_TRUE(culprit_->ws()->send_raw(garbage));
+  const std::optional<pb::Error> e = culprit_error();
+  ASSERT_TRUE(e) << "no Error for a malformed frame"
+                 << (culprit_->connected() ? "" : " (connection closed without one)");
+  EXPECT_EQ(e->code(), pb::ERROR_MALFORMED) << errors_of(*culprit_);
+  ASSERT_NO_FATAL_FAILURE(expect_room_intact());
+}
+
+TEST_F(ErrorTest, OpWithABadReferenceIsRefusedByName) {
+  const uint64_t counter = culprit_->doc().version().last(culprit_->id()) + 1;
+  pb::Op bad;
+  bad.set_replica(culprit_->id());
+  bad.set_counter(counter);
+  bad.set_lamport(culprit_->doc().clock() + 1);
+  pb::CreateElement* ce = bad.mutable_create_element();
+  ce->mutable_map()->set_replica(987654321);  // no such map
+  ce->mutable_map()->set_counter(3);
+  *ce->mutable_fields() = element("Nowhere", 0, 0);
+  ASSERT_TRUE(culprit_->submit_raw({bad}));
+  const std::optional<pb::Error> e = culprit_error();
+  ASSERT_TRUE(e) << "no Error for an op with a bad reference";
+  EXPECT_TRUE(e->code() == pb::ERROR_INVALID_OP || e->code() == pb::ERROR_MISSING_DEPENDENCY)
+      << errors_of(*culprit_);
+  EXPECT_EQ(e->op().replica(), culprit_->id());
+  EXPECT_EQ(e->op().counter(), counter);
+  EXPECT_TRUE(e->message().size() > 0);
+
+  // The connection carries on: the same counter, now a valid op, is taken.
+  ASSERT_TRUE(culprit_->connected());
+  ASSERT_TRUE(culprit_->doc().create_element(map_, element("Somewhere", 1, 1)).ok());
+  const std::vector<pb::Op> good = culprit_->flush();
+  ASSERT_EQ(good[0].counter(), counter);
+  ASSERT_TRUE(AllAcked({culprit_.get()})) << errors_of(*culprit_);
+  ASSERT_NO_FATAL_FAILURE(expect_room_intact());
+}
+
+TEST_F(ErrorTest, CounterGapIsRefusedByName) {
+  const uint64_t next = culprit_->doc().version().last(culprit_->id()) + 1;
+  ASSERT_TRUE(culprit_->submit_raw({crafted_op(next + 5)}));
+  const std::optional<pb::Error> e = culprit_error();
+  ASSERT_TRUE(e) << "no Error for a counter gap";
+  EXPECT_TRUE(e->code() == pb::ERROR_INVALID_OP || e->code() == pb::ERROR_MISSING_DEPENDENCY)
+      << errors_of(*culprit_);
+  EXPECT_EQ(e->op().replica(), culprit_->id());
+  EXPECT_EQ(e->op().counter(), next + 5);
+
+  ASSERT_TRUE(culprit_->connected());
+  ASSERT_TRUE(culprit_->doc().create_map("Contiguous").ok());
+  culprit_->flush();
+  ASSERT_TRUE(AllAcked({culprit_.get()})) << errors_of(*culprit_);
+  ASSERT_NO_FATAL_FAILURE(expect_room_intact());
+}
+
+TEST_F(ErrorTest, ReplicaClaimedTwiceGetsReplicaInUse) {
+  ReplicaOptions o;
+  o.token = conv_->participant;
+  o.name = "impostor";
+  Replica impostor(endpoint(), conv_->id, culprit_->id(), o);
+  const JoinResult r = impostor.join();
+  ASSERT_TRUE(r.error.has_value())
+      << "a second connection claiming a live replica: " << r.describe();
+  EXPECT_EQ(r.error->code(), pb::ERROR_REPLICA_IN_USE);
+
+  // The first connection of that replica still works.
+  ASSERT_TRUE(culprit_->connected());
+  ASSERT_TRUE(culprit_->doc().create_map("Still mine").ok());
+  culprit_->flush();
+  ASSERT_TRUE(AllAcked({culprit_.get()})) << errors_of(*culprit_);
+  ASSERT_NO_FATAL_FAILURE(expect_room_intact());
+}
+
+// ---- scale -----------------------------------------------------------------------
+
+TEST_F(ServerTest, HundredClientsInOneRoomConverge) {
+  ServerOptions options;
+  options.durability = "os";
+  ASSERT_NO_FATAL_FAILURE(start(options));
+  const auto conv = create_convening(endpoint(), "hundred");
+  ASSERT_TRUE(conv);
+  std::vector<std::unique_ptr<Replica>> clients(100);
+  for (size_t i = 0; i < clients.size(); ++i) {
+    const std::string& token = i % 10 == 9 ? conv->observer : conv->participant;
+    ASSERT_NO_FATAL_FAILURE(joined(clients[i], conv->id, token, "c" + std::to_string(i)));
+  }
+  std::vector<Replica*> all, writers;
+  for (auto& c : clients) all.push_back(c.get());
+  for (size_t i = 0; i < 5; ++i) writers.push_back(clients[i * 20].get());
+
+  const OpId map = writers[0]->doc().create_map("Everyone's map").value;
+  const OpId draft = writers[0]->doc().create_draft("Everyone's call").value;
+  writers[0]->flush();
+  ASSERT_TRUE(AllAcked({writers[0]}));
+  ASSERT_TRUE(AllSeen(writers, max_ack_seq(*writers[0])));
+
+  for (int round = 0; round < 4; ++round) {
+    for (Replica* w : writers) {
+      const std::string who = std::to_string(w->id() % 1000);
+      const OpId e =
+          w->doc().create_element(map, element(who + "/" + std::to_string(round), round, 1)).value;
+      ASSERT_TRUE(e.valid());
+      ASSERT_TRUE(w->doc().update_element(e, moved_to(round * 10, 5)).is_ok());
+      ASSERT_TRUE(w->doc().insert_text(draft, 0, "[" + who + "]").is_ok());
+      w->flush();
+    }
+  }
+  ASSERT_TRUE(AllAcked(writers));
+  const uint64_t head = head_after_acks(writers);
+  ASSERT_TRUE(AllSeen(all, head, seconds(20)));
+  EXPECT_TRUE(Converged(all));
+  EXPECT_TRUE(MatchesExport(endpoint(), conv->id, conv->convener, all[1]->doc(), head));
+  size_t sent = 0, duplicates = 0;
+  for (Replica* r : all) {
+    sent += r->sent().size();
+    duplicates += r->duplicates_received();
+  }
+  EXPECT_EQ(head, sent);
+  EXPECT_EQ(duplicates, 0u);
+  EXPECT_EQ(all[1]->doc().to_json()["maps"][0]["elements"].size(), 20u);
+}
+
+TEST_F(ServerTest, TwentyRoomsAtOnceConverge) {
+  ServerOptions options;
+  options.durability = "os";
+  ASSERT_NO_FATAL_FAILURE(start(options));
+  struct Room {
+    ConveningTokens tokens;
+    std::vector<std::unique_ptr<Replica>> clients;
+    OpId draft;
+  };
+  std::vector<Room> rooms(20);
+  for (size_t r = 0; r < rooms.size(); ++r) {
+    const auto conv = create_convening(endpoint(), "room " + std::to_string(r));
+    ASSERT_TRUE(conv);
+    rooms[r].tokens = *conv;
+    rooms[r].clients.resize(3);
+    for (size_t c = 0; c < 3; ++c)
+      ASSERT_NO_FATAL_FAILURE(joined(rooms[r].clients[c], conv->id, conv->participant,
+                                     "r" + std::to_string(r) + "c" + std::to_string(c)));
+  }
+  // Every room starts its document; then everyone edits everywhere at once.
+  for (size_t r = 0; r < rooms.size(); ++r) {
+    Replica& first = *rooms[r].clients[0];
+    ASSERT_TRUE(first.doc().create_map("map of room " + std::to_string(r)).ok());
+    rooms[r].draft = first.doc().create_draft("draft of room " + std::to_string(r)).value;
+    first.flush();
+  }
+  for (auto& room : rooms) {
+    std::vector<Replica*> all;
+    for (auto& c : room.clients) all.push_back(c.get());
+    ASSERT_TRUE(AllAcked({all[0]}));
+    ASSERT_TRUE(AllSeen(all, max_ack_seq(*all[0])));
+  }
+  for (int round = 0; round < 5; ++round)
+    for (size_t r = 0; r < rooms.size(); ++r)
+      for (auto& c : rooms[r].clients) {
+        ASSERT_TRUE(c->doc()
+                        .insert_text(rooms[r].draft, 0,
+                                     "(" + std::to_string(r) + ":" + std::to_string(round) + ")")
+                        .is_ok());
+        c->flush();
+      }
+  for (size_t r = 0; r < rooms.size(); ++r) {
+    SCOPED_TRACE("room " + std::to_string(r));
+    std::vector<Replica*> all;
+    for (auto& c : rooms[r].clients) all.push_back(c.get());
+    ASSERT_TRUE(AllAcked(all));
+    const uint64_t head = head_after_acks(all);
+    EXPECT_EQ(head, 2u + 15u);
+    ASSERT_TRUE(AllSeen(all, head));
+    EXPECT_TRUE(Converged(all));
+    EXPECT_TRUE(MatchesExport(endpoint(), rooms[r].tokens.id, rooms[r].tokens.convener,
+                              all[0]->doc(), head));
+    const std::string text = all[0]->doc().text(rooms[r].draft);
+    EXPECT_EQ(count_of(text, "(" + std::to_string(r) + ":"), 15u) << text;
+    EXPECT_EQ(count_of(text, "("), 15u) << "ops of another room leaked in: " << text;
+  }
+}
+
+// ---- snapshots -------------------------------------------------------------------
+
+TEST_F(ServerTest, SnapshotPlusTailJoinEqualsReplayFromZero) {
+  ServerOptions options;
+  options.snapshot_every = 50;
+  options.durability = "os";
+  ASSERT_NO_FATAL_FAILURE(start(options));
+  const auto conv = create_convening(endpoint(), "snapshots");
+  ASSERT_TRUE(conv);
+  std::unique_ptr<Replica> early, writer, middle;
+  ASSERT_NO_FATAL_FAILURE(joined(early, conv->id, conv->observer, "early"));
+  ASSERT_NO_FATAL_FAILURE(joined(writer, conv->id, conv->participant, "writer"));
+  ASSERT_NO_FATAL_FAILURE(joined(middle, conv->id, conv->participant, "middle"));
+
+  const OpId map = writer->doc().create_map("Map").value;
+  const OpId draft = writer->doc().create_draft("Draft").value;
+  writer->flush();
+  std::mt19937 rng(99);
+  std::vector<OpId> elements;
+  bool middle_left = false;
+  // More than 200 ops, one per Submit so none are merged.
+  for (int i = 0; i < 230; ++i) {
+    crdt::Document& d = writer->doc();
+    const int kind = i % 6;
+    if (kind == 0 || elements.empty()) {
+      elements.push_back(d.create_element(map, element("e" + std::to_string(i), i, -i)).value);
+    } else if (kind == 1) {
+      ASSERT_TRUE(d.update_element(elements[rng() % elements.size()], moved_to(i, i)).is_ok());
+    } else if (kind == 2 && d.text_length(draft) > 3) {
+      ASSERT_TRUE(d.delete_text(draft, rng() % (d.text_length(draft) - 2), 2).is_ok());
+    } else {
+      const size_t len = d.text_length(draft);
+      ASSERT_TRUE(
+          d.insert_text(draft, len == 0 ? 0 : rng() % (len + 1), "w" + std::to_string(i)).is_ok());
+    }
+    writer->flush();
+    if (i % 10 == 9) {
+      ASSERT_TRUE(AllAcked({writer.get()}));
+    }
+    if (i == 60) {  // a client leaves with some history, comes back later
+      ASSERT_TRUE(middle->wait_seen(max_ack_seq(*writer)));
+      middle->disconnect();
+      middle_left = true;
+    }
+  }
+  ASSERT_TRUE(middle_left);
+  ASSERT_TRUE(AllAcked({writer.get()}));
+  const uint64_t head = max_ack_seq(*writer);
+  ASSERT_GT(head, 200u);
+  ASSERT_TRUE(AllSeen({early.get(), writer.get()}, head));
+  EXPECT_EQ(early->broadcast_ops().size(), head) << "the early client got every op one by one";
+
+  // Join from zero: the server may send a snapshot plus the tail.
+  std::unique_ptr<Replica> late;
+  ASSERT_NO_FATAL_FAILURE(joined(late, conv->id, conv->observer, "late"));
+  EXPECT_EQ(late->last_welcome()->head_seq(), head);
+  RecordProperty("late_join_used_snapshot", late->joined_from_snapshot() ? "yes" : "no");
+  if (late->joined_from_snapshot()) {
+    EXPECT_LE(late->last_welcome()->snapshot_seq(), head);
+  }
+  EXPECT_EQ(late->doc().state_hash(), early->doc().state_hash());
+  EXPECT_TRUE(Converged({early.get(), writer.get(), late.get()}));
+
+  // Rejoin from the middle of the history.
+  const JoinResult back = middle->rejoin();
+  ASSERT_TRUE(back.ok()) << back.describe();
+  RecordProperty("middle_rejoin_used_snapshot", middle->joined_from_snapshot() ? "yes" : "no");
+  EXPECT_TRUE(Converged({early.get(), middle.get()}));
+
+  // A replica that started from a snapshot edits on, and everyone follows.
+  ASSERT_TRUE(middle->doc().insert_text(draft, 0, "after snapshot ").is_ok());
+  middle->flush();
+  ASSERT_TRUE(AllAcked({middle.get()}));
+  const uint64_t head2 = max_ack_seq(*middle);
+  ASSERT_TRUE(AllSeen({early.get(), writer.get(), late.get(), middle.get()}, head2));
+  EXPECT_TRUE(Converged({early.get(), writer.get(), late.get(), middle.get()}));
+  EXPECT_TRUE(MatchesExport(endpoint(), conv->id, conv->convener, early->doc(), head2));
+
+  // After a restart the room is loaded from its latest snapshot and tail.
+  ASSERT_TRUE(server_->stop()) << server_->error();
+  ASSERT_TRUE(server_->restart()) << server_->error();
+  std::unique_ptr<Replica> reloaded;
+  ASSERT_NO_FATAL_FAILURE(joined(reloaded, conv->id, conv->observer, "reloaded"));
+  EXPECT_EQ(reloaded->last_welcome()->head_seq(), head2);
+  EXPECT_EQ(reloaded->doc().state_hash(), early->doc().state_hash());
+  EXPECT_TRUE(MatchesExport(endpoint(), conv->id, conv->convener, early->doc(), head2));
+}
+
+// ---- presence ----------------------------------------------------------------------
+
+TEST_F(ServerTest, PresenceIsRelayedToOthersAndDroppedOnDisconnect) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto conv = create_convening(endpoint(), "presence");
+  ASSERT_TRUE(conv);
+  std::unique_ptr<Replica> a, b, o;
+  ASSERT_NO_FATAL_FAILURE(joined(a, conv->id, conv->participant, "ana"));
+  ASSERT_NO_FATAL_FAILURE(joined(b, conv->id, conv->participant, "ben"));
+  ASSERT_NO_FATAL_FAILURE(joined(o, conv->id, conv->observer, "obi"));
+  const std::string a_member = a->last_welcome()->member_id();
+  const std::string o_member = o->last_welcome()->member_id();
+  ASSERT_FALSE(a_member.empty());
+  ASSERT_NE(a_member, o_member);
+
+  auto saw_cursor = [](Replica& r, const std::string& member, double x) {
+    for (const auto& u : r.presence_updates())
+      for (const auto& m : u.members())
+        if (m.id() == member && m.presence().has_cursor() && m.presence().cursor().x() == x)
+          return true;
+    return false;
+  };
+  pb::PresenceState state;
+  state.mutable_cursor()->set_x(12.5);
+  state.mutable_cursor()->set_y(-3);
+  ASSERT_TRUE(a->send_presence(state));
+  EXPECT_TRUE(b->pump_until([&] { return saw_cursor(*b, a_member, 12.5); }, seconds(5)))
+      << "B never saw A's cursor";
+
+  // Observers may send presence.
+  state.mutable_cursor()->set_x(99);
+  ASSERT_TRUE(o->send_presence(state));
+  EXPECT_TRUE(a->pump_until([&] { return saw_cursor(*a, o_member, 99); }, seconds(5)))
+      << "A never saw the observer's cursor";
+  EXPECT_FALSE(has_error(*o, pb::ERROR_FORBIDDEN)) << errors_of(*o);
+
+  a->disconnect();
+  auto saw_leave = [&] {
+    for (const auto& u : b->presence_updates())
+      for (const auto& left : u.left())
+        if (left == a_member) return true;
+    return false;
+  };
+  EXPECT_TRUE(b->pump_until(saw_leave, seconds(5))) << "A's leaving was not announced";
+}
+
+// ---- open mode -----------------------------------------------------------------------
+
+TEST_F(ServerTest, OpenModeJoinsWithoutTokenAsParticipant) {
+  ServerOptions options;
+  options.open = true;
+  ASSERT_NO_FATAL_FAILURE(start(options));
+  const auto conv = create_convening(endpoint(), "open");
+  ASSERT_TRUE(conv);
+  std::unique_ptr<Replica> anyone;
+  ASSERT_NO_FATAL_FAILURE(joined(anyone, conv->id, "", "anyone"));
+  EXPECT_EQ(anyone->last_welcome()->role(), pb::ROLE_PARTICIPANT);
+  ASSERT_TRUE(anyone->doc().create_map("Open map").ok());
+  anyone->flush();
+  ASSERT_TRUE(AllAcked({anyone.get()})) << errors_of(*anyone);
+  EXPECT_TRUE(MatchesExport(endpoint(), conv->id, "", anyone->doc(), max_ack_seq(*anyone)));
+}
+
+// ---- REST --------------------------------------------------------------------------
+
+void expect_json_error(const HttpResponse& r) {
+  const Json j = r.json();
+  ASSERT_TRUE(j.is_object() && j.contains("error") && j["error"].is_object()) << r.describe();
+  const Json& e = j["error"];
+  EXPECT_TRUE(e.contains("code") && (e["code"].is_string() || e["code"].is_number()))
+      << r.describe();
+  EXPECT_TRUE(e.contains("message") && e["message"].is_string()) << r.describe();
+}
+
+TEST_F(ServerTest, RestCreateConveningReturnsDistinctTokens) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const HttpResponse r =
+      http_request(endpoint(), "POST", "/api/convenings", R"({"name":"Watershed"})");
+  ASSERT_TRUE(r.status == 200 || r.status == 201) << r.describe();
+  EXPECT_NE(r.header("content-type").find("application/json"), std::string::npos) << r.describe();
+  const auto one = create_convening(endpoint(), "one");
+  const auto two = create_convening(endpoint(), "two");
+  ASSERT_TRUE(one && two);
+  const std::set<std::string> tokens = {one->convener, one->participant, one->observer,
+                                        two->convener, two->participant, two->observer};
+  EXPECT_EQ(tokens.size(), 6u) << "tokens repeat";
+  EXPECT_NE(one->id, two->id);
+  for (const auto& t : tokens) EXPECT_GE(t.size(), 16u) << "a guessable token: " << t;
+
+  const HttpResponse bad = http_request(endpoint(), "POST", "/api/convenings", "{not json");
+  EXPECT_GE(bad.status, 400) << bad.describe();
+  EXPECT_LT(bad.status, 500) << bad.describe();
+  ASSERT_NO_FATAL_FAILURE(expect_json_error(bad));
+}
+
+TEST_F(ServerTest, RestExportWithWrongTokenIsRefusedWithJsonError) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto conv = create_convening(endpoint(), "export auth");
+  const auto other = create_convening(endpoint(), "other");
+  ASSERT_TRUE(conv && other);
+  for (const std::string& token :
+       {std::string(), std::string("not-a-token-at-all-0123456789"), other->convener}) {
+    SCOPED_TRACE("token '" + token + "'");
+    const HttpResponse r = export_convening(endpoint(), conv->id, token);
+    EXPECT_TRUE(r.status == 401 || r.status == 403) << r.describe();
+    EXPECT_EQ(r.body.find("maps"), std::string::npos) << "document data in a refusal";
+    ASSERT_NO_FATAL_FAILURE(expect_json_error(r));
+  }
+  for (const std::string& token : {conv->convener, conv->participant, conv->observer}) {
+    const HttpResponse r = export_convening(endpoint(), conv->id, token);
+    EXPECT_EQ(r.status, 200) << r.describe();
+  }
+}
+
+TEST_F(ServerTest, RestExportAtAnEarlierSeqGivesThatState) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto conv = create_convening(endpoint(), "history");
+  ASSERT_TRUE(conv);
+  std::unique_ptr<Replica> w, recorder;
+  ASSERT_NO_FATAL_FAILURE(joined(recorder, conv->id, conv->observer, "recorder"));
+  ASSERT_NO_FATAL_FAILURE(joined(w, conv->id, conv->participant, "writer"));
+  const OpId map = w->doc().create_map("Then").value;
+  const OpId draft = w->doc().create_draft("Draft").value;
+  w->flush();
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_TRUE(
+        w->doc().insert_text(draft, w->doc().text_length(draft), std::to_string(i)).is_ok());
+    w->flush();
+    if (i % 3 == 0) {
+      ASSERT_TRUE(w->doc().create_element(map, element("e" + std::to_string(i), i, i)).ok());
+      w->flush();
+    }
+  }
+  ASSERT_TRUE(w->doc().rename(map, "Now").is_ok());
+  w->flush();
+  ASSERT_TRUE(AllAcked({w.get()}));
+  const uint64_t head = max_ack_seq(*w);
+  ASSERT_TRUE(recorder->wait_seen(head));
+  ASSERT_EQ(recorder->broadcast_ops().size(), head);
+
+  for (uint64_t at : {uint64_t{1}, uint64_t{2}, uint64_t{7}, head - 1, head}) {
+    SCOPED_TRACE("at=" + std::to_string(at));
+    crdt::Document replay(next_replica_id());
+    for (const pb::SequencedOp& op : recorder->broadcast_ops())
+      if (op.seq() <= at) {
+        ASSERT_TRUE(replay.apply(op.op()).is_ok());
+      }
+    EXPECT_TRUE(MatchesExport(endpoint(), conv->id, conv->participant, replay, std::nullopt, at));
+  }
+  EXPECT_TRUE(MatchesExport(endpoint(), conv->id, conv->participant, w->doc(), head));
+  const HttpResponse r = export_convening(endpoint(), conv->id, conv->participant, 5);
+  EXPECT_NE(r.body.find("Then"), std::string::npos);
+  EXPECT_EQ(r.body.find("\"Now\""), std::string::npos);
+}
+
+TEST_F(ServerTest, RestUnknownConveningIs404WithJsonError) {
+  ServerOptions options;
+  options.open = true;  // no token involved: only existence is in question
+  ASSERT_NO_FATAL_FAILURE(start(options));
+  const HttpResponse r = export_convening(endpoint(), "no-such-convening", "");
+  EXPECT_EQ(r.status, 404) << r.describe();
+  ASSERT_NO_FATAL_FAILURE(expect_json_error(r));
+  const HttpResponse route = http_request(endpoint(), "GET", "/api/no-such-endpoint");
+  EXPECT_EQ(route.status, 404) << route.describe();
+}
+
+TEST_F(ServerTest, RestUnknownConveningWithAnotherConveningsTokenIsRefused) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto conv = create_convening(endpoint(), "exists");
+  ASSERT_TRUE(conv);
+  const HttpResponse r = export_convening(endpoint(), "no-such-convening", conv->convener);
+  EXPECT_TRUE(r.status == 404 || r.status == 403 || r.status == 401) << r.describe();
+  ASSERT_NO_FATAL_FAILURE(expect_json_error(r));
+}
+
+TEST_F(ServerTest, RestHealthzIs200) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const HttpResponse r = http_request(endpoint(), "GET", "/healthz");
+  EXPECT_EQ(r.status, 200) << r.describe();
+}
+
+TEST_F(ServerTest, RestMetricsArePrometheusTextWithConvenePrefix) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  // Some traffic first, so there is something to count.
+  const auto conv = create_convening(endpoint(), "metrics");
+  ASSERT_TRUE(conv);
+  std::unique_ptr<Replica> a;
+  ASSERT_NO_FATAL_FAILURE(joined(a, conv->id, conv->participant, "ana"));
+  ASSERT_TRUE(a->doc().create_map("m").ok());
+  a->flush();
+  ASSERT_TRUE(AllAcked({a.get()}));
+
+  const HttpResponse r = http_request(endpoint(), "GET", "/metrics");
+  ASSERT_EQ(r.status, 200) << r.describe();
+  EXPECT_EQ(r.header("content-type").rfind("text/plain", 0), 0u) << r.describe();
+  const std::regex sample(
+      R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (-?[0-9.eE+-]+|NaN|\+Inf|-Inf)( -?[0-9]+)?$)");
+  const std::regex type_line(
+      R"(^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$)");
+  std::istringstream in(r.body);
+  std::string line;
+  size_t convene_samples = 0, histograms = 0, bad_lines = 0;
+  std::string first_bad;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    std::smatch m;
+    if (line.rfind("# TYPE ", 0) == 0) {
+      if (!std::regex_match(line, m, type_line)) {
+        if (bad_lines++ == 0) first_bad = line;
+      } else if (m[2] == "histogram" && m[1].str().rfind("convene_", 0) == 0) {
+        ++histograms;
+      }
+      continue;
+    }
+    if (line[0] == '#') continue;  // HELP and comments
+    if (!std::regex_match(line, m, sample)) {
+      if (bad_lines++ == 0) first_bad = line;
+      continue;
+    }
+    if (m[1].str().rfind("convene_", 0) == 0) ++convene_samples;
+  }
+  EXPECT_EQ(bad_lines, 0u) << "not Prometheus text format: '" << first_bad << "'";
+  EXPECT_GT(convene_samples, 0u) << r.body.substr(0, 2000);
+  EXPECT_GE(histograms, 2u) << "commit and broadcast latency histograms";
+}
+
+TEST_F(ServerTest, RestServesTheClientAndRefusesDirectoryTraversal) {
+  TempDir tmp;
+  ASSERT_FALSE(tmp.path().empty());
+  const std::filesystem::path client = tmp.path() / "client";
+  write_file(client / "index.html",
+             "<!doctype html><html><head><title>itest-client-marker</title></head></html>\n");
+  write_file(client / "app.js", "console.log('itest');\n");
+  write_file(tmp.path() / "secret.txt", "itest-secret-outside-the-client-dir\n");
+  ServerOptions options;
+  options.client_dir = client.string();
+  ASSERT_NO_FATAL_FAILURE(start(options));
+
+  const HttpResponse root = http_request(endpoint(), "GET", "/");
+  EXPECT_EQ(root.status, 200) << root.describe();
+  EXPECT_EQ(root.header("content-type").rfind("text/html", 0), 0u) << root.describe();
+  EXPECT_NE(root.body.find("itest-client-marker"), std::string::npos) << root.describe();
+  const HttpResponse js = http_request(endpoint(), "GET", "/app.js");
+  EXPECT_EQ(js.status, 200) << js.describe();
+  EXPECT_NE(js.header("content-type").find("javascript"), std::string::npos) << js.describe();
+
+  for (const std::string target :
+       {"/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt", "/%2e%2e%2fsecret.txt",
+        "/../../../../../../etc/passwd", "/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/..\\secret.txt", "/static/../../secret.txt"}) {
+    SCOPED_TRACE(target);
+    const HttpResponse r = http_request(endpoint(), "GET", target);
+    EXPECT_TRUE(r.status >= 400 && r.status < 500) << r.describe();
+    EXPECT_EQ(r.body.find("itest-secret"), std::string::npos) << r.describe();
+    EXPECT_EQ(r.body.find("root:"), std::string::npos) << r.describe();
+  }
+}
+
+}  // namespace
+}  // namespace convene::itest

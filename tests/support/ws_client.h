@@ -1,0 +1,281 @@
+// Synchronous clients of convene-server for integration tests: a WebSocket
+// client (Boost.Beast), a CRDT replica that speaks the protocol through it, and
+// a small HTTP client for the REST endpoints.
+//
+// The server's interface these rely on (issue 3, proto/convene/v1/protocol.proto):
+// - WebSocket at GET /ws; binary frames, one protobuf envelope each:
+//   ClientMessage upstream, ServerMessage downstream.
+// - The client's first message is Hello{protocol=1, token, replica, convening,
+//   last_seen_seq, resend, name, colour}. The answer is Welcome{role,
+//   member_id, head_seq, members, and either the ops after last_seen_seq or
+//   snapshot + snapshot_seq + the ops after snapshot_seq}, or Error. For auth
+//   errors (ERROR_UNAUTHORIZED) the connection is closed and no document data
+//   is sent first.
+// - Submit{ops}: for each committed op, Ack{replica, counter, seq} to its
+//   author and Ops{SequencedOp...} to every other connection of the room, in
+//   seq order. Invalid ops get Error{ERROR_INVALID_OP or
+//   ERROR_MISSING_DEPENDENCY, op = its id} and the connection stays open;
+//   observers' ops get ERROR_FORBIDDEN; a second live connection claiming the
+//   same replica gets ERROR_REPLICA_IN_USE; a frame that is not a
+//   ClientMessage gets ERROR_MALFORMED. Resent ops already in the log are
+//   acknowledged again (same seq) and not broadcast again.
+// - PresenceState upstream is relayed to the others as PresenceUpdate.
+// - SIGTERM closes every connection with close code 1001.
+// - REST: POST /api/convenings {"name"} -> {"id", "convener_token",
+//   "invites": {"participant", "observer"}}; GET
+//   /api/convenings/{id}/export?format=json[&at=SEQ] with "Authorization:
+//   Bearer TOKEN" -> {"maps", "drafts" (as crdt::Document::to_json()),
+//   "members", "head_seq"}; POST /api/convenings/{id}/invites/{kind}/revoke
+//   (convener token) -> 200, the invite stops working and its live
+//   connections are closed. Errors are {"error": {"code", "message"}}.
+//
+// Every operation has a deadline: nothing here can block a test for longer
+// than the timeout it is given. Each client owns its own io_context and is
+// driven only from the calling thread (no background threads).
+//
+// Protocol violations by the server (an undecodable frame, a text frame, an
+// Ack for an op never sent, an op that does not apply, ops out of seq order)
+// are reported as GoogleTest failures (ADD_FAILURE) where they are seen.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "convene/v1/protocol.pb.h"
+#include "crdt/document.h"
+
+namespace convene::itest {
+
+namespace pb = ::convene::v1;
+using Millis = std::chrono::milliseconds;
+
+struct Endpoint {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;
+};
+
+// ---- HTTP ---------------------------------------------------------------------
+
+struct HttpResponse {
+  int status = 0;  // 0: no response (see transport_error)
+  std::string transport_error;
+  std::string body;
+  std::map<std::string, std::string> headers;  // names in lower case
+
+  std::string header(const std::string& lower_case_name) const;
+  // The body as JSON; a discarded value if it is not JSON.
+  nlohmann::json json() const;
+  // "status N, body ..." for assertion messages.
+  std::string describe() const;
+};
+
+// One request on a fresh connection. `target` is sent verbatim (so tests can
+// send "/../etc/passwd").
+HttpResponse http_request(const Endpoint& at, const std::string& method, const std::string& target,
+                          const std::string& body = {},
+                          const std::vector<std::pair<std::string, std::string>>& headers = {},
+                          Millis timeout = Millis(5000));
+
+struct ConveningTokens {
+  std::string id;
+  std::string convener;
+  std::string participant;
+  std::string observer;
+};
+
+// POST /api/convenings. nullopt (and ADD_FAILURE with the response) if the
+// answer is not a 200/201 with every token.
+std::optional<ConveningTokens> create_convening(const Endpoint& at, const std::string& name);
+// GET /api/convenings/{id}/export?format=json[&at=SEQ] with a bearer token
+// (none if empty).
+HttpResponse export_convening(const Endpoint& at, const std::string& id, const std::string& token,
+                              std::optional<uint64_t> at_seq = std::nullopt);
+// POST /api/convenings/{id}/invites/{kind}/revoke with the convener's token.
+HttpResponse revoke_invite(const Endpoint& at, const std::string& id, const std::string& kind,
+                           const std::string& convener_token);
+
+// {"maps", "drafts"} of an export or of Document::to_json(): what must match.
+nlohmann::json document_part(const nlohmann::json& state);
+
+// ---- WebSocket ------------------------------------------------------------------
+
+class WsClient {
+ public:
+  WsClient();
+  ~WsClient();
+  WsClient(const WsClient&) = delete;
+  WsClient& operator=(const WsClient&) = delete;
+
+  // TCP connect and WebSocket upgrade at `target`. False with error() set.
+  bool connect(const Endpoint& at, const std::string& target = "/ws",
+               Millis timeout = Millis(5000));
+  bool send(const pb::ClientMessage& message, Millis timeout = Millis(5000));
+  // One binary frame with these exact bytes.
+  bool send_raw(std::string_view bytes, Millis timeout = Millis(5000));
+
+  // The next ServerMessage, or nullopt on timeout or when the connection is
+  // closed (then is_open() is false and close_code() says how).
+  std::optional<pb::ServerMessage> receive(Millis timeout);
+  // Receives until `predicate` accepts a message and returns it; messages
+  // before it are appended to `skipped` if given. nullopt on timeout/close.
+  std::optional<pb::ServerMessage> receive_until(
+      const std::function<bool(const pb::ServerMessage&)>& predicate, Millis timeout,
+      std::vector<pb::ServerMessage>* skipped = nullptr);
+  // Receives until the server closes the connection; the messages read on
+  // the way are appended to `received`. True if it closed within `timeout`.
+  bool wait_closed(Millis timeout, std::vector<pb::ServerMessage>* received = nullptr);
+
+  // Graceful WebSocket close (close frame, wait for the server's).
+  void close(Millis timeout = Millis(3000));
+  // Abrupt: the TCP socket is closed without a close frame.
+  void drop();
+
+  bool is_open() const { return open_; }
+  // The close code of the server's close frame, if one arrived.
+  std::optional<int> close_code() const { return close_code_; }
+  std::string close_reason() const { return close_reason_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  // Runs the io_context until `done` or the deadline; on timeout cancels the
+  // socket's operations and lets the handler run. True if done in time.
+  bool run_until(const bool& done, Millis timeout);
+  void mark_closed(const boost::system::error_code& ec);
+
+  boost::asio::io_context ioc_;
+  std::unique_ptr<boost::beast::websocket::stream<boost::beast::tcp_stream>> ws_;
+  boost::beast::flat_buffer buffer_;
+  bool open_ = false;
+  std::optional<int> close_code_;
+  std::string close_reason_;
+  std::string error_;
+};
+
+// ---- A replica speaking the protocol --------------------------------------------
+
+struct JoinResult {
+  std::optional<pb::Welcome> welcome;
+  std::optional<pb::Error> error;
+  // Messages that arrived before the Welcome or Error (none are expected).
+  std::vector<pb::ServerMessage> before;
+  bool connected = false;
+  std::string failure;  // why there was neither Welcome nor Error
+
+  bool ok() const { return welcome.has_value(); }
+  std::string describe() const;
+};
+
+struct ReplicaOptions {
+  std::string token;
+  std::string name = "tester";
+  std::string colour = "#336699";
+};
+
+// A client replica: a crdt::Document plus the protocol state a real client
+// keeps: the highest seq it has seen without gaps (last_seen_seq for a
+// rejoin), and the ops it sent that are not acknowledged yet (resent in the
+// next Hello). Local edits go to doc(); flush() moves the document's outbox to
+// the pending list and submits it when connected.
+class Replica {
+ public:
+  Replica(Endpoint server, std::string convening, uint64_t replica_id, ReplicaOptions options);
+  ~Replica();
+  Replica(const Replica&) = delete;
+  Replica& operator=(const Replica&) = delete;
+
+  crdt::Document& doc() { return doc_; }
+  const crdt::Document& doc() const { return doc_; }
+  uint64_t id() const { return replica_id_; }
+  void set_endpoint(Endpoint server) { server_ = std::move(server); }
+
+  // Connects and sends Hello{last_seen_seq = seen_seq(), resend = pending()}
+  // (after flushing the outbox to pending). On Welcome: adopts the snapshot
+  // if there is one, applies its ops, and the connection is live.
+  JoinResult join(Millis timeout = Millis(5000));
+  // join(), retrying while the answer is ERROR_REPLICA_IN_USE: the server may
+  // not have noticed yet that this replica's previous connection is gone.
+  JoinResult rejoin(Millis timeout = Millis(5000));
+  bool connected() const { return ws_ && ws_->is_open(); }
+  void disconnect();  // graceful close; pending ops stay pending
+  void drop();        // abrupt close; pending ops stay pending
+  WsClient* ws() { return ws_.get(); }
+
+  // Moves the outbox to pending and, if connected, submits it. Returns it.
+  std::vector<pb::Op> flush();
+  // Sends these ops as they are (crafted ops); they are not tracked as pending.
+  bool submit_raw(const std::vector<pb::Op>& ops);
+  bool send_presence(const pb::PresenceState& state);
+
+  // Handles what arrives until `done()` or the timeout. True if done.
+  bool pump_until(const std::function<bool()>& done, Millis timeout);
+  // Handles what arrives for this long.
+  void pump(Millis duration);
+  bool wait_seen(uint64_t seq, Millis timeout = Millis(10000));
+  bool wait_acked(Millis timeout = Millis(10000));
+
+  // Highest seq such that every seq up to it has been seen (applied or
+  // acknowledged).
+  uint64_t seen_seq() const { return seen_base_; }
+  const std::vector<pb::Op>& pending() const { return pending_; }
+  // Every op this replica has made and flushed, by first counter.
+  const std::map<uint64_t, pb::Op>& sent() const { return sent_; }
+  // Acknowledged ops: first counter -> seq.
+  const std::map<uint64_t, uint64_t>& acks() const { return acks_; }
+  size_t ack_messages() const { return ack_messages_; }
+  // Ops that arrived in Ops messages, in arrival order.
+  const std::vector<pb::SequencedOp>& broadcast_ops() const { return broadcast_ops_; }
+  // Ops in Ops messages that this document already had (re-broadcasts, or
+  // its own ops echoed back).
+  size_t duplicates_received() const { return duplicates_received_; }
+  const std::vector<pb::Error>& errors() const { return errors_; }
+  const std::vector<pb::PresenceUpdate>& presence_updates() const { return presence_; }
+  const std::optional<pb::Welcome>& last_welcome() const { return welcome_; }
+  bool joined_from_snapshot() const { return from_snapshot_; }
+
+ private:
+  void handle(const pb::ServerMessage& message);
+  void adopt_welcome(const pb::Welcome& welcome);
+  void apply_sequenced(const pb::SequencedOp& op, bool from_broadcast);
+  void mark_seen(uint64_t seq);
+  std::string label() const;
+
+  Endpoint server_;
+  std::string convening_;
+  uint64_t replica_id_;
+  ReplicaOptions options_;
+  crdt::Document doc_;
+  std::unique_ptr<WsClient> ws_;
+  uint64_t seen_base_ = 0;
+  std::set<uint64_t> seen_above_;
+  uint64_t last_broadcast_seq_ = 0;
+  std::vector<pb::Op> pending_;
+  std::map<uint64_t, pb::Op> sent_;
+  std::map<uint64_t, uint64_t> acks_;
+  size_t ack_messages_ = 0;
+  std::vector<pb::SequencedOp> broadcast_ops_;
+  size_t duplicates_received_ = 0;
+  std::vector<pb::Error> errors_;
+  std::vector<pb::PresenceUpdate> presence_;
+  std::optional<pb::Welcome> welcome_;
+  bool from_snapshot_ = false;
+};
+
+// Short names for assertion messages.
+std::string describe(const pb::ServerMessage& message);
+std::string error_code_name(pb::ErrorCode code);
+
+}  // namespace convene::itest

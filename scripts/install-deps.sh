@@ -9,7 +9,8 @@ packages=(
   protobuf-compiler libprotobuf-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev zlib1g-dev libzstd-dev libxxhash-dev
-  libboost-dev libboost-system-dev librocksdb-dev libspdlog-dev
+  libboost-dev libboost-system-dev libboost-program-options-dev libssl-dev
+  librocksdb-dev libspdlog-dev
 )
 
 # --- browser client (next milestone) -----------------------------------------

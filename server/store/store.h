@@ -51,6 +51,9 @@ struct Convening {
   std::string id;  // URL-safe, random
   std::string name;
   int64_t created_ms = 0;
+  // Hashes of the invite tokens in force, so the convener can revoke them.
+  std::string participant_invite_hash;
+  std::string observer_invite_hash;
 };
 
 enum class TokenKind { kConvener, kParticipantInvite, kObserverInvite };
@@ -89,6 +92,11 @@ class Store {
                                   const std::vector<std::pair<std::string, TokenGrant>>&
                                       token_hashes) = 0;
   virtual std::optional<Convening> convening(std::string_view id, Status* status) = 0;
+  // Replaces the record of an existing convening and puts `token_hashes`, in
+  // one atomic write (used to rotate invites).
+  virtual Status update_convening(const Convening& c,
+                                  const std::vector<std::pair<std::string, TokenGrant>>&
+                                      token_hashes) = 0;
   virtual std::optional<TokenGrant> token(std::string_view token_hash, Status* status) = 0;
   virtual Status put_token(std::string_view token_hash, const TokenGrant& grant) = 0;
 

@@ -1,0 +1,130 @@
+#include "config.h"
+
+#include <boost/program_options.hpp>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+namespace convene {
+namespace po = boost::program_options;
+
+namespace {
+
+bool parse_listen(const std::string& text, Config& c) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  c.listen_host = text.substr(0, colon);
+  if (c.listen_host.size() > 2 && c.listen_host.front() == '[' && c.listen_host.back() == ']')
+    c.listen_host = c.listen_host.substr(1, c.listen_host.size() - 2);
+  try {
+    const unsigned long port = std::stoul(text.substr(colon + 1));
+    if (port > 65535) return false;
+    c.listen_port = static_cast<uint16_t>(port);
+  } catch (...) {
+    return false;
+  }
+  return true;
+}
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    const size_t end = s.find(',', start);
+    std::string item = s.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
+    if (!item.empty()) out.push_back(item);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<Config> parse_config(int argc, char** argv, int* exit_code) {
+  po::options_description options(
+      "convene-server: real-time collaboration server for landscape maps and convening calls\n\n"
+      "Options (each may also be set in a config file as `key = value`)");
+  // clang-format off
+  options.add_options()
+    ("help,h", "print this help and exit")
+    ("config", po::value<std::string>(), "read options from this file; flags given on the "
+        "command line win")
+    ("listen", po::value<std::string>()->default_value("127.0.0.1:8080"),
+        "address and port to serve HTTP and WebSocket on")
+    ("data", po::value<std::string>()->default_value("./data"),
+        "RocksDB directory holding every convening (created if missing)")
+    ("durability", po::value<std::string>()->default_value("fsync"),
+        "when an op counts as committed: fsync (on disk, survives power loss), os (in the OS "
+        "cache, survives a server crash) or none (may be lost)")
+    ("threads", po::value<unsigned>()->default_value(0),
+        "network threads; 0 means one per core")
+    ("snapshot-every", po::value<uint64_t>()->default_value(1000),
+        "write a snapshot of a convening every N ops (fast joins and restarts)")
+    ("log-level", po::value<std::string>()->default_value("info"),
+        "trace, debug, info, warn, error or off")
+    ("client-dir", po::value<std::string>()->default_value(""),
+        "directory of the built browser client, served at /")
+    ("allowed-origins", po::value<std::string>()->default_value(""),
+        "comma-separated browser origins allowed to open WebSockets (e.g. "
+        "https://convene.example); empty: only the server's own host")
+    ("open", po::bool_switch(), "let anyone from an allowed origin join any convening as a "
+        "participant without a token (for local use only)");
+  // clang-format on
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, options), vm);
+    if (vm.count("config")) {
+      const std::string path = vm["config"].as<std::string>();
+      std::ifstream file(path);
+      if (!file) throw po::error("cannot read config file " + path);
+      po::store(po::parse_config_file(file, options), vm);
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "convene-server: " << e.what() << "\n(see --help)\n";
+    *exit_code = 2;
+    return std::nullopt;
+  }
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    *exit_code = 0;
+    return std::nullopt;
+  }
+  Config c;
+  auto fail = [&](const std::string& message) {
+    std::cerr << "convene-server: " << message << "\n(see --help)\n";
+    *exit_code = 2;
+    return std::nullopt;
+  };
+  if (!parse_listen(vm["listen"].as<std::string>(), c))
+    return fail("--listen needs HOST:PORT, e.g. 127.0.0.1:8080");
+  c.data_dir = vm["data"].as<std::string>();
+  if (c.data_dir.empty()) return fail("--data must not be empty");
+  const std::string durability = vm["durability"].as<std::string>();
+  if (durability == "fsync")
+    c.durability = store::Durability::kFsync;
+  else if (durability == "os")
+    c.durability = store::Durability::kOs;
+  else if (durability == "none")
+    c.durability = store::Durability::kNone;
+  else
+    return fail("--durability must be fsync, os or none");
+  c.threads = vm["threads"].as<unsigned>();
+  if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
+  if (c.threads > 256) return fail("--threads must be at most 256");
+  c.snapshot_every = vm["snapshot-every"].as<uint64_t>();
+  if (c.snapshot_every == 0) return fail("--snapshot-every must be at least 1");
+  c.log_level = vm["log-level"].as<std::string>();
+  static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};
+  if (std::find(std::begin(levels), std::end(levels), c.log_level) == std::end(levels))
+    return fail("--log-level must be trace, debug, info, warn, error or off");
+  c.client_dir = vm["client-dir"].as<std::string>();
+  c.allowed_origins = split_commas(vm["allowed-origins"].as<std::string>());
+  c.open = vm["open"].as<bool>();
+  return c;
+}
+
+}  // namespace convene

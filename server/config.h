@@ -1,0 +1,31 @@
+// convene-server's configuration: command-line flags, optionally backed by a
+// config file holding the same keys (key = value lines).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+namespace convene {
+
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;
+  std::string data_dir = "./data";
+  store::Durability durability = store::Durability::kFsync;
+  unsigned threads = 0;  // 0: one per core
+  uint64_t snapshot_every = 1000;
+  std::string log_level = "info";
+  std::string client_dir;                    // empty: no static files
+  std::vector<std::string> allowed_origins;  // empty: same host only
+  bool open = false;                         // join without a token
+};
+
+// Parses argv. Returns nullopt and sets `exit_code` when the program should
+// stop: 0 after --help, 2 after a usage error (the message is printed).
+std::optional<Config> parse_config(int argc, char** argv, int* exit_code);
+
+}  // namespace convene

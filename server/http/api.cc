@@ -1,0 +1,307 @@
+#include "http/api.h"
+
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <variant>
+
+#include "crdt/limits.h"
+#include "crdt/utf8.h"
+#include "http/static_files.h"
+#include "metrics.h"
+#include "rooms/tokens.h"
+
+namespace convene::server {
+namespace {
+
+using nlohmann::json;
+namespace pb = ::convene::v1;
+
+int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Response make_response(const Request& req, http::status status, std::string body,
+                       const std::string& content_type) {
+  Response res{status, req.version()};
+  res.set(http::field::server, "convene-server");
+  res.set(http::field::content_type, content_type);
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+Response json_response(const Request& req, http::status status, const json& body) {
+  return make_response(req, status, body.dump(), "application/json");
+}
+
+// Splits "/api/convenings/ID/export" into its segments.
+std::vector<std::string> segments(std::string_view path) {
+  std::vector<std::string> out;
+  size_t start = 1;
+  while (start <= path.size()) {
+    const size_t end = path.find('/', start);
+    out.emplace_back(
+        path.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+std::optional<std::string> query_param(std::string_view query, std::string_view key) {
+  size_t start = 0;
+  while (start < query.size()) {
+    const size_t end = std::min(query.find('&', start), query.size());
+    const std::string_view pair = query.substr(start, end - start);
+    const size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == key)
+      return std::string(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> bearer_token(const Request& req) {
+  const auto it = req.find(http::field::authorization);
+  if (it == req.end()) return std::nullopt;
+  const std::string_view value(it->value().data(), it->value().size());
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (value.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  return std::string(value.substr(kPrefix.size()));
+}
+
+bool valid_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  return true;
+}
+
+// Runs `work` on the storage pool; it returns the response.
+void on_storage(ServerContext& ctx, std::function<Response()> work, Reply reply) {
+  net::post(ctx.storage_pool,
+            [work = std::move(work), reply = std::move(reply)] { reply(work()); });
+}
+
+// ---- handlers ------------------------------------------------------------------------
+
+Response create_convening(ServerContext& ctx, const Request& req) {
+  const json body = json::parse(req.body(), nullptr, false);
+  if (body.is_discarded() || !body.is_object() || !body.contains("name") ||
+      !body["name"].is_string())
+    return error_response(req, http::status::bad_request, "bad_request",
+                          "send a JSON object {\"name\": \"...\"}");
+  const std::string name = body["name"].get<std::string>();
+  if (name.empty() || name.size() > crdt::limits::kNameBytes || !crdt::utf8::valid(name))
+    return error_response(req, http::status::bad_request, "bad_request",
+                          "the name must be 1 to 200 bytes of UTF-8");
+  store::Convening c;
+  c.id = rooms::new_id();
+  c.name = name;
+  c.created_ms = unix_ms();
+  const std::string convener = rooms::new_token(), participant = rooms::new_token(),
+                    observer = rooms::new_token();
+  c.participant_invite_hash = rooms::token_hash(participant);
+  c.observer_invite_hash = rooms::token_hash(observer);
+  const store::Status s = ctx.store.create_convening(
+      c, {{rooms::token_hash(convener), {c.id, store::TokenKind::kConvener, false}},
+          {c.participant_invite_hash, {c.id, store::TokenKind::kParticipantInvite, false}},
+          {c.observer_invite_hash, {c.id, store::TokenKind::kObserverInvite, false}}});
+  if (!s.is_ok()) {
+    spdlog::error("create convening: {}", s.message());
+    return error_response(req, http::status::service_unavailable, "unavailable",
+                          "the store cannot take writes right now");
+  }
+  spdlog::info("convening {} created", c.id);
+  return json_response(req, http::status::created,
+                       {{"id", c.id},
+                        {"name", c.name},
+                        {"convener_token", convener},
+                        {"invites", {{"participant", participant}, {"observer", observer}}}});
+}
+
+// The token's grant for this convening, or an error response.
+std::variant<store::TokenGrant, Response> authorize(ServerContext& ctx, const Request& req,
+                                                    const std::string& id) {
+  const auto token = bearer_token(req);
+  if (!token)
+    return error_response(req, http::status::unauthorized, "unauthorized",
+                          "send Authorization: Bearer <token of this convening>");
+  store::Status s;
+  const auto grant = ctx.store.token(rooms::token_hash(*token), &s);
+  if (!s.is_ok())
+    return error_response(req, http::status::service_unavailable, "unavailable", s.message());
+  if (!grant || grant->revoked || grant->convening != id)
+    return error_response(req, http::status::forbidden, "forbidden",
+                          "the token does not admit to this convening");
+  return *grant;
+}
+
+Response export_convening(ServerContext& ctx, const Request& req, const std::string& id,
+                          std::string_view query) {
+  if (const auto format = query_param(query, "format"); format && *format != "json")
+    return error_response(req, http::status::bad_request, "bad_request", "format must be json");
+  store::Status s;
+  if (!ctx.store.convening(id, &s))
+    return s.is_ok()
+               ? error_response(req, http::status::not_found, "not_found", "no convening " + id)
+               : error_response(req, http::status::service_unavailable, "unavailable", s.message());
+  if (!(ctx.config.open && !bearer_token(req))) {
+    auto grant = authorize(ctx, req, id);
+    if (auto* r = std::get_if<Response>(&grant)) return std::move(*r);
+  }
+  uint64_t at = UINT64_MAX;
+  if (const auto at_text = query_param(query, "at")) {
+    try {
+      size_t used = 0;
+      at = std::stoull(*at_text, &used);
+      if (used != at_text->size()) throw std::invalid_argument("trailing");
+    } catch (...) {
+      return error_response(req, http::status::bad_request, "bad_request",
+                            "at must be a sequence number");
+    }
+  }
+  const uint64_t head = ctx.store.head_seq(id, &s);
+  if (at != UINT64_MAX && at > head)
+    return error_response(req, http::status::bad_request, "bad_request",
+                          "at is past the head seq " + std::to_string(head));
+  std::string error;
+  const auto state = rooms::load_room_state(ctx.store, id, at, &error);
+  if (!state) return error_response(req, http::status::internal_server_error, "internal", error);
+  json out = state->doc.to_json();
+  out["id"] = id;
+  out["name"] = state->name;
+  out["head_seq"] = state->head_seq;
+  json members = json::array();
+  for (const auto& m : ctx.store.members(id, &s))
+    members.push_back({{"id", m.id},
+                       {"name", m.name},
+                       {"colour", m.colour},
+                       {"role", pb::Role_Name(static_cast<pb::Role>(m.role))}});
+  out["members"] = std::move(members);
+  return json_response(req, http::status::ok, out);
+}
+
+// Revokes the invite of `kind` in force and issues a new one.
+Response revoke_invite(ServerContext& ctx, const Request& req, const std::string& id,
+                       const std::string& kind) {
+  auto grant = authorize(ctx, req, id);
+  if (auto* r = std::get_if<Response>(&grant)) return std::move(*r);
+  if (std::get<store::TokenGrant>(grant).kind != store::TokenKind::kConvener)
+    return error_response(req, http::status::forbidden, "forbidden",
+                          "only the convener can revoke invites");
+  if (kind != "participant" && kind != "observer")
+    return error_response(req, http::status::not_found, "not_found",
+                          "invite kinds are participant and observer");
+  store::Status s;
+  auto c = ctx.store.convening(id, &s);
+  if (!c) return error_response(req, http::status::not_found, "not_found", "no convening " + id);
+  const bool participant = kind == "participant";
+  std::string& hash = participant ? c->participant_invite_hash : c->observer_invite_hash;
+  const std::string old_hash = hash;
+  const std::string token = rooms::new_token();
+  hash = rooms::token_hash(token);
+  const auto token_kind =
+      participant ? store::TokenKind::kParticipantInvite : store::TokenKind::kObserverInvite;
+  std::vector<std::pair<std::string, store::TokenGrant>> tokens{{hash, {id, token_kind, false}}};
+  if (!old_hash.empty()) tokens.push_back({old_hash, {id, token_kind, true}});
+  s = ctx.store.update_convening(*c, tokens);
+  if (!s.is_ok())
+    return error_response(req, http::status::service_unavailable, "unavailable", s.message());
+  if (!old_hash.empty()) ctx.rooms.revoke(id, old_hash);
+  spdlog::info("convening {}: {} invite revoked and replaced", id, kind);
+  return json_response(req, http::status::ok, {{"invites", {{kind, token}}}});
+}
+
+Response health(ServerContext& ctx, const Request& req) {
+  const store::Status s = ctx.store.probe_write();
+  if (!s.is_ok())
+    return error_response(req, http::status::service_unavailable, "unavailable",
+                          "the store is not writable: " + s.message());
+  return json_response(req, http::status::ok, {{"status", "ok"}});
+}
+
+Response serve_file(ServerContext& ctx, const Request& req) {
+  const auto file = resolve_static(ctx.config.client_dir,
+                                   std::string_view(req.target().data(), req.target().size()));
+  if (!file) return error_response(req, http::status::not_found, "not_found", "no such file");
+  std::ifstream in(file->path, std::ios::binary);
+  std::ostringstream body;
+  body << in.rdbuf();
+  if (!in && !in.eof())
+    return error_response(req, http::status::internal_server_error, "internal",
+                          "cannot read the file");
+  Response res = make_response(req, http::status::ok, body.str(), file->content_type);
+  res.set(http::field::cache_control, file->cache_control);
+  res.set("X-Content-Type-Options", "nosniff");
+  if (req.method() == http::verb::head) {
+    res.prepare_payload();
+    res.body().clear();
+  }
+  return res;
+}
+
+}  // namespace
+
+Response error_response(const Request& req, http::status status, const std::string& code,
+                        const std::string& message) {
+  return json_response(req, status, {{"error", {{"code", code}, {"message", message}}}});
+}
+
+void handle_http(ServerContext& ctx, Request req, Reply reply) {
+  metrics().http_requests++;
+  const std::string target(req.target());
+  const auto qpos = target.find('?');
+  const std::string path = target.substr(0, qpos);
+  const std::string query = qpos == std::string::npos ? "" : target.substr(qpos + 1);
+  const auto parts = segments(path);
+  const auto method = req.method();
+  auto shared = std::make_shared<Request>(std::move(req));
+  auto run = [&](std::function<Response(const Request&)> handler) {
+    on_storage(
+        ctx, [shared, handler = std::move(handler)] { return handler(*shared); }, std::move(reply));
+  };
+
+  if (path == "/healthz" && method == http::verb::get)
+    return run([&ctx](const Request& r) { return health(ctx, r); });
+  if (path == "/metrics" && method == http::verb::get)
+    return run([&ctx](const Request& r) {
+      return make_response(r, http::status::ok, metrics().render(ctx.store.stats()),
+                           "text/plain; version=0.0.4; charset=utf-8");
+    });
+  if (parts.size() >= 2 && parts[0] == "api" && parts[1] == "convenings") {
+    if (parts.size() == 2 && method == http::verb::post)
+      return run([&ctx](const Request& r) { return create_convening(ctx, r); });
+    if (parts.size() >= 3 && !valid_id(parts[2]))
+      return reply(
+          error_response(*shared, http::status::not_found, "not_found", "no such convening"));
+    if (parts.size() == 4 && parts[3] == "export" && method == http::verb::get)
+      return run([&ctx, id = parts[2], query](const Request& r) {
+        return export_convening(ctx, r, id, query);
+      });
+    if (parts.size() == 6 && parts[3] == "invites" && parts[5] == "revoke" &&
+        method == http::verb::post)
+      return run([&ctx, id = parts[2], kind = parts[4]](const Request& r) {
+        return revoke_invite(ctx, r, id, kind);
+      });
+    return reply(
+        error_response(*shared, http::status::not_found, "not_found", "no such API endpoint"));
+  }
+  if (method == http::verb::get || method == http::verb::head) {
+    if (ctx.config.client_dir.empty())
+      return reply(error_response(*shared, http::status::not_found, "not_found",
+                                  "this server serves no browser client (--client-dir)"));
+    return run([&ctx](const Request& r) { return serve_file(ctx, r); });
+  }
+  reply(error_response(*shared, http::status::method_not_allowed, "method_not_allowed",
+                       "method not allowed"));
+}
+
+}  // namespace convene::server

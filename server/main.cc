@@ -1,0 +1,109 @@
+// convene-server: serves the browser client, the REST API and the live
+// WebSocket rooms of every convening from one embedded RocksDB store.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "config.h"
+#include "net/listener.h"
+#include "rooms/room_manager.h"
+#include "server_context.h"
+
+namespace {
+
+constexpr auto kShutdownGrace = std::chrono::milliseconds(500);
+constexpr size_t kStorageThreads = 2;
+
+const char* durability_name(convene::store::Durability d) {
+  switch (d) {
+    case convene::store::Durability::kFsync:
+      return "fsync";
+    case convene::store::Durability::kOs:
+      return "os";
+    case convene::store::Durability::kNone:
+      return "none";
+  }
+  return "?";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace convene;
+  int exit_code = 0;
+  const auto config = parse_config(argc, argv, &exit_code);
+  if (!config) return exit_code;
+
+  auto logger = spdlog::stderr_color_mt("convene");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(config->log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  std::error_code fs_error;
+  std::filesystem::create_directories(config->data_dir, fs_error);
+  store::Status status;
+  auto store = store::Store::open(config->data_dir, config->durability, &status);
+  if (!store) {
+    spdlog::critical("cannot open the store in {}: {}", config->data_dir, status.message());
+    return 1;
+  }
+
+  net::io_context io(static_cast<int>(config->threads));
+  net::thread_pool storage(kStorageThreads);
+  rooms::RoomManager rooms(io, storage, *store, {config->snapshot_every});
+  ServerContext context{*config, io, storage, *store, rooms};
+
+  beast::error_code ec;
+  const auto address = net::ip::make_address(
+      config->listen_host == "localhost" ? "127.0.0.1" : config->listen_host, ec);
+  if (ec) {
+    spdlog::critical("--listen: {} is not an IP address", config->listen_host);
+    return 2;
+  }
+  auto listener =
+      std::make_shared<server::Listener>(context, tcp::endpoint(address, config->listen_port), ec);
+  if (ec) {
+    spdlog::critical("cannot listen on {}:{}: {}", config->listen_host, config->listen_port,
+                     ec.message());
+    return 1;
+  }
+  listener->run();
+  const auto bound = listener->local_endpoint();
+  spdlog::info("convene-server {} listening; data in {} (durability {}), {} threads",
+               CONVENE_VERSION, config->data_dir, durability_name(config->durability),
+               config->threads);
+  spdlog::info("open http://{}:{}/ in a browser", bound.address().to_string(), bound.port());
+  if (config->open) spdlog::warn("--open: anyone who can reach this server can join and edit");
+
+  // SIGINT/SIGTERM: stop accepting, let rooms finish their commits and close
+  // their members with 1001, give the close frames a moment, then stop.
+  net::signal_set signals(io, SIGINT, SIGTERM);
+  net::steady_timer grace(io);
+  signals.async_wait([&](beast::error_code error, int signal) {
+    if (error) return;
+    spdlog::info("signal {}: shutting down", signal);
+    listener->stop();
+    rooms.shut_down([&] {
+      net::post(io, [&] {
+        grace.expires_after(kShutdownGrace);
+        grace.async_wait([&](beast::error_code) { io.stop(); });
+      });
+    });
+  });
+
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < config->threads; ++i) threads.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : threads) t.join();
+  storage.join();
+  if (const auto s = store->flush(); !s.is_ok()) {
+    spdlog::error("final flush failed: {}", s.message());
+    return 1;
+  }
+  spdlog::info("stopped cleanly");
+  return 0;
+}

@@ -1,0 +1,87 @@
+#include "metrics.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace convene {
+namespace {
+
+void line(std::string& out, const std::string& name, const std::string& help, const char* type,
+          double value) {
+  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", value);
+  out += name + " " + buf + "\n";
+}
+
+}  // namespace
+
+void Histogram::observe(double seconds) {
+  size_t i = 0;
+  while (i < kBuckets.size() && seconds > kBuckets[i]) ++i;
+  counts_[i].fetch_add(1, std::memory_order_relaxed);
+  sum_micros_.fetch_add(static_cast<uint64_t>(std::llround(seconds * 1e6)),
+                        std::memory_order_relaxed);
+}
+
+void Histogram::render(const std::string& name, const std::string& help, std::string& out) const {
+  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " histogram\n";
+  uint64_t cumulative = 0;
+  char buf[128];
+  for (size_t i = 0; i <= kBuckets.size(); ++i) {
+    cumulative += counts_[i].load(std::memory_order_relaxed);
+    if (i < kBuckets.size())
+      std::snprintf(buf, sizeof buf, "%s_bucket{le=\"%g\"} %llu\n", name.c_str(), kBuckets[i],
+                    static_cast<unsigned long long>(cumulative));
+    else
+      std::snprintf(buf, sizeof buf, "%s_bucket{le=\"+Inf\"} %llu\n", name.c_str(),
+                    static_cast<unsigned long long>(cumulative));
+    out += buf;
+  }
+  std::snprintf(buf, sizeof buf, "%s_sum %.6f\n%s_count %llu\n", name.c_str(),
+                sum_micros_.load(std::memory_order_relaxed) / 1e6, name.c_str(),
+                static_cast<unsigned long long>(cumulative));
+  out += buf;
+}
+
+std::string Metrics::render(const std::vector<std::pair<std::string, double>>& extra) const {
+  std::string out;
+  auto gauge = [&](const char* name, const char* help, double v) {
+    line(out, name, help, "gauge", v);
+  };
+  auto counter = [&](const char* name, const char* help, double v) {
+    line(out, name, help, "counter", v);
+  };
+  gauge("convene_connections", "Open WebSocket connections.", connections.load());
+  gauge("convene_rooms_loaded", "Rooms (convenings) loaded in memory.", rooms_loaded.load());
+  counter("convene_connections_total", "WebSocket connections accepted.", connections_total.load());
+  counter("convene_ops_received_total", "Ops received from clients.", ops_received.load());
+  counter("convene_ops_rejected_total", "Ops refused (invalid, forbidden, missing dependency).",
+          ops_rejected.load());
+  counter("convene_ops_committed_total", "Ops committed to the log.", ops_committed.load());
+  counter("convene_ops_broadcast_total", "Op deliveries queued to other clients.",
+          ops_broadcast.load());
+  counter("convene_bytes_in_total", "WebSocket payload bytes received.", bytes_in.load());
+  counter("convene_bytes_out_total", "WebSocket payload bytes sent.", bytes_out.load());
+  counter("convene_commits_total", "Group commits (write batches) to the store.", commits.load());
+  counter("convene_commit_failures_total", "Group commits that failed.", commit_failures.load());
+  counter("convene_slow_client_disconnects_total",
+          "Clients disconnected because their send queue overflowed.",
+          slow_client_disconnects.load());
+  counter("convene_snapshots_written_total", "Snapshots written.", snapshots_written.load());
+  counter("convene_http_requests_total", "HTTP requests served.", http_requests.load());
+  commit_latency.render("convene_commit_latency_seconds",
+                        "Time from an op's arrival to its durable commit.", out);
+  broadcast_latency.render("convene_broadcast_latency_seconds",
+                           "Time from durable commit to queued for every peer.", out);
+  for (const auto& [name, value] : extra)
+    gauge(("convene_store_" + name).c_str(), "RocksDB figure.", value);
+  return out;
+}
+
+Metrics& metrics() {
+  static Metrics m;
+  return m;
+}
+
+}  // namespace convene

@@ -1,0 +1,18 @@
+// Namespace aliases shared by the networking code.
+#pragma once
+
+// Boost 1.74's asio/awaitable.hpp uses std::exchange without including
+// <utility>; GCC 12 in C++20 mode needs it included first.
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <utility>
+
+namespace convene {
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+using tcp = boost::asio::ip::tcp;
+}  // namespace convene

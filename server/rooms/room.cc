@@ -1,0 +1,509 @@
+#include "rooms/room.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "metrics.h"
+
+namespace convene::rooms {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kPresenceInterval = std::chrono::milliseconds(50);  // at most 20 Hz
+constexpr uint16_t kCloseGoingAway = 1001;
+constexpr uint16_t kClosePolicy = 1008;
+constexpr uint16_t kCloseInternal = 1011;
+
+int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string member_id_of(uint64_t replica) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(replica));
+  return buf;
+}
+
+void fill_member(pb::Member* out, const std::string& id, const std::string& name,
+                 const std::string& colour, pb::Role role, const pb::PresenceState& presence) {
+  out->set_id(id);
+  out->set_name(name);
+  out->set_colour(colour);
+  out->set_role(role);
+  *out->mutable_presence() = presence;
+}
+
+}  // namespace
+
+std::shared_ptr<const std::string> encode(const pb::ServerMessage& m) {
+  auto frame = std::make_shared<std::string>();
+  m.SerializeToString(frame.get());
+  return frame;
+}
+
+std::shared_ptr<const std::string> error_frame(pb::ErrorCode code, std::string message,
+                                               const crdt::OpId* op) {
+  pb::ServerMessage m;
+  auto* e = m.mutable_error();
+  e->set_code(code);
+  e->set_message(std::move(message));
+  if (op) op->to_pb(e->mutable_op());
+  return encode(m);
+}
+
+Room::Room(std::string id, RoomState state, net::any_io_executor io, net::thread_pool& storage_pool,
+           store::Store& store, RoomOptions options, std::function<void(const Room*)> on_idle,
+           std::function<void(JoinRequest)> reroute)
+    : id_(std::move(id)),
+      name_(std::move(state.name)),
+      strand_(net::make_strand(io)),
+      storage_(net::make_strand(storage_pool.get_executor())),
+      store_(store),
+      options_(options),
+      on_idle_(std::move(on_idle)),
+      reroute_(std::move(reroute)),
+      doc_(std::move(state.doc)),
+      applied_seq_(state.head_seq),
+      committed_seq_(state.head_seq),
+      snapshot_seq_(state.snapshot_seq),
+      snapshot_(state.snapshot.empty()
+                    ? nullptr
+                    : std::make_shared<const std::string>(std::move(state.snapshot))),
+      tail_(std::move(state.tail)),
+      last_snapshot_encoded_(state.snapshot_seq),
+      presence_timer_(strand_) {
+  for (const auto& op : tail_) tail_bytes_ += op.ByteSizeLong();
+  metrics().rooms_loaded++;
+}
+
+Room::~Room() {
+  metrics().rooms_loaded--;
+}
+
+// Tells the manager to forget this room; it lives on only while callbacks
+// still hold it.
+void Room::retire() {
+  if (retired_) return;
+  retired_ = true;
+  presence_timer_.cancel();
+  on_idle_(this);
+}
+
+Room::Member* Room::find(const Peer* peer) {
+  auto it = members_.find(peer);
+  return it == members_.end() ? nullptr : &it->second;
+}
+
+// ---- join ------------------------------------------------------------------------
+
+void Room::join(JoinRequest request) {
+  net::post(strand_, [self = shared_from_this(), r = std::move(request)]() mutable {
+    self->do_join(std::move(r));
+  });
+}
+
+void Room::do_join(JoinRequest request) {
+  const Peer* key = request.peer.get();
+  const uint64_t replica = request.hello.replica();
+  if (retired_ && !closing_) return reroute_(std::move(request));
+  if (closing_) {
+    request.peer->send(error_frame(pb::ERROR_UNAVAILABLE, "the convening is restarting; retry"));
+    request.peer->close(kCloseGoingAway, "restarting");
+    return;
+  }
+  if (replicas_.count(replica)) {
+    request.peer->send(
+        error_frame(pb::ERROR_REPLICA_IN_USE,
+                    "replica " + std::to_string(replica) + " is used by another live connection"));
+    request.peer->close(kClosePolicy, "replica in use");
+    return;
+  }
+  Member m;
+  m.peer = request.peer;
+  m.id = member_id_of(replica);
+  m.name = request.hello.name().substr(0, 100);
+  m.colour = request.hello.colour().substr(0, 16);
+  m.role = request.role;
+  m.replica = replica;
+  m.token_hash = std::move(request.token_hash);
+  replicas_[replica] = key;
+  auto [it, inserted] = members_.emplace(key, std::move(m));
+  Member& member = it->second;
+  if (request.attached) request.attached(shared_from_this());
+  spdlog::info("room {}: member {} joined as {}", id_, member.id, pb::Role_Name(member.role));
+
+  send_welcome(member, request.hello.last_seen_seq());
+
+  // Tell the others, and remember the member (names for the export).
+  pb::ServerMessage update;
+  fill_member(update.mutable_presence()->add_members(), member.id, member.name, member.colour,
+              member.role, member.presence);
+  broadcast(encode(update), key);
+  store::Member record{member.id, member.name, member.colour, member.role, unix_ms(), unix_ms()};
+  net::post(storage_, [&store = store_, id = id_, record] {
+    if (const auto s = store.put_member(id, record); !s.is_ok())
+      spdlog::warn("room {}: could not record member: {}", id, s.message());
+  });
+
+  if (request.hello.resend_size() > 0) {
+    if (member.role == pb::ROLE_OBSERVER) {
+      member.peer->send(error_frame(pb::ERROR_FORBIDDEN, "observers cannot edit"));
+    } else {
+      accept_ops(member, *request.hello.mutable_resend());
+      maybe_commit();
+    }
+  }
+}
+
+// Either every committed op after `last_seen`, or the newest snapshot and the
+// ops after it: whichever is smaller.
+void Room::send_welcome(const Member& m, uint64_t last_seen) {
+  pb::ServerMessage msg;
+  auto* w = msg.mutable_welcome();
+  w->set_protocol(1);
+  w->set_role(m.role);
+  w->set_member_id(m.id);
+  w->set_head_seq(committed_seq_);
+  w->set_convening_name(name_);
+  for (const auto& [peer, other] : members_)
+    fill_member(w->add_members(), other.id, other.name, other.colour, other.role, other.presence);
+
+  const uint64_t tail_base = tail_.empty() ? committed_seq_ : tail_.front().seq() - 1;
+  const bool ops_possible = last_seen >= tail_base && last_seen <= committed_seq_;
+  size_t ops_bytes = 0;
+  if (ops_possible)
+    for (auto it = tail_.rbegin(); it != tail_.rend() && it->seq() > last_seen; ++it)
+      ops_bytes += it->ByteSizeLong();
+  const size_t snapshot_bytes = (snapshot_ ? snapshot_->size() : 0) + tail_bytes_;
+  const bool use_snapshot = snapshot_ && (!ops_possible || snapshot_bytes < ops_bytes);
+  const uint64_t from = use_snapshot ? snapshot_seq_ : (ops_possible ? last_seen : tail_base);
+  if (use_snapshot) {
+    w->set_snapshot(*snapshot_);
+    w->set_snapshot_seq(snapshot_seq_);
+  }
+  for (const auto& op : tail_)
+    if (op.seq() > from) *w->add_ops() = op;
+  m.peer->send(encode(msg));
+}
+
+// ---- submit --------------------------------------------------------------------
+
+void Room::submit(const Peer* peer, pb::Submit submit) {
+  net::post(strand_, [self = shared_from_this(), peer, s = std::move(submit)]() mutable {
+    self->do_submit(peer, s);
+  });
+}
+
+void Room::do_submit(const Peer* peer, pb::Submit& submit) {
+  Member* m = find(peer);
+  if (!m || failed_) return;
+  if (m->role == pb::ROLE_OBSERVER) {
+    metrics().ops_rejected += submit.ops_size();
+    m->peer->send(error_frame(pb::ERROR_FORBIDDEN, "observers cannot edit"));
+    return;
+  }
+  if (static_cast<size_t>(submit.ops_size()) > options_.max_ops_per_submit) {
+    m->peer->send(
+        error_frame(pb::ERROR_TOO_LARGE,
+                    "at most " + std::to_string(options_.max_ops_per_submit) + " ops per submit"));
+    return;
+  }
+  accept_ops(*m, *submit.mutable_ops());
+  maybe_commit();
+}
+
+// Validates and applies ops in order. The first op that cannot be applied
+// stops the rest of the batch: later ops of the replica would only leave a
+// counter gap.
+void Room::accept_ops(Member& m, google::protobuf::RepeatedPtrField<pb::Op>& ops) {
+  const auto now = Clock::now();
+  for (pb::Op& op : ops) {
+    metrics().ops_received++;
+    const crdt::OpId id = crdt::op_id(op);
+    if (op.replica() != m.replica) {
+      metrics().ops_rejected++;
+      m.peer->send(error_frame(
+          pb::ERROR_INVALID_OP,
+          "op " + id.str() + " is not from this connection's replica " + std::to_string(m.replica),
+          &id));
+      return;
+    }
+    const crdt::Status s = doc_.apply(op);
+    if (s.code() == crdt::Status::Code::kDuplicate) {
+      ack_duplicate(m, op);
+      continue;
+    }
+    if (!s.is_ok()) {
+      metrics().ops_rejected++;
+      const auto code = s.code() == crdt::Status::Code::kMissingDependency
+                            ? pb::ERROR_MISSING_DEPENDENCY
+                            : pb::ERROR_INVALID_OP;
+      m.peer->send(error_frame(code, "op " + id.str() + ": " + s.message(), &id));
+      return;
+    }
+    const uint64_t seq = ++applied_seq_;
+    acks_[op.replica()].entries.emplace_back(op.counter() + crdt::op_span(op) - 1, seq);
+    Pending p{pb::SequencedOp(), m.id, now};
+    p.op.set_seq(seq);
+    p.op.set_author(m.id);
+    p.op.set_server_time_ms(unix_ms());
+    *p.op.mutable_op() = std::move(op);
+    pending_.push_back(std::move(p));
+    // The document holds exactly ops 1..seq now: the moment to encode a due
+    // snapshot, written once seq is durable.
+    if (seq - last_snapshot_encoded_ >= options_.snapshot_every && due_snapshot_seq_ == 0) {
+      due_snapshot_ = doc_.encode_snapshot();
+      due_snapshot_seq_ = seq;
+      last_snapshot_encoded_ = seq;
+    }
+  }
+}
+
+// A resend of an op already in the log: acknowledge it again, once it is
+// durable (if it is still pending, its commit will acknowledge it).
+void Room::ack_duplicate(const Member& m, const pb::Op& op) {
+  const auto it = acks_.find(op.replica());
+  uint64_t seq = 0;  // 0: committed before this room was loaded
+  if (it != acks_.end()) {
+    const auto& e = it->second.entries;
+    const uint64_t last = op.counter() + crdt::op_span(op) - 1;
+    auto pos = std::lower_bound(e.begin(), e.end(), std::make_pair(last, uint64_t{0}));
+    if (pos != e.end()) seq = pos->second;
+  }
+  if (seq > committed_seq_) return;
+  pb::ServerMessage msg;
+  auto* ack = msg.mutable_ack();
+  ack->set_replica(op.replica());
+  ack->set_counter(op.counter() + crdt::op_span(op) - 1);
+  ack->set_seq(seq);
+  m.peer->send(encode(msg));
+}
+
+// ---- group commit ----------------------------------------------------------------
+
+void Room::maybe_commit() {
+  if (committing_ || pending_.empty() || failed_) return;
+  committing_ = true;
+  std::vector<Pending> batch;
+  batch.swap(pending_);
+  std::vector<store::LogEntry> entries;
+  entries.reserve(batch.size());
+  for (const Pending& p : batch)
+    entries.push_back({p.op.seq(), p.op.op().SerializeAsString(), p.author, p.op.server_time_ms()});
+  // A due snapshot rides along once the commit holding its seq is durable.
+  std::string snapshot;
+  uint64_t snapshot_seq = 0;
+  if (due_snapshot_seq_ != 0 && due_snapshot_seq_ <= batch.back().op.seq()) {
+    snapshot.swap(due_snapshot_);
+    snapshot_seq = due_snapshot_seq_;
+    due_snapshot_seq_ = 0;
+  }
+  net::post(storage_, [self = shared_from_this(), batch = std::move(batch),
+                       entries = std::move(entries), snapshot = std::move(snapshot),
+                       snapshot_seq]() mutable {
+    store::Status s = self->store_.append(self->id_, entries);
+    const auto durable_at = Clock::now();
+    if (s.is_ok() && snapshot_seq != 0) {
+      // A snapshot that fails to write costs only join speed: log and go on.
+      if (auto ss = self->store_.put_snapshot(self->id_, {snapshot_seq, snapshot}); ss.is_ok()) {
+        metrics().snapshots_written++;
+        net::post(self->strand_, [self, snapshot_seq, bytes = std::move(snapshot)]() mutable {
+          self->snapshot_ = std::make_shared<const std::string>(std::move(bytes));
+          self->snapshot_seq_ = snapshot_seq;
+          while (!self->tail_.empty() && self->tail_.front().seq() <= snapshot_seq) {
+            self->tail_bytes_ -= self->tail_.front().ByteSizeLong();
+            self->tail_.pop_front();
+          }
+        });
+      } else {
+        spdlog::warn("room {}: snapshot at seq {} not written: {}", self->id_, snapshot_seq,
+                     ss.message());
+      }
+    }
+    net::post(self->strand_,
+              [self, batch = std::move(batch), s = std::move(s), durable_at]() mutable {
+                self->on_committed(std::move(batch), std::move(s), durable_at);
+              });
+  });
+}
+
+void Room::on_committed(std::vector<Pending> batch, store::Status status,
+                        Clock::time_point durable_at) {
+  committing_ = false;
+  if (!status.is_ok()) {
+    metrics().commit_failures++;
+    fail("storage failed: " + status.message());
+    if (closing_) finish_shutdown();
+    return;
+  }
+  metrics().commits++;
+  metrics().ops_committed += batch.size();
+  for (const Pending& p : batch)
+    metrics().commit_latency.observe(
+        std::chrono::duration<double>(durable_at - p.received).count());
+  committed_seq_ = batch.back().op.seq();
+  deliver(batch);
+  metrics().broadcast_latency.observe(
+      std::chrono::duration<double>(Clock::now() - durable_at).count());
+  for (Pending& p : batch) {
+    tail_bytes_ += p.op.ByteSizeLong();
+    tail_.push_back(std::move(p.op));
+  }
+  maybe_commit();
+  if (closing_ && !committing_) return finish_shutdown();
+  check_idle();
+}
+
+// Acks to authors (one per replica: "everything up to counter"), and to every
+// other member one Ops frame with the ops that are not theirs.
+void Room::deliver(const std::vector<Pending>& batch) {
+  std::unordered_map<uint64_t, const pb::Op*> last_of_replica;
+  for (const Pending& p : batch) last_of_replica[p.op.op().replica()] = &p.op.op();
+  std::unordered_map<uint64_t, uint64_t> seq_of_last;
+  for (const Pending& p : batch) seq_of_last[p.op.op().replica()] = p.op.seq();
+
+  std::shared_ptr<const std::string> everything;  // shared by members with no op here
+  for (auto& [key, m] : members_) {
+    const auto mine = last_of_replica.find(m.replica);
+    if (mine != last_of_replica.end()) {
+      pb::ServerMessage ack;
+      ack.mutable_ack()->set_replica(m.replica);
+      ack.mutable_ack()->set_counter(mine->second->counter() + crdt::op_span(*mine->second) - 1);
+      ack.mutable_ack()->set_seq(seq_of_last[m.replica]);
+      m.peer->send(encode(ack));
+      if (last_of_replica.size() == 1) continue;  // nothing from anyone else
+      pb::ServerMessage ops;
+      for (const Pending& p : batch)
+        if (p.op.op().replica() != m.replica) *ops.mutable_ops()->add_ops() = p.op;
+      metrics().ops_broadcast += ops.ops().ops_size();
+      m.peer->send(encode(ops));
+      continue;
+    }
+    if (!everything) {
+      pb::ServerMessage ops;
+      for (const Pending& p : batch) *ops.mutable_ops()->add_ops() = p.op;
+      everything = encode(ops);
+    }
+    metrics().ops_broadcast += batch.size();
+    m.peer->send(everything);
+  }
+}
+
+// The store refused a commit: the document now holds ops that are not
+// durable, so this room instance must go. Members reconnect and resend.
+void Room::fail(const std::string& why) {
+  spdlog::error("room {}: {}; closing the room", id_, why);
+  failed_ = true;
+  pending_.clear();
+  auto frame = error_frame(pb::ERROR_UNAVAILABLE, "storage is failing; reconnect and resend");
+  for (auto& [key, m] : members_) {
+    m.peer->send(frame);
+    m.peer->close(kCloseInternal, "storage failure");
+  }
+  members_.clear();
+  replicas_.clear();
+  retire();
+}
+
+// ---- presence ---------------------------------------------------------------------
+
+void Room::presence(const Peer* peer, pb::PresenceState state) {
+  net::post(strand_, [self = shared_from_this(), peer, s = std::move(state)]() mutable {
+    Member* m = self->find(peer);
+    if (!m) return;
+    m->presence = std::move(s);
+    m->presence_dirty = true;
+    self->schedule_presence_flush();
+  });
+}
+
+void Room::schedule_presence_flush() {
+  if (presence_scheduled_) return;
+  presence_scheduled_ = true;
+  presence_timer_.expires_at(std::max(Clock::now(), last_presence_flush_ + kPresenceInterval));
+  presence_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    self->presence_scheduled_ = false;
+    if (!ec) self->flush_presence();
+  });
+}
+
+// One update with every member whose presence changed since the last flush:
+// each member's updates reach the others at most 20 times a second.
+void Room::flush_presence() {
+  last_presence_flush_ = Clock::now();
+  pb::ServerMessage update;
+  for (auto& [key, m] : members_) {
+    if (!m.presence_dirty) continue;
+    m.presence_dirty = false;
+    fill_member(update.mutable_presence()->add_members(), m.id, m.name, m.colour, m.role,
+                m.presence);
+  }
+  if (update.presence().members_size() > 0) broadcast(encode(update));
+}
+
+void Room::broadcast(const std::shared_ptr<const std::string>& frame, const Peer* except) {
+  for (auto& [key, m] : members_)
+    if (key != except) m.peer->send(frame);
+}
+
+// ---- leaving, revocation, shutdown --------------------------------------------------
+
+void Room::leave(const Peer* peer) {
+  net::post(strand_, [self = shared_from_this(), peer] { self->do_leave(peer); });
+}
+
+void Room::do_leave(const Peer* peer) {
+  auto it = members_.find(peer);
+  if (it == members_.end()) return;
+  const std::string id = it->second.id;
+  replicas_.erase(it->second.replica);
+  members_.erase(it);
+  spdlog::info("room {}: member {} left", id_, id);
+  pb::ServerMessage update;
+  update.mutable_presence()->add_left(id);
+  broadcast(encode(update));
+  check_idle();
+}
+
+void Room::revoke(std::string token_hash) {
+  net::post(strand_, [self = shared_from_this(), hash = std::move(token_hash)] {
+    for (auto& [key, m] : self->members_) {
+      if (m.token_hash.empty() || m.token_hash != hash) continue;
+      m.peer->send(error_frame(pb::ERROR_UNAUTHORIZED, "this invite has been revoked"));
+      m.peer->close(kClosePolicy, "invite revoked");
+    }
+  });
+}
+
+void Room::shut_down(std::function<void()> done) {
+  net::post(strand_, [self = shared_from_this(), done = std::move(done)]() mutable {
+    self->closing_ = true;
+    self->shutdown_done_ = std::move(done);
+    self->maybe_commit();
+    if (!self->committing_) self->finish_shutdown();  // else on_committed does
+  });
+}
+
+// Everything accepted is durable: close every member with 1001.
+void Room::finish_shutdown() {
+  for (auto& [key, m] : members_) m.peer->close(kCloseGoingAway, "server shutting down");
+  members_.clear();
+  replicas_.clear();
+  retire();
+  if (auto done = std::move(shutdown_done_)) {
+    shutdown_done_ = nullptr;
+    done();
+  }
+}
+
+// An empty room with nothing left to write is unloaded.
+void Room::check_idle() {
+  if (members_.empty() && pending_.empty() && !committing_ && !closing_) retire();
+}
+
+}  // namespace convene::rooms

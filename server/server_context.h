@@ -1,0 +1,19 @@
+// Everything a connection needs, owned by main() for the server's lifetime.
+#pragma once
+
+#include "config.h"
+#include "net/beast.h"
+#include "rooms/room_manager.h"
+#include "store/store.h"
+
+namespace convene {
+
+struct ServerContext {
+  const Config& config;
+  net::io_context& io;
+  net::thread_pool& storage_pool;  // every store call runs here
+  store::Store& store;
+  rooms::RoomManager& rooms;
+};
+
+}  // namespace convene

@@ -1,0 +1,132 @@
+// Unit tests of convene-server's pure parts: static file resolution, tokens,
+// configuration parsing.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "config.h"
+#include "http/static_files.h"
+#include "rooms/tokens.h"
+
+namespace convene {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StaticFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() /
+            ("convene-static-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+             "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(root_ / "client" / "assets");
+    write(root_ / "client" / "index.html", "<!doctype html>");
+    write(root_ / "client" / "assets" / "app-1a2b.js", "console.log(1)");
+    write(root_ / "client" / "logo.svg", "<svg/>");
+    write(root_ / "secret.txt", "outside");
+    fs::create_symlink(root_ / "secret.txt", root_ / "client" / "link.txt");
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  static void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+  std::string client() const { return (root_ / "client").string(); }
+
+  fs::path root_;
+};
+
+TEST_F(StaticFiles, ServesFilesWithTypesAndCaching) {
+  auto index = server::resolve_static(client(), "/");
+  ASSERT_TRUE(index);
+  EXPECT_EQ(index->content_type, "text/html; charset=utf-8");
+  EXPECT_EQ(index->cache_control, "no-cache");
+  auto js = server::resolve_static(client(), "/assets/app-1a2b.js?v=1");
+  ASSERT_TRUE(js);
+  EXPECT_EQ(js->content_type, "text/javascript; charset=utf-8");
+  EXPECT_NE(js->cache_control.find("immutable"), std::string::npos);
+  auto svg = server::resolve_static(client(), "/logo.svg");
+  ASSERT_TRUE(svg);
+  EXPECT_EQ(svg->content_type, "image/svg+xml");
+  // A client-side route gets the app; a missing asset does not.
+  auto route = server::resolve_static(client(), "/c/abc123");
+  ASSERT_TRUE(route);
+  EXPECT_EQ(fs::path(route->path).filename(), "index.html");
+  EXPECT_FALSE(server::resolve_static(client(), "/missing.js"));
+}
+
+TEST_F(StaticFiles, RefusesEverythingOutsideTheRoot) {
+  for (const char* target :
+       {"/../secret.txt", "/assets/../../secret.txt", "/%2e%2e/secret.txt",
+        "/assets%2f..%2f..%2fsecret.txt", "/..%5csecret.txt", "/a\\..\\secret.txt",
+        "/link.txt", "/%00", "relative", ""}) {
+    EXPECT_FALSE(server::resolve_static(client(), target)) << target;
+  }
+  EXPECT_FALSE(server::resolve_static("", "/"));
+}
+
+TEST(Tokens, AreRandomUrlSafeAndHashed) {
+  const std::string a = rooms::new_token(), b = rooms::new_token();
+  EXPECT_EQ(a.size(), 43u);
+  EXPECT_NE(a, b);
+  for (char c : a) EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
+  EXPECT_EQ(rooms::new_id().size(), 16u);
+  // SHA-256 of "abc".
+  EXPECT_EQ(rooms::token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_TRUE(rooms::constant_time_equal("same", "same"));
+  EXPECT_FALSE(rooms::constant_time_equal("same", "sane"));
+  EXPECT_FALSE(rooms::constant_time_equal("same", "samey"));
+}
+
+std::optional<Config> parse(std::vector<std::string> args, int* code) {
+  std::vector<char*> argv{const_cast<char*>("convene-server")};
+  for (auto& a : args) argv.push_back(a.data());
+  return parse_config(static_cast<int>(argv.size()), argv.data(), code);
+}
+
+TEST(Config, ParsesFlagsAndConfigFiles) {
+  int code = -1;
+  auto c = parse({"--listen", "127.0.0.1:9090", "--durability", "os", "--snapshot-every", "50",
+                  "--allowed-origins", "https://a.example, https://b.example", "--open"},
+                 &code);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->listen_port, 9090);
+  EXPECT_EQ(c->durability, store::Durability::kOs);
+  EXPECT_EQ(c->snapshot_every, 50u);
+  EXPECT_EQ(c->allowed_origins, (std::vector<std::string>{"https://a.example", "https://b.example"}));
+  EXPECT_TRUE(c->open);
+  EXPECT_GE(c->threads, 1u);
+
+  const auto file = fs::temp_directory_path() / "convene-config-test.conf";
+  std::ofstream(file) << "listen = 0.0.0.0:7000\ndata = /var/lib/convene\nlog-level = debug\n";
+  c = parse({"--config", file.string(), "--log-level", "warn"}, &code);
+  fs::remove(file);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->listen_host, "0.0.0.0");
+  EXPECT_EQ(c->listen_port, 7000);
+  EXPECT_EQ(c->data_dir, "/var/lib/convene");
+  EXPECT_EQ(c->log_level, "warn");  // the command line wins
+}
+
+TEST(Config, RefusesBadValues) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--listen", "8080"},
+           {"--listen", "host:99999"},
+           {"--durability", "maybe"},
+           {"--snapshot-every", "0"},
+           {"--log-level", "loud"},
+           {"--no-such-flag"},
+           {"--config", "/nonexistent/convene.conf"}}) {
+    int code = -1;
+    EXPECT_FALSE(parse(args, &code)) << args[0];
+    EXPECT_EQ(code, 2) << args[0];
+  }
+  int code = -1;
+  testing::internal::CaptureStdout();
+  EXPECT_FALSE(parse({"--help"}, &code));
+  const std::string help = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(help.find("--durability"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace convene

@@ -330,6 +330,7 @@ TEST_F(ServerTest, TwoClientsEditTheSameMapAndDraftConcurrentlyAndConverge) {
   EXPECT_EQ(head, a->sent().size() + b->sent().size()) << "one seq per op, none lost or doubled";
   EXPECT_EQ(a->duplicates_received(), 0u);
   EXPECT_EQ(b->duplicates_received(), 0u);
+  EXPECT_EQ(a->cumulative_acks() + b->cumulative_acks(), 0u) << "one Ack per op";
 
   const std::string text = a->doc().text(draft);
   EXPECT_TRUE(text.find("alpha ") != std::string::npos && text.find("ravo ") != std::string::npos &&
@@ -533,7 +534,8 @@ TEST_F(ServerTest, SigkillRightAfterAcksLosesNoAcknowledgedOp) {
     const auto again = a->acks().find(counter);
     EXPECT_TRUE(again != a->acks().end() && again->second == seq) << "op counter " << counter;
   }
-  const uint64_t final_head = max_ack_seq(*a);
+  // Resent ops committed before the crash may be acknowledged with seq 0.
+  const uint64_t final_head = std::max(j.welcome->head_seq(), max_ack_seq(*a));
   ASSERT_TRUE(AllSeen({a.get(), f.get()}, final_head));
   EXPECT_TRUE(Converged({a.get(), f.get()}));
   EXPECT_EQ(final_head, a->sent().size());
@@ -596,6 +598,7 @@ TEST_F(ServerTest, RevokedInviteClosesItsLiveConnectionAndIsRefusedAfterwards) {
   std::vector<pb::ServerMessage> last_words;
   EXPECT_TRUE(p->ws()->wait_closed(seconds(5), &last_words))
       << "the connection of a revoked invite stays open";
+  EXPECT_EQ(p->ws()->close_code(), std::optional<int>(1008)) << "docs/protocol.md: closed (1008)";
   for (const auto& m : last_words)
     EXPECT_TRUE(m.has_error() || m.has_presence()) << "after revocation: " << describe(m);
 
@@ -607,10 +610,21 @@ TEST_F(ServerTest, RevokedInviteClosesItsLiveConnectionAndIsRefusedAfterwards) {
   EXPECT_TRUE(refused.before.empty()) << refused.describe();
   std::vector<pb::ServerMessage> after;
   EXPECT_TRUE(again->ws()->wait_closed(seconds(5), &after));
+  EXPECT_EQ(again->ws()->close_code(), std::optional<int>(1008));
   EXPECT_TRUE(after.empty()) << describe(after.front());
   const HttpResponse export_revoked = export_convening(endpoint(), conv->id, conv->participant);
   EXPECT_TRUE(export_revoked.status == 401 || export_revoked.status == 403)
       << export_revoked.describe();
+
+  // docs/protocol.md: the answer holds the invite's replacement, which works.
+  const Json replacement =
+      revoked.json().value("invites", Json::object()).value("participant", Json());
+  if (replacement.is_string()) {
+    EXPECT_NE(replacement.get<std::string>(), conv->participant);
+    std::unique_ptr<Replica> fresh;
+    ASSERT_NO_FATAL_FAILURE(joined(fresh, conv->id, replacement.get<std::string>(), "new invite"));
+    EXPECT_EQ(fresh->last_welcome()->role(), pb::ROLE_PARTICIPANT);
+  }
 
   // Everyone else carries on; the observer invite still works.
   std::unique_ptr<Replica> o;
@@ -652,6 +666,7 @@ TEST_F(ServerTest, WrongTokenIsRefusedBeforeAnyDocumentData) {
     std::vector<pb::ServerMessage> after;
     EXPECT_TRUE(stranger->ws()->wait_closed(seconds(5), &after))
         << "the connection stays open after ERROR_UNAUTHORIZED";
+    EXPECT_EQ(stranger->ws()->close_code(), std::optional<int>(1008));
     for (const auto& m : after)
       EXPECT_FALSE(m.has_welcome() || m.has_ops() || m.has_presence())
           << "document data after refusal: " << describe(m);
@@ -736,6 +751,7 @@ TEST_F(ErrorTest, MalformedEnvelopeGetsErrorMalformed) {
   ASSERT_TRUE(e) << "no Error for a malformed frame"
                  << (culprit_->connected() ? "" : " (connection closed without one)");
   EXPECT_EQ(e->code(), pb::ERROR_MALFORMED) << errors_of(*culprit_);
+  EXPECT_TRUE(culprit_->connected()) << "docs/protocol.md: the connection stays open";
   ASSERT_NO_FATAL_FAILURE(expect_room_intact());
 }
 

@@ -548,16 +548,31 @@ void Replica::handle(const pb::ServerMessage& message) {
         ADD_FAILURE() << label() << ": Ack for another replica: " << describe(message);
         break;
       }
-      auto it = std::find_if(pending_.begin(), pending_.end(),
-                             [&](const pb::Op& op) { return op.counter() == ack.counter(); });
-      if (it != pending_.end()) {
-        pending_.erase(it);
-        acks_[ack.counter()] = ack.seq();
+      // The Ack names one op; ops of ours before it are committed too (an
+      // Ack may cover several). Seq 0 re-acknowledges an op committed before
+      // the room was loaded.
+      bool matched = false;
+      for (auto it = pending_.begin(); it != pending_.end();) {
+        const uint64_t first = it->counter();
+        const uint64_t last = first + crdt::op_span(*it) - 1;
+        if (first > ack.counter()) {
+          ++it;
+          continue;
+        }
+        const bool named = ack.counter() <= last;
+        matched = matched || named;
+        if (!named) ++cumulative_acks_;
+        acks_[first] = named ? ack.seq() : 0;
+        it = pending_.erase(it);
+      }
+      if (matched) {
         mark_seen(ack.seq());
-      } else if (auto done = acks_.find(ack.counter()); done != acks_.end()) {
-        if (done->second != ack.seq())
-          ADD_FAILURE() << label() << ": op counter " << ack.counter() << " acknowledged at seq "
+      } else if (auto done = acks_.upper_bound(ack.counter()); done != acks_.begin()) {
+        --done;
+        if (done->second != 0 && ack.seq() != 0 && done->second != ack.seq())
+          ADD_FAILURE() << label() << ": op counter " << done->first << " acknowledged at seq "
                         << done->second << " and again at seq " << ack.seq();
+        mark_seen(ack.seq());
       } else {
         ADD_FAILURE() << label() << ": Ack for an op never sent: " << describe(message);
       }

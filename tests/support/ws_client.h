@@ -233,8 +233,11 @@ class Replica {
   const std::vector<pb::Op>& pending() const { return pending_; }
   // Every op this replica has made and flushed, by first counter.
   const std::map<uint64_t, pb::Op>& sent() const { return sent_; }
-  // Acknowledged ops: first counter -> seq.
+  // Acknowledged ops: first counter -> seq (0 when an Ack for a later op
+  // covered it, or for a resend committed before the room was loaded).
   const std::map<uint64_t, uint64_t>& acks() const { return acks_; }
+  // Ops acknowledged only through the Ack of a later op.
+  size_t cumulative_acks() const { return cumulative_acks_; }
   size_t ack_messages() const { return ack_messages_; }
   // Ops that arrived in Ops messages, in arrival order.
   const std::vector<pb::SequencedOp>& broadcast_ops() const { return broadcast_ops_; }
@@ -266,6 +269,7 @@ class Replica {
   std::map<uint64_t, pb::Op> sent_;
   std::map<uint64_t, uint64_t> acks_;
   size_t ack_messages_ = 0;
+  size_t cumulative_acks_ = 0;
   std::vector<pb::SequencedOp> broadcast_ops_;
   size_t duplicates_received_ = 0;
   std::vector<pb::Error> errors_;

@@ -3,11 +3,14 @@
 
 // Boost 1.74's asio/awaitable.hpp uses std::exchange without including
 // <utility>; GCC 12 in C++20 mode needs it included first.
+// clang-format off
+#include <utility>
+// clang-format on
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-#include <utility>
 
 namespace convene {
 namespace net = boost::asio;

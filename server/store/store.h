@@ -9,6 +9,11 @@
 //   written with the configured Durability (kFsync: on stable storage; kOs:
 //   in the OS page cache, survives a process crash; kNone: may be lost).
 //   All entries of one append() commit atomically in one write batch.
+// - `Status* status` out-parameters may be null; when not, they are always
+//   set. Absent data is not an error (nullopt / 0 / empty with status ok); on
+//   error the same empty value is returned, so check the status.
+// - Convening and member ids must be 1 to 64 of [A-Za-z0-9_-]; token hashes
+//   1 to 128 arbitrary bytes. Anything else is refused with an error status.
 // - Ownership: Store owns the database; close by destroying it.
 #pragma once
 
@@ -18,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace convene::store {
@@ -41,9 +47,9 @@ class Status {
 
 // One op in a convening's log.
 struct LogEntry {
-  uint64_t seq = 0;          // 1, 2, 3... per convening, no gaps
-  std::string op;            // serialized convene.v1.Op
-  std::string author;        // member id
+  uint64_t seq = 0;    // 1, 2, 3... per convening, no gaps
+  std::string op;      // serialized convene.v1.Op
+  std::string author;  // member id
   int64_t server_time_ms = 0;
 };
 
@@ -52,8 +58,8 @@ struct Convening {
   std::string name;
   int64_t created_ms = 0;
   // Hashes of the invite tokens in force, so the convener can revoke them.
-  std::string participant_invite_hash;
-  std::string observer_invite_hash;
+  std::string participant_invite_hash = {};
+  std::string observer_invite_hash = {};
 };
 
 enum class TokenKind { kConvener, kParticipantInvite, kObserverInvite };
@@ -81,16 +87,20 @@ struct Snapshot {
 
 class Store {
  public:
-  // Opens (creating if missing) the database in `dir`.
-  static std::unique_ptr<Store> open(const std::string& dir, Durability durability,
-                                     Status* status);
+  // Opens (creating if missing) the database in `dir`. On failure returns
+  // null and sets *status.
+  static std::unique_ptr<Store> open(const std::string& dir, Durability durability, Status* status);
+  Store() = default;
   virtual ~Store() = default;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
 
   // ---- convenings and tokens -------------------------------------------------
-  // Creates the convening and its tokens in one atomic write.
-  virtual Status create_convening(const Convening& c,
-                                  const std::vector<std::pair<std::string, TokenGrant>>&
-                                      token_hashes) = 0;
+  // Creates the convening and its tokens in one atomic write. Refuses (and
+  // writes nothing) a convening that exists already, a token hash that is in
+  // use or given twice, and a grant for another convening.
+  virtual Status create_convening(
+      const Convening& c, const std::vector<std::pair<std::string, TokenGrant>>& token_hashes) = 0;
   virtual std::optional<Convening> convening(std::string_view id, Status* status) = 0;
   // Replaces the record of an existing convening and puts `token_hashes`, in
   // one atomic write (used to rotate invites).
@@ -104,7 +114,9 @@ class Store {
   virtual std::vector<Member> members(std::string_view convening, Status* status) = 0;
 
   // ---- op log ------------------------------------------------------------------
-  // Appends entries (consecutive seqs following head_seq) atomically.
+  // Appends entries (consecutive seqs following head_seq) atomically. Any
+  // other seqs are refused with an error and nothing is written. Appending
+  // nothing is ok. Does not check that the convening exists.
   virtual Status append(std::string_view convening, const std::vector<LogEntry>& entries) = 0;
   virtual uint64_t head_seq(std::string_view convening, Status* status) = 0;
   // Calls `visit` for entries with from < seq <= to, in order, until it
@@ -113,6 +125,7 @@ class Store {
                           const std::function<bool(const LogEntry&)>& visit) = 0;
 
   // ---- snapshots ---------------------------------------------------------------
+  // Refuses a snapshot past head_seq.
   virtual Status put_snapshot(std::string_view convening, const Snapshot& s) = 0;
   // The newest snapshot with seq <= at (at = UINT64_MAX: the newest).
   virtual std::optional<Snapshot> snapshot_at_or_before(std::string_view convening, uint64_t at,
@@ -123,6 +136,15 @@ class Store {
   virtual Status probe_write() = 0;
   // RocksDB figures worth watching, as (metric name suffix, value).
   virtual std::vector<std::pair<std::string, double>> stats() = 0;
+  // Writes a consistent copy of the database, which Store::open can open, to
+  // `dir`; `dir` must not exist yet. Table files are hard-linked when `dir` is
+  // on the same file system. For backups while running (docs/storage.md).
+  virtual Status checkpoint(const std::string& dir) {
+    (void)dir;
+    return Status::error("checkpoint: not supported by this store");
+  }
+  // Syncs the WAL and writes memtables to table files. Destroying the Store
+  // closes it but cannot report errors: call flush() first to know.
   virtual Status flush() = 0;
 };
 

@@ -9,6 +9,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <cctype>
+#include <cstdlib>
+#include <iostream>
 #include <sstream>
 #include <thread>
 
@@ -35,6 +37,15 @@ std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
+}
+
+// CONVENE_ITEST_TRACE=1 prints every message a Replica handles.
+bool trace_enabled() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("CONVENE_ITEST_TRACE");
+    return v != nullptr && *v != '\0' && *v != '0';
+  }();
+  return enabled;
 }
 
 std::string id_str(const pb::OpId& id) {
@@ -179,6 +190,11 @@ nlohmann::json document_part(const nlohmann::json& state) {
 }
 
 // ---- WebSocket ------------------------------------------------------------------
+//
+// One read is kept outstanding while the connection is open; its handler
+// queues what arrives in inbox_. A receive that times out leaves that read in
+// place (cancelling a read fails a Beast websocket stream), and the next call
+// simply runs the io_context on. Writes run beside the pending read.
 
 WsClient::WsClient() = default;
 
@@ -186,46 +202,70 @@ WsClient::~WsClient() {
   if (ws_) {
     error_code ec;
     beast::get_lowest_layer(*ws_).socket().close(ec);
+    // Let the pending handlers finish (with errors) while *this is alive.
+    ioc_.restart();
+    ioc_.run_for(Millis(500));
   }
 }
 
-bool WsClient::run_until(const bool& done, Millis timeout) {
+bool WsClient::run_until(const std::function<bool()>& done, Millis timeout) {
   const auto deadline = Clock::now() + timeout;
   ioc_.restart();
-  while (!done && !ioc_.stopped() && Clock::now() < deadline) ioc_.run_one_until(deadline);
-  if (done) return true;
-  // Timed out: cancel, and let the handler see operation_aborted.
-  beast::get_lowest_layer(*ws_).cancel();
-  ioc_.restart();
-  const auto grace = Clock::now() + Millis(2000);
-  while (!done && !ioc_.stopped() && Clock::now() < grace) ioc_.run_one_until(grace);
-  if (!done) {
-    // Still not finished: close the socket, which ends every operation.
-    error_code ec;
-    beast::get_lowest_layer(*ws_).socket().close(ec);
-    ioc_.restart();
-    while (!done && !ioc_.stopped()) ioc_.run_one_for(Millis(2000));
-    open_ = false;
-  }
-  return false;
+  while (!done() && !ioc_.stopped() && Clock::now() < deadline) ioc_.run_one_until(deadline);
+  return done();
 }
 
-void WsClient::mark_closed(const error_code& ec) {
-  if (!open_) return;
+void WsClient::fail_hard(const std::string& why) {
+  if (error_.empty()) error_ = why;
   open_ = false;
-  if (ec == websocket::error::closed) {
-    close_code_ = static_cast<int>(ws_->reason().code);
-    close_reason_ = std::string(ws_->reason().reason.c_str());
-  } else {
-    error_ = ec.message();
-  }
-  error_code ignored;
-  beast::get_lowest_layer(*ws_).socket().close(ignored);
+  error_code ec;
+  beast::get_lowest_layer(*ws_).socket().close(ec);
+  // Every pending operation now completes; run them out.
+  ioc_.restart();
+  const auto deadline = Clock::now() + Millis(2000);
+  while ((read_pending_ || write_pending_) && !ioc_.stopped() && Clock::now() < deadline)
+    ioc_.run_one_until(deadline);
+}
+
+void WsClient::start_read() {
+  if (!open_ || read_pending_) return;
+  read_pending_ = true;
+  buffer_.clear();
+  ws_->async_read(buffer_, [this](error_code ec, size_t) {
+    read_pending_ = false;
+    if (ec) {
+      open_ = false;
+      // A close frame may have arrived even when the read ends in another
+      // error (a failing teardown after it).
+      if (ec == websocket::error::closed || ws_->reason().code != websocket::close_code::none) {
+        close_code_ = static_cast<int>(ws_->reason().code);
+        close_reason_ = std::string(ws_->reason().reason.data(), ws_->reason().reason.size());
+      }
+      if (ec != websocket::error::closed && error_.empty()) error_ = "read: " + ec.message();
+      error_code ignored;
+      beast::get_lowest_layer(*ws_).socket().close(ignored);
+      return;
+    }
+    const std::string bytes = beast::buffers_to_string(buffer_.data());
+    if (!ws_->got_binary()) {
+      ADD_FAILURE() << "server sent a text frame: '" << bytes.substr(0, 200) << "'";
+    } else {
+      pb::ServerMessage message;
+      if (message.ParseFromString(bytes))
+        inbox_.push_back(std::move(message));
+      else
+        ADD_FAILURE() << "server sent a frame that is not a ServerMessage (" << bytes.size()
+                      << " bytes)";
+    }
+    start_read();
+  });
 }
 
 bool WsClient::connect(const Endpoint& at, const std::string& target, Millis timeout) {
   ws_ = std::make_unique<websocket::stream<beast::tcp_stream>>(ioc_);
   open_ = false;
+  read_pending_ = write_pending_ = false;
+  inbox_.clear();
   close_code_.reset();
   close_reason_.clear();
   error_.clear();
@@ -235,13 +275,18 @@ bool WsClient::connect(const Endpoint& at, const std::string& target, Millis tim
     error_ = "bad address " + at.host;
     return false;
   }
+  // The stream's own timeout bounds connect and handshake (it closes the
+  // socket when it fires); it is off once the connection is open.
+  beast::get_lowest_layer(*ws_).expires_after(timeout);
   auto st = std::make_shared<OpState>();
   beast::get_lowest_layer(*ws_).async_connect(tcp::endpoint(address, at.port), [st](error_code e) {
     st->done = true;
     st->ec = e;
   });
-  if (!run_until(st->done, timeout) || st->ec) {
-    error_ = "connect: " + (st->ec ? st->ec.message() : std::string("timeout"));
+  run_until([&] { return st->done; }, timeout + Millis(1000));
+  if (!st->done || st->ec) {
+    error_ = "connect: " + (st->done ? st->ec.message() : std::string("timeout"));
+    if (!st->done) fail_hard(error_);
     return false;
   }
   ws_->binary(true);
@@ -254,12 +299,15 @@ bool WsClient::connect(const Endpoint& at, const std::string& target, Millis tim
     st->done = true;
     st->ec = e;
   });
-  if (!run_until(st->done, timeout) || st->ec) {
-    error_ = "handshake: " + (st->ec ? st->ec.message() : std::string("timeout"));
-    beast::get_lowest_layer(*ws_).socket().close(ec);
+  run_until([&] { return st->done; }, timeout + Millis(1000));
+  if (!st->done || st->ec) {
+    error_ = "handshake: " + (st->done ? st->ec.message() : std::string("timeout"));
+    fail_hard(error_);
     return false;
   }
+  beast::get_lowest_layer(*ws_).expires_never();
   open_ = true;
+  start_read();
   return true;
 }
 
@@ -273,110 +321,90 @@ bool WsClient::send(const pb::ClientMessage& message, Millis timeout) {
 }
 
 bool WsClient::send_raw(std::string_view bytes, Millis timeout) {
-  if (!open_) return false;
+  if (!open_ || write_pending_) return false;
   auto st = std::make_shared<OpState>();
   auto data = std::make_shared<std::string>(bytes);
   ws_->binary(true);
-  ws_->async_write(net::buffer(*data), [st, data](error_code e, size_t) {
+  write_pending_ = true;
+  ws_->async_write(net::buffer(*data), [this, st, data](error_code e, size_t) {
+    write_pending_ = false;
     st->done = true;
     st->ec = e;
   });
-  const bool in_time = run_until(st->done, timeout);
-  if (!in_time || st->ec) {
-    // A failed or interrupted write leaves the stream unusable.
-    if (st->ec)
-      error_ = "write: " + st->ec.message();
-    else
-      error_ = "write: timeout";
-    if (open_) {
-      open_ = false;
-      error_code ec;
-      beast::get_lowest_layer(*ws_).socket().close(ec);
-    }
+  run_until([&] { return st->done; }, timeout);
+  if (!st->done) {
+    fail_hard("write: timeout");
+    return false;
+  }
+  if (st->ec) {
+    if (error_.empty()) error_ = "write: " + st->ec.message();
     return false;
   }
   return true;
 }
 
 std::optional<pb::ServerMessage> WsClient::receive(Millis timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (open_) {
-    const auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now());
-    if (left.count() <= 0) return std::nullopt;
-    auto st = std::make_shared<OpState>();
-    buffer_.clear();
-    ws_->async_read(buffer_, [st](error_code e, size_t n) {
-      st->done = true;
-      st->ec = e;
-      st->bytes = n;
-    });
-    run_until(st->done, left);
-    if (!st->done) return std::nullopt;
-    if (st->ec == net::error::operation_aborted) return std::nullopt;  // our timeout
-    if (st->ec) {
-      mark_closed(st->ec);
-      return std::nullopt;
-    }
-    const std::string bytes = beast::buffers_to_string(buffer_.data());
-    if (!ws_->got_binary()) {
-      ADD_FAILURE() << "server sent a text frame: '" << bytes.substr(0, 200) << "'";
-      continue;
-    }
-    pb::ServerMessage message;
-    if (!message.ParseFromString(bytes)) {
-      ADD_FAILURE() << "server sent a frame that is not a ServerMessage (" << bytes.size()
-                    << " bytes)";
-      continue;
-    }
-    return message;
+  if (inbox_.empty() && open_) {
+    start_read();
+    run_until([&] { return !inbox_.empty() || !open_; }, timeout);
   }
-  return std::nullopt;
+  if (inbox_.empty()) return std::nullopt;
+  pb::ServerMessage m = std::move(inbox_.front());
+  inbox_.pop_front();
+  return m;
 }
 
 std::optional<pb::ServerMessage> WsClient::receive_until(
     const std::function<bool(const pb::ServerMessage&)>& predicate, Millis timeout,
     std::vector<pb::ServerMessage>* skipped) {
   const auto deadline = Clock::now() + timeout;
-  while (open_) {
+  for (;;) {
     const auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now());
-    if (left.count() <= 0) return std::nullopt;
-    std::optional<pb::ServerMessage> m = receive(left);
-    if (!m) continue;
+    if (left.count() <= 0 && inbox_.empty()) return std::nullopt;
+    std::optional<pb::ServerMessage> m = receive(std::max(left, Millis(0)));
+    if (!m) {
+      if (!open_) return std::nullopt;
+      continue;
+    }
     if (predicate(*m)) return m;
     if (skipped) skipped->push_back(std::move(*m));
   }
-  return std::nullopt;
 }
 
 bool WsClient::wait_closed(Millis timeout, std::vector<pb::ServerMessage>* received) {
   const auto deadline = Clock::now() + timeout;
-  while (open_) {
+  for (;;) {
+    std::optional<pb::ServerMessage> m;
+    while ((m = receive(Millis(0)))) {
+      if (received) received->push_back(std::move(*m));
+    }
+    if (!open_) return true;
     const auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now());
     if (left.count() <= 0) return false;
-    std::optional<pb::ServerMessage> m = receive(left);
+    m = receive(left);
     if (m && received) received->push_back(std::move(*m));
   }
-  return true;
 }
 
 void WsClient::close(Millis timeout) {
   if (!open_) return;
+  // The pending read takes the server's close frame; async_close sends ours.
   auto st = std::make_shared<OpState>();
   ws_->async_close(websocket::close_code::normal, [st](error_code e) {
     st->done = true;
     st->ec = e;
   });
-  run_until(st->done, timeout);
+  run_until([&] { return st->done && !read_pending_; }, timeout);
   open_ = false;
+  if (!st->done || read_pending_) fail_hard("close: timeout");
   error_code ec;
   beast::get_lowest_layer(*ws_).socket().close(ec);
 }
 
 void WsClient::drop() {
   if (!ws_) return;
+  if (open_) fail_hard("dropped by the client");
   open_ = false;
-  error_code ec;
-  beast::get_lowest_layer(*ws_).socket().close(ec);
 }
 
 // ---- Replica ----------------------------------------------------------------------
@@ -426,7 +454,7 @@ JoinResult Replica::join(Millis timeout) {
   hello->set_token(options_.token);
   hello->set_replica(replica_id_);
   hello->set_convening(convening_);
-  hello->set_last_seen_seq(seen_base_);
+  hello->set_last_seen_seq(seen_seq_);
   for (const pb::Op& op : pending_) *hello->add_resend() = op;
   hello->set_name(options_.name);
   hello->set_colour(options_.colour);
@@ -469,6 +497,8 @@ JoinResult Replica::rejoin(Millis timeout) {
 
 void Replica::adopt_welcome(const pb::Welcome& welcome) {
   from_snapshot_ = false;
+  // The ops continue, without a gap, from where this replica's state is.
+  uint64_t expected = seen_seq_ + 1;
   if (!welcome.snapshot().empty()) {
     crdt::Result<crdt::Document> decoded =
         crdt::Document::decode_snapshot(welcome.snapshot(), replica_id_);
@@ -478,18 +508,15 @@ void Replica::adopt_welcome(const pb::Welcome& welcome) {
     } else {
       doc_ = std::move(decoded.value);
       from_snapshot_ = true;
-      if (welcome.snapshot_seq() > seen_base_) {
-        seen_base_ = welcome.snapshot_seq();
-        seen_above_.erase(seen_above_.begin(), seen_above_.upper_bound(seen_base_));
-      }
+      expected = welcome.snapshot_seq() + 1;
+      seen_seq_ = std::max(seen_seq_, welcome.snapshot_seq());
     }
   }
-  uint64_t previous = 0;
   for (const pb::SequencedOp& op : welcome.ops()) {
-    if (op.seq() <= previous)
-      ADD_FAILURE() << label() << ": Welcome ops out of order: seq " << op.seq() << " after "
-                    << previous;
-    previous = op.seq();
+    if (op.seq() != expected)
+      ADD_FAILURE() << label() << ": Welcome op with seq " << op.seq() << " where seq " << expected
+                    << " was due";
+    expected = op.seq() + 1;
     apply_sequenced(op, /*from_broadcast=*/false);
   }
   if (from_snapshot_) {
@@ -500,13 +527,10 @@ void Replica::adopt_welcome(const pb::Welcome& welcome) {
         ADD_FAILURE() << label() << ": own pending op does not apply on the snapshot: " << s.str();
     }
   }
-  if (seen_base_ < welcome.head_seq()) {
+  if (seen_seq_ < welcome.head_seq())
     ADD_FAILURE() << label() << ": Welcome (head_seq " << welcome.head_seq()
-                  << ") leaves a gap: seen up to " << seen_base_;
-    seen_base_ = welcome.head_seq();
-    seen_above_.erase(seen_above_.begin(), seen_above_.upper_bound(seen_base_));
-  }
-  last_broadcast_seq_ = welcome.head_seq();
+                  << ") leaves a gap: its ops end at seq " << seen_seq_;
+  seen_seq_ = std::max(seen_seq_, welcome.head_seq());
 }
 
 void Replica::apply_sequenced(const pb::SequencedOp& op, bool from_broadcast) {
@@ -521,22 +545,17 @@ void Replica::apply_sequenced(const pb::SequencedOp& op, bool from_broadcast) {
 }
 
 void Replica::mark_seen(uint64_t seq) {
-  if (seq <= seen_base_) return;
-  seen_above_.insert(seq);
-  while (!seen_above_.empty() && *seen_above_.begin() == seen_base_ + 1) {
-    seen_above_.erase(seen_above_.begin());
-    ++seen_base_;
-  }
+  seen_seq_ = std::max(seen_seq_, seq);
 }
 
 void Replica::handle(const pb::ServerMessage& message) {
+  if (trace_enabled()) std::cerr << "itest " << label() << " <- " << describe(message) << "\n";
   switch (message.body_case()) {
     case pb::ServerMessage::kOps:
       for (const pb::SequencedOp& op : message.ops().ops()) {
-        if (op.seq() <= last_broadcast_seq_)
-          ADD_FAILURE() << label() << ": Ops out of seq order: " << op.seq() << " after "
-                        << last_broadcast_seq_;
-        last_broadcast_seq_ = std::max(last_broadcast_seq_, op.seq());
+        if (op.seq() <= seen_seq_ && order_violations_.size() < 100)
+          order_violations_.push_back("Ops seq " + std::to_string(op.seq()) +
+                                      " arrived after seq " + std::to_string(seen_seq_));
         broadcast_ops_.push_back(op);
         apply_sequenced(op, /*from_broadcast=*/true);
       }
@@ -638,7 +657,17 @@ void Replica::pump(Millis duration) {
 }
 
 bool Replica::wait_seen(uint64_t seq, Millis timeout) {
-  return pump_until([&] { return seen_base_ >= seq; }, timeout);
+  return pump_until([&] { return seen_seq_ >= seq; }, timeout);
+}
+
+bool Replica::wait_has(const std::map<uint64_t, uint64_t>& last_counters, Millis timeout) {
+  return pump_until(
+      [&] {
+        for (const auto& [replica, counter] : last_counters)
+          if (doc_.version().last(replica) < counter) return false;
+        return true;
+      },
+      timeout);
 }
 
 bool Replica::wait_acked(Millis timeout) {

@@ -503,6 +503,50 @@ TEST_F(ServerTest, OfflineEditsResentOnReconnectConvergeWithoutDuplicates) {
   EXPECT_TRUE(a->errors().empty()) << errors_of(*a);
 }
 
+// A client whose connection breaks right after an Ack reconnects with that
+// Ack's seq as last_seen_seq (the highest seq it has applied) and must still
+// get every op of the others.
+TEST_F(ServerTest, ReconnectRightAfterAnAckMissesNothing) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto conv = create_convening(endpoint(), "ack then drop");
+  ASSERT_TRUE(conv);
+  std::unique_ptr<Replica> a, b;
+  ASSERT_NO_FATAL_FAILURE(joined(a, conv->id, conv->participant, "ana"));
+  ASSERT_NO_FATAL_FAILURE(joined(b, conv->id, conv->participant, "ben"));
+  const OpId draft = b->doc().create_draft("d").value;
+  b->flush();
+  ASSERT_TRUE(AllAcked({b.get()}));
+  ASSERT_TRUE(AllCaughtUp({a.get(), b.get()}, {b.get()}));
+
+  // B's ops and A's one op reach the server together, so they commit together:
+  // A sends its op once B's burst is being committed. The timing is up to the
+  // server, so the scene is played a few times.
+  for (int round = 0; round < 5; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    const size_t a_received = a->broadcast_ops().size();
+    const size_t a_acks = a->ack_messages();
+    for (int i = 0; i < 200; ++i) {
+      ASSERT_TRUE(b->doc().insert_text(draft, 0, "b").is_ok());
+      b->flush();
+    }
+    ASSERT_TRUE(a->pump_until([&] { return a->broadcast_ops().size() > a_received; }, seconds(10)));
+    ASSERT_TRUE(a->doc().create_map("A's map " + std::to_string(round)).ok());
+    a->flush();
+    // A handles frames one at a time, and the connection breaks right after
+    // its Ack.
+    ASSERT_TRUE(a->pump_until([&] { return a->ack_messages() > a_acks; }, seconds(10)));
+    a->drop();
+    const uint64_t last_seen = a->seen_seq();
+
+    ASSERT_TRUE(AllAcked({b.get()}));
+    const JoinResult back = a->rejoin();
+    ASSERT_TRUE(back.ok()) << back.describe();
+    ASSERT_TRUE(AllCaughtUp({a.get(), b.get()}, {a.get(), b.get()}, seconds(5)))
+        << "A reconnected with last_seen_seq " << last_seen;
+    ASSERT_TRUE(Converged({a.get(), b.get()}));
+  }
+}
+
 // ---- durability --------------------------------------------------------------------
 
 TEST_F(ServerTest, RestartBetweenEditsKeepsEveryAcknowledgedOp) {
@@ -1142,6 +1186,47 @@ TEST_F(ServerTest, PresenceIsRelayedToOthersAndDroppedOnDisconnect) {
     return false;
   };
   EXPECT_TRUE(b->pump_until(saw_leave, seconds(5))) << "A's leaving was not announced";
+}
+
+// "Coalesced to at most 20 updates per second per client": a burst of
+// presence states reaches the others as a few updates, the last one current.
+TEST_F(ServerTest, PresenceBurstsAreCoalescedToTheLatestState) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto conv = create_convening(endpoint(), "presence burst");
+  ASSERT_TRUE(conv);
+  std::unique_ptr<Replica> a, b;
+  ASSERT_NO_FATAL_FAILURE(joined(a, conv->id, conv->participant, "ana"));
+  ASSERT_NO_FATAL_FAILURE(joined(b, conv->id, conv->participant, "ben"));
+  const std::string a_member = a->last_welcome()->member_id();
+  b->pump(milliseconds(100));  // join announcements
+  const size_t before = b->presence_updates().size();
+
+  const auto start_time = Clock::now();
+  for (int i = 1; i <= 100; ++i) {
+    pb::PresenceState state;
+    state.mutable_cursor()->set_x(i);
+    state.mutable_cursor()->set_y(0);
+    ASSERT_TRUE(a->send_presence(state));
+  }
+  auto latest_x = [&]() -> double {
+    double x = -1;
+    for (size_t i = before; i < b->presence_updates().size(); ++i)
+      for (const auto& m : b->presence_updates()[i].members())
+        if (m.id() == a_member && m.presence().has_cursor()) x = m.presence().cursor().x();
+    return x;
+  };
+  EXPECT_TRUE(b->pump_until([&] { return latest_x() == 100; }, seconds(5)))
+      << "the last state was not relayed; last cursor seen: " << latest_x();
+  b->pump(milliseconds(200));  // anything still coming
+  const auto elapsed_ms =
+      std::chrono::duration_cast<milliseconds>(Clock::now() - start_time).count();
+  size_t relayed = 0;
+  for (size_t i = before; i < b->presence_updates().size(); ++i)
+    for (const auto& m : b->presence_updates()[i].members())
+      if (m.id() == a_member) ++relayed;
+  EXPECT_LE(relayed, static_cast<size_t>(elapsed_ms / 50 + 2))
+      << "100 states in a burst, relayed as " << relayed << " updates in " << elapsed_ms << " ms";
+  EXPECT_EQ(latest_x(), 100);
 }
 
 // ---- open mode -----------------------------------------------------------------------

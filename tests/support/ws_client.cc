@@ -538,8 +538,11 @@ void Replica::apply_sequenced(const pb::SequencedOp& op, bool from_broadcast) {
   if (s.code() == crdt::Status::Code::kDuplicate) {
     if (from_broadcast) ++duplicates_received_;
   } else if (!s.is_ok()) {
-    ADD_FAILURE() << label() << ": op " << op.op().replica() << ":" << op.op().counter() << " (seq "
-                  << op.seq() << ") from the server does not apply: " << s.str();
+    // The first few say what went wrong; the rest would only repeat it.
+    if (++apply_failures_ <= 3)
+      ADD_FAILURE() << label() << ": op " << op.op().replica() << ":" << op.op().counter()
+                    << " (seq " << op.seq() << ") from the server does not apply: " << s.str()
+                    << (apply_failures_ == 3 ? " (further such failures not shown)" : "");
   }
   mark_seen(op.seq());
 }

@@ -286,6 +286,7 @@ class Replica {
   size_t cumulative_acks_ = 0;
   std::vector<pb::SequencedOp> broadcast_ops_;
   size_t duplicates_received_ = 0;
+  size_t apply_failures_ = 0;
   std::vector<pb::Error> errors_;
   std::vector<pb::PresenceUpdate> presence_;
   std::vector<std::string> order_violations_;

@@ -55,7 +55,8 @@ int main(int argc, char** argv) {
   net::io_context io(static_cast<int>(config->threads));
   net::thread_pool storage(kStorageThreads);
   rooms::RoomManager rooms(io, storage, *store, {config->snapshot_every});
-  ServerContext context{*config, io, storage, *store, rooms};
+  server::SessionRegistry sessions;
+  ServerContext context{*config, io, storage, *store, rooms, sessions};
 
   beast::error_code ec;
   const auto address = net::ip::make_address(
@@ -88,6 +89,7 @@ int main(int argc, char** argv) {
     spdlog::info("signal {}: shutting down", signal);
     listener->stop();
     rooms.shut_down([&] {
+      sessions.close_all();  // those not in a room
       net::post(io, [&] {
         grace.expires_after(kShutdownGrace);
         grace.async_wait([&](beast::error_code) { io.stop(); });

@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "net/beast.h"
+#include "net/session_registry.h"
 #include "rooms/room_manager.h"
 #include "store/store.h"
 
@@ -14,6 +15,7 @@ struct ServerContext {
   net::thread_pool& storage_pool;  // every store call runs here
   store::Store& store;
   rooms::RoomManager& rooms;
+  server::SessionRegistry& sessions;
 };
 
 }  // namespace convene

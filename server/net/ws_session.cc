@@ -53,6 +53,7 @@ void WsSession::run(http::request<http::string_body> request) {
 
 void WsSession::on_accept(beast::error_code ec) {
   if (ec) return fail(ec, "accept");
+  context_.sessions.add(shared_from_this());
   spdlog::info("ws {}: connected", remote_);
   do_read();
 }

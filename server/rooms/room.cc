@@ -359,8 +359,10 @@ void Room::on_committed(std::vector<Pending> batch, store::Status status,
   check_idle();
 }
 
-// Acks to authors (one per replica: "everything up to counter"), and to every
-// other member one Ops frame with the ops that are not theirs.
+// To every member one Ops frame with the ops of this commit that are not
+// theirs, then to authors one Ack (per replica: "everything up to counter").
+// Ops go first so that once a client has the Ack it has every op up to the
+// highest seq it has received: that seq is its last_seen_seq.
 void Room::deliver(const std::vector<Pending>& batch) {
   std::unordered_map<uint64_t, const pb::Op*> last_of_replica;
   for (const Pending& p : batch) last_of_replica[p.op.op().replica()] = &p.op.op();
@@ -371,17 +373,18 @@ void Room::deliver(const std::vector<Pending>& batch) {
   for (auto& [key, m] : members_) {
     const auto mine = last_of_replica.find(m.replica);
     if (mine != last_of_replica.end()) {
+      if (last_of_replica.size() > 1) {  // ops from others too
+        pb::ServerMessage ops;
+        for (const Pending& p : batch)
+          if (p.op.op().replica() != m.replica) *ops.mutable_ops()->add_ops() = p.op;
+        metrics().ops_broadcast += ops.ops().ops_size();
+        m.peer->send(encode(ops));
+      }
       pb::ServerMessage ack;
       ack.mutable_ack()->set_replica(m.replica);
       ack.mutable_ack()->set_counter(mine->second->counter() + crdt::op_span(*mine->second) - 1);
       ack.mutable_ack()->set_seq(seq_of_last[m.replica]);
       m.peer->send(encode(ack));
-      if (last_of_replica.size() == 1) continue;  // nothing from anyone else
-      pb::ServerMessage ops;
-      for (const Pending& p : batch)
-        if (p.op.op().replica() != m.replica) *ops.mutable_ops()->add_ops() = p.op;
-      metrics().ops_broadcast += ops.ops().ops_size();
-      m.peer->send(encode(ops));
       continue;
     }
     if (!everything) {

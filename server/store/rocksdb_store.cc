@@ -440,20 +440,20 @@ pb::ConveningRecord convening_record(const Convening& c) {
 
 }  // namespace
 
-Status RocksDbStore::create_convening(
-    const Convening& c, const std::vector<std::pair<std::string, TokenGrant>>& token_hashes) {
-  if (Status s = check_id("convening", c.id); !s.is_ok()) return s;
-  rocksdb::WriteBatch batch;
-  const pb::ConveningRecord record = convening_record(c);
-  const std::string what = "create_convening " + c.id;
-  if (Status s = batch_put(&batch, meta_, convening_key(c.id), record.SerializeAsString(), what);
+// Puts the convening record and its token grants into `batch`, refusing bad
+// hashes, a hash given twice and grants for another convening.
+Status RocksDbStore::batch_convening(
+    rocksdb::WriteBatch* batch, const Convening& c,
+    const std::vector<std::pair<std::string, TokenGrant>>& token_hashes, const std::string& what,
+    std::unordered_set<std::string_view>* hashes) {
+  if (Status s = batch_put(batch, meta_, convening_key(c.id),
+                           convening_record(c).SerializeAsString(), what);
       !s.is_ok()) {
     return s;
   }
-  std::unordered_set<std::string_view> hashes;
   for (const auto& [hash, grant] : token_hashes) {
     if (Status s = check_token_hash(hash); !s.is_ok()) return s;
-    if (!hashes.insert(hash).second) {
+    if (!hashes->insert(hash).second) {
       return Status::error(what + ": token hash " + printable(hash) + " given twice");
     }
     if (grant.convening != c.id) {
@@ -461,8 +461,18 @@ Status RocksDbStore::create_convening(
     }
     std::string value;
     if (Status s = encode_token(grant, &value); !s.is_ok()) return s;
-    if (Status s = batch_put(&batch, meta_, token_key(hash), value, what); !s.is_ok()) return s;
+    if (Status s = batch_put(batch, meta_, token_key(hash), value, what); !s.is_ok()) return s;
   }
+  return Status::ok();
+}
+
+Status RocksDbStore::create_convening(
+    const Convening& c, const std::vector<std::pair<std::string, TokenGrant>>& token_hashes) {
+  if (Status s = check_id("convening", c.id); !s.is_ok()) return s;
+  rocksdb::WriteBatch batch;
+  const std::string what = "create_convening " + c.id;
+  std::unordered_set<std::string_view> hashes;
+  if (Status s = batch_convening(&batch, c, token_hashes, what, &hashes); !s.is_ok()) return s;
 
   std::lock_guard<std::mutex> lock(create_mu_);
   std::string existing;
@@ -504,20 +514,8 @@ Status RocksDbStore::update_convening(
   if (Status s = check_id("convening", c.id); !s.is_ok()) return s;
   const std::string what = "update_convening " + c.id;
   rocksdb::WriteBatch batch;
-  if (Status s = batch_put(&batch, meta_, convening_key(c.id),
-                           convening_record(c).SerializeAsString(), what);
-      !s.is_ok()) {
-    return s;
-  }
-  for (const auto& [hash, grant] : token_hashes) {
-    if (Status s = check_token_hash(hash); !s.is_ok()) return s;
-    if (grant.convening != c.id) {
-      return Status::error(what + ": a token grants convening " + printable(grant.convening));
-    }
-    std::string value;
-    if (Status s = encode_token(grant, &value); !s.is_ok()) return s;
-    if (Status s = batch_put(&batch, meta_, token_key(hash), value, what); !s.is_ok()) return s;
-  }
+  std::unordered_set<std::string_view> hashes;
+  if (Status s = batch_convening(&batch, c, token_hashes, what, &hashes); !s.is_ok()) return s;
   std::lock_guard<std::mutex> lock(create_mu_);
   std::string existing;
   bool found = false;

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "store/store.h"
@@ -73,6 +74,9 @@ class RocksDbStore final : public Store {
   Status flush() override;
 
  private:
+  Status batch_convening(rocksdb::WriteBatch* batch, const Convening& c,
+                         const std::vector<std::pair<std::string, TokenGrant>>& token_hashes,
+                         const std::string& what, std::unordered_set<std::string_view>* hashes);
   // One convening's log head. `known` is false until it has been read from
   // the database, and again after a failed write (the write may or may not
   // have reached the database; the next use re-reads it).

@@ -268,12 +268,12 @@ void Room::accept_ops(Member& m, google::protobuf::RepeatedPtrField<pb::Op>& ops
 // durable (if it is still pending, its commit will acknowledge it).
 void Room::ack_duplicate(const Member& m, const pb::Op& op) {
   const auto it = acks_.find(op.replica());
-  uint64_t seq = 0;  // 0: committed before this room was loaded
+  uint64_t seq = 0;  // 0: committed before the room's tail (or before it loaded)
   if (it != acks_.end()) {
     const auto& e = it->second.entries;
     const uint64_t last = op.counter() + crdt::op_span(op) - 1;
     auto pos = std::lower_bound(e.begin(), e.end(), std::make_pair(last, uint64_t{0}));
-    if (pos != e.end()) seq = pos->second;
+    if (pos != e.end() && pos->first == last) seq = pos->second;
   }
   if (seq > committed_seq_) return;
   pb::ServerMessage msg;
@@ -282,6 +282,19 @@ void Room::ack_duplicate(const Member& m, const pb::Op& op) {
   ack->set_counter(op.counter() + crdt::op_span(op) - 1);
   ack->set_seq(seq);
   m.peer->send(encode(msg));
+}
+
+// Forgets the seqs of ops at or before a durable snapshot: a resend of one
+// of them is re-acknowledged with seq 0 ("committed earlier"), which keeps
+// this index as small as the room's tail.
+void Room::trim_acks(uint64_t upto_seq) {
+  for (auto it = acks_.begin(); it != acks_.end();) {
+    auto& e = it->second.entries;
+    const auto keep = std::find_if(
+        e.begin(), e.end(), [upto_seq](const auto& entry) { return entry.second > upto_seq; });
+    e.erase(e.begin(), keep);
+    it = e.empty() ? acks_.erase(it) : std::next(it);
+  }
 }
 
 // ---- group commit ----------------------------------------------------------------
@@ -319,6 +332,7 @@ void Room::maybe_commit() {
             self->tail_bytes_ -= self->tail_.front().ByteSizeLong();
             self->tail_.pop_front();
           }
+          self->trim_acks(snapshot_seq);
         });
       } else {
         spdlog::warn("room {}: snapshot at seq {} not written: {}", self->id_, snapshot_seq,

@@ -121,6 +121,7 @@ class Room : public std::enable_shared_from_this<Room> {
   void do_submit(const Peer* peer, pb::Submit& submit);
   void accept_ops(Member& m, google::protobuf::RepeatedPtrField<pb::Op>& ops);
   void ack_duplicate(const Member& m, const pb::Op& op);
+  void trim_acks(uint64_t upto_seq);
   void maybe_commit();
   void on_committed(std::vector<Pending> batch, store::Status status,
                     std::chrono::steady_clock::time_point durable_at);

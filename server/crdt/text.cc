@@ -158,6 +158,17 @@ struct TextSequence::Impl {
     }
   }
 
+  // A run for new characters, their text appended to the arena; origins unset.
+  Run new_run(OpId first_id, std::u32string_view text) {
+    Run run;
+    run.replica = first_id.replica;
+    run.counter = first_id.counter;
+    run.length = static_cast<uint32_t>(text.size());
+    run.content = static_cast<uint32_t>(arena.size());
+    arena.append(text);
+    return run;
+  }
+
   // ---- counts ----------------------------------------------------------------
 
   void propagate(Node* node, int64_t d_visible, int64_t d_total) {
@@ -657,12 +668,7 @@ bool TextSequence::contains_span(IdSpan span) const {
 void TextSequence::local_insert(size_t pos, OpId first_id, std::u32string_view text,
                                 OpId* origin_left, OpId* origin_right) {
   Impl& m = *impl_;
-  Run run;
-  run.replica = first_id.replica;
-  run.counter = first_id.counter;
-  run.length = static_cast<uint32_t>(text.size());
-  run.content = static_cast<uint32_t>(m.arena.size());
-  m.arena.append(text);
+  Run run = m.new_run(first_id, text);
   Cursor at;
   if (pos == 0) {
     at = m.first_char();
@@ -683,12 +689,7 @@ void TextSequence::local_insert_before(OpId anchor, OpId first_id, std::u32strin
   Cursor at;
   [[maybe_unused]] const bool found = m.locate(anchor, &at);
   assert(found);
-  Run run;
-  run.replica = first_id.replica;
-  run.counter = first_id.counter;
-  run.length = static_cast<uint32_t>(text.size());
-  run.content = static_cast<uint32_t>(m.arena.size());
-  m.arena.append(text);
+  Run run = m.new_run(first_id, text);
   const Cursor left = Impl::prev_char(at);
   if (left.leaf) run.origin_left = left.run().id_at(left.offset);
   run.origin_right = anchor;
@@ -720,14 +721,9 @@ void TextSequence::local_delete(size_t pos, size_t length, std::vector<IdSpan>* 
 void TextSequence::integrate(OpId first_id, OpId origin_left, OpId origin_right,
                              std::u32string_view text) {
   Impl& m = *impl_;
-  Run run;
-  run.replica = first_id.replica;
-  run.counter = first_id.counter;
+  Run run = m.new_run(first_id, text);
   run.origin_left = origin_left;
   run.origin_right = origin_right;
-  run.length = static_cast<uint32_t>(text.size());
-  run.content = static_cast<uint32_t>(m.arena.size());
-  m.arena.append(text);
   m.integrate(run);
 }
 

@@ -51,7 +51,7 @@ void Document::set_replica(uint64_t replica) {
 // ---- validation ----------------------------------------------------------------
 
 // Id, counter and lamport checks shared by every op; also detects duplicates.
-Status Document::check_header(const pb::Op& op) const {
+Status Document::check_header(const pb::Op& op, uint64_t* span_out) const {
   if (op.replica() == 0) return Status::invalid("op replica must not be 0");
   if (op.counter() == 0) return Status::invalid("op counter must start at 1");
   if (op.lamport() == 0) return Status::invalid("op lamport must not be 0");
@@ -81,6 +81,7 @@ Status Document::check_header(const pb::Op& op) const {
   }
   if (op.counter() + span < op.counter() || op.lamport() + span < op.lamport())
     return Status::invalid("op counter or lamport overflows");
+  *span_out = span;
   const uint64_t last = version_.last(op.replica());
   if (op.counter() + span - 1 <= last) return Status::duplicate();
   if (op.counter() <= last)
@@ -98,8 +99,9 @@ static Status unknown_reference(const VersionVector& version, OpId id, const cha
   return Status::missing(id);
 }
 
-Status Document::check_body(const pb::Op& op) const {
-  if (landscape_.handles(op)) return landscape_.validate(op, version_);
+Status Document::check_body(const pb::Op& op, bool* landscape) const {
+  *landscape = landscape_.handles(op);
+  if (*landscape) return landscape_.validate(op, version_);
   switch (op.body_case()) {
     case pb::Op::kCreateMap:
       return landscape_.validate(op, version_);
@@ -180,24 +182,30 @@ bool Document::owns_named(OpId id) const {
   return drafts_.count(id) || variants_.count(id);
 }
 
+Status Document::validate(const pb::Op& op, Checked* checked) const {
+  if (Status s = check_header(op, &checked->span); !s.is_ok()) return s;
+  return check_body(op, &checked->landscape);
+}
+
 Status Document::check(const pb::Op& op) const {
-  if (Status s = check_header(op); !s.is_ok()) return s;
-  return check_body(op);
+  Checked checked;
+  return validate(op, &checked);
 }
 
 Status Document::apply(const pb::Op& op) {
-  if (Status s = check(op); !s.is_ok()) return s;
-  apply_unchecked(op);
+  Checked checked;
+  if (Status s = validate(op, &checked); !s.is_ok()) return s;
+  apply_checked(op, checked);
   return Status::ok();
 }
 
 // ---- application -----------------------------------------------------------------
 
-void Document::apply_unchecked(const pb::Op& op) {
-  const uint64_t span = op_span(op);
+void Document::apply_checked(const pb::Op& op, const Checked& checked) {
+  const uint64_t span = checked.span;
   version_.advance(op.replica(), op.counter() + span - 1);
   clock_ = std::max(clock_, op.lamport() + span - 1);
-  if (landscape_.handles(op) || op.has_create_map()) {
+  if (checked.landscape || op.has_create_map()) {
     landscape_.apply(op);
   } else {
     apply_document_op(op);

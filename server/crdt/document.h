@@ -149,9 +149,16 @@ class Document {
   friend class UndoManager;
 
   Status require_replica() const;
-  Status check_header(const pb::Op& op) const;
-  Status check_body(const pb::Op& op) const;
-  void apply_unchecked(const pb::Op& op);
+  // What validation learned about an op, so applying it does not work it
+  // out again.
+  struct Checked {
+    uint64_t span = 1;
+    bool landscape = false;  // applied by the Landscape module
+  };
+  Status check_header(const pb::Op& op, uint64_t* span) const;
+  Status check_body(const pb::Op& op, bool* landscape) const;
+  Status validate(const pb::Op& op, Checked* checked) const;
+  void apply_checked(const pb::Op& op, const Checked& checked);
   void apply_document_op(const pb::Op& op);
   // Stamps a locally built op with the next id and lamport, applies it and
   // queues it. Returns the op's id.

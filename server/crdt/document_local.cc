@@ -65,9 +65,10 @@ Result<OpId> Document::commit_local(pb::Op op) {
   op.set_replica(replica_);
   op.set_counter(version_.last(replica_) + 1);
   op.set_lamport(clock_ + 1);
-  if (Status s = check(op); !s.is_ok()) return {s};
+  Checked checked;
+  if (Status s = validate(op, &checked); !s.is_ok()) return {s};
   pb::Op inverse = inverse_of(op);
-  apply_unchecked(op);
+  apply_checked(op, checked);
   undo_->record(std::move(inverse));
   queue_outbox(op);
   return {Status::ok(), op_id(op)};

@@ -12,18 +12,13 @@
 #include "http/static_files.h"
 #include "metrics.h"
 #include "rooms/tokens.h"
+#include "wall_clock.h"
 
 namespace convene::server {
 namespace {
 
 using nlohmann::json;
 namespace pb = ::convene::v1;
-
-int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Response make_response(const Request& req, http::status status, std::string body,
                        const std::string& content_type) {
@@ -105,7 +100,7 @@ Response create_convening(ServerContext& ctx, const Request& req) {
   store::Convening c;
   c.id = rooms::new_id();
   c.name = name;
-  c.created_ms = unix_ms();
+  c.created_ms = unix_time_ms();
   const std::string convener = rooms::new_token(), participant = rooms::new_token(),
                     observer = rooms::new_token();
   c.participant_invite_hash = rooms::token_hash(participant);

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "metrics.h"
+#include "wall_clock.h"
 
 namespace convene::rooms {
 namespace {
@@ -16,12 +17,6 @@ constexpr auto kPresenceInterval = std::chrono::milliseconds(50);  // at most 20
 constexpr uint16_t kCloseGoingAway = 1001;
 constexpr uint16_t kClosePolicy = 1008;
 constexpr uint16_t kCloseInternal = 1011;
-
-int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string member_id_of(uint64_t replica) {
   char buf[17];
@@ -144,7 +139,8 @@ void Room::do_join(JoinRequest request) {
   fill_member(update.mutable_presence()->add_members(), member.id, member.name, member.colour,
               member.role, member.presence);
   broadcast(encode(update), key);
-  store::Member record{member.id, member.name, member.colour, member.role, unix_ms(), unix_ms()};
+  store::Member record{member.id,   member.name,    member.colour,
+                       member.role, unix_time_ms(), unix_time_ms()};
   net::post(storage_, [&store = store_, id = id_, record] {
     if (const auto s = store.put_member(id, record); !s.is_ok())
       spdlog::warn("room {}: could not record member: {}", id, s.message());
@@ -251,7 +247,7 @@ void Room::accept_ops(Member& m, google::protobuf::RepeatedPtrField<pb::Op>& ops
     Pending p{pb::SequencedOp(), m.id, now};
     p.op.set_seq(seq);
     p.op.set_author(m.id);
-    p.op.set_server_time_ms(unix_ms());
+    p.op.set_server_time_ms(unix_time_ms());
     *p.op.mutable_op() = std::move(op);
     pending_.push_back(std::move(p));
     // The document holds exactly ops 1..seq now: the moment to encode a due

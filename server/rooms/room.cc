@@ -1,5 +1,8 @@
 #include "rooms/room.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -49,6 +52,41 @@ std::shared_ptr<const std::string> error_frame(pb::ErrorCode code, std::string m
   e->set_message(std::move(message));
   if (op) op->to_pb(e->mutable_op());
   return encode(m);
+}
+
+// An Ops frame is ServerMessage{ops: Ops{ops: [SequencedOp...]}}: field 2
+// of the envelope wrapping repeated field 1. Protobuf encodes a repeated
+// message field as the concatenation of its elements, so a frame can be put
+// together from elements serialised once.
+std::string ops_element(const pb::SequencedOp& op) {
+  using google::protobuf::internal::WireFormatLite;
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.WriteTag(
+      WireFormatLite::MakeTag(pb::Ops::kOpsFieldNumber, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+  coded.WriteVarint32(static_cast<uint32_t>(op.ByteSizeLong()));
+  op.SerializeWithCachedSizes(&coded);
+  coded.Trim();
+  return out;
+}
+
+std::shared_ptr<const std::string> ops_frame(const std::vector<const std::string*>& elements) {
+  using google::protobuf::internal::WireFormatLite;
+  size_t inner = 0;
+  for (const std::string* e : elements) inner += e->size();
+  auto frame = std::make_shared<std::string>();
+  frame->reserve(inner + 8);
+  {
+    google::protobuf::io::StringOutputStream stream(frame.get());
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.WriteTag(WireFormatLite::MakeTag(pb::ServerMessage::kOpsFieldNumber,
+                                           WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+    coded.WriteVarint32(static_cast<uint32_t>(inner));
+    coded.Trim();
+  }
+  for (const std::string* e : elements) frame->append(*e);
+  return frame;
 }
 
 Room::Room(std::string id, RoomState state, net::any_io_executor io, net::thread_pool& storage_pool,
@@ -243,8 +281,9 @@ void Room::accept_ops(Member& m, google::protobuf::RepeatedPtrField<pb::Op>& ops
       return;
     }
     const uint64_t seq = ++applied_seq_;
-    acks_[op.replica()].entries.emplace_back(op.counter() + crdt::op_span(op) - 1, seq);
-    Pending p{pb::SequencedOp(), m.id, now};
+    const uint64_t last_counter = op.counter() + crdt::op_span(op) - 1;
+    acks_[op.replica()].entries.emplace_back(last_counter, seq);
+    Pending p{pb::SequencedOp(), m.id, last_counter, now};
     p.op.set_seq(seq);
     p.op.set_author(m.id);
     p.op.set_server_time_ms(unix_time_ms());
@@ -373,37 +412,47 @@ void Room::on_committed(std::vector<Pending> batch, store::Status status,
 // theirs, then to authors one Ack (per replica: "everything up to counter").
 // Ops go first so that once a client has the Ack it has every op up to the
 // highest seq it has received: that seq is its last_seen_seq.
+// Each op is serialised once; frames are assembled from those bytes.
 void Room::deliver(const std::vector<Pending>& batch) {
-  std::unordered_map<uint64_t, const pb::Op*> last_of_replica;
-  for (const Pending& p : batch) last_of_replica[p.op.op().replica()] = &p.op.op();
-  std::unordered_map<uint64_t, uint64_t> seq_of_last;
-  for (const Pending& p : batch) seq_of_last[p.op.op().replica()] = p.op.seq();
+  struct Author {
+    uint64_t last_counter, last_seq;
+    size_t ops = 0;
+  };
+  std::unordered_map<uint64_t, Author> authors;  // by replica
+  std::vector<std::string> elements;
+  elements.reserve(batch.size());
+  for (const Pending& p : batch) {
+    Author& a = authors[p.op.op().replica()];
+    a.last_counter = p.last_counter;
+    a.last_seq = p.op.seq();
+    ++a.ops;
+    elements.push_back(ops_element(p.op));
+  }
+  const auto frame_without = [&](uint64_t replica) {
+    std::vector<const std::string*> parts;
+    for (size_t i = 0; i < batch.size(); ++i)
+      if (batch[i].op.op().replica() != replica) parts.push_back(&elements[i]);
+    return ops_frame(parts);
+  };
 
-  std::shared_ptr<const std::string> everything;  // shared by members with no op here
+  std::shared_ptr<const std::string> everything;  // for members with no op here
   for (auto& [key, m] : members_) {
-    const auto mine = last_of_replica.find(m.replica);
-    if (mine != last_of_replica.end()) {
-      if (last_of_replica.size() > 1) {  // ops from others too
-        pb::ServerMessage ops;
-        for (const Pending& p : batch)
-          if (p.op.op().replica() != m.replica) *ops.mutable_ops()->add_ops() = p.op;
-        metrics().ops_broadcast += ops.ops().ops_size();
-        m.peer->send(encode(ops));
-      }
-      pb::ServerMessage ack;
-      ack.mutable_ack()->set_replica(m.replica);
-      ack.mutable_ack()->set_counter(mine->second->counter() + crdt::op_span(*mine->second) - 1);
-      ack.mutable_ack()->set_seq(seq_of_last[m.replica]);
-      m.peer->send(encode(ack));
+    const auto mine = authors.find(m.replica);
+    if (mine == authors.end()) {
+      if (!everything) everything = frame_without(0);  // replica 0 never authors
+      metrics().ops_broadcast += batch.size();
+      m.peer->send(everything);
       continue;
     }
-    if (!everything) {
-      pb::ServerMessage ops;
-      for (const Pending& p : batch) *ops.mutable_ops()->add_ops() = p.op;
-      everything = encode(ops);
+    if (authors.size() > 1) {  // others' ops too
+      metrics().ops_broadcast += batch.size() - mine->second.ops;
+      m.peer->send(frame_without(m.replica));
     }
-    metrics().ops_broadcast += batch.size();
-    m.peer->send(everything);
+    pb::ServerMessage ack;
+    ack.mutable_ack()->set_replica(m.replica);
+    ack.mutable_ack()->set_counter(mine->second.last_counter);
+    ack.mutable_ack()->set_seq(mine->second.last_seq);
+    m.peer->send(encode(ack));
   }
 }
 

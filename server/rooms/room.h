@@ -68,6 +68,10 @@ struct RoomState {
 
 // Frames shared by the rooms and the sessions.
 std::shared_ptr<const std::string> encode(const pb::ServerMessage& m);
+// An Ops frame assembled from elements made by ops_element, each serialised
+// once however many members receive it.
+std::string ops_element(const pb::SequencedOp& op);
+std::shared_ptr<const std::string> ops_frame(const std::vector<const std::string*>& elements);
 std::shared_ptr<const std::string> error_frame(pb::ErrorCode code, std::string message,
                                                const crdt::OpId* op = nullptr);
 
@@ -109,7 +113,8 @@ class Room : public std::enable_shared_from_this<Room> {
   };
   struct Pending {
     pb::SequencedOp op;
-    std::string author;  // member id; the peer may be gone by commit time
+    std::string author;     // member id; the peer may be gone by commit time
+    uint64_t last_counter;  // the op's last counter: what its Ack names
     std::chrono::steady_clock::time_point received;
   };
   struct AckIndex {  // per replica: (last counter of an op, its seq), ascending

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "http/static_files.h"
+#include "rooms/room.h"
 #include "rooms/tokens.h"
 
 namespace convene {
@@ -54,10 +55,9 @@ TEST_F(StaticFiles, ServesFilesWithTypesAndCaching) {
 }
 
 TEST_F(StaticFiles, RefusesEverythingOutsideTheRoot) {
-  for (const char* target :
-       {"/../secret.txt", "/assets/../../secret.txt", "/%2e%2e/secret.txt",
-        "/assets%2f..%2f..%2fsecret.txt", "/..%5csecret.txt", "/a\\..\\secret.txt",
-        "/link.txt", "/%00", "relative", ""}) {
+  for (const char* target : {"/../secret.txt", "/assets/../../secret.txt", "/%2e%2e/secret.txt",
+                             "/assets%2f..%2f..%2fsecret.txt", "/..%5csecret.txt",
+                             "/a\\..\\secret.txt", "/link.txt", "/%00", "relative", ""}) {
     EXPECT_FALSE(server::resolve_static(client(), target)) << target;
   }
   EXPECT_FALSE(server::resolve_static("", "/"));
@@ -92,7 +92,8 @@ TEST(Config, ParsesFlagsAndConfigFiles) {
   EXPECT_EQ(c->listen_port, 9090);
   EXPECT_EQ(c->durability, store::Durability::kOs);
   EXPECT_EQ(c->snapshot_every, 50u);
-  EXPECT_EQ(c->allowed_origins, (std::vector<std::string>{"https://a.example", "https://b.example"}));
+  EXPECT_EQ(c->allowed_origins,
+            (std::vector<std::string>{"https://a.example", "https://b.example"}));
   EXPECT_TRUE(c->open);
   EXPECT_GE(c->threads, 1u);
 
@@ -108,14 +109,14 @@ TEST(Config, ParsesFlagsAndConfigFiles) {
 }
 
 TEST(Config, RefusesBadValues) {
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"--listen", "8080"},
-           {"--listen", "host:99999"},
-           {"--durability", "maybe"},
-           {"--snapshot-every", "0"},
-           {"--log-level", "loud"},
-           {"--no-such-flag"},
-           {"--config", "/nonexistent/convene.conf"}}) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"--listen", "8080"},
+                                             {"--listen", "host:99999"},
+                                             {"--durability", "maybe"},
+                                             {"--snapshot-every", "0"},
+                                             {"--log-level", "loud"},
+                                             {"--no-such-flag"},
+                                             {"--config", "/nonexistent/convene.conf"}}) {
     int code = -1;
     EXPECT_FALSE(parse(args, &code)) << args[0];
     EXPECT_EQ(code, 2) << args[0];
@@ -126,6 +127,43 @@ TEST(Config, RefusesBadValues) {
   const std::string help = testing::internal::GetCapturedStdout();
   EXPECT_EQ(code, 0);
   EXPECT_NE(help.find("--durability"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace convene
+
+namespace convene {
+namespace {
+
+// Frames assembled from once-serialised ops must decode exactly like the
+// message built the ordinary way.
+TEST(OpsFrame, AssembledFrameEqualsTheMessage) {
+  std::vector<rooms::pb::SequencedOp> ops(3);
+  for (int i = 0; i < 3; ++i) {
+    ops[i].set_seq(40 + i);
+    ops[i].set_author("member-" + std::to_string(i));
+    ops[i].set_server_time_ms(1700000000000 + i);
+    ops[i].mutable_op()->set_replica(7);
+    ops[i].mutable_op()->set_counter(10 + i);
+    ops[i].mutable_op()->set_lamport(10 + i);
+    ops[i].mutable_op()->mutable_create_map()->set_name(std::string(200 * i, 'x'));
+  }
+  std::vector<std::string> elements;
+  for (const auto& op : ops) elements.push_back(rooms::ops_element(op));
+  const auto frame = rooms::ops_frame({&elements[0], &elements[2]});
+
+  rooms::pb::ServerMessage expected;
+  *expected.mutable_ops()->add_ops() = ops[0];
+  *expected.mutable_ops()->add_ops() = ops[2];
+  rooms::pb::ServerMessage decoded;
+  ASSERT_TRUE(decoded.ParseFromString(*frame));
+  EXPECT_EQ(decoded.SerializeAsString(), expected.SerializeAsString());
+  EXPECT_EQ(*frame, expected.SerializeAsString());
+
+  rooms::pb::ServerMessage empty;
+  ASSERT_TRUE(empty.ParseFromString(*rooms::ops_frame({})));
+  EXPECT_TRUE(empty.has_ops());
+  EXPECT_EQ(empty.ops().ops_size(), 0);
 }
 
 }  // namespace

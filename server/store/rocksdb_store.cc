@@ -487,20 +487,29 @@ Status RocksDbStore::create_convening(
   return write(&batch, what);
 }
 
-std::optional<Convening> RocksDbStore::convening(std::string_view id, Status* status) {
-  if (Status s = check_id("convening", id); !s.is_ok()) {
-    set(status, std::move(s));
+// The value under a meta key whose name part passed `check`; nullopt (with
+// `status` set: ok when simply absent) otherwise.
+std::optional<std::string> RocksDbStore::lookup_meta(Status check, const std::string& key,
+                                                     Status* status) {
+  if (!check.is_ok()) {
+    set(status, std::move(check));
     return std::nullopt;
   }
   std::string value;
   bool found = false;
-  Status s = get_meta(convening_key(id), &value, &found);
+  Status s = get_meta(key, &value, &found);
   if (!s.is_ok() || !found) {
     set(status, std::move(s));
     return std::nullopt;
   }
+  return value;
+}
+
+std::optional<Convening> RocksDbStore::convening(std::string_view id, Status* status) {
+  const auto value = lookup_meta(check_id("convening", id), convening_key(id), status);
+  if (!value) return std::nullopt;
   pb::ConveningRecord record;
-  if (!record.ParseFromString(value)) {
+  if (!record.ParseFromString(*value)) {
     set(status, Status::error("convening " + std::string(id) + ": unreadable record"));
     return std::nullopt;
   }
@@ -525,19 +534,10 @@ Status RocksDbStore::update_convening(
 }
 
 std::optional<TokenGrant> RocksDbStore::token(std::string_view token_hash, Status* status) {
-  if (Status s = check_token_hash(token_hash); !s.is_ok()) {
-    set(status, std::move(s));
-    return std::nullopt;
-  }
-  std::string value;
-  bool found = false;
-  Status s = get_meta(token_key(token_hash), &value, &found);
-  if (!s.is_ok() || !found) {
-    set(status, std::move(s));
-    return std::nullopt;
-  }
+  const auto value = lookup_meta(check_token_hash(token_hash), token_key(token_hash), status);
+  if (!value) return std::nullopt;
   TokenGrant grant;
-  if (s = decode_token(value, &grant); !s.is_ok()) {
+  if (Status s = decode_token(*value, &grant); !s.is_ok()) {
     set(status, Status::error("token " + printable(token_hash) + ": " + s.message()));
     return std::nullopt;
   }

@@ -74,6 +74,7 @@ class RocksDbStore final : public Store {
   Status flush() override;
 
  private:
+  std::optional<std::string> lookup_meta(Status check, const std::string& key, Status* status);
   Status batch_convening(rocksdb::WriteBatch* batch, const Convening& c,
                          const std::vector<std::pair<std::string, TokenGrant>>& token_hashes,
                          const std::string& what, std::unordered_set<std::string_view>* hashes);

@@ -104,9 +104,8 @@ class Store {
   virtual std::optional<Convening> convening(std::string_view id, Status* status) = 0;
   // Replaces the record of an existing convening and puts `token_hashes`, in
   // one atomic write (used to rotate invites).
-  virtual Status update_convening(const Convening& c,
-                                  const std::vector<std::pair<std::string, TokenGrant>>&
-                                      token_hashes) = 0;
+  virtual Status update_convening(
+      const Convening& c, const std::vector<std::pair<std::string, TokenGrant>>& token_hashes) = 0;
   virtual std::optional<TokenGrant> token(std::string_view token_hash, Status* status) = 0;
   virtual Status put_token(std::string_view token_hash, const TokenGrant& grant) = 0;
 

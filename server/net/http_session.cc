@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <chrono>
 
 #include "http/api.h"
@@ -85,9 +86,23 @@ void HttpSession::on_write(bool close, beast::error_code ec, size_t) {
   do_read();
 }
 
+// Half-closes, then reads and discards what the client is still sending (a
+// body we refused, say) for a short while: closing a socket with unread data
+// makes the kernel send a reset, which can destroy the response in flight.
 void HttpSession::do_close() {
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream_.expires_after(kLingerTime);
+  drain(0);
+}
+
+void HttpSession::drain(size_t drained) {
+  if (drained > kMaxLingerBytes) return;  // enough: let the reset happen
+  auto scratch = std::make_shared<std::array<char, 16384>>();
+  stream_.async_read_some(net::buffer(*scratch), [self = shared_from_this(), scratch, drained](
+                                                     beast::error_code ec, size_t n) {
+    if (!ec) self->drain(drained + n);
+  });
 }
 
 }  // namespace convene::server

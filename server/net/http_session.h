@@ -5,6 +5,7 @@
 // are posted back to it. One request at a time (no pipelining).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -17,6 +18,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   static constexpr size_t kMaxBodyBytes = 1 << 20;
   static constexpr size_t kMaxHeaderBytes = 16 << 10;
+  static constexpr auto kLingerTime = std::chrono::seconds(2);
+  static constexpr size_t kMaxLingerBytes = 8 << 20;
 
   HttpSession(tcp::socket&& socket, ServerContext& context);
   void run();
@@ -28,6 +31,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void write(http::response<http::string_body> response);
   void on_write(bool close, beast::error_code ec, size_t bytes);
   void do_close();
+  void drain(size_t drained);
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;

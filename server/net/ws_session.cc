@@ -205,7 +205,17 @@ void WsSession::queue(std::shared_ptr<const std::string> frame) {
                  remote_, queue_.size(), queued_bytes_);
     queue_.clear();
     queued_bytes_ = 0;
-    return do_close(kClosePolicy, "too slow: reconnect to catch up");
+    // A client that does not read cannot read a close frame either, and its
+    // pending write might never finish: drop the connection at once.
+    closing_ = true;
+    if (room_) {
+      room_->leave(this);
+      room_.reset();
+    }
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+    return;
   }
   queued_bytes_ += frame->size();
   queue_.push_back(std::move(frame));

@@ -6,8 +6,8 @@
 // Threading: everything runs on the session's strand; the room reaches the
 // session only through send()/close(), which post to that strand. Exactly one
 // write is in flight, with a queue behind it bounded in frames and bytes: a
-// client that does not read fast enough is disconnected (1008) and catches up
-// when it reconnects.
+// client that does not read fast enough is dropped (no close frame: it is not
+// reading) and catches up when it reconnects.
 #pragma once
 
 #include <deque>

@@ -1,0 +1,773 @@
+// The browser's replica of a convening document: maps and drafts as one
+// op-based CRDT, with exactly the semantics of the C++ library (server/crdt/
+// document.h, docs/crdt.md), proven by replaying tests/vectors.
+//
+// apply(op): ops from the server or peers. Each is applied exactly once; a
+// second delivery is "duplicate", an op whose causal dependencies are not
+// applied yet is "missing", a malformed one "invalid"; neither changes
+// anything.
+//
+// Local edits build an op from the current state, apply it at once and queue
+// it in the outbox, where a run of typing (or of backspacing) becomes one op.
+// Each records its inverse for undo; undo/redo emit new ops, never rewriting
+// history.
+import { clone, create, type MessageInitShape } from "@bufbuild/protobuf";
+import {
+  ConnectionFieldsSchema,
+  ElementFieldsSchema,
+  IdRangeSchema,
+  OpSchema,
+  ShapeFieldsSchema,
+  type Geometry,
+  type IdRange,
+  type Op,
+} from "../gen/convene/v1/ops_pb";
+import {
+  EditError,
+  type ApplyResult,
+  type Changes,
+  type ConnectionInit,
+  type ConnectionView,
+  type ConveneDocument,
+  type ElementInit,
+  type ElementView,
+  type IdKey,
+  type NamedView,
+  type PerspectiveSummary,
+  type ShapeInit,
+  type ShapeView,
+  type VariantView,
+} from "./api";
+import { ChangeLog } from "./changes";
+import { Drafts, type Variant } from "./drafts";
+import {
+  idOfRef,
+  keyOf,
+  MAX_U64,
+  parseIdKey,
+  refOf,
+  sameId,
+  toPbId,
+  type Id,
+  type IdSpan,
+} from "./ids";
+import {
+  Landscape,
+  type ConnectionEntity,
+  type ElementEntity,
+  type ShapeEntity,
+} from "./landscape";
+import * as limits from "./limits";
+import { DUPLICATE, invalid, missing, OK, type Problem } from "./status";
+import { UndoManager } from "./undo";
+import { codePointCount, isWellFormed } from "./utf8";
+import { VersionVector } from "./version";
+
+/** What validation learned about an op, so applying it need not redo it. */
+interface Checked {
+  span: number; // counters the op consumes
+  landscape: boolean; // applied by the Landscape module
+}
+
+type BodyInit = NonNullable<MessageInitShape<typeof OpSchema>["body"]>;
+
+function newOp(body: BodyInit): Op {
+  return create(OpSchema, { body });
+}
+
+export class Document implements ConveneDocument {
+  readonly replica: bigint;
+  private clock = 0n;
+  private readonly version = new VersionVector();
+  private readonly changes = new ChangeLog();
+  private readonly landscape = new Landscape(this.changes);
+  private readonly store = new Drafts(this.changes);
+  private outbox: Op[] = [];
+  private readonly history = new UndoManager();
+
+  /** `replica`: this tab's random non-zero 64-bit id (0 allows no local edits). */
+  constructor(replica: bigint) {
+    if (replica < 0n || replica > MAX_U64) throw new EditError("replica id must be 64-bit");
+    this.replica = replica;
+  }
+
+  // ---- applying ops ------------------------------------------------------------
+
+  apply(op: Op): ApplyResult {
+    const checked: Checked = { span: 1, landscape: false };
+    const result = this.validate(op, checked);
+    if (result.status === "ok") this.applyChecked(op, checked);
+    return result;
+  }
+
+  private validate(op: Op, checked: Checked): ApplyResult {
+    const header = this.checkHeader(op, checked);
+    if (header) return header;
+    checked.landscape = this.landscape.handles(op);
+    return checked.landscape
+      ? this.landscape.validate(op, this.version)
+      : this.store.validate(op, this.version);
+  }
+
+  /** Id, counter and lamport checks shared by every op; detects duplicates. */
+  private checkHeader(op: Op, checked: Checked): Problem {
+    for (const v of [op.replica, op.counter, op.lamport]) {
+      if (v < 0n || v > MAX_U64) return invalid("op replica, counter or lamport is not 64-bit");
+    }
+    if (op.replica === 0n) return invalid("op replica must not be 0");
+    if (op.counter === 0n) return invalid("op counter must start at 1");
+    if (op.lamport === 0n) return invalid("op lamport must not be 0");
+    if (op.body.case === undefined) return invalid("op has no body");
+    const spanOrProblem = this.spanOf(op);
+    if (typeof spanOrProblem !== "number") return spanOrProblem;
+    const span = BigInt(spanOrProblem);
+    if (op.counter + span > MAX_U64 || op.lamport + span > MAX_U64) {
+      return invalid("op counter or lamport overflows");
+    }
+    checked.span = spanOrProblem;
+    const last = BigInt(this.version.last(op.replica));
+    if (op.counter + span - 1n <= last) return DUPLICATE;
+    if (op.counter <= last) {
+      return invalid(`op ${keyOf(op)} overlaps ops already applied`);
+    }
+    if (op.counter !== last + 1n) return missing({ replica: op.replica, counter: last + 1n });
+    return null;
+  }
+
+  /** Counters the op consumes: one per code point inserted or deleted, else 1. */
+  private spanOf(op: Op): number | ApplyResult {
+    const body = op.body;
+    if (body.case === "textInsert") {
+      const text = body.value.text;
+      if (!isWellFormed(text)) return invalid("inserted text is not valid UTF-8");
+      const span = codePointCount(text);
+      if (span === 0) return invalid("inserted text is empty");
+      if (span > limits.INSERT_CODE_POINTS) {
+        return invalid(`inserted text is longer than ${limits.INSERT_CODE_POINTS} code points`);
+      }
+      return span;
+    }
+    if (body.case === "textDelete") {
+      const ranges = body.value.ranges;
+      if (ranges.length === 0) return invalid("text delete has no ranges");
+      if (ranges.length > limits.DELETE_RANGES) return invalid("text delete has too many ranges");
+      let span = 0;
+      for (const r of ranges) {
+        if (r.length === 0n || r.counter === 0n || r.replica === 0n) {
+          return invalid("text delete range is empty or names no character");
+        }
+        if (r.length > BigInt(limits.DELETE_RANGE_LENGTH) || r.counter + r.length > MAX_U64) {
+          return invalid("text delete range is too long");
+        }
+        span += Number(r.length);
+      }
+      return span;
+    }
+    return 1;
+  }
+
+  private applyChecked(op: Op, checked: Checked): void {
+    const span = checked.span;
+    this.version.advance(op.replica, Number(op.counter) + span - 1);
+    const end = op.lamport + BigInt(span) - 1n;
+    if (end > this.clock) this.clock = end;
+    if (checked.landscape) this.landscape.apply(op);
+    else this.store.apply(op, span);
+  }
+
+  // ---- local edits: map, draft and variant ops --------------------------------------
+
+  createMap(name: string): IdKey {
+    return this.commit(newOp({ case: "createMap", value: { name } }));
+  }
+
+  createDraft(name: string): IdKey {
+    return this.commit(newOp({ case: "createDraft", value: { name } }));
+  }
+
+  createVariant(draft: IdKey, name: string, copyFrom?: IdKey): IdKey {
+    const from = copyFrom === undefined ? undefined : toPbId(this.parse(copyFrom));
+    const created = this.commit(
+      newOp({
+        case: "createVariant",
+        value: { draft: toPbId(this.parse(draft)), name, copiedFrom: from },
+      }),
+    );
+    // The copy is an ordinary insert of the source's current text.
+    if (copyFrom !== undefined) {
+      const source = this.text(copyFrom);
+      if (source !== "") this.insertText(created, 0, source);
+    }
+    return created;
+  }
+
+  rename(target: IdKey, name: string): void {
+    this.commit(newOp({ case: "rename", value: { target: toPbId(this.parse(target)), name } }));
+  }
+
+  remove(target: IdKey): void {
+    this.commit(newOp({ case: "remove", value: { target: toPbId(this.parse(target)) } }));
+  }
+
+  /** Cancels the removals in force here; nothing to do if none is. */
+  restore(target: IdKey): void {
+    const id = this.parse(target);
+    const liveness = this.landscape.liveness(target) ?? this.store.liveness(target);
+    if (!liveness) throw new EditError(`unknown entity ${target}`);
+    const removals = liveness.activeRemovals();
+    if (removals.length === 0) return;
+    this.commit(this.restoreOp(id, removals));
+  }
+
+  createElement(map: IdKey, fields: ElementInit): IdKey {
+    const value = { map: toPbId(this.parse(map)), fields };
+    return this.commit(newOp({ case: "createElement", value }));
+  }
+
+  updateElement(element: IdKey, fields: ElementInit): void {
+    const value = { element: toPbId(this.parse(element)), fields };
+    this.commit(newOp({ case: "updateElement", value }));
+  }
+
+  createConnection(map: IdKey, from: IdKey, to: IdKey, fields: ConnectionInit): IdKey {
+    const value = {
+      map: toPbId(this.parse(map)),
+      from: toPbId(this.parse(from)),
+      to: toPbId(this.parse(to)),
+      fields,
+    };
+    return this.commit(newOp({ case: "createConnection", value }));
+  }
+
+  updateConnection(connection: IdKey, fields: ConnectionInit): void {
+    const value = { connection: toPbId(this.parse(connection)), fields };
+    this.commit(newOp({ case: "updateConnection", value }));
+  }
+
+  createShape(map: IdKey, geometry: Geometry, fields: ShapeInit): IdKey {
+    const value = { map: toPbId(this.parse(map)), geometry, fields };
+    return this.commit(newOp({ case: "createShape", value }));
+  }
+
+  updateShape(shape: IdKey, fields: ShapeInit): void {
+    const value = { shape: toPbId(this.parse(shape)), fields };
+    this.commit(newOp({ case: "updateShape", value }));
+  }
+
+  setPerspective(target: IdKey, aspect: string, participant: string, value?: number): void {
+    const body = { target: toPbId(this.parse(target)), aspect, participant, value };
+    this.commit(newOp({ case: "setPerspective", value: body }));
+  }
+
+  private parse(key: IdKey): Id {
+    const id = parseIdKey(key);
+    if (!id) throw new EditError(`not an id: ${JSON.stringify(key)}`);
+    return id;
+  }
+
+  private requireReplica(): void {
+    if (this.replica === 0n) throw new EditError("local edits need a replica id (not 0)");
+  }
+
+  /** commitLocal, refusing bad input with an EditError. */
+  private commit(op: Op): IdKey {
+    this.requireReplica();
+    const result = this.commitLocal(op);
+    if (result.status !== "ok") throw new EditError(result.message ?? result.status);
+    return keyOf(op);
+  }
+
+  /**
+   * Stamps a locally built op with the next id and lamport, validates it,
+   * records its inverse, applies it and queues it.
+   */
+  private commitLocal(op: Op): ApplyResult {
+    op.replica = this.replica;
+    op.counter = BigInt(this.version.last(this.replica) + 1);
+    op.lamport = this.clock + 1n;
+    const checked: Checked = { span: 1, landscape: false };
+    const result = this.validate(op, checked);
+    if (result.status !== "ok") return result;
+    const inverse = this.inverseOf(op);
+    this.applyChecked(op, checked);
+    this.history.record({ type: "op", op: inverse });
+    this.outbox.push(op);
+    return OK;
+  }
+
+  private restoreOp(target: Id, removals: Id[]): Op {
+    return newOp({
+      case: "restore",
+      value: { target: toPbId(target), removals: removals.map(toPbId) },
+    });
+  }
+
+  /** The op undoing `op`, computed from the state before `op` applies. */
+  private inverseOf(op: Op): Op {
+    const id: Id = { replica: op.replica, counter: Number(op.counter) };
+    const body = op.body;
+    switch (body.case) {
+      case "createMap":
+      case "createDraft":
+      case "createVariant":
+      case "createElement":
+      case "createConnection":
+      case "createShape":
+        return newOp({ case: "remove", value: { target: toPbId(id) } });
+      case "remove":
+        return this.restoreOp(idOfRef(refOf(body.value.target))!, [id]);
+      case "restore":
+        return newOp({ case: "remove", value: { target: body.value.target } });
+      case "rename": {
+        const target = keyOf(refOf(body.value.target));
+        const named =
+          this.landscape.maps.get(target) ??
+          this.store.drafts.get(target) ??
+          this.store.variants.get(target);
+        return newOp({
+          case: "rename",
+          value: { target: body.value.target, name: named?.name.value ?? "" },
+        });
+      }
+      case "updateElement": {
+        const e = this.landscape.elements.get(keyOf(refOf(body.value.element)))!;
+        const fields = previousElementFields(e, body.value.fields ?? {});
+        return newOp({ case: "updateElement", value: { element: body.value.element, fields } });
+      }
+      case "updateConnection": {
+        const c = this.landscape.connections.get(keyOf(refOf(body.value.connection)))!;
+        const fields = previousConnectionFields(c, body.value.fields ?? {});
+        const value = { connection: body.value.connection, fields };
+        return newOp({ case: "updateConnection", value });
+      }
+      case "updateShape": {
+        const s = this.landscape.shapes.get(keyOf(refOf(body.value.shape)))!;
+        const fields = previousShapeFields(s, body.value.fields ?? {});
+        return newOp({ case: "updateShape", value: { shape: body.value.shape, fields } });
+      }
+      case "setPerspective": {
+        const p = body.value;
+        const target = keyOf(refOf(p.target));
+        const value = this.landscape.perspectiveOf(target, p.aspect, p.participant);
+        const inverse = { target: p.target, aspect: p.aspect, participant: p.participant, value };
+        return newOp({ case: "setPerspective", value: inverse });
+      }
+      default:
+        return newOp({ case: undefined }); // text ops have their own inverses
+    }
+  }
+
+  // ---- local edits: text -----------------------------------------------------------
+
+  insertText(variant: IdKey, pos: number, text: string): void {
+    const v = this.editableVariant(variant);
+    if (!isWellFormed(text)) throw new EditError("inserted text is not valid UTF-8");
+    const length = codePointCount(text);
+    if (length === 0) return;
+    if (length > limits.INSERT_CODE_POINTS) {
+      throw new EditError(`inserted text is longer than ${limits.INSERT_CODE_POINTS} code points`);
+    }
+    if (!Number.isSafeInteger(pos) || pos < 0 || pos > v.text.size) {
+      throw new EditError("insert position is outside the text");
+    }
+    this.localTextInsert(v, pos, text, length);
+  }
+
+  deleteText(variant: IdKey, pos: number, length: number): void {
+    const v = this.editableVariant(variant);
+    const size = v.text.size;
+    if (!Number.isSafeInteger(pos) || !Number.isSafeInteger(length) || pos < 0 || length < 0) {
+      throw new EditError("delete range must be whole numbers");
+    }
+    if (pos > size || length > size - pos) {
+      throw new EditError("delete range is past the end of the text");
+    }
+    if (length === 0) return;
+    this.localTextDelete(v, v.text.localDelete(pos, length));
+  }
+
+  private editableVariant(key: IdKey): Variant {
+    this.requireReplica();
+    this.parse(key);
+    const v = this.store.variants.get(key);
+    if (!v) throw new EditError(`unknown variant ${key}`);
+    if (!this.store.variantVisible(key)) throw new EditError(`variant ${key} is removed`);
+    return v;
+  }
+
+  /**
+   * Inserts at visible `pos`, or directly before `anchor` when given; records
+   * the undo inverse and queues the op, merged into the previous insert when
+   * it continues it (a run of typing is one op). Returns the first new id.
+   */
+  private localTextInsert(v: Variant, pos: number, text: string, length: number, anchor?: Id): Id {
+    const first: Id = { replica: this.replica, counter: this.version.last(this.replica) + 1 };
+    const lamport = this.clock + 1n;
+    const { originLeft, originRight } = anchor
+      ? v.text.localInsertBefore(anchor, first, text, length)
+      : v.text.localInsert(pos, first, text, length);
+    this.version.advance(this.replica, first.counter + length - 1);
+    this.clock = lamport + BigInt(length) - 1n;
+    this.history.recordText("delete", v.id, { ...first, length });
+    this.changes.touchText(v.key);
+
+    const last = this.outbox[this.outbox.length - 1];
+    if (
+      last?.body.case === "textInsert" &&
+      keyOf(refOf(last.body.value.variant)) === v.key &&
+      sameId(originLeft, { replica: this.replica, counter: first.counter - 1 }) &&
+      sameId(idOfRef(refOf(last.body.value.originRight)) ?? null, originRight) &&
+      last.lamport + (BigInt(first.counter) - last.counter) === lamport
+    ) {
+      last.body.value.text += text;
+      return first;
+    }
+    this.outbox.push(
+      create(OpSchema, {
+        replica: this.replica,
+        counter: BigInt(first.counter),
+        lamport,
+        body: {
+          case: "textInsert",
+          value: {
+            variant: toPbId(v.id),
+            originLeft: originLeft ? toPbId(originLeft) : undefined,
+            originRight: originRight ? toPbId(originRight) : undefined,
+            text,
+          },
+        },
+      }),
+    );
+    return first;
+  }
+
+  /** Records and queues a delete whose spans are already marked deleted. */
+  private localTextDelete(v: Variant, spans: IdSpan[]): void {
+    const n = spans.reduce((sum, s) => sum + s.length, 0);
+    if (n === 0) return;
+    const counter = this.version.last(this.replica) + 1;
+    const lamport = this.clock + 1n;
+    this.version.advance(this.replica, counter + n - 1);
+    this.clock = lamport + BigInt(n) - 1n;
+    for (const keep of this.history.dropCreatedInOpenStep(spans)) {
+      this.history.recordText("reinsert", v.id, keep);
+    }
+    this.changes.touchText(v.key);
+
+    const last = this.outbox[this.outbox.length - 1];
+    let op: Op;
+    if (
+      last?.body.case === "textDelete" &&
+      keyOf(refOf(last.body.value.variant)) === v.key &&
+      last.lamport + (BigInt(counter) - last.counter) === lamport
+    ) {
+      op = last;
+    } else {
+      op = create(OpSchema, {
+        replica: this.replica,
+        counter: BigInt(counter),
+        lamport,
+        body: { case: "textDelete", value: { variant: toPbId(v.id), ranges: [] } },
+      });
+      this.outbox.push(op);
+    }
+    if (op.body.case === "textDelete") appendRanges(op.body.value.ranges, spans);
+  }
+
+  /** Undo of an insert: delete what of those characters is still visible. */
+  private deleteTextIds(variant: Id, spans: IdSpan[]): void {
+    const v = this.store.variants.get(keyOf(variant));
+    if (!v || !this.store.variantVisible(v.key)) return;
+    const visible: IdSpan[] = [];
+    for (const span of spans) {
+      for (const current of this.history.resolve(span))
+        visible.push(...v.text.visibleParts(current));
+    }
+    for (const part of visible) v.text.applyDelete(part);
+    this.localTextDelete(v, visible);
+  }
+
+  /**
+   * Undo of a delete: insert the deleted text again where it was, as new
+   * characters, and remember which ids replaced which.
+   */
+  private reinsertText(variant: Id, spans: IdSpan[]): void {
+    const v = this.store.variants.get(keyOf(variant));
+    if (!v || !this.store.variantVisible(v.key)) return;
+    for (const span of [...spans].reverse()) {
+      for (const current of this.history.resolve(span)) {
+        // Only what is still deleted needs to come back.
+        for (const part of subtractSpans(current, v.text.visibleParts(current))) {
+          const content = v.text.contentOf(part);
+          if (content === undefined) continue;
+          const first = this.localTextInsert(v, 0, content, part.length, part);
+          this.history.addIncarnation(part, first);
+        }
+      }
+    }
+  }
+
+  // ---- outbox ------------------------------------------------------------------------
+
+  takeOutbox(): Op[] {
+    const out = this.outbox;
+    this.outbox = [];
+    return out;
+  }
+
+  outboxSize(): number {
+    return this.outbox.length;
+  }
+
+  // ---- undo / redo ---------------------------------------------------------------------
+
+  undoCheckpoint(): void {
+    this.history.checkpoint();
+  }
+
+  canUndo(): boolean {
+    return this.history.canUndo;
+  }
+
+  canRedo(): boolean {
+    return this.history.canRedo;
+  }
+
+  /** Undoes this replica's last step; nothing happens when there is none. */
+  undo(): void {
+    this.requireReplica();
+    if (this.history.canUndo) this.runUndoStep(true);
+  }
+
+  /** Redoes the last undone step; nothing happens when there is none. */
+  redo(): void {
+    this.requireReplica();
+    if (this.history.canRedo) this.runUndoStep(false);
+  }
+
+  /**
+   * Runs a step's inverses newest first. An inverse that no longer applies
+   * (say, its map was removed by someone else meanwhile) is skipped.
+   */
+  private runUndoStep(undoing: boolean): void {
+    const step = this.history.begin(undoing);
+    try {
+      for (const action of [...step].reverse()) {
+        if (action.type === "op") this.commitLocal(clone(OpSchema, action.op));
+        else if (action.kind === "delete") this.deleteTextIds(action.variant, action.spans);
+        else this.reinsertText(action.variant, action.spans);
+      }
+    } finally {
+      this.history.finish();
+    }
+  }
+
+  // ---- queries ---------------------------------------------------------------------------
+
+  maps(): NamedView[] {
+    return this.landscape.liveMaps().map((m) => ({ id: m.key, name: m.name.value }));
+  }
+
+  elements(map: IdKey): ElementView[] {
+    return this.landscape.elementsOf(map).map(elementView);
+  }
+
+  connections(map: IdKey): ConnectionView[] {
+    return this.landscape.connectionsOf(map).map(connectionView);
+  }
+
+  shapes(map: IdKey): ShapeView[] {
+    return this.landscape.shapesOf(map).map(shapeView);
+  }
+
+  element(id: IdKey): ElementView | undefined {
+    if (!this.landscape.elementVisible(id)) return undefined;
+    return elementView(this.landscape.elements.get(id)!);
+  }
+
+  connection(id: IdKey): ConnectionView | undefined {
+    if (!this.landscape.connectionVisible(id)) return undefined;
+    return connectionView(this.landscape.connections.get(id)!);
+  }
+
+  shape(id: IdKey): ShapeView | undefined {
+    if (!this.landscape.shapeVisible(id)) return undefined;
+    return shapeView(this.landscape.shapes.get(id)!);
+  }
+
+  perspectives(target: IdKey): Map<string, PerspectiveSummary> {
+    const visible =
+      this.landscape.elementVisible(target) || this.landscape.connectionVisible(target);
+    return visible ? this.landscape.perspectiveSummaries(target) : new Map();
+  }
+
+  drafts(): NamedView[] {
+    return this.store.liveDrafts().map((d) => ({ id: d.key, name: d.name.value }));
+  }
+
+  variants(draft: IdKey): VariantView[] {
+    return this.store.variantsOf(draft).map((v) => ({
+      id: v.key,
+      name: v.key === draft ? "base" : v.name.value,
+      draft: v.draft,
+      copiedFrom: v.copiedFrom,
+    }));
+  }
+
+  text(variant: IdKey): string {
+    return this.store.variants.get(variant)?.text.text() ?? "";
+  }
+
+  textLength(variant: IdKey): number {
+    return this.store.variants.get(variant)?.text.size ?? 0;
+  }
+
+  anchorAt(variant: IdKey, pos: number): IdKey | null {
+    const text = this.store.variants.get(variant)?.text;
+    if (!text || pos <= 0 || text.size === 0) return null;
+    return keyOf(text.idAt(Math.min(pos, text.size) - 1));
+  }
+
+  positionOf(variant: IdKey, anchor: IdKey | null): number {
+    const text = this.store.variants.get(variant)?.text;
+    const id = anchor === null ? undefined : parseIdKey(anchor);
+    if (!text || !id || !text.contains(id)) return 0;
+    // A caret sits after its anchor; after a deleted one, where it stood.
+    return text.positionOf(id) + (text.isVisible(id) ? 1 : 0);
+  }
+
+  takeChanges(): Changes {
+    return this.changes.take();
+  }
+
+  toJSON(): unknown {
+    return { drafts: this.store.toJSON(), maps: this.landscape.toJSON() };
+  }
+
+  /** Checks every variant's text structure (for tests); the first problem. */
+  checkInvariants(): string | null {
+    for (const v of this.store.variants.values()) {
+      const problem = v.text.checkInvariants();
+      if (problem) return `variant ${v.key}: ${problem}`;
+    }
+    return null;
+  }
+}
+
+// ---- helpers ------------------------------------------------------------------------------
+
+/**
+ * Adds deleted spans to a TextDelete's ranges, extending the last range when
+ * contiguous: backspacing deletes the character just before the last one.
+ */
+function appendRanges(ranges: IdRange[], spans: IdSpan[]): void {
+  for (const s of spans) {
+    const last = ranges[ranges.length - 1];
+    if (last && last.replica === s.replica) {
+      if (BigInt(s.counter + s.length) === last.counter) {
+        last.counter = BigInt(s.counter);
+        last.length += BigInt(s.length);
+        continue;
+      }
+      if (last.counter + last.length === BigInt(s.counter)) {
+        last.length += BigInt(s.length);
+        continue;
+      }
+    }
+    ranges.push(
+      create(IdRangeSchema, {
+        replica: s.replica,
+        counter: BigInt(s.counter),
+        length: BigInt(s.length),
+      }),
+    );
+  }
+}
+
+/** `span` minus the given parts of it (all of the same replica). */
+function subtractSpans(span: IdSpan, parts: IdSpan[]): IdSpan[] {
+  let rest: IdSpan[] = [span];
+  for (const shown of parts) {
+    const next: IdSpan[] = [];
+    for (const h of rest) {
+      const hEnd = h.counter + h.length;
+      const sEnd = shown.counter + shown.length;
+      if (shown.counter >= hEnd || sEnd <= h.counter) {
+        next.push(h);
+        continue;
+      }
+      if (shown.counter > h.counter) {
+        next.push({ replica: h.replica, counter: h.counter, length: shown.counter - h.counter });
+      }
+      if (sEnd < hEnd) next.push({ replica: h.replica, counter: sEnd, length: hEnd - sEnd });
+    }
+    rest = next;
+  }
+  return rest;
+}
+
+function elementView(e: ElementEntity): ElementView {
+  const fields = create(ElementFieldsSchema, {
+    kind: e.kind.value,
+    label: e.label.value,
+    notes: e.notes.value,
+    position: { x: e.position.value.x, y: e.position.value.y },
+    scale: e.scale.value,
+    color: e.color.value,
+    shape: e.shape.value,
+    selfOf: e.selfOf.value,
+  });
+  return { id: e.key, map: e.map, fields };
+}
+
+function connectionView(c: ConnectionEntity): ConnectionView {
+  const fields = create(ConnectionFieldsSchema, {
+    direction: c.direction.value,
+    depth: c.depth.value,
+    kind: c.kind.value,
+    label: c.label.value,
+  });
+  return { id: c.key, map: c.map, from: c.from, to: c.to, fields };
+}
+
+function shapeView(s: ShapeEntity): ShapeView {
+  const fields = create(ShapeFieldsSchema, {
+    path: { points: s.path.value.map((p) => ({ x: p.x, y: p.y })) },
+    type: s.type.value,
+    label: s.label.value,
+    sphereOf: s.sphereOf.value,
+  });
+  return { id: s.key, map: s.map, geometry: s.geometry, fields };
+}
+
+/** The values `changed` would overwrite, as fields of the same shape. */
+function previousElementFields(e: ElementEntity, changed: ElementInit): ElementInit {
+  const old: ElementInit = {};
+  if (changed.kind !== undefined) old.kind = e.kind.value;
+  if (changed.label !== undefined) old.label = e.label.value;
+  if (changed.notes !== undefined) old.notes = e.notes.value;
+  if (changed.position !== undefined) old.position = { ...e.position.value };
+  if (changed.scale !== undefined) old.scale = e.scale.value;
+  if (changed.color !== undefined) old.color = e.color.value;
+  if (changed.shape !== undefined) old.shape = e.shape.value;
+  if (changed.selfOf !== undefined) old.selfOf = e.selfOf.value;
+  return old;
+}
+
+function previousConnectionFields(c: ConnectionEntity, changed: ConnectionInit): ConnectionInit {
+  const old: ConnectionInit = {};
+  if (changed.direction !== undefined) old.direction = c.direction.value;
+  if (changed.depth !== undefined) old.depth = c.depth.set ? c.depth.value : 1;
+  if (changed.kind !== undefined) old.kind = c.kind.value;
+  if (changed.label !== undefined) old.label = c.label.value;
+  return old;
+}
+
+function previousShapeFields(s: ShapeEntity, changed: ShapeInit): ShapeInit {
+  const old: ShapeInit = {};
+  if (changed.path !== undefined) old.path = { points: s.path.value.map((p) => ({ ...p })) };
+  if (changed.type !== undefined) old.type = s.type.value;
+  if (changed.label !== undefined) old.label = s.label.value;
+  if (changed.sphereOf !== undefined) old.sphereOf = s.sphereOf.value;
+  return old;
+}

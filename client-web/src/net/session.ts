@@ -1,0 +1,956 @@
+// One convening, live and offline: the browser's replica kept in step with
+// convene-server over the WebSocket protocol (docs/protocol.md), and with
+// IndexedDB so that it survives reloads without network.
+//
+// Local edits go doc.takeOutbox() -> pending (IndexedDB, durable) -> Submit;
+// an Ack drops them from pending. Remote ops are applied, logged and stored.
+// After any break the connection comes back with Hello{last_seen_seq, resend:
+// pending}: the server sends what we missed and acknowledges what it already
+// had, so nothing is lost or applied twice.
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import type { ApplyResult, ConveneDocument } from "../crdt/api";
+import { Document } from "../crdt/document";
+import { OpSchema, type Op } from "../gen/convene/v1/ops_pb";
+import {
+  ErrorCode,
+  ServerMessageSchema,
+  type Ack,
+  type Error as ServerError,
+  type PresenceState,
+  type PresenceUpdate,
+  type SequencedOp,
+  type ServerMessage,
+  type Welcome,
+} from "../gen/convene/v1/protocol_pb";
+import { create } from "@bufbuild/protobuf";
+import { PresenceStateSchema } from "../gen/convene/v1/protocol_pb";
+import type { Participant, PresenceInit, RoleName } from "../ui/context";
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff";
+import { CommittedLog } from "./committed-log";
+import {
+  LocalStore,
+  PendingLimitError,
+  rememberReplica,
+  type CommitRecord,
+  type JoinRecord,
+} from "./local-store";
+import { mergePresence, Roster, Throttle } from "./presence";
+import { claimReplica, defaultLocks, type LockManagerLike } from "./replica";
+import {
+  chunkOps,
+  type ClientBody,
+  encodeClientMessage,
+  FRAME_BUDGET_BYTES,
+  MAX_OPS_PER_RESEND,
+  MAX_OPS_PER_SUBMIT,
+  memberIdOf,
+  opKey,
+  PROTOCOL_VERSION,
+  roleName,
+} from "./wire";
+
+export type SessionState =
+  "connecting" | "saved" | "saving" | "offline" | "reconnecting" | "denied";
+
+export interface SessionStatus {
+  state: SessionState;
+  /** Edits stored in this browser that the server has not acknowledged yet. */
+  pending: number;
+}
+
+export interface SessionError {
+  /**
+   * server: an Error frame; refused: the server will never accept one of our
+   * edits (it and the later ones were undone); decode / unexpected: a frame
+   * that made no sense (ignored); storage: IndexedDB failed; apply: a
+   * committed op the document could not apply.
+   */
+  kind: "server" | "refused" | "decode" | "unexpected" | "storage" | "apply";
+  message: string;
+  code?: ErrorCode;
+  /** The op concerned, "replica:counter". */
+  op?: string;
+}
+
+/** Whether the browser thinks it is online, and when that changes. */
+export interface NetworkMonitor {
+  online(): boolean;
+  subscribe(listener: (online: boolean) => void): () => void;
+}
+
+export interface SessionTiming {
+  backoff: BackoffOptions;
+  /** A Ping this often while joined... */
+  pingIntervalMs: number;
+  /** ...and the socket is taken for dead when nothing arrives for this long after it. */
+  pongTimeoutMs: number;
+  /** From opening a socket to its Welcome. */
+  handshakeTimeoutMs: number;
+  /** At most one PresenceState per interval (the server relays 20 per second). */
+  presenceIntervalMs: number;
+}
+
+export const DEFAULT_TIMING: SessionTiming = {
+  backoff: DEFAULT_BACKOFF,
+  pingIntervalMs: 20_000,
+  pongTimeoutMs: 10_000,
+  handshakeTimeoutMs: 30_000,
+  presenceIntervalMs: 50,
+};
+
+export interface SessionOptions {
+  convening: string;
+  token: string;
+  name: string;
+  colour: string;
+  /** Default: this page's origin, path /ws. */
+  wsUrl?: string;
+  webSocketFactory?: (url: string) => WebSocket;
+  /** Default: the "convene" IndexedDB database, closed with the session. */
+  storage?: LocalStore;
+  /** Default: navigator.locks; null runs without locks. */
+  locks?: LockManagerLike | null;
+  /** Default: navigator.onLine and the window's online/offline events. */
+  network?: NetworkMonitor;
+  /** [0, 1) for backoff jitter. Default: Math.random. */
+  random?: () => number;
+  timing?: Partial<SessionTiming>;
+  /** Default: the CRDT's Document. */
+  createDocument?: (replica: bigint) => ConveneDocument;
+}
+
+type Phase = "idle" | "opening" | "joining" | "joined";
+type Listener<T> = (value: T) => void;
+
+/** What open() loads before the session exists. */
+interface Loaded {
+  store: LocalStore;
+  ownsStore: boolean;
+  join: JoinRecord;
+  replica: bigint;
+  exclusive: boolean;
+  release: () => void;
+  log: SequencedOp[];
+  pending: Map<string, Op[]>;
+  problems: SessionError[];
+}
+
+export class Session {
+  readonly convening: string;
+  readonly replica: bigint;
+  /** My member id (the hex of my replica), known before any Welcome. */
+  readonly memberId: string;
+
+  private doc_: ConveneDocument;
+  private readonly log_ = new CommittedLog();
+  /** Our ops, durable in IndexedDB, not acknowledged; counter order. */
+  private pending: Op[] = [];
+  /** Other replicas' pending ops found at open: shown, sent by the tab that claims them. */
+  private readonly foreign = new Map<string, Op[]>();
+  /** Our ops handed to IndexedDB whose write has not finished; counter order. */
+  private unstored: Op[] = [];
+  private writes: Promise<void> = Promise.resolve();
+  /** Bumped when the server refuses an op: writes begun before hold only undone ops. */
+  private epoch = 0;
+  private lastSeenSeq: number;
+  private role_: RoleName | undefined;
+  private conveningName_: string;
+
+  private ws: WebSocket | undefined;
+  private phase: Phase = "idle";
+  private everJoined = false;
+  private attempt = 0;
+  private denied = false;
+  private closed = false;
+  /** Highest counter of ours sent on this connection. */
+  private sentThrough = 0n;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private pongTimer: ReturnType<typeof setTimeout> | undefined;
+  private nonce = 0n;
+
+  private myPresence: PresenceState = create(PresenceStateSchema);
+  private presenceSet = false;
+  private readonly roster: Roster;
+  private readonly presenceThrottle: Throttle;
+
+  private readonly statusListeners = new Set<Listener<SessionStatus>>();
+  private readonly presenceListeners = new Set<Listener<void>>();
+  private readonly remoteListeners = new Set<Listener<void>>();
+  private readonly logListeners = new Set<Listener<void>>();
+  private readonly errorListeners = new Set<Listener<SessionError>>();
+  private readonly resetListeners = new Set<Listener<ConveneDocument>>();
+  private readonly joinedListeners = new Set<Listener<void>>();
+  private lastStatus: SessionStatus | undefined;
+
+  private readonly timing: SessionTiming;
+  private readonly random: () => number;
+  private readonly network: NetworkMonitor;
+  private readonly unsubscribeNetwork: () => void;
+  private readonly wsUrl: string;
+  private readonly webSocketFactory: (url: string) => WebSocket;
+  private readonly createDocument: (replica: bigint) => ConveneDocument;
+  private readonly opSizes = new WeakMap<Op, number>();
+
+  /**
+   * Loads what this browser holds about the convening, builds the replica
+   * from it and starts connecting. Resolves without waiting for the network.
+   */
+  static async open(options: SessionOptions): Promise<Session> {
+    const loaded = await load(options);
+    const session = new Session(options, loaded);
+    for (const problem of loaded.problems) session.report(problem);
+    session.connect();
+    return session;
+  }
+
+  private constructor(
+    options: SessionOptions,
+    private readonly loaded: Loaded,
+  ) {
+    this.convening = options.convening;
+    this.replica = loaded.replica;
+    this.memberId = memberIdOf(loaded.replica);
+    this.lastSeenSeq = loaded.join.lastSeenSeq;
+    this.role_ = loaded.join.role || undefined;
+    this.conveningName_ = loaded.join.conveningName;
+    this.timing = { ...DEFAULT_TIMING, ...options.timing };
+    this.random = options.random ?? Math.random;
+    this.network = options.network ?? browserNetwork();
+    this.wsUrl = options.wsUrl ?? defaultWsUrl();
+    this.webSocketFactory = options.webSocketFactory ?? ((url) => new WebSocket(url));
+    this.createDocument = options.createDocument ?? ((replica) => new Document(replica));
+    this.roster = new Roster(() => this.me());
+    this.presenceThrottle = new Throttle(this.timing.presenceIntervalMs, () => this.sendPresence());
+
+    for (const entry of loaded.log) this.log_.add(entry);
+    this.adoptPending(loaded.pending);
+    this.doc_ = this.buildDocument();
+    this.unsubscribeNetwork = this.network.subscribe((online) => this.onNetworkChange(online));
+  }
+
+  // ---- what the app reads -----------------------------------------------------
+
+  /** The replica. It is replaced (see onReset) only when the server refuses an edit. */
+  get doc(): ConveneDocument {
+    return this.doc_;
+  }
+
+  /** My role; undefined until the server has said (first visit, before the Welcome). */
+  role(): RoleName | undefined {
+    return this.role_;
+  }
+
+  conveningName(): string {
+    return this.conveningName_;
+  }
+
+  /** Me, with my local presence. Until my role is known it reads "observer". */
+  me(): Participant {
+    return {
+      id: this.memberId,
+      name: this.loaded.join.name,
+      colour: this.loaded.join.colour,
+      role: this.role_ ?? "observer",
+      presence: this.myPresence,
+    };
+  }
+
+  /** Everyone online, me first (only me while disconnected). */
+  members(): Participant[] {
+    return this.roster.list();
+  }
+
+  member(id: string): Participant | undefined {
+    return this.roster.get(id);
+  }
+
+  /** Every committed op in seq order (the history). Do not modify the array. */
+  log(): SequencedOp[] {
+    return this.log_.inOrder();
+  }
+
+  status(): SessionStatus {
+    const pending = this.pending.length;
+    if (this.denied) return { state: "denied", pending };
+    if (!this.network.online()) return { state: "offline", pending };
+    if (this.phase === "joined") {
+      const busy = pending > 0 || this.unstored.length > 0;
+      return { state: busy ? "saving" : "saved", pending };
+    }
+    if (this.phase === "opening" || this.phase === "joining") {
+      return { state: this.everJoined ? "reconnecting" : "connecting", pending };
+    }
+    return { state: "offline", pending };
+  }
+
+  // ---- listeners (each returns its unsubscribe function) -------------------------
+
+  onStatus(listener: Listener<SessionStatus>): () => void {
+    return subscribe(this.statusListeners, listener);
+  }
+
+  /** Someone joined, left or moved (and my own presence changed). */
+  onPresence(listener: () => void): () => void {
+    return subscribe(this.presenceListeners, listener);
+  }
+
+  /** Remote ops were applied to doc: repaint. */
+  onRemoteChange(listener: () => void): () => void {
+    return subscribe(this.remoteListeners, listener);
+  }
+
+  /** log() grew (remote ops, or ours acknowledged). */
+  onLog(listener: () => void): () => void {
+    return subscribe(this.logListeners, listener);
+  }
+
+  onError(listener: Listener<SessionError>): () => void {
+    return subscribe(this.errorListeners, listener);
+  }
+
+  /** A Welcome arrived: role() and conveningName() may have changed. */
+  onJoined(listener: () => void): () => void {
+    return subscribe(this.joinedListeners, listener);
+  }
+
+  /**
+   * The server refused one of our edits: doc was rebuilt without it and the
+   * edits made after it (they depended on it). Views must re-read `doc`.
+   */
+  onReset(listener: Listener<ConveneDocument>): () => void {
+    return subscribe(this.resetListeners, listener);
+  }
+
+  // ---- what the app does --------------------------------------------------------
+
+  /**
+   * Call once per animation frame after local edits: stores the outbox in
+   * IndexedDB and submits it. Resolves when the edits are durable locally.
+   * Throws PendingLimitError (leaving the edits in the outbox) when too many
+   * edits already wait for the server.
+   */
+  flush(): Promise<void> {
+    if (this.closed || this.doc_.outboxSize() === 0) return this.writes;
+    const limit = this.loaded.store.pendingLimit;
+    if (this.pending.length + this.unstored.length + this.doc_.outboxSize() > limit) {
+      throw new PendingLimitError(limit);
+    }
+    const ops = this.doc_.takeOutbox();
+    const tooLarge = ops.findIndex((op) => this.sizeOf(op) > FRAME_BUDGET_BYTES);
+    this.store(tooLarge >= 0 ? ops.slice(0, tooLarge) : ops);
+    if (tooLarge >= 0) this.undoUnsendable(ops[tooLarge], ops.length - tooLarge);
+    this.emitStatus();
+    return this.writes;
+  }
+
+  /** Merges into my presence; sent at most once per presenceIntervalMs, latest state. */
+  setPresence(update: PresenceInit): void {
+    this.myPresence = mergePresence(this.myPresence, update);
+    this.presenceSet = true;
+    this.presenceThrottle.request();
+    this.emit(this.presenceListeners, undefined);
+  }
+
+  /** Disconnects, releases the replica and (if opened here) the database. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribeNetwork();
+    this.presenceThrottle.cancel();
+    clearTimeout(this.reconnectTimer);
+    this.dropConnection(1000);
+    await this.writes;
+    this.loaded.release();
+    if (this.loaded.ownsStore) this.loaded.store.close();
+  }
+
+  // ---- local edits -> IndexedDB -> server -------------------------------------------
+
+  /** Writes ops to IndexedDB; once durable they are pending and sent. */
+  private store(ops: Op[]): void {
+    if (ops.length === 0) return;
+    const epoch = this.epoch;
+    this.unstored.push(...ops);
+    this.enqueue(async () => {
+      try {
+        await this.loaded.store.appendPending(this.convening, this.replica.toString(), ops);
+      } catch (error) {
+        // Not stored, but the server may still take them: send anyway.
+        this.report({ kind: "storage", message: `edits not stored locally: ${describe(error)}` });
+      }
+      if (epoch !== this.epoch) return; // undone by a refusal meanwhile
+      this.unstored.splice(0, ops.length); // writes finish in the order they began
+      this.pending.push(...ops);
+      this.sendPending();
+      this.emitStatus();
+    });
+  }
+
+  /** Sends pending ops not yet sent on this connection, in frames the server takes. */
+  private sendPending(): void {
+    if (this.phase !== "joined") return;
+    const unsent = this.pending.filter((op) => op.counter > this.sentThrough);
+    for (const ops of chunkOps(unsent, MAX_OPS_PER_SUBMIT, (op) => this.sizeOf(op))) {
+      if (!this.send({ case: "submit", value: { ops } })) return;
+      this.sentThrough = ops[ops.length - 1].counter;
+    }
+  }
+
+  /**
+   * The server will never accept our op at counter `from` (nor the later ones:
+   * counters must be contiguous). Drops them, rebuilds the document without
+   * them so new edits can flow, and reconnects so that errors about the
+   * dropped ops cannot be taken for the new ones that reuse their counters.
+   */
+  private refuse(from: bigint, why: string, code: ErrorCode): void {
+    // Everything newer than the refused op: later pending ops, writes still
+    // under way, edits not flushed yet.
+    const undone = this.doc_.takeOutbox().length;
+    const dropped = this.pending.filter((op) => op.counter >= from).length;
+    const lost = dropped + this.unstored.length + undone;
+    this.pending = this.pending.filter((op) => op.counter < from);
+    this.unstored = [];
+    this.epoch++;
+    const replica = this.replica.toString();
+    this.enqueue(() => this.loaded.store.dropPendingFrom(this.convening, replica, from));
+    this.doc_ = this.buildDocument();
+    const op = opKey(this.replica, from);
+    this.report({
+      kind: "refused",
+      code,
+      op,
+      message: `edit ${op} was refused (${why}); it and ${lost - 1} later edit(s) were undone`,
+    });
+    this.emit(this.resetListeners, this.doc_);
+    this.emit(this.remoteListeners, undefined);
+    if (this.ws) {
+      this.dropConnection(1000);
+      this.connect();
+    }
+    this.emitStatus();
+  }
+
+  /**
+   * A local op too large for any frame: the server can never get it. Undone
+   * with the edits after it (`count` in all) by rebuilding the document.
+   */
+  private undoUnsendable(op: Op, count: number): void {
+    this.doc_ = this.buildDocument();
+    const key = opKey(op.replica, op.counter);
+    this.report({
+      kind: "refused",
+      op: key,
+      message: `edit ${key} is too large to send; it and ${count - 1} later edit(s) were undone`,
+    });
+    this.emit(this.resetListeners, this.doc_);
+    this.emit(this.remoteListeners, undefined);
+  }
+
+  // ---- connection -------------------------------------------------------------------
+
+  private connect(): void {
+    if (this.closed || this.denied || this.ws) return;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    let ws: WebSocket;
+    try {
+      ws = this.webSocketFactory(this.wsUrl);
+    } catch (error) {
+      this.report({ kind: "unexpected", message: `cannot open ${this.wsUrl}: ${describe(error)}` });
+      this.scheduleReconnect();
+      return;
+    }
+    this.ws = ws;
+    this.phase = "opening";
+    ws.binaryType = "arraybuffer";
+    ws.onopen = () => ws === this.ws && this.onOpen();
+    ws.onmessage = (event: MessageEvent) => ws === this.ws && this.onFrame(event.data);
+    ws.onclose = () => ws === this.ws && this.onConnectionLost();
+    ws.onerror = () => ws === this.ws && this.onConnectionLost();
+    this.handshakeTimer = setTimeout(() => this.onConnectionLost(), this.timing.handshakeTimeoutMs);
+    this.emitStatus();
+  }
+
+  private onOpen(): void {
+    this.phase = "joining";
+    const resend = chunkOps(this.pending, MAX_OPS_PER_RESEND, (op) => this.sizeOf(op))[0] ?? [];
+    const join = this.loaded.join;
+    this.send({
+      case: "hello",
+      value: {
+        protocol: PROTOCOL_VERSION,
+        token: join.token,
+        replica: this.replica,
+        convening: this.convening,
+        lastSeenSeq: BigInt(this.lastSeenSeq),
+        resend,
+        name: join.name,
+        colour: join.colour,
+        opsOnly: true,
+      },
+    });
+    this.sentThrough = resend.length > 0 ? resend[resend.length - 1].counter : 0n;
+    this.emitStatus();
+  }
+
+  /** The socket closed, failed or went silent: forget it and try again later. */
+  private onConnectionLost(): void {
+    this.dropConnection(4000);
+    this.scheduleReconnect();
+  }
+
+  private dropConnection(code: number): void {
+    const ws = this.ws;
+    clearTimeout(this.handshakeTimer);
+    clearInterval(this.pingTimer);
+    clearTimeout(this.pongTimer);
+    this.handshakeTimer = this.pingTimer = this.pongTimer = undefined;
+    this.ws = undefined;
+    this.phase = "idle";
+    this.sentThrough = 0n;
+    if (ws) {
+      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+      try {
+        ws.close(code);
+      } catch {
+        // Already closed or never opened: nothing to release.
+      }
+    }
+    this.roster.clear();
+    this.emit(this.presenceListeners, undefined);
+    this.emitStatus();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.denied || this.reconnectTimer !== undefined) return;
+    const delay = backoffDelay(this.attempt++, this.random, this.timing.backoff);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connect();
+    }, delay);
+    this.emitStatus();
+  }
+
+  private onNetworkChange(online: boolean): void {
+    if (online && !this.ws) this.connect();
+    this.emitStatus();
+  }
+
+  /** Dead-socket detection: a Ping now and then, and silence after it ends the socket. */
+  private startPinging(): void {
+    clearInterval(this.pingTimer);
+    this.pingTimer = setInterval(() => {
+      if (this.pongTimer !== undefined) return;
+      this.send({ case: "ping", value: { nonce: ++this.nonce } });
+      this.pongTimer = setTimeout(() => this.onConnectionLost(), this.timing.pongTimeoutMs);
+    }, this.timing.pingIntervalMs);
+  }
+
+  private send(body: ClientBody): boolean {
+    if (!this.ws || this.phase === "opening") return false;
+    try {
+      this.ws.send(encodeClientMessage(body));
+      return true;
+    } catch (error) {
+      this.report({ kind: "unexpected", message: `send failed: ${describe(error)}` });
+      this.onConnectionLost();
+      return false;
+    }
+  }
+
+  // ---- server -> client -------------------------------------------------------------
+
+  private onFrame(data: unknown): void {
+    // Anything arriving proves the socket alive (a Pong may queue behind a big Welcome).
+    clearTimeout(this.pongTimer);
+    this.pongTimer = undefined;
+    let message: ServerMessage;
+    try {
+      if (!(data instanceof ArrayBuffer)) throw new TypeError("not a binary frame");
+      message = fromBinary(ServerMessageSchema, new Uint8Array(data));
+    } catch (error) {
+      this.report({ kind: "decode", message: `ignored a frame: ${describe(error)}` });
+      return;
+    }
+    try {
+      this.dispatch(message);
+    } catch (error) {
+      this.report({
+        kind: "unexpected",
+        message: `ignored a ${message.body.case ?? "empty"} message: ${describe(error)}`,
+      });
+    }
+  }
+
+  private dispatch(message: ServerMessage): void {
+    const body = message.body;
+    if (body.case !== "error" && body.case !== "welcome" && this.phase !== "joined") {
+      this.report({
+        kind: "unexpected",
+        message: `${body.case ?? "an empty message"} before Welcome`,
+      });
+      return;
+    }
+    switch (body.case) {
+      case "welcome":
+        return this.onWelcome(body.value);
+      case "ops":
+        return this.onCommitted(body.value.ops);
+      case "ack":
+        return this.onAck(body.value);
+      case "presence":
+        return this.onPresenceUpdate(body.value);
+      case "error":
+        return this.onServerError(body.value);
+      case "pong":
+        return;
+      default:
+        this.report({ kind: "unexpected", message: "a message of an unknown kind" });
+    }
+  }
+
+  private onWelcome(welcome: Welcome): void {
+    if (this.phase !== "joining") {
+      this.report({ kind: "unexpected", message: "a second Welcome" });
+      return;
+    }
+    clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
+    this.phase = "joined";
+    this.everJoined = true;
+    this.attempt = 0;
+    this.role_ = roleName(welcome.role) ?? this.role_;
+    this.conveningName_ = welcome.conveningName;
+    this.roster.reset(welcome.members);
+    if (welcome.snapshot.length > 0) {
+      this.report({
+        kind: "unexpected",
+        message: `the server sent a snapshot (seq ${welcome.snapshotSeq}), which this client cannot use; ops before it are missing`,
+      });
+    }
+    const role = this.role_ ?? "";
+    const conveningName = this.conveningName_;
+    this.enqueue(async () => {
+      await this.loaded.store.updateJoin(this.convening, () => ({ role, conveningName }));
+    });
+    this.onCommitted(welcome.ops);
+    this.sendPending();
+    if (this.presenceSet) this.sendPresence();
+    this.startPinging();
+    this.emit(this.joinedListeners, undefined);
+    this.emit(this.presenceListeners, undefined);
+    this.emitStatus();
+  }
+
+  /** Committed ops (Welcome or Ops): applied in seq order, logged and stored. */
+  private onCommitted(entries: readonly SequencedOp[]): void {
+    const fresh: SequencedOp[] = [];
+    const committed = new Map<string, bigint>();
+    let changed = false;
+    for (const entry of [...entries].sort(bySeq)) {
+      const op = entry.op;
+      if (!op || entry.seq <= 0n || entry.seq > BigInt(Number.MAX_SAFE_INTEGER)) {
+        this.report({
+          kind: "unexpected",
+          message: `ignored a committed op with seq ${entry.seq}`,
+        });
+        continue;
+      }
+      const seq = Number(entry.seq);
+      if (this.log_.hasSeq(seq)) continue;
+      const result = this.applyTo(this.doc_, op);
+      if (result.status === "ok") changed = true;
+      else if (result.status !== "duplicate") this.reportApply(op, result, seq);
+      this.log_.add(entry);
+      fresh.push(entry);
+      this.lastSeenSeq = Math.max(this.lastSeenSeq, seq);
+      const replica = op.replica.toString();
+      if ((committed.get(replica) ?? 0n) < op.counter) committed.set(replica, op.counter);
+    }
+    if (fresh.length === 0) return;
+    const stored = [...committed]
+      .filter(([replica]) => this.isMine(replica))
+      .map(([replica, through]) => ({ replica, through }));
+    this.forgetCommitted(committed);
+    this.persistCommitted({ log: fresh, lastSeenSeq: this.lastSeenSeq, committed: stored });
+    if (changed) this.emit(this.remoteListeners, undefined);
+    this.emit(this.logListeners, undefined);
+    this.emitStatus();
+  }
+
+  /** Ack{replica, counter, seq}: our ops up to counter are committed, the last at seq. */
+  private onAck(ack: Ack): void {
+    if (ack.replica !== this.replica) {
+      this.report({ kind: "unexpected", message: `an Ack for replica ${ack.replica}` });
+      return;
+    }
+    const seq = ack.seq > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(ack.seq);
+    const done = this.pending.filter((op) => op.counter <= ack.counter);
+    this.pending = this.pending.filter((op) => op.counter > ack.counter);
+    const placed = seq > 0 ? this.log_.placeOwn(done, seq, this.memberId, Date.now()) : [];
+    this.lastSeenSeq = Math.max(this.lastSeenSeq, seq);
+    this.persistCommitted({
+      log: placed,
+      lastSeenSeq: this.lastSeenSeq,
+      committed: [{ replica: this.replica.toString(), through: ack.counter }],
+    });
+    if (placed.length > 0) this.emit(this.logListeners, undefined);
+    this.emitStatus();
+  }
+
+  private onPresenceUpdate(update: PresenceUpdate): void {
+    this.roster.update(update.members, update.left);
+    this.emit(this.presenceListeners, undefined);
+  }
+
+  private onServerError(error: ServerError): void {
+    const code = error.code;
+    const text = error.message.slice(0, 500);
+    switch (code) {
+      case ErrorCode.ERROR_UNAUTHORIZED:
+      case ErrorCode.ERROR_NOT_FOUND:
+        this.denied = true;
+        this.report({ kind: "server", code, message: text });
+        clearTimeout(this.reconnectTimer);
+        this.reconnectTimer = undefined;
+        this.dropConnection(1000);
+        return;
+      case ErrorCode.ERROR_REPLICA_IN_USE:
+      case ErrorCode.ERROR_UNAVAILABLE:
+        // The server closes the socket; we come back after the backoff.
+        return;
+      case ErrorCode.ERROR_INVALID_OP:
+      case ErrorCode.ERROR_MISSING_DEPENDENCY:
+        if (error.op && error.op.replica === this.replica && this.isPending(error.op.counter)) {
+          this.refuse(error.op.counter, text, code);
+          return;
+        }
+        break;
+    }
+    const op = error.op ? opKey(error.op.replica, error.op.counter) : undefined;
+    this.report({ kind: "server", code, op, message: text });
+  }
+
+  private sendPresence(): void {
+    if (this.phase !== "joined") return; // sent after the next Welcome
+    this.send({ case: "presence", value: this.myPresence });
+  }
+
+  // ---- state helpers ---------------------------------------------------------------
+
+  /** Applies the log, then the pending ops (others', then ours), to a fresh document. */
+  private buildDocument(): ConveneDocument {
+    const doc = this.createDocument(this.replica);
+    let failed = 0;
+    const replay = (op: Op) => {
+      const result = this.applyTo(doc, op);
+      if (result.status === "invalid" || result.status === "missing") failed++;
+    };
+    for (const entry of this.log_.inOrder()) if (entry.op) replay(entry.op);
+    for (const ops of this.foreign.values()) ops.forEach(replay);
+    this.pending.forEach(replay);
+    this.unstored.forEach(replay);
+    if (failed > 0) {
+      this.report({ kind: "apply", message: `${failed} stored op(s) could not be applied` });
+    }
+    return doc;
+  }
+
+  /** Splits stored pending ops into ours and others', minus those already committed. */
+  private adoptPending(byReplica: Map<string, Op[]>): void {
+    const committed = new Map<string, bigint>();
+    for (const entry of this.log_.inOrder()) {
+      const op = entry.op;
+      if (!op) continue;
+      const replica = op.replica.toString();
+      if (byReplica.has(replica) && (committed.get(replica) ?? 0n) < op.counter) {
+        committed.set(replica, op.counter);
+      }
+    }
+    const mine = this.replica.toString();
+    for (const [replica, ops] of byReplica) {
+      const through = committed.get(replica) ?? 0n;
+      const waiting = ops.filter((op) => op.counter > through);
+      if (replica === mine) this.pending = waiting;
+      else if (waiting.length > 0) this.foreign.set(replica, waiting);
+    }
+    if (committed.size > 0) {
+      this.persistCommitted({
+        log: [],
+        lastSeenSeq: 0,
+        committed: [...committed].map(([replica, through]) => ({ replica, through })),
+      });
+    }
+  }
+
+  /** Drops pending ops (ours and others' we hold) that the log shows committed. */
+  private forgetCommitted(committed: Map<string, bigint>): void {
+    for (const [replica, through] of committed) {
+      if (replica === this.replica.toString()) {
+        this.pending = this.pending.filter((op) => op.counter > through);
+      } else if (this.foreign.has(replica)) {
+        const waiting = this.foreign.get(replica)!.filter((op) => op.counter > through);
+        if (waiting.length > 0) this.foreign.set(replica, waiting);
+        else this.foreign.delete(replica);
+      }
+    }
+  }
+
+  private isMine(replica: string): boolean {
+    return replica === this.replica.toString() || this.foreign.has(replica);
+  }
+
+  private isPending(counter: bigint): boolean {
+    return this.pending.some((op) => op.counter === counter);
+  }
+
+  private applyTo(doc: ConveneDocument, op: Op): ApplyResult {
+    try {
+      return doc.apply(op);
+    } catch (error) {
+      return { status: "invalid", message: describe(error) };
+    }
+  }
+
+  private reportApply(op: Op, result: ApplyResult, seq: number): void {
+    const key = opKey(op.replica, op.counter);
+    this.report({
+      kind: "apply",
+      op: key,
+      message: `committed op ${key} (seq ${seq}) is ${result.status}: ${result.message ?? ""}`,
+    });
+  }
+
+  private persistCommitted(record: CommitRecord): void {
+    this.enqueue(() => this.loaded.store.recordCommitted(this.convening, record));
+  }
+
+  /** IndexedDB work runs one task at a time, in the order it was asked for. */
+  private enqueue(task: () => Promise<void>): void {
+    this.writes = this.writes.then(task).catch((error: unknown) => {
+      this.report({ kind: "storage", message: describe(error) });
+    });
+  }
+
+  private sizeOf(op: Op): number {
+    let size = this.opSizes.get(op);
+    if (size === undefined) {
+      size = toBinary(OpSchema, op).length;
+      this.opSizes.set(op, size);
+    }
+    return size;
+  }
+
+  private report(error: SessionError): void {
+    if (this.errorListeners.size === 0) console.warn(`convene: ${error.message}`);
+    this.emit(this.errorListeners, error);
+  }
+
+  private emitStatus(): void {
+    const status = this.status();
+    const last = this.lastStatus;
+    if (last && last.state === status.state && last.pending === status.pending) return;
+    this.lastStatus = status;
+    this.emit(this.statusListeners, status);
+  }
+
+  private emit<T>(listeners: Set<Listener<T>>, value: T): void {
+    for (const listener of [...listeners]) {
+      try {
+        listener(value);
+      } catch (error) {
+        console.error("convene: a session listener failed", error);
+      }
+    }
+  }
+}
+
+/** Reads the join record, claims a replica, then loads the log and pending ops. */
+async function load(options: SessionOptions): Promise<Loaded> {
+  const ownsStore = !options.storage;
+  const store = options.storage ?? (await LocalStore.open());
+  const problems: SessionError[] = [];
+  const stored = await store.join(options.convening);
+  const pendingLoad = await store.loadPending(options.convening);
+  const withPending = new Set(pendingLoad.byReplica.keys());
+  // A free replica with pending ops first (they go out with it), then the most recent.
+  const remembered = stored?.replicas ?? [];
+  const candidates = [
+    ...remembered.filter((r) => withPending.has(r)),
+    ...[...withPending].filter((r) => !remembered.includes(r)),
+    ...remembered.filter((r) => !withPending.has(r)),
+  ];
+  const locks = options.locks === null ? undefined : (options.locks ?? defaultLocks());
+  const claim = await claimReplica(options.convening, candidates, locks);
+  const replica = claim.replica.toString();
+  const join = await store.updateJoin(options.convening, (current) => ({
+    token: options.token,
+    name: options.name,
+    colour: options.colour,
+    replica,
+    replicas: rememberReplica(current.replicas, replica, withPending),
+  }));
+  // The join record is read before the log, so the log holds everything up to its lastSeenSeq.
+  const logLoad = await store.loadLog(options.convening);
+  if (logLoad.corrupt + pendingLoad.corrupt > 0) {
+    problems.push({
+      kind: "storage",
+      message: `${logLoad.corrupt + pendingLoad.corrupt} stored record(s) could not be read`,
+    });
+  }
+  return {
+    store,
+    ownsStore,
+    join,
+    replica: claim.replica,
+    exclusive: claim.exclusive,
+    release: claim.release,
+    log: logLoad.ops,
+    pending: pendingLoad.byReplica,
+    problems,
+  };
+}
+
+function bySeq(a: SequencedOp, b: SequencedOp): number {
+  return a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0;
+}
+
+function subscribe<T>(set: Set<Listener<T>>, listener: Listener<T>): () => void {
+  set.add(listener);
+  return () => set.delete(listener);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function defaultWsUrl(): string {
+  const location = (globalThis as { location?: Location }).location;
+  if (!location) return "ws://localhost/ws";
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}/ws`;
+}
+
+function browserNetwork(): NetworkMonitor {
+  const scope = globalThis as {
+    navigator?: { onLine?: boolean };
+    addEventListener?: (type: string, listener: () => void) => void;
+    removeEventListener?: (type: string, listener: () => void) => void;
+  };
+  return {
+    online: () => scope.navigator?.onLine !== false,
+    subscribe(listener) {
+      if (!scope.addEventListener || !scope.removeEventListener) return () => {};
+      const online = () => listener(true);
+      const offline = () => listener(false);
+      scope.addEventListener("online", online);
+      scope.addEventListener("offline", offline);
+      return () => {
+        scope.removeEventListener?.("online", online);
+        scope.removeEventListener?.("offline", offline);
+      };
+    },
+  };
+}

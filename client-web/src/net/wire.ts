@@ -1,0 +1,74 @@
+// Small pieces shared by the network layer: protocol constants, ids as the
+// server spells them, and the frame limits of docs/protocol.md.
+import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import type { Op } from "../gen/convene/v1/ops_pb";
+import { ClientMessageSchema, Role } from "../gen/convene/v1/protocol_pb";
+import type { RoleName } from "../ui/context";
+
+export const PROTOCOL_VERSION = 1;
+
+/** The server refuses WebSocket frames above 4 MiB; stay well below. */
+export const FRAME_BUDGET_BYTES = 3_500_000;
+/** Ops per Submit (protocol.md, "Limits"). */
+export const MAX_OPS_PER_SUBMIT = 10_000;
+/** Ops per Hello.resend (protocol.md, "Limits"). */
+export const MAX_OPS_PER_RESEND = 100_000;
+
+/** The member id of a replica: 16 lower-case hex digits (server's member_id_of). */
+export function memberIdOf(replica: bigint): string {
+  return replica.toString(16).padStart(16, "0");
+}
+
+/** "replica:counter" in decimal, as crdt.md and IdKey spell op ids. */
+export function opKey(replica: bigint, counter: bigint): string {
+  return `${replica}:${counter}`;
+}
+
+export function roleName(role: Role): RoleName | undefined {
+  switch (role) {
+    case Role.CONVENER:
+      return "convener";
+    case Role.PARTICIPANT:
+      return "participant";
+    case Role.OBSERVER:
+      return "observer";
+    default:
+      return undefined;
+  }
+}
+
+export type ClientBody = MessageInitShape<typeof ClientMessageSchema>["body"];
+
+export function encodeClientMessage(body: ClientBody): Uint8Array<ArrayBuffer> {
+  return toBinary(ClientMessageSchema, create(ClientMessageSchema, { body }));
+}
+
+/**
+ * Splits ops into runs that each fit one frame: at most `maxOps` ops and
+ * about FRAME_BUDGET_BYTES of encoded ops. `sizeOf` gives an op's encoded size.
+ */
+export function chunkOps(ops: readonly Op[], maxOps: number, sizeOf: (op: Op) => number): Op[][] {
+  const chunks: Op[][] = [];
+  let current: Op[] = [];
+  let bytes = 0;
+  for (const op of ops) {
+    const size = sizeOf(op) + 8; // tag and length prefix of the repeated field
+    if (current.length > 0 && (current.length >= maxOps || bytes + size > FRAME_BUDGET_BYTES)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(op);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** Counters and seqs are uint64; IndexedDB keys and Maps use numbers. */
+export function toSafeNumber(value: bigint, what: string): number {
+  if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new RangeError(`${what} ${value} is out of range`);
+  }
+  return Number(value);
+}

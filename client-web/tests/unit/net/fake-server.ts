@@ -1,0 +1,296 @@
+// A scripted stand-in for convene-server behind a fake WebSocket: it decodes
+// ClientMessage frames and answers ServerMessage frames the way the server's
+// rooms do (docs/protocol.md): Hello -> Welcome (ops after last_seen_seq),
+// Submit -> validate with a real Document, seq, Ops to the others then Ack
+// to the author; duplicates re-acknowledged; presence relayed; Ping -> Pong.
+import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import { Document } from "../../../src/crdt/document";
+import type { Op } from "../../../src/gen/convene/v1/ops_pb";
+import {
+  ClientMessageSchema,
+  ErrorCode,
+  MemberSchema,
+  Role,
+  SequencedOpSchema,
+  ServerMessageSchema,
+  type ClientMessage,
+  type Member,
+  type SequencedOp,
+} from "../../../src/gen/convene/v1/protocol_pb";
+
+type ServerBody = MessageInitShape<typeof ServerMessageSchema>["body"];
+
+export function spanOf(op: Op): bigint {
+  if (op.body.case === "textInsert") return BigInt([...op.body.value.text].length);
+  if (op.body.case === "textDelete") {
+    return op.body.value.ranges.reduce((sum, r) => sum + r.length, 0n);
+  }
+  return 1n;
+}
+
+export class FakeSocket {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSED = 3;
+
+  binaryType = "blob";
+  readyState = FakeSocket.CONNECTING;
+  onopen: ((event: unknown) => void) | null = null;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onclose: ((event: { code: number }) => void) | null = null;
+  onerror: ((event: unknown) => void) | null = null;
+  /** Everything the client sent, decoded. */
+  readonly sent: ClientMessage[] = [];
+  replica = 0n;
+  memberId = "";
+  joined = false;
+  closedByClient: number | undefined;
+
+  constructor(
+    readonly server: FakeServer,
+    readonly url: string,
+  ) {}
+
+  send(data: Uint8Array): void {
+    if (this.readyState !== FakeSocket.OPEN) throw new Error("socket is not open");
+    const message = fromBinary(ClientMessageSchema, data);
+    this.sent.push(message);
+    this.server.receive(this, message);
+  }
+
+  close(code = 1000): void {
+    if (this.readyState === FakeSocket.CLOSED) return;
+    this.readyState = FakeSocket.CLOSED;
+    this.closedByClient = code;
+    this.server.left(this);
+  }
+
+  /** Server side: one ServerMessage frame, delivered asynchronously. */
+  deliver(body: ServerBody): void {
+    const bytes = toBinary(ServerMessageSchema, create(ServerMessageSchema, { body }));
+    this.deliverRaw(bytes.slice().buffer);
+  }
+
+  deliverRaw(data: unknown): void {
+    queueMicrotask(() => {
+      if (this.readyState === FakeSocket.OPEN) this.onmessage?.({ data });
+    });
+  }
+
+  /** Server side: the connection ends (close frame or dropped TCP). */
+  drop(code = 1006): void {
+    if (this.readyState === FakeSocket.CLOSED) return;
+    this.readyState = FakeSocket.CLOSED;
+    this.server.left(this);
+    queueMicrotask(() => this.onclose?.({ code }));
+  }
+}
+
+export interface FakeMember {
+  name: string;
+  colour: string;
+}
+
+export class FakeServer {
+  /** Committed ops; seq = index + 1. */
+  readonly log: SequencedOp[] = [];
+  readonly doc = new Document(0n);
+  readonly sockets: FakeSocket[] = [];
+  /** Token -> role; any other token is refused. */
+  readonly tokens = new Map<string, Role>([["tok", Role.PARTICIPANT]]);
+  /** When false, sockets fail to open (no network). */
+  reachable = true;
+  /** When true, Pings are left unanswered (a dead link). */
+  silent = false;
+  /** Ops the server refuses as invalid, whatever the document says. */
+  refuseIf: (op: Op) => boolean = () => false;
+  /** When false, committed ops are not acknowledged (the Ack is lost). */
+  acking = true;
+  conveningName = "Watershed";
+
+  readonly factory = (url: string): WebSocket => {
+    const socket = new FakeSocket(this, url);
+    this.sockets.push(socket);
+    // Opening takes a round trip: a task, not a microtask.
+    setImmediate(() => {
+      if (socket.readyState !== FakeSocket.CONNECTING) return;
+      if (!this.reachable) {
+        socket.readyState = FakeSocket.CLOSED;
+        socket.onerror?.({});
+        socket.onclose?.({ code: 1006 });
+        return;
+      }
+      socket.readyState = FakeSocket.OPEN;
+      socket.onopen?.({});
+    });
+    return socket as unknown as WebSocket;
+  };
+
+  /** Every frame of one kind sent by any client, decoded. */
+  sentOf<K extends NonNullable<ClientMessage["body"]["case"]>>(
+    kind: K,
+  ): Extract<ClientMessage["body"], { case: K }>["value"][] {
+    return this.sockets.flatMap((s) =>
+      s.sent
+        .filter((m) => m.body.case === kind)
+        .map((m) => m.body.value as Extract<ClientMessage["body"], { case: K }>["value"]),
+    );
+  }
+
+  live(): FakeSocket[] {
+    return this.sockets.filter((s) => s.readyState === FakeSocket.OPEN && s.joined);
+  }
+
+  /** Commits ops from a client that is not connected here (another browser). */
+  commitForeign(ops: Op[], author = "00000000000000ff"): void {
+    const fresh = ops.map((op) => this.commit(op, author));
+    for (const socket of this.live()) socket.deliver({ case: "ops", value: { ops: fresh } });
+  }
+
+  receive(socket: FakeSocket, message: ClientMessage): void {
+    const body = message.body;
+    switch (body.case) {
+      case "hello":
+        return this.hello(socket, body.value);
+      case "submit":
+        return this.submit(socket, body.value.ops);
+      case "presence":
+        for (const other of this.live()) {
+          if (other === socket) continue;
+          other.deliver({
+            case: "presence",
+            value: { members: [this.member(socket, body.value)] },
+          });
+        }
+        return;
+      case "ping":
+        if (!this.silent) socket.deliver({ case: "pong", value: { nonce: body.value.nonce } });
+        return;
+    }
+  }
+
+  left(socket: FakeSocket): void {
+    if (!socket.joined) return;
+    socket.joined = false;
+    for (const other of this.live()) {
+      other.deliver({ case: "presence", value: { left: [socket.memberId] } });
+    }
+  }
+
+  private hello(
+    socket: FakeSocket,
+    hello: Extract<ClientMessage["body"], { case: "hello" }>["value"],
+  ): void {
+    const role = this.tokens.get(hello.token);
+    if (role === undefined) {
+      socket.deliver({
+        case: "error",
+        value: { code: ErrorCode.ERROR_UNAUTHORIZED, message: "the token does not admit" },
+      });
+      socket.drop(1008);
+      return;
+    }
+    if (this.live().some((s) => s.replica === hello.replica)) {
+      socket.deliver({
+        case: "error",
+        value: { code: ErrorCode.ERROR_REPLICA_IN_USE, message: "replica in use" },
+      });
+      socket.drop(1008);
+      return;
+    }
+    socket.replica = hello.replica;
+    socket.memberId = hello.replica.toString(16).padStart(16, "0");
+    socket.joined = true;
+    const me = create(MemberSchema, {
+      id: socket.memberId,
+      name: hello.name,
+      colour: hello.colour,
+      role,
+    });
+    socket.deliver({
+      case: "welcome",
+      value: {
+        protocol: 1,
+        role,
+        memberId: socket.memberId,
+        headSeq: BigInt(this.log.length),
+        ops: this.log.slice(Number(hello.lastSeenSeq)),
+        members: this.live().map((s) => (s === socket ? me : this.member(s))),
+        conveningName: this.conveningName,
+      },
+    });
+    for (const other of this.live()) {
+      if (other !== socket) other.deliver({ case: "presence", value: { members: [me] } });
+    }
+    if (hello.resend.length > 0) this.submit(socket, hello.resend);
+  }
+
+  private submit(socket: FakeSocket, ops: Op[]): void {
+    const fresh: SequencedOp[] = [];
+    let ack: { counter: bigint; seq: bigint } | undefined;
+    for (const op of ops) {
+      const id = `${op.replica}:${op.counter}`;
+      const result =
+        op.replica !== socket.replica || this.refuseIf(op)
+          ? { status: "invalid", message: "refused" }
+          : this.doc.apply(op);
+      if (result.status === "duplicate") {
+        const seq = this.log.find(
+          (e) => e.op!.replica === op.replica && e.op!.counter === op.counter,
+        )?.seq;
+        socket.deliver({
+          case: "ack",
+          value: { replica: op.replica, counter: op.counter + spanOf(op) - 1n, seq: seq ?? 0n },
+        });
+        continue;
+      }
+      if (result.status !== "ok") {
+        socket.deliver({
+          case: "error",
+          value: {
+            code:
+              result.status === "missing"
+                ? ErrorCode.ERROR_MISSING_DEPENDENCY
+                : ErrorCode.ERROR_INVALID_OP,
+            message: `op ${id}: ${result.message ?? result.status}`,
+            op: { replica: op.replica, counter: op.counter },
+          },
+        });
+        break;
+      }
+      const entry = this.commit(op, socket.memberId, false);
+      fresh.push(entry);
+      ack = { counter: op.counter + spanOf(op) - 1n, seq: entry.seq };
+    }
+    if (fresh.length === 0) return;
+    for (const other of this.live()) {
+      if (other !== socket) other.deliver({ case: "ops", value: { ops: fresh } });
+    }
+    if (this.acking) socket.deliver({ case: "ack", value: { replica: socket.replica, ...ack! } });
+  }
+
+  private commit(op: Op, author: string, apply = true): SequencedOp {
+    if (apply) {
+      const result = this.doc.apply(op);
+      if (result.status !== "ok") throw new Error(`fake server: ${result.message}`);
+    }
+    const entry = create(SequencedOpSchema, {
+      seq: BigInt(this.log.length + 1),
+      op,
+      author,
+      serverTimeMs: 1_700_000_000_000n,
+    });
+    this.log.push(entry);
+    return entry;
+  }
+
+  private member(socket: FakeSocket, presence?: Member["presence"]): Member {
+    return create(MemberSchema, {
+      id: socket.memberId,
+      name: "someone",
+      colour: "#123456",
+      role: Role.PARTICIPANT,
+      presence,
+    });
+  }
+}

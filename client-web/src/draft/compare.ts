@@ -1,0 +1,76 @@
+// Two variants side by side: a word-level diff, the left text with what it
+// has and the right lacks struck through, the right with what it adds marked.
+
+import { diffLines, diffWordsWithSpace } from "diff";
+
+export type SegmentKind = "same" | "removed" | "added";
+
+export interface Segment {
+  kind: SegmentKind;
+  text: string;
+}
+
+export interface WordDiff {
+  segments: Segment[];
+  /** "words", or "lines" when the texts were too different to diff by word in time. */
+  granularity: "words" | "lines";
+}
+
+// Word diffs are quadratic in the worst case; past this budget the compare
+// falls back to lines, which stays readable and is far cheaper.
+const WORD_DIFF_TIMEOUT_MS = 250;
+
+export function wordDiff(left: string, right: string): WordDiff {
+  const byWord = diffWordsWithSpace(left, right, { timeout: WORD_DIFF_TIMEOUT_MS });
+  if (byWord) return { segments: toSegments(byWord), granularity: "words" };
+  return { segments: toSegments(diffLines(left, right)), granularity: "lines" };
+}
+
+function toSegments(changes: { value: string; added: boolean; removed: boolean }[]): Segment[] {
+  return changes.map((change) => ({
+    kind: change.added ? "added" : change.removed ? "removed" : "same",
+    text: change.value,
+  }));
+}
+
+/**
+ * Fills the two panes: `left` gets the common and removed segments (<del>),
+ * `right` the common and added ones (<ins>). Text goes in as text nodes, so
+ * nothing in a variant is ever parsed as HTML.
+ */
+export function renderSideBySide(segments: Segment[], left: HTMLElement, right: HTMLElement): void {
+  const doc = left.ownerDocument;
+  const leftParts = doc.createDocumentFragment();
+  const rightParts = doc.createDocumentFragment();
+  for (const segment of segments) {
+    if (segment.kind === "same") {
+      leftParts.append(doc.createTextNode(segment.text));
+      rightParts.append(doc.createTextNode(segment.text));
+    } else if (segment.kind === "removed") {
+      leftParts.append(marked(doc, "del", segment.text));
+    } else {
+      rightParts.append(marked(doc, "ins", segment.text));
+    }
+  }
+  left.replaceChildren(leftParts);
+  right.replaceChildren(rightParts);
+}
+
+function marked(doc: Document, tag: "ins" | "del", text: string): HTMLElement {
+  const element = doc.createElement(tag);
+  element.className = tag === "ins" ? "draft-diff-added" : "draft-diff-removed";
+  element.textContent = text;
+  return element;
+}
+
+/** Counts for the compare header ("12 words added, 3 removed"). */
+export function diffStats(segments: Segment[]): { added: number; removed: number } {
+  let added = 0;
+  let removed = 0;
+  for (const segment of segments) {
+    const words = segment.text.split(/\s+/).filter((word) => word !== "").length;
+    if (segment.kind === "added") added += words;
+    else if (segment.kind === "removed") removed += words;
+  }
+  return { added, removed };
+}

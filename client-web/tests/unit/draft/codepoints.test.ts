@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import {
+  CodePointText,
+  codePointToUtf16,
+  countCodePoints,
+  hasSurrogates,
+  utf16ToCodePoint,
+} from "../../../src/draft/codepoints";
+
+// "a😀b🎉c": UTF-16 offsets a=0, 😀=1..2, b=3, 🎉=4..5, c=6 (length 7, 5 code points).
+const MIXED = "a\u{1F600}b\u{1F389}c";
+
+describe("code points and UTF-16 offsets", () => {
+  it("counts a surrogate pair as one code point", () => {
+    expect(MIXED.length).toBe(7);
+    expect(countCodePoints(MIXED)).toBe(5);
+    expect(countCodePoints(MIXED, 1, 4)).toBe(2); // 😀 b
+    expect(countCodePoints("")).toBe(0);
+  });
+
+  it("converts UTF-16 offsets to code point positions", () => {
+    expect([0, 1, 3, 4, 6, 7].map((o) => utf16ToCodePoint(MIXED, o))).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it("counts a pair as before an offset that falls inside it", () => {
+    expect(utf16ToCodePoint(MIXED, 2)).toBe(2);
+  });
+
+  it("converts code point positions to UTF-16 offsets", () => {
+    expect([0, 1, 2, 3, 4, 5].map((p) => codePointToUtf16(MIXED, p))).toEqual([0, 1, 3, 4, 6, 7]);
+  });
+
+  it("clamps positions beyond either end", () => {
+    expect(codePointToUtf16(MIXED, 99)).toBe(7);
+    expect(utf16ToCodePoint(MIXED, 99)).toBe(5);
+    expect(utf16ToCodePoint(MIXED, -3)).toBe(0);
+  });
+
+  it("round-trips every boundary of a text mixing planes", () => {
+    const text = "é\u{1F469}\u200D\u{1F4BB}x\u{10FFFF}\n中";
+    for (let p = 0; p <= countCodePoints(text); p++) {
+      expect(utf16ToCodePoint(text, codePointToUtf16(text, p))).toBe(p);
+    }
+  });
+
+  it("treats a lone surrogate as one code point", () => {
+    expect(countCodePoints("a\uD800b")).toBe(3);
+    expect(countCodePoints("a\uDC00b")).toBe(3);
+    expect(codePointToUtf16("\uD800b", 1)).toBe(1);
+  });
+});
+
+describe("CodePointText", () => {
+  it("knows whether a text has surrogates", () => {
+    expect(hasSurrogates("plain text, é and 中")).toBe(false);
+    expect(hasSurrogates(MIXED)).toBe(true);
+  });
+
+  it("converts the same way with and without surrogates", () => {
+    const plain = new CodePointText("hello");
+    expect(plain.astral).toBe(false);
+    expect(plain.length).toBe(5);
+    expect(plain.toUtf16(3)).toBe(3);
+    expect(plain.toCodePoint(9)).toBe(5);
+
+    const mixed = new CodePointText(MIXED);
+    expect(mixed.astral).toBe(true);
+    expect(mixed.length).toBe(5);
+    expect(mixed.toUtf16(2)).toBe(3);
+    expect(mixed.toCodePoint(6)).toBe(4);
+  });
+
+  it("trusts what the caller already knows", () => {
+    const text = new CodePointText(MIXED, { astral: true, length: 5 });
+    expect(text.toCodePoint(7)).toBe(5);
+  });
+});

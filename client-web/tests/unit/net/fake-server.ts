@@ -19,6 +19,8 @@ import {
 } from "../../../src/gen/convene/v1/protocol_pb";
 
 type ServerBody = MessageInitShape<typeof ServerMessageSchema>["body"];
+type ClientCase = NonNullable<ClientMessage["body"]["case"]>;
+type BodyOf<K extends ClientCase> = Extract<ClientMessage["body"], { case: K }>["value"];
 
 export function spanOf(op: Op): bigint {
   if (op.body.case === "textInsert") return BigInt([...op.body.value.text].length);
@@ -43,6 +45,9 @@ export class FakeSocket {
   readonly sent: ClientMessage[] = [];
   replica = 0n;
   memberId = "";
+  name = "";
+  colour = "";
+  role = Role.UNSPECIFIED;
   joined = false;
   closedByClient: number | undefined;
 
@@ -80,9 +85,13 @@ export class FakeSocket {
   /** Server side: the connection ends (close frame or dropped TCP). */
   drop(code = 1006): void {
     if (this.readyState === FakeSocket.CLOSED) return;
-    this.readyState = FakeSocket.CLOSED;
     this.server.left(this);
-    queueMicrotask(() => this.onclose?.({ code }));
+    // Frames already sent arrive before the close.
+    queueMicrotask(() => {
+      if (this.readyState === FakeSocket.CLOSED) return;
+      this.readyState = FakeSocket.CLOSED;
+      this.onclose?.({ code });
+    });
   }
 }
 
@@ -127,14 +136,14 @@ export class FakeServer {
   };
 
   /** Every frame of one kind sent by any client, decoded. */
-  sentOf<K extends NonNullable<ClientMessage["body"]["case"]>>(
-    kind: K,
-  ): Extract<ClientMessage["body"], { case: K }>["value"][] {
-    return this.sockets.flatMap((s) =>
-      s.sent
-        .filter((m) => m.body.case === kind)
-        .map((m) => m.body.value as Extract<ClientMessage["body"], { case: K }>["value"]),
-    );
+  sentOf<K extends ClientCase>(kind: K): BodyOf<K>[] {
+    const found: BodyOf<K>[] = [];
+    for (const socket of this.sockets) {
+      for (const message of socket.sent) {
+        if (message.body.case === kind) found.push(message.body.value as BodyOf<K>);
+      }
+    }
+    return found;
   }
 
   live(): FakeSocket[] {
@@ -179,7 +188,7 @@ export class FakeServer {
 
   private hello(
     socket: FakeSocket,
-    hello: Extract<ClientMessage["body"], { case: "hello" }>["value"],
+    hello: BodyOf<"hello">,
   ): void {
     const role = this.tokens.get(hello.token);
     if (role === undefined) {
@@ -199,14 +208,12 @@ export class FakeServer {
       return;
     }
     socket.replica = hello.replica;
+    socket.name = hello.name;
+    socket.colour = hello.colour;
+    socket.role = role;
     socket.memberId = hello.replica.toString(16).padStart(16, "0");
     socket.joined = true;
-    const me = create(MemberSchema, {
-      id: socket.memberId,
-      name: hello.name,
-      colour: hello.colour,
-      role,
-    });
+    const me = this.member(socket);
     socket.deliver({
       case: "welcome",
       value: {
@@ -215,7 +222,7 @@ export class FakeServer {
         memberId: socket.memberId,
         headSeq: BigInt(this.log.length),
         ops: this.log.slice(Number(hello.lastSeenSeq)),
-        members: this.live().map((s) => (s === socket ? me : this.member(s))),
+        members: this.live().map((s) => this.member(s)),
         conveningName: this.conveningName,
       },
     });
@@ -287,9 +294,9 @@ export class FakeServer {
   private member(socket: FakeSocket, presence?: Member["presence"]): Member {
     return create(MemberSchema, {
       id: socket.memberId,
-      name: "someone",
-      colour: "#123456",
-      role: Role.PARTICIPANT,
+      name: socket.name,
+      colour: socket.colour,
+      role: socket.role,
       presence,
     });
   }

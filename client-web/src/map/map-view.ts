@@ -1,0 +1,991 @@
+// The landscape map view: an SVG map editor over one map of the convening
+// document. It reads and edits the document only through the AppContext (or a
+// given read-only document, for the history timeslider), repaints the
+// entities each change names, and shares my cursor, selection and viewport as
+// presence.
+import "./map.css";
+import { EditError, type ConveneDocument, type IdKey } from "../crdt/api";
+import type { AppContext, Participant } from "../ui/context";
+import { ConnectionKind, Direction, ElementKind, Geometry } from "../gen/convene/v1/ops_pb";
+import { htmlEl, isTypingTarget, svgEl } from "./dom";
+import {
+  clampCoordinate,
+  dropRepeatedPoints,
+  easeInOut,
+  fitViewport,
+  interpolateViewport,
+  mapToScreen,
+  viewTransform,
+  zoomAt,
+  type Insets,
+  type Pt,
+  type Size,
+  type Viewport,
+} from "./geometry";
+import { exportMapSvg } from "./export";
+import { iconSvg, TOOL_ICONS } from "./icons";
+import { Gestures, isDrawingTool, type GestureHost, type Tool } from "./interaction";
+import { idToKey, keyToId } from "./ids";
+import { Panel, truncateUtf8 } from "./panel";
+import { Legend, Palette } from "./palette";
+import { positionOf, Scene } from "./scene";
+import { fallbackColour, kindInfo, type LevelFilter } from "./style";
+import { Toolbar, type ToolName } from "./toolbar";
+
+export interface MapView {
+  /** Root element; the app puts it in the page and sizes it. */
+  element: HTMLElement;
+  showMap(map: IdKey): void;
+  currentMap(): IdKey | undefined;
+  viewport(): Viewport;
+  setViewport(v: Viewport, animate?: boolean): void;
+  /** Tracks that participant's viewport live (undefined stops). */
+  follow(memberId: string | undefined): void;
+  /** A standalone SVG (inline styles, legend) of the current map. */
+  exportSVG(): string;
+  /** Full repaint, e.g. after options.doc changed. */
+  repaint(): void;
+  destroy(): void;
+}
+
+export interface MapViewOptions {
+  /** Show this document instead of ctx.doc (history); nothing is edited. */
+  doc?: ConveneDocument;
+  /** No editing and no presence. */
+  readOnly?: boolean;
+}
+
+/**
+ * Creates the map view. Besides the MapView methods, its element dispatches
+ * "mapchange" (detail: {map}) when the user picks or creates a map, and
+ * "followchange" (detail: {memberId: undefined}) when a pan or zoom of the
+ * user's own ends following someone.
+ */
+export function createMapView(ctx: AppContext, options: MapViewOptions = {}): MapView {
+  const controller = new MapController(ctx, options);
+  return {
+    element: controller.root,
+    showMap: (map) => controller.showMap(map),
+    currentMap: () => controller.map,
+    viewport: () => ({ ...controller.vp }),
+    setViewport: (v, animate) => controller.setViewport(v, animate ?? false),
+    follow: (memberId) => controller.follow(memberId),
+    exportSVG: () => controller.exportSvg(),
+    repaint: () => controller.repaint(),
+    destroy: () => controller.destroy(),
+  };
+}
+
+const FALLBACK_SIZE: Size = { width: 960, height: 640 };
+const ANIMATION_MS = 280;
+const FOLLOW_ANIMATION_MS = 120;
+
+class MapController implements GestureHost {
+  readonly root = htmlEl("div", { class: "cv-map" });
+  readonly svg = svgEl("svg", {
+    class: "cv-canvas",
+    "data-testid": "map-canvas",
+    tabindex: 0,
+    role: "application",
+    "aria-label": "Landscape map",
+  });
+  readonly draftLayer = svgEl("g", { class: "cv-draft", "pointer-events": "none" });
+  readonly scene: Scene;
+
+  map: IdKey | undefined;
+  vp: Viewport = { x: 0, y: 0, zoom: 1 };
+  private readonly viewportGroup = svgEl("g", { class: "cv-viewport" });
+  private readonly cursorLayer = svgEl("g", { class: "cv-cursors", "pointer-events": "none" });
+  private readonly stage = htmlEl("div", { class: "cv-stage" });
+  private readonly hint = htmlEl("div", { class: "cv-hint", role: "status", hidden: true });
+  private readonly empty = htmlEl("div", { class: "cv-empty", hidden: true });
+  private readonly toolbar: Toolbar;
+  private readonly palette: Palette;
+  private readonly legend: Legend;
+  private readonly panel: Panel;
+  private readonly gestures: Gestures;
+
+  private readonly doc_: ConveneDocument;
+  private readonly live: boolean;
+  private readonly readOnly: boolean;
+  private sizeCache: Size | undefined;
+  private needsFit = false;
+  private selected = new Set<IdKey>();
+  private currentTool: Tool = { name: "select" };
+  private filter: LevelFilter = new Set();
+  private showDisagreement = true;
+  private followId: string | undefined;
+  private animation: number | undefined;
+  private participantsSig = "";
+  private readonly savedViewports = new Map<IdKey, Viewport>();
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(
+    private readonly ctx: AppContext,
+    options: MapViewOptions,
+  ) {
+    this.doc_ = options.doc ?? ctx.doc;
+    this.live = options.doc === undefined || options.doc === ctx.doc;
+    this.readOnly = !!options.readOnly;
+    this.scene = new Scene(
+      {
+        doc: () => this.doc_,
+        colourOf: (id) => this.colourOf(id),
+        nameOf: (id) => this.nameOf(id),
+      },
+      { interactive: true, filter: this.filter, showDisagreement: true, remote: new Map() },
+    );
+    this.toolbar = new Toolbar({
+      maps: () => this.doc_.maps(),
+      currentMap: () => this.map,
+      editable: () => this.editable(),
+      showMap: (map) => this.userShowMap(map),
+      createMap: () => this.createMap(),
+      renameMap: (name) => this.renameMap(name),
+      setTool: (tool) => this.setTool({ name: tool }),
+      setShowDisagreement: (show) => this.setShowDisagreement(show),
+      exportSvg: () => this.downloadSvg(),
+    });
+    this.palette = new Palette({
+      editable: () => this.editable() && this.map !== undefined,
+      armed: () => (this.currentTool.name === "place" ? this.currentTool.kind : undefined),
+      arm: (kind) =>
+        this.setTool(kind === undefined ? { name: "select" } : { name: "place", kind }),
+      drop: (kind, x, y) => this.dropFromPalette(kind, x, y),
+    });
+    this.legend = new Legend({ filter: () => this.filter, setFilter: (f) => this.setFilter(f) });
+    this.panel = new Panel({
+      doc: () => this.doc_,
+      editable: () => this.editable(),
+      myId: () => (this.editable() ? ctx.me.id : undefined),
+      nameOf: (id) => this.nameOf(id),
+      colourOf: (id) => this.colourOf(id),
+      commit: (edit) => {
+        this.tryEdit(edit);
+        this.edited(true);
+      },
+      removeSelection: () => this.removeSelection(),
+      select: (ids) => this.select(ids),
+    });
+    this.gestures = new Gestures(this);
+    this.buildDom();
+    this.listen();
+    const first = this.doc_.maps()[0];
+    this.showMap(first?.id);
+  }
+
+  // ---- construction ------------------------------------------------------------------
+
+  private buildDom(): void {
+    this.viewportGroup.append(this.scene.root, this.draftLayer);
+    this.svg.append(this.viewportGroup, this.cursorLayer);
+    this.stage.append(
+      this.svg,
+      this.palette.element,
+      this.legend.element,
+      this.zoomControls(),
+      this.hint,
+      this.empty,
+    );
+    this.root.append(
+      this.toolbar.element,
+      htmlEl("div", { class: "cv-body" }, [this.stage, this.panel.element]),
+    );
+    this.root.classList.toggle("cv-readonly", !this.editable());
+    this.scene.setEditableHandles(this.editable());
+  }
+
+  private zoomControls(): HTMLElement {
+    const button = (testid: string, label: string, icon: string[], action: () => void) => {
+      const b = htmlEl(
+        "button",
+        {
+          type: "button",
+          class: "cv-icon-btn",
+          "data-testid": testid,
+          title: label,
+          "aria-label": label,
+        },
+        [iconSvg(icon, 18)],
+      );
+      b.addEventListener("click", action);
+      return b;
+    };
+    return htmlEl("div", { class: "cv-zoom" }, [
+      button("zoom-in", "Zoom in", TOOL_ICONS.plus, () => this.zoomBy(1.4)),
+      button("zoom-out", "Zoom out", TOOL_ICONS.minus, () => this.zoomBy(1 / 1.4)),
+      button("zoom-fit", "Fit to map", TOOL_ICONS.fit, () => this.fit(true)),
+    ]);
+  }
+
+  private listen(): void {
+    if (this.live) this.cleanups.push(this.ctx.onChange((changes) => this.onChange(changes)));
+    this.cleanups.push(this.ctx.onPresence(() => this.onPresence()));
+    const keydown = (e: KeyboardEvent) => this.keydown(e);
+    const keyup = (e: KeyboardEvent) => this.keyup(e);
+    window.addEventListener("keydown", keydown);
+    window.addEventListener("keyup", keyup);
+    this.cleanups.push(() => window.removeEventListener("keydown", keydown));
+    this.cleanups.push(() => window.removeEventListener("keyup", keyup));
+    this.svg.addEventListener("pointerleave", () => this.root.classList.remove("cv-hovering"));
+    if (typeof ResizeObserver !== "undefined") {
+      const observer = new ResizeObserver(() => this.resized());
+      observer.observe(this.svg);
+      this.cleanups.push(() => observer.disconnect());
+    }
+  }
+
+  // ---- modes and rights ------------------------------------------------------------------
+
+  editable(): boolean {
+    return this.ctx.canEdit && this.live && !this.readOnly;
+  }
+
+  private presenceEnabled(): boolean {
+    return this.live && !this.readOnly;
+  }
+
+  doc(): ConveneDocument {
+    return this.doc_;
+  }
+
+  tool(): Tool {
+    return this.currentTool;
+  }
+
+  currentMap(): IdKey | undefined {
+    return this.map;
+  }
+
+  setTool(tool: Tool): void {
+    if (tool.name !== "select" && !this.editable()) tool = { name: "select" };
+    if (isDrawingTool(this.currentTool.name) || this.currentTool.name === "connect")
+      this.gestures.cancel();
+    this.currentTool = tool;
+    this.toolbar.setTool(tool.name === "place" ? "select" : (tool.name as ToolName));
+    this.palette.refresh();
+    this.root.dataset.tool = tool.name;
+    this.setHint(this.hintFor(tool));
+  }
+
+  private hintFor(tool: Tool): string | undefined {
+    const drawing =
+      "click to add points; double-click or Enter to finish, Backspace removes a point, Esc cancels.";
+    switch (tool.name) {
+      case "place":
+        return `Click on the map to place a ${kindInfo(tool.kind).label.toLowerCase()} (Enter: at the centre, Esc: cancel).`;
+      case "me":
+        return this.myElement()
+          ? "Click where you stand now: your marker moves there. Esc cancels."
+          : "Click on the map where you see yourself. Esc cancels.";
+      case "connect":
+        return "Drag from one element to another, or click one and then the other.";
+      case "boundary":
+        return "Boundary: " + drawing;
+      case "region":
+        return "Region: " + drawing;
+      case "sphere":
+        return "Your sphere of influence: " + drawing;
+      default:
+        return undefined;
+    }
+  }
+
+  setHint(text: string | undefined): void {
+    this.hint.hidden = !text;
+    this.hint.textContent = text ?? "";
+  }
+
+  // ---- maps ---------------------------------------------------------------------------------
+
+  showMap(map: IdKey | undefined): void {
+    if (map !== undefined && !this.doc_.maps().some((m) => m.id === map)) map = undefined;
+    if (this.map !== undefined) this.savedViewports.set(this.map, { ...this.vp });
+    const changed = map !== this.map;
+    this.map = map;
+    this.selected = new Set();
+    this.gestures.cancel();
+    this.currentTool = { name: "select" };
+    this.setTool({ name: "select" });
+    this.scene.render(map);
+    this.scene.setSelection(this.selected);
+    this.refreshChrome();
+    this.panel.show([]);
+    const saved = map !== undefined ? this.savedViewports.get(map) : undefined;
+    if (saved) this.setViewport(saved, false);
+    else this.fit(false);
+    this.sendPresence({ selection: [] });
+    this.onPresence();
+    if (changed) this.root.dispatchEvent(new CustomEvent("mapchange", { detail: { map } }));
+  }
+
+  private userShowMap(map: IdKey): void {
+    this.showMap(map);
+  }
+
+  private refreshChrome(): void {
+    this.toolbar.refresh();
+    this.palette.refresh();
+    this.renderEmptyState();
+  }
+
+  private renderEmptyState(): void {
+    const hasMaps = this.doc_.maps().length > 0;
+    this.empty.hidden = this.map !== undefined;
+    this.root.classList.toggle("cv-no-map", this.map === undefined);
+    if (this.map !== undefined) {
+      this.empty.replaceChildren();
+      return;
+    }
+    const parts: HTMLElement[] = [
+      htmlEl("div", { class: "cv-empty-art" }, [iconSvg(TOOL_ICONS.region, 56)]),
+    ];
+    if (hasMaps) {
+      parts.push(
+        htmlEl("h2", {}, ["Choose a map"]),
+        htmlEl("p", {}, ["Pick one of this convening's maps above."]),
+      );
+    } else {
+      parts.push(
+        htmlEl("h2", {}, ["No map yet"]),
+        htmlEl("p", {}, [
+          "A landscape map shows who and what matters here: institutions, projects, communities, people, and how they connect.",
+        ]),
+      );
+      if (this.editable()) {
+        const create = htmlEl(
+          "button",
+          { type: "button", class: "cv-btn cv-primary", "data-testid": "map-new" },
+          [iconSvg(TOOL_ICONS.plus, 16), "New map"],
+        );
+        create.addEventListener("click", () => this.createMap());
+        parts.push(create);
+      } else {
+        parts.push(
+          htmlEl("p", { class: "cv-muted" }, ["When someone starts one, it appears here."]),
+        );
+      }
+    }
+    this.empty.replaceChildren(htmlEl("div", { class: "cv-empty-card" }, parts));
+  }
+
+  private createMap(): void {
+    const names = new Set(this.doc_.maps().map((m) => m.name));
+    let n = this.doc_.maps().length + 1;
+    while (names.has(`Map ${n}`)) n++;
+    const id = this.tryEdit(() => this.doc_.createMap(`Map ${n}`));
+    if (id === undefined) return;
+    this.edited(true);
+    this.showMap(id);
+    this.toolbar.startRename();
+  }
+
+  private renameMap(name: string): void {
+    const map = this.map;
+    if (map === undefined) return;
+    this.tryEdit(() => this.doc_.rename(map, truncateUtf8(name, 200)));
+    this.edited(true);
+  }
+
+  // ---- document changes -------------------------------------------------------------------
+
+  private onChange(changes: { entities: Set<IdKey>; structure: boolean }): void {
+    if (changes.structure || (this.map !== undefined && changes.entities.has(this.map))) {
+      const maps = this.doc_.maps();
+      if (this.map === undefined || !maps.some((m) => m.id === this.map)) {
+        this.showMap(maps[0]?.id);
+        return;
+      }
+      this.refreshChrome();
+    }
+    if (this.map === undefined) return;
+    this.scene.update(changes.entities);
+    this.pruneSelection();
+    this.panel.sync(changes.entities);
+    if (this.currentTool.name === "me") this.setHint(this.hintFor(this.currentTool));
+  }
+
+  private pruneSelection(): void {
+    const alive = [...this.selected].filter(
+      (id) => this.scene.typeOf(id) !== undefined || this.exists(id),
+    );
+    if (alive.length !== this.selected.size) this.select(alive);
+  }
+
+  private exists(id: IdKey): boolean {
+    const doc = this.doc_;
+    const view = doc.element(id) ?? doc.connection(id) ?? doc.shape(id);
+    return view !== undefined && view.map === this.map;
+  }
+
+  repaint(): void {
+    const maps = this.doc_.maps();
+    if (this.map !== undefined && !maps.some((m) => m.id === this.map)) {
+      this.showMap(maps[0]?.id);
+      return;
+    }
+    this.scene.render(this.map);
+    this.selected = new Set([...this.selected].filter((id) => this.exists(id)));
+    this.scene.setSelection(this.selected);
+    this.refreshChrome();
+    this.panel.show([...this.selected]);
+    this.onPresence();
+  }
+
+  // ---- selection ---------------------------------------------------------------------------
+
+  selection(): ReadonlySet<IdKey> {
+    return this.selected;
+  }
+
+  select(ids: Iterable<IdKey>): void {
+    const next = new Set(ids);
+    if (sameSet(next, this.selected)) return;
+    this.selected = next;
+    this.scene.setSelection(next);
+    this.panel.show([...next]);
+    this.sendPresence({ selection: [...next].map(keyToId) });
+  }
+
+  focusLabel(): void {
+    const field = this.panel.labelField();
+    if (field && !field.disabled) {
+      field.focus();
+      field.select();
+    }
+  }
+
+  // ---- edits -----------------------------------------------------------------------------------
+
+  tryEdit<T>(edit: () => T): T | undefined {
+    try {
+      return edit();
+    } catch (error) {
+      const message =
+        error instanceof EditError || error instanceof Error ? error.message : String(error);
+      this.ctx.toast(message || "That change was refused.", "error");
+      return undefined;
+    }
+  }
+
+  edited(checkpoint: boolean): void {
+    this.ctx.edited(checkpoint);
+  }
+
+  placeElement(kind: ElementKind, at: Pt): void {
+    const map = this.map;
+    if (map === undefined || !this.editable()) return;
+    const position = { x: clampCoordinate(at.x), y: clampCoordinate(at.y) };
+    const id = this.tryEdit(() => this.doc_.createElement(map, { kind, label: "", position }));
+    if (id === undefined) return;
+    this.edited(true);
+    this.afterCreate(id);
+    this.focusLabel();
+  }
+
+  /** Draws a just-created entity at once and selects it; back to selecting. */
+  private afterCreate(id: IdKey): void {
+    this.scene.update([id]);
+    this.setTool({ name: "select" });
+    this.select([id]);
+  }
+
+  private dropFromPalette(kind: ElementKind, clientX: number, clientY: number): boolean {
+    const at = this.gestures.clientToMap(clientX, clientY);
+    if (!at) return false;
+    this.placeElement(kind, at);
+    return true;
+  }
+
+  private myElement(): IdKey | undefined {
+    if (this.map === undefined) return undefined;
+    const me = this.ctx.me.id;
+    return this.doc_.elements(this.map).find((e) => e.fields.selfOf === me)?.id;
+  }
+
+  putMeAt(at: Pt): void {
+    const map = this.map;
+    if (map === undefined || !this.editable()) return;
+    const position = { x: clampCoordinate(at.x), y: clampCoordinate(at.y) };
+    const existing = this.myElement();
+    const me = this.ctx.me;
+    const id = existing
+      ? this.tryEdit(() => {
+          this.doc_.updateElement(existing, { position });
+          return existing;
+        })
+      : this.tryEdit(() =>
+          this.doc_.createElement(map, {
+            kind: ElementKind.PERSON,
+            label: truncateUtf8(me.name, 200),
+            selfOf: me.id,
+            position,
+          }),
+        );
+    if (id === undefined) return;
+    this.edited(true);
+    this.afterCreate(id);
+  }
+
+  finishShape(tool: "boundary" | "region" | "sphere", raw: Pt[]): void {
+    const map = this.map;
+    if (map === undefined) return;
+    const points = dropRepeatedPoints(raw, 3 / this.vp.zoom);
+    const geometry = tool === "boundary" ? Geometry.POLYLINE : Geometry.POLYGON;
+    const needed = geometry === Geometry.POLYLINE ? 2 : 3;
+    if (points.length < needed) {
+      if (raw.length > 0) this.ctx.toast(`Add at least ${needed} points.`, "info");
+      this.setTool({ name: "select" });
+      return;
+    }
+    const path = { points };
+    let id: IdKey | undefined;
+    if (tool === "sphere") {
+      // One sphere per person per map: drawing again redraws it.
+      const me = this.ctx.me.id;
+      const existing = this.doc_.shapes(map).find((s) => s.fields.sphereOf === me)?.id;
+      id = existing
+        ? this.tryEdit(() => {
+            this.doc_.updateShape(existing, { path });
+            return existing;
+          })
+        : this.tryEdit(() => this.doc_.createShape(map, geometry, { path, sphereOf: me }));
+    } else {
+      id = this.tryEdit(() => this.doc_.createShape(map, geometry, { path }));
+    }
+    if (id === undefined) return;
+    this.edited(true);
+    this.afterCreate(id);
+  }
+
+  connect(from: IdKey, to: IdKey): void {
+    const map = this.map;
+    if (map === undefined || from === to || !this.editable()) return;
+    const id = this.tryEdit(() =>
+      this.doc_.createConnection(map, from, to, {
+        direction: Direction.FORWARD,
+        depth: 1,
+        kind: ConnectionKind.UNSPECIFIED,
+      }),
+    );
+    if (id === undefined) return;
+    this.edited(true);
+    this.scene.update([id]);
+    this.select([id]);
+  }
+
+  removeSelection(): void {
+    if (!this.editable() || this.selected.size === 0) return;
+    // Connections and shapes first: an element's removal hides its connections.
+    const order = [...this.selected].sort(
+      (a, b) => rank(this.scene.typeOf(a)) - rank(this.scene.typeOf(b)),
+    );
+    this.tryEdit(() => {
+      for (const id of order) this.doc_.remove(id);
+    });
+    this.edited(true);
+    this.scene.update(order);
+    this.select([]);
+  }
+
+  private nudge(dx: number, dy: number): void {
+    const doc = this.doc_;
+    let moved = false;
+    this.tryEdit(() => {
+      for (const id of this.selected) {
+        const element = doc.element(id);
+        if (!element) continue;
+        const p = positionOf(element);
+        doc.updateElement(id, {
+          position: { x: clampCoordinate(p.x + dx), y: clampCoordinate(p.y + dy) },
+        });
+        moved = true;
+      }
+    });
+    if (moved) this.edited(true);
+  }
+
+  // ---- viewport ------------------------------------------------------------------------------
+
+  size(): Size {
+    if (!this.sizeCache) this.sizeCache = this.measure();
+    return this.sizeCache;
+  }
+
+  private measure(): Size {
+    const rect = this.svg.getBoundingClientRect();
+    if (rect.width > 0 && rect.height > 0) return { width: rect.width, height: rect.height };
+    return FALLBACK_SIZE;
+  }
+
+  private resized(): void {
+    const before = this.sizeCache;
+    this.sizeCache = this.measure();
+    if (this.sizeCache === FALLBACK_SIZE) return;
+    if (this.needsFit || !before || before === FALLBACK_SIZE) this.fit(false);
+    else this.applyViewport();
+  }
+
+  viewport(): Viewport {
+    return this.vp;
+  }
+
+  setViewport(v: Viewport, animate: boolean, duration = ANIMATION_MS): void {
+    if (!Number.isFinite(v.x) || !Number.isFinite(v.y) || !(v.zoom > 0)) return;
+    this.stopAnimation();
+    const target = { x: v.x, y: v.y, zoom: Math.min(Math.max(v.zoom, 0.05), 4) };
+    if (!animate || typeof requestAnimationFrame === "undefined") {
+      this.vp = target;
+      this.applyViewport();
+      return;
+    }
+    const from = { ...this.vp };
+    const start = performance.now();
+    const step = (now: number) => {
+      const t = Math.min(1, (now - start) / duration);
+      this.vp = interpolateViewport(from, target, easeInOut(t));
+      this.applyViewport();
+      this.animation = t < 1 ? requestAnimationFrame(step) : undefined;
+    };
+    this.animation = requestAnimationFrame(step);
+  }
+
+  private stopAnimation(): void {
+    if (this.animation !== undefined) cancelAnimationFrame(this.animation);
+    this.animation = undefined;
+  }
+
+  userViewport(v: Viewport): void {
+    if (this.followId !== undefined) {
+      this.follow(undefined);
+      this.root.dispatchEvent(new CustomEvent("followchange", { detail: { memberId: undefined } }));
+    }
+    this.setViewport(v, false);
+  }
+
+  private applyViewport(): void {
+    const size = this.size();
+    this.viewportGroup.setAttribute("transform", viewTransform(this.vp, size));
+    this.scene.setZoom(this.vp.zoom);
+    this.root.classList.toggle("cv-zoomed-out", this.vp.zoom < 0.45);
+    this.paintGrid(size);
+    this.gestures.refreshDraft();
+    this.renderCursors();
+    this.sendPresence({ viewport: { ...this.vp } });
+  }
+
+  /** The dotted background moves and scales with the map, at a legible density. */
+  private paintGrid(size: Size): void {
+    let spacing = 32 * this.vp.zoom;
+    while (spacing < 16) spacing *= 4;
+    const ox = size.width / 2 - this.vp.x * this.vp.zoom;
+    const oy = size.height / 2 - this.vp.y * this.vp.zoom;
+    this.svg.style.backgroundSize = `${spacing}px ${spacing}px`;
+    this.svg.style.backgroundPosition = `${ox % spacing}px ${oy % spacing}px`;
+  }
+
+  private fit(animate: boolean): void {
+    const size = this.measure();
+    this.needsFit = size === FALLBACK_SIZE;
+    const target = fitViewport(this.scene.bounds(), size, this.fitInsets(size));
+    this.setViewport(target, animate);
+  }
+
+  /** Keeps fitted content clear of the palette and legend when there is room. */
+  private fitInsets(size: Size): Insets {
+    const margin = 40;
+    const floating = Math.max(this.palette.element.offsetWidth, this.legend.element.offsetWidth);
+    const left = floating > 0 && size.width > 3 * floating ? floating + 24 : margin;
+    return { left, right: margin + 40, top: margin + 10, bottom: margin };
+  }
+
+  private zoomBy(factor: number): void {
+    const size = this.size();
+    const centre = { x: size.width / 2, y: size.height / 2 };
+    this.setViewport(zoomAt(this.vp, size, centre, factor), true, 180);
+  }
+
+  // ---- presence ------------------------------------------------------------------------------
+
+  private sendPresence(update: Record<string, unknown>): void {
+    if (!this.presenceEnabled()) return;
+    const map = this.map === undefined ? undefined : keyToId(this.map);
+    this.ctx.setPresence({ map, ...update });
+  }
+
+  cursorMoved(at: Pt): void {
+    this.sendPresence({ cursor: { x: at.x, y: at.y } });
+  }
+
+  follow(memberId: string | undefined): void {
+    this.followId = memberId && memberId !== this.ctx.me.id ? memberId : undefined;
+    this.sendPresence({ following: this.followId ?? "" });
+    if (this.followId) this.applyFollow();
+  }
+
+  private applyFollow(): void {
+    const leader = this.followId ? this.ctx.participant(this.followId) : undefined;
+    if (!leader) {
+      if (this.followId) this.ctx.toast("The person you were following has left.", "info");
+      this.followId = undefined;
+      return;
+    }
+    const map = idToKey(leader.presence?.map);
+    if (map !== undefined && map !== this.map && this.doc_.maps().some((m) => m.id === map))
+      this.showMap(map);
+    const v = leader.presence?.viewport;
+    if (v && v.zoom > 0 && map === this.map) {
+      const far =
+        Math.abs(v.zoom / this.vp.zoom - 1) > 0.5 ||
+        Math.hypot(v.x - this.vp.x, v.y - this.vp.y) * this.vp.zoom > 400;
+      this.setViewport(
+        { x: v.x, y: v.y, zoom: v.zoom },
+        true,
+        far ? ANIMATION_MS : FOLLOW_ANIMATION_MS,
+      );
+    }
+  }
+
+  /** Others here: their cursors and selections on this map, and their colours. */
+  private onPresence(): void {
+    const others = this.othersHere();
+    if (this.presenceEnabled()) {
+      const remote = new Map<IdKey, string[]>();
+      for (const p of others) {
+        for (const opId of p.presence?.selection ?? []) {
+          const key = idToKey(opId);
+          if (key === undefined) continue;
+          if (!remote.has(key)) remote.set(key, []);
+          remote.get(key)!.push(p.colour);
+        }
+      }
+      this.scene.setRemote(remote);
+    }
+    const sig = this.ctx
+      .participants()
+      .map((p) => `${p.id}:${p.colour}:${p.name}`)
+      .join("|");
+    if (sig !== this.participantsSig) {
+      this.participantsSig = sig;
+      this.scene.repaintParticipants();
+      this.panel.sync(undefined);
+    }
+    this.renderCursors();
+    if (this.followId) this.applyFollow();
+  }
+
+  private othersHere(): Participant[] {
+    if (this.map === undefined || !this.presenceEnabled()) return [];
+    return this.ctx
+      .participants()
+      .filter((p) => p.id !== this.ctx.me.id && idToKey(p.presence?.map) === this.map);
+  }
+
+  private renderCursors(): void {
+    const size = this.size();
+    const cursors: SVGElement[] = [];
+    for (const p of this.othersHere()) {
+      const c = p.presence?.cursor;
+      if (!c) continue;
+      const at = mapToScreen(c, this.vp, size);
+      if (at.x < -50 || at.y < -50 || at.x > size.width + 50 || at.y > size.height + 50) continue;
+      const name = p.name || "Someone";
+      const width = name.length * 7 + 14;
+      cursors.push(
+        svgEl(
+          "g",
+          {
+            class: "cv-cursor",
+            transform: `translate(${Math.round(at.x)} ${Math.round(at.y)})`,
+            "data-member": p.id,
+          },
+          [
+            svgEl("path", {
+              d: "M0 0L0 17L4.6 12.8L7.8 19.6L10.6 18.4L7.5 11.8L13.2 11.6Z",
+              fill: p.colour,
+              stroke: "#fff",
+              "stroke-width": 1.4,
+            }),
+            svgEl("rect", { x: 12, y: 16, width, height: 20, rx: 10, fill: p.colour }),
+            svgEl(
+              "text",
+              { x: 12 + width / 2, y: 30, "text-anchor": "middle", class: "cv-cursor-name" },
+              [name],
+            ),
+          ],
+        ),
+      );
+    }
+    this.cursorLayer.replaceChildren(...cursors);
+  }
+
+  colourOf(participant: string): string {
+    const p = this.ctx.participant(participant);
+    if (p) return p.colour;
+    if (participant === this.ctx.me.id) return this.ctx.me.colour;
+    return fallbackColour(participant);
+  }
+
+  nameOf(participant: string): string {
+    const p = this.ctx.participant(participant);
+    if (p) return p.name;
+    if (participant === this.ctx.me.id) return this.ctx.me.name;
+    // Someone who is not online: their "me" element carries their name.
+    for (const record of this.scene.elements.values()) {
+      if (record.view.fields.selfOf === participant && record.view.fields.label)
+        return record.view.fields.label;
+    }
+    return `Someone (${participant.slice(0, 6)})`;
+  }
+
+  // ---- filter and toggles ------------------------------------------------------------------------
+
+  private setFilter(filter: LevelFilter): void {
+    this.filter = filter;
+    this.scene.setFilter(filter);
+    const hidden = [...this.selected].filter((id) => !this.scene.isShown(id));
+    if (hidden.length > 0) this.select([...this.selected].filter((id) => this.scene.isShown(id)));
+  }
+
+  private setShowDisagreement(show: boolean): void {
+    this.showDisagreement = show;
+    this.scene.setShowDisagreement(show);
+    this.legend.setDisagreementShown(show);
+  }
+
+  // ---- keyboard ---------------------------------------------------------------------------------
+
+  private active(): boolean {
+    if (!this.root.isConnected) return false;
+    const check = (this.root as HTMLElement & { checkVisibility?: () => boolean }).checkVisibility;
+    return check ? check.call(this.root) : true;
+  }
+
+  private keydown(e: KeyboardEvent): void {
+    if (!this.active() || isTypingTarget(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+    const onButton =
+      e.target instanceof HTMLElement && e.target.closest("button, summary, a") !== null;
+    const handled = this.handleKey(e.key, e.shiftKey, onButton);
+    if (handled) e.preventDefault();
+  }
+
+  /** Returns whether the key did something (its default is then suppressed). */
+  private handleKey(key: string, shift: boolean, onButton: boolean): boolean {
+    const step = shift ? 50 : 10;
+    switch (key) {
+      case "Escape":
+        if (this.gestures.cancel()) return true;
+        if (this.currentTool.name !== "select") this.setTool({ name: "select" });
+        else this.select([]);
+        return true;
+      case "Enter":
+        if (onButton) return false;
+        return this.enter();
+      case "Delete":
+      case "Backspace":
+        if (this.gestures.isDrawing()) {
+          if (key === "Backspace") this.gestures.undoPoint();
+          return true;
+        }
+        if (this.selected.size === 0 || !this.editable()) return false;
+        this.removeSelection();
+        return true;
+      case " ":
+        if (onButton) return false;
+        this.gestures.spaceHeld = true;
+        this.root.classList.add("cv-space-pan");
+        return true;
+      case "+":
+      case "=":
+        this.zoomBy(1.4);
+        return true;
+      case "-":
+        this.zoomBy(1 / 1.4);
+        return true;
+      case "ArrowLeft":
+      case "ArrowRight":
+      case "ArrowUp":
+      case "ArrowDown":
+        if (this.selected.size === 0 || !this.editable()) return false;
+        this.nudge(
+          key === "ArrowLeft" ? -step : key === "ArrowRight" ? step : 0,
+          key === "ArrowUp" ? -step : key === "ArrowDown" ? step : 0,
+        );
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Enter finishes a drawing, or places what is armed at the centre of the view. */
+  private enter(): boolean {
+    const tool = this.currentTool;
+    if (isDrawingTool(tool.name)) {
+      this.gestures.finishDrawing();
+      return true;
+    }
+    const centre = { x: this.vp.x, y: this.vp.y };
+    if (tool.name === "place") {
+      this.placeElement(tool.kind, centre);
+      return true;
+    }
+    if (tool.name === "me") {
+      this.putMeAt(centre);
+      return true;
+    }
+    return false;
+  }
+
+  private keyup(e: KeyboardEvent): void {
+    if (e.key === " ") {
+      this.gestures.spaceHeld = false;
+      this.root.classList.remove("cv-space-pan");
+    }
+  }
+
+  // ---- export and teardown ---------------------------------------------------------------------------
+
+  exportSvg(): string {
+    if (this.map === undefined)
+      return `<svg xmlns="http://www.w3.org/2000/svg" width="0" height="0"/>`;
+    return exportMapSvg({
+      doc: this.doc_,
+      map: this.map,
+      filter: this.filter,
+      showDisagreement: this.showDisagreement,
+      colourOf: (id) => this.colourOf(id),
+      nameOf: (id) => this.nameOf(id),
+    });
+  }
+
+  private downloadSvg(): void {
+    const name = this.doc_.maps().find((m) => m.id === this.map)?.name ?? "map";
+    const url = URL.createObjectURL(new Blob([this.exportSvg()], { type: "image/svg+xml" }));
+    const link = htmlEl("a", {
+      href: url,
+      download: `${name.replace(/[^\p{L}\p{N} _-]+/gu, "").trim() || "map"}.svg`,
+    });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
+  destroy(): void {
+    this.stopAnimation();
+    this.gestures.cancel();
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    if (this.followId) this.sendPresence({ following: "" });
+    this.root.remove();
+  }
+}
+
+function sameSet<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
+}
+
+function rank(type: string | undefined): number {
+  return type === "element" ? 1 : 0;
+}

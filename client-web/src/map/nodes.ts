@@ -1,0 +1,385 @@
+// Builders for the SVG of one element, connection or shape. Colours and
+// strokes are presentation attributes (not CSS classes), so the live canvas
+// and the standalone export draw the same thing; the classes only add the
+// interactive states (hover, selection, handles) that map.css styles.
+import { Direction, ElementKind, Geometry } from "../gen/convene/v1/ops_pb";
+import type { BoundaryType, ConnectionKind, ScaleLevel } from "../gen/convene/v1/ops_pb";
+import { svgEl } from "./dom";
+import {
+  arrowHead,
+  curvePath,
+  pathFromPoints,
+  polygonCentroid,
+  polylineMidpoint,
+  quadPoint,
+  round,
+  trimCurve,
+  type Curve,
+  type Pt,
+} from "./geometry";
+import { kindIconPaths } from "./icons";
+import {
+  boundaryTypeInfo,
+  connectionKindInfo,
+  connectionStyle,
+  DISAGREEMENT_COLOUR,
+  haloRadius,
+  kindInfo,
+  levelInfo,
+  safeColour,
+  shade,
+  tint,
+  wrapLabel,
+} from "./style";
+
+/** Radius of an element's body in map units; hit tests use it too. */
+export const NODE_RADIUS = 20;
+export const LABEL_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+const TEXT_COLOUR = "#25303b";
+const MUTED_TEXT = "#8792a0";
+const TEXT_HALO = "#ffffff";
+
+export interface ElementLook {
+  kind: ElementKind;
+  label: string;
+  scale: ScaleLevel;
+  colour?: string;
+  shape?: string;
+  /** The colour of the participant this element is ("put me on the map"). */
+  selfColour?: string;
+  /** Spread of the group's strength ratings when they disagree. */
+  disagreement?: number;
+  /** Colours of other participants who have it selected. */
+  remote?: string[];
+  interactive: boolean;
+}
+
+/** The node's body shape: an explicit override, else a rounded square for notes. */
+function bodyShape(look: ElementLook): string {
+  const shape = (look.shape ?? "").toLowerCase();
+  if (["circle", "square", "diamond", "hexagon"].includes(shape)) return shape;
+  if (shape === "rect" || shape === "rectangle") return "square";
+  return look.kind === ElementKind.NOTE ? "square" : "circle";
+}
+
+function bodyNode(shape: string, r: number, attrs: Record<string, string | number>): SVGElement {
+  switch (shape) {
+    case "square":
+      return svgEl("rect", { x: -r, y: -r, width: 2 * r, height: 2 * r, rx: r * 0.28, ...attrs });
+    case "diamond":
+      return svgEl("path", {
+        d: `M0 ${-r * 1.2}L${r * 1.2} 0L0 ${r * 1.2}L${-r * 1.2} 0Z`,
+        ...attrs,
+      });
+    case "hexagon": {
+      const pts = Array.from({ length: 6 }, (_, i) => {
+        const a = (Math.PI / 3) * i;
+        return { x: Math.cos(a) * r * 1.1, y: Math.sin(a) * r * 1.1 };
+      });
+      return svgEl("path", { d: pathFromPoints(pts, true), ...attrs });
+    }
+    default:
+      return svgEl("circle", { r, ...attrs });
+  }
+}
+
+/** The colour an element is drawn in: its override, else its scale level's. */
+export function elementColour(look: Pick<ElementLook, "colour" | "scale">): string {
+  return safeColour(look.colour) ?? levelInfo(look.scale).colour;
+}
+
+export function labelText(
+  lines: string[],
+  at: Pt,
+  fontSize: number,
+  attrs: Record<string, string | number> = {},
+): SVGTextElement {
+  const text = svgEl("text", {
+    x: round(at.x),
+    y: round(at.y),
+    "text-anchor": "middle",
+    "font-size": fontSize,
+    "font-family": LABEL_FONT,
+    fill: TEXT_COLOUR,
+    stroke: TEXT_HALO,
+    "stroke-width": 3.5,
+    "stroke-linejoin": "round",
+    "paint-order": "stroke",
+    ...attrs,
+  });
+  lines.forEach((line, i) => {
+    text.append(svgEl("tspan", { x: round(at.x), dy: i === 0 ? 0 : fontSize * 1.2 }, [line]));
+  });
+  return text;
+}
+
+/** The children of an element's <g>, drawn around (0, 0); the caller positions it. */
+export function elementChildren(look: ElementLook): SVGElement[] {
+  const r = NODE_RADIUS;
+  const colour = elementColour(look);
+  const shape = bodyShape(look);
+  const out: SVGElement[] = [];
+  if (look.disagreement !== undefined) {
+    out.push(
+      svgEl("circle", {
+        class: "cv-halo",
+        r: haloRadius(r + (look.selfColour ? 6 : 0), look.disagreement),
+        fill: DISAGREEMENT_COLOUR,
+        "fill-opacity": 0.08,
+        stroke: DISAGREEMENT_COLOUR,
+        "stroke-width": 2.5,
+        "stroke-dasharray": "6 4",
+      }),
+    );
+  }
+  (look.remote ?? []).forEach((c, i) => {
+    out.push(
+      svgEl("circle", {
+        class: "cv-remote-ring",
+        r: r + 10 + i * 4.5,
+        fill: "none",
+        stroke: c,
+        "stroke-width": 3,
+        "stroke-opacity": 0.85,
+      }),
+    );
+  });
+  if (look.interactive) {
+    out.push(bodyNode(shape, r + (look.selfColour ? 10 : 6), { class: "cv-sel-ring" }));
+  }
+  if (look.selfColour) {
+    out.push(bodyNode(shape, r + 5, { fill: "none", stroke: look.selfColour, "stroke-width": 4 }));
+  }
+  out.push(
+    bodyNode(shape, r, {
+      class: "cv-body",
+      fill: tint(colour, 0.84),
+      stroke: colour,
+      "stroke-width": 2.2,
+    }),
+  );
+  const icon = svgEl("g", {
+    transform: `translate(${-r * 0.6} ${-r * 0.6}) scale(${(r * 1.2) / 24})`,
+    fill: "none",
+    stroke: shade(colour, 0.35),
+    "stroke-width": 1.9,
+    "stroke-linecap": "round",
+    "stroke-linejoin": "round",
+    "pointer-events": "none",
+  });
+  for (const d of kindIconPaths(look.kind)) icon.append(svgEl("path", { d }));
+  out.push(icon);
+  const labelY = r + (look.selfColour ? 21 : 17);
+  if (look.label.trim()) {
+    out.push(
+      labelText(wrapLabel(look.label, 22, 2), { x: 0, y: labelY }, 12.5, {
+        class: "cv-label",
+        "font-weight": 550,
+      }),
+    );
+  } else {
+    out.push(
+      labelText([kindInfo(look.kind).label], { x: 0, y: labelY }, 11.5, {
+        class: "cv-label cv-placeholder",
+        fill: MUTED_TEXT,
+        "font-style": "italic",
+      }),
+    );
+  }
+  if (look.interactive) {
+    out.push(svgEl("circle", { class: "cv-handle", cx: r + 1, cy: 0, r: 6 }));
+  }
+  out.push(
+    svgEl("title", {}, [
+      titleOf(kindInfo(look.kind).label, look.label, levelInfo(look.scale).label),
+    ]),
+  );
+  return out;
+}
+
+function titleOf(kind: string, label: string, scale: string): string {
+  const name = label.trim() || kind;
+  return label.trim()
+    ? `${name} (${kind}, ${scale.toLowerCase()})`
+    : `${kind} (${scale.toLowerCase()})`;
+}
+
+export interface ConnectionLook {
+  curve: Curve;
+  direction: Direction;
+  depth: number;
+  kind: ConnectionKind;
+  label: string;
+  disagreement?: number;
+  remote?: string[];
+  interactive: boolean;
+}
+
+/** Arrowhead size for a stroke width: visible on thin lines, not bulky on thick. */
+export function arrowSize(width: number): { length: number; halfWidth: number } {
+  return { length: 8 + width * 1.6, halfWidth: 4 + width * 0.9 };
+}
+
+/** The children of a connection's <g>, in map coordinates. */
+export function connectionChildren(look: ConnectionLook, id: string): SVGElement[] {
+  const style = connectionStyle(look.kind, look.depth);
+  const arrow = arrowSize(style.width);
+  const atEnd = look.direction === Direction.FORWARD || look.direction === Direction.BOTH;
+  const atStart = look.direction === Direction.BOTH;
+  const full = curvePath(look.curve);
+  const out: SVGElement[] = [];
+  if (look.disagreement !== undefined) {
+    out.push(
+      svgEl("path", {
+        class: "cv-halo",
+        d: full,
+        fill: "none",
+        stroke: DISAGREEMENT_COLOUR,
+        "stroke-opacity": 0.55,
+        "stroke-width": style.width + 6 + look.disagreement * 4,
+        "stroke-dasharray": "8 6",
+        "stroke-linecap": "butt",
+      }),
+    );
+  }
+  (look.remote ?? []).forEach((c, i) => {
+    out.push(
+      svgEl("path", {
+        class: "cv-remote-line",
+        d: full,
+        fill: "none",
+        stroke: c,
+        "stroke-opacity": 0.45,
+        "stroke-width": style.width + 8 + i * 5,
+        "stroke-linecap": "round",
+      }),
+    );
+  });
+  if (look.interactive) {
+    out.push(
+      svgEl("path", {
+        class: "cv-conn-hit",
+        d: full,
+        "stroke-width": Math.max(14, style.width + 10),
+      }),
+    );
+    out.push(svgEl("path", { class: "cv-sel-line", d: full, "stroke-width": style.width + 7 }));
+  }
+  const trimmed = trimCurve(
+    look.curve,
+    atStart ? arrow.length * 0.8 : 0,
+    atEnd ? arrow.length * 0.8 : 0,
+  );
+  out.push(
+    svgEl("path", {
+      class: "cv-conn-line",
+      "data-id": id,
+      "data-kind": connectionKindInfo(look.kind).key,
+      d: curvePath(trimmed),
+      fill: "none",
+      stroke: style.colour,
+      "stroke-width": style.width,
+      "stroke-dasharray": style.dasharray || undefined,
+      "stroke-linecap": "round",
+    }),
+  );
+  const heads: Pt[][] = [];
+  if (atEnd)
+    heads.push(arrowHead(look.curve.end, look.curve.control, arrow.length, arrow.halfWidth));
+  if (atStart)
+    heads.push(arrowHead(look.curve.start, look.curve.control, arrow.length, arrow.halfWidth));
+  for (const head of heads) {
+    out.push(
+      svgEl("path", {
+        class: "cv-arrow",
+        d: pathFromPoints(head, true),
+        fill: style.colour,
+        stroke: style.colour,
+        "stroke-width": 1,
+        "stroke-linejoin": "round",
+      }),
+    );
+  }
+  if (look.label.trim()) {
+    const mid = quadPoint(look.curve, 0.5);
+    out.push(
+      labelText(wrapLabel(look.label, 28, 2), { x: mid.x, y: mid.y - 6 }, 11, {
+        class: "cv-label cv-conn-label",
+        fill: shade(style.colour, 0.4),
+      }),
+    );
+  }
+  return out;
+}
+
+export interface ShapeLook {
+  geometry: Geometry;
+  points: Pt[];
+  type: BoundaryType;
+  label: string;
+  /** For a sphere of influence: its owner's colour and name. */
+  sphereColour?: string;
+  sphereName?: string;
+  remote?: string[];
+  interactive: boolean;
+}
+
+/** The children of a shape's <g>: a boundary line or a translucent region. */
+export function shapeChildren(look: ShapeLook): SVGElement[] {
+  const closed = look.geometry === Geometry.POLYGON;
+  const info = boundaryTypeInfo(look.type);
+  const colour = look.sphereColour ?? info.colour;
+  const d = pathFromPoints(look.points, closed);
+  const out: SVGElement[] = [];
+  (look.remote ?? []).forEach((c, i) => {
+    out.push(
+      svgEl("path", {
+        class: "cv-remote-line",
+        d,
+        fill: "none",
+        stroke: c,
+        "stroke-opacity": 0.45,
+        "stroke-width": 9 + i * 5,
+        "stroke-linejoin": "round",
+      }),
+    );
+  });
+  if (look.interactive) {
+    out.push(svgEl("path", { class: "cv-shape-hit", d, "stroke-width": 14 }));
+    out.push(svgEl("path", { class: "cv-sel-line", d, "stroke-width": 8 }));
+  }
+  out.push(
+    svgEl("path", {
+      class: closed ? "cv-region" : "cv-boundary",
+      d,
+      fill: closed ? colour : "none",
+      "fill-opacity": closed ? (look.sphereColour ? 0.16 : 0.09) : undefined,
+      stroke: colour,
+      "stroke-opacity": closed ? 0.75 : 0.9,
+      "stroke-width": closed ? 2 : 3,
+      "stroke-dasharray": look.sphereColour ? "5 4" : info.dasharray || undefined,
+      "stroke-linecap": "round",
+      "stroke-linejoin": "round",
+    }),
+  );
+  const text =
+    look.label.trim() ||
+    (look.sphereName !== undefined ? `${look.sphereName}'s sphere of influence` : "");
+  if (text && look.points.length > 0) {
+    const at = closed ? polygonCentroid(look.points) : polylineMidpoint(look.points);
+    out.push(
+      labelText(
+        wrapLabel(text, 30, 2),
+        { x: at.x, y: closed ? at.y : at.y - 9 },
+        closed ? 14 : 12,
+        {
+          class: "cv-label cv-shape-label",
+          fill: shade(colour, 0.4),
+          "font-weight": 600,
+          "letter-spacing": closed ? 0.3 : 0,
+        },
+      ),
+    );
+  }
+  return out;
+}

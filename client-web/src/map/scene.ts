@@ -1,0 +1,552 @@
+// The keyed SVG of one map: a <g> per element, connection and shape, created,
+// updated or removed only when the document says that entity changed, so a
+// drag repaints one node and its connections, not the map.
+import type { ConnectionView, ConveneDocument, ElementView, IdKey, ShapeView } from "../crdt/api";
+import { Direction, Geometry, ScaleLevel } from "../gen/convene/v1/ops_pb";
+import { svgEl } from "./dom";
+import { bendOffsets, boundsOf, connectionCurve, distance, type Bounds, type Pt } from "./geometry";
+import {
+  connectionChildren,
+  elementChildren,
+  NODE_RADIUS,
+  shapeChildren,
+  type ConnectionLook,
+  type ElementLook,
+  type ShapeLook,
+} from "./nodes";
+import {
+  connectionShown,
+  kindInfo,
+  levelShown,
+  showsDisagreement,
+  STRENGTH_ASPECT,
+  type LevelFilter,
+} from "./style";
+
+export interface SceneHost {
+  doc(): ConveneDocument;
+  /** A participant's colour (online or not). */
+  colourOf(participant: string): string;
+  nameOf(participant: string): string;
+}
+
+export interface SceneOptions {
+  /** Draw selection rings, hit areas and handles (false for a bare picture). */
+  interactive: boolean;
+  filter: LevelFilter;
+  showDisagreement: boolean;
+  /** Other participants' selections: entity id -> their colours. */
+  remote: ReadonlyMap<IdKey, string[]>;
+}
+
+interface ElementRecord {
+  view: ElementView;
+  node: SVGGElement;
+  look: string;
+  position: string;
+}
+
+interface ConnectionRecord {
+  view: ConnectionView;
+  node: SVGGElement;
+  look: string;
+}
+
+interface ShapeRecord {
+  view: ShapeView;
+  node: SVGGElement;
+  look: string;
+}
+
+export type EntityType = "element" | "connection" | "shape";
+
+export class Scene {
+  readonly root: SVGGElement;
+  private readonly shapeLayer = svgEl("g", { class: "cv-layer-shapes" });
+  private readonly connectionLayer = svgEl("g", { class: "cv-layer-connections" });
+  private readonly elementLayer = svgEl("g", { class: "cv-layer-elements" });
+  private readonly handleLayer = svgEl("g", { class: "cv-layer-handles" });
+
+  map: IdKey | undefined;
+  readonly elements = new Map<IdKey, ElementRecord>();
+  readonly connections = new Map<IdKey, ConnectionRecord>();
+  readonly shapes = new Map<IdKey, ShapeRecord>();
+  /** element -> the connections drawn to or from it */
+  private readonly byElement = new Map<IdKey, Set<IdKey>>();
+  /** unordered element pair -> the connections between them (they fan out) */
+  private readonly byPair = new Map<string, Set<IdKey>>();
+
+  private selected: ReadonlySet<IdKey> = new Set();
+  private zoom = 1;
+  private editableHandles = false;
+
+  constructor(
+    private readonly host: SceneHost,
+    readonly options: SceneOptions,
+  ) {
+    this.root = svgEl("g", { class: "cv-scene" }, [
+      this.shapeLayer,
+      this.connectionLayer,
+      this.elementLayer,
+      this.handleLayer,
+    ]);
+  }
+
+  // ---- whole map --------------------------------------------------------------
+
+  /** Draws `map` from scratch (a map switch, or the document was replaced). */
+  render(map: IdKey | undefined): void {
+    this.map = map;
+    this.elements.clear();
+    this.connections.clear();
+    this.shapes.clear();
+    this.byElement.clear();
+    this.byPair.clear();
+    this.shapeLayer.replaceChildren();
+    this.connectionLayer.replaceChildren();
+    this.elementLayer.replaceChildren();
+    if (map === undefined) {
+      this.renderVertexHandles();
+      return;
+    }
+    const doc = this.host.doc();
+    for (const shape of doc.shapes(map)) this.upsertShape(shape);
+    for (const element of doc.elements(map)) this.upsertElement(element);
+    const pairs = new Set<string>();
+    for (const connection of doc.connections(map)) {
+      this.index(connection);
+      pairs.add(pairKey(connection.from, connection.to));
+    }
+    for (const pair of pairs) this.layoutPair(pair);
+    this.renderVertexHandles();
+  }
+
+  /** Re-reads the given entities from the document and repaints what differs. */
+  update(ids: Iterable<IdKey>): void {
+    const map = this.map;
+    if (map === undefined) return;
+    const doc = this.host.doc();
+    const connectionsToCheck = new Set<IdKey>();
+    let elementAppeared = false;
+    for (const id of ids) {
+      if (id === map) continue;
+      const element: ElementView | undefined =
+        this.elements.has(id) || !this.connections.has(id) ? doc.element(id) : undefined;
+      if (element && element.map === map) {
+        if (!this.elements.has(id)) elementAppeared = true;
+        this.upsertElement(element);
+        for (const c of this.byElement.get(id) ?? []) connectionsToCheck.add(c);
+        continue;
+      }
+      if (this.elements.has(id)) {
+        // Its connections are hidden with it; re-reading them finds that out.
+        this.removeNode(this.elements, id);
+        for (const c of this.byElement.get(id) ?? []) connectionsToCheck.add(c);
+        continue;
+      }
+      if (this.connections.has(id)) {
+        connectionsToCheck.add(id);
+        continue;
+      }
+      const connection = doc.connection(id);
+      if (connection) {
+        if (connection.map === map) connectionsToCheck.add(id);
+        continue;
+      }
+      const shape = doc.shape(id);
+      if (shape && shape.map === map) this.upsertShape(shape);
+      else if (this.shapes.has(id)) this.removeNode(this.shapes, id);
+    }
+    if (elementAppeared) {
+      // A restored element brings back its hidden connections, which the
+      // document does not list as changed.
+      for (const c of doc.connections(map))
+        if (!this.connections.has(c.id)) connectionsToCheck.add(c.id);
+    }
+    this.refreshConnections(connectionsToCheck);
+    this.renderVertexHandles();
+  }
+
+  private refreshConnections(ids: Set<IdKey>): void {
+    const doc = this.host.doc();
+    const pairs = new Set<string>();
+    for (const id of ids) {
+      const old = this.connections.get(id);
+      if (old) pairs.add(pairKey(old.view.from, old.view.to));
+      const view = doc.connection(id);
+      if (
+        view &&
+        view.map === this.map &&
+        this.elements.has(view.from) &&
+        this.elements.has(view.to)
+      ) {
+        this.index(view);
+        pairs.add(pairKey(view.from, view.to));
+      } else if (old) {
+        this.unindex(old.view);
+        this.removeNode(this.connections, id);
+      }
+    }
+    for (const pair of pairs) this.layoutPair(pair);
+  }
+
+  // ---- elements -----------------------------------------------------------------
+
+  private upsertElement(view: ElementView): void {
+    let record = this.elements.get(view.id);
+    if (!record) {
+      const node = svgEl("g", {
+        class: "cv-element",
+        "data-id": view.id,
+        "data-entity": "element",
+      });
+      record = { view, node, look: "", position: "" };
+      this.elements.set(view.id, record);
+      this.elementLayer.append(node);
+      this.applySelected(node, view.id);
+    }
+    record.view = view;
+    const look = this.elementLook(view);
+    const lookKey = JSON.stringify(look);
+    if (lookKey !== record.look) {
+      record.look = lookKey;
+      record.node.replaceChildren(...elementChildren(look));
+      record.node.setAttribute("data-kind", kindInfo(view.fields.kind).key);
+      record.node.setAttribute("data-scale", String(view.fields.scale ?? ScaleLevel.UNSPECIFIED));
+      record.node.classList.toggle("is-self", !!view.fields.selfOf);
+    }
+    const p = positionOf(view);
+    const position = `translate(${p.x} ${p.y})`;
+    if (position !== record.position) {
+      record.position = position;
+      record.node.setAttribute("transform", position);
+    }
+    this.applyFilter(record);
+  }
+
+  private elementLook(view: ElementView): ElementLook {
+    const f = view.fields;
+    return {
+      kind: f.kind ?? 0,
+      label: f.label ?? "",
+      scale: f.scale ?? ScaleLevel.UNSPECIFIED,
+      colour: f.color || undefined,
+      shape: f.shape || undefined,
+      selfColour: f.selfOf ? this.host.colourOf(f.selfOf) : undefined,
+      disagreement: this.disagreement(view.id),
+      remote: this.options.remote.get(view.id),
+      interactive: this.options.interactive,
+    };
+  }
+
+  private disagreement(id: IdKey): number | undefined {
+    if (!this.options.showDisagreement) return undefined;
+    const summary = this.host.doc().perspectives(id).get(STRENGTH_ASPECT);
+    return showsDisagreement(summary) ? summary!.spread : undefined;
+  }
+
+  // ---- connections ----------------------------------------------------------------
+
+  private index(view: ConnectionView): void {
+    let record = this.connections.get(view.id);
+    if (!record) {
+      const node = svgEl("g", {
+        class: "cv-connection",
+        "data-conn": view.id,
+        "data-entity": "connection",
+      });
+      record = { view, node, look: "" };
+      this.connections.set(view.id, record);
+      this.connectionLayer.append(node);
+      this.applySelected(node, view.id);
+      for (const end of [view.from, view.to]) {
+        if (!this.byElement.has(end)) this.byElement.set(end, new Set());
+        this.byElement.get(end)!.add(view.id);
+      }
+      const key = pairKey(view.from, view.to);
+      if (!this.byPair.has(key)) this.byPair.set(key, new Set());
+      this.byPair.get(key)!.add(view.id);
+    }
+    record.view = view;
+  }
+
+  private unindex(view: ConnectionView): void {
+    for (const end of [view.from, view.to]) {
+      const set = this.byElement.get(end);
+      set?.delete(view.id);
+      if (set && set.size === 0) this.byElement.delete(end);
+    }
+    const key = pairKey(view.from, view.to);
+    const set = this.byPair.get(key);
+    set?.delete(view.id);
+    if (set && set.size === 0) this.byPair.delete(key);
+  }
+
+  /** Lays out every connection between one pair of elements (they share the fan). */
+  private layoutPair(key: string): void {
+    const ids = [...(this.byPair.get(key) ?? [])].sort(compareIds);
+    if (ids.length === 0) return;
+    const [low] = key.split("|");
+    const first = this.connections.get(ids[0])!.view;
+    const a = this.elements.get(first.from);
+    const b = this.elements.get(first.to);
+    if (!a || !b) return;
+    const bends = bendOffsets(ids.length, distance(positionOf(a.view), positionOf(b.view)));
+    ids.forEach((id, i) => {
+      const record = this.connections.get(id)!;
+      // Bends are measured from the pair's lower id, so A→B and B→A fan apart.
+      const flip = record.view.from === low ? 1 : -1;
+      this.drawConnection(record, bends[i] * flip);
+    });
+  }
+
+  private drawConnection(record: ConnectionRecord, bend: number): void {
+    const from = this.elements.get(record.view.from);
+    const to = this.elements.get(record.view.to);
+    if (!from || !to) return;
+    const f = record.view.fields;
+    const look: ConnectionLook = {
+      curve: connectionCurve(
+        positionOf(from.view),
+        positionOf(to.view),
+        NODE_RADIUS + 3,
+        NODE_RADIUS + 3,
+        bend,
+      ),
+      direction: f.direction ?? Direction.NONE,
+      depth: f.depth || 1,
+      kind: f.kind ?? 0,
+      label: f.label ?? "",
+      disagreement: this.disagreement(record.view.id),
+      remote: this.options.remote.get(record.view.id),
+      interactive: this.options.interactive,
+    };
+    const lookKey = JSON.stringify(look);
+    if (lookKey !== record.look) {
+      record.look = lookKey;
+      record.node.replaceChildren(...connectionChildren(look, record.view.id));
+    }
+    const shown = connectionShown(
+      this.options.filter,
+      from.view.fields.scale,
+      to.view.fields.scale,
+    );
+    record.node.style.display = shown ? "" : "none";
+  }
+
+  // ---- shapes ---------------------------------------------------------------------
+
+  private upsertShape(view: ShapeView): void {
+    let record = this.shapes.get(view.id);
+    if (!record) {
+      const node = svgEl("g", { class: "cv-shape", "data-id": view.id, "data-entity": "shape" });
+      record = { view, node, look: "" };
+      this.shapes.set(view.id, record);
+      this.shapeLayer.append(node);
+      this.applySelected(node, view.id);
+    }
+    record.view = view;
+    const look = this.shapeLook(view);
+    const lookKey = JSON.stringify(look);
+    if (lookKey !== record.look) {
+      record.look = lookKey;
+      record.node.replaceChildren(...shapeChildren(look));
+      record.node.setAttribute(
+        "data-geometry",
+        view.geometry === Geometry.POLYGON ? "polygon" : "polyline",
+      );
+      record.node.classList.toggle("is-sphere", !!view.fields.sphereOf);
+    }
+  }
+
+  private shapeLook(view: ShapeView): ShapeLook {
+    const f = view.fields;
+    return {
+      geometry: view.geometry,
+      points: shapePoints(view),
+      type: f.type ?? 0,
+      label: f.label ?? "",
+      sphereColour: f.sphereOf ? this.host.colourOf(f.sphereOf) : undefined,
+      sphereName: f.sphereOf ? this.host.nameOf(f.sphereOf) : undefined,
+      remote: this.options.remote.get(view.id),
+      interactive: this.options.interactive,
+    };
+  }
+
+  // ---- view state -------------------------------------------------------------------
+
+  setSelection(ids: ReadonlySet<IdKey>): void {
+    const before = this.selected;
+    this.selected = new Set(ids);
+    for (const id of new Set([...before, ...ids])) {
+      const node = this.nodeOf(id);
+      if (node) this.applySelected(node, id);
+    }
+    this.renderVertexHandles();
+  }
+
+  private applySelected(node: SVGGElement, id: IdKey): void {
+    node.classList.toggle("is-selected", this.selected.has(id));
+  }
+
+  /** Repaints the entities whose remote selection colours changed. */
+  setRemote(remote: ReadonlyMap<IdKey, string[]>): void {
+    const before = this.options.remote;
+    this.options.remote = remote;
+    const changed = new Set<IdKey>();
+    for (const id of new Set([...before.keys(), ...remote.keys()])) {
+      if (JSON.stringify(before.get(id)) !== JSON.stringify(remote.get(id))) changed.add(id);
+    }
+    this.repaintKnown(changed);
+  }
+
+  setFilter(filter: LevelFilter): void {
+    this.options.filter = filter;
+    for (const record of this.elements.values()) this.applyFilter(record);
+    for (const record of this.connections.values()) {
+      const from = this.elements.get(record.view.from)?.view.fields.scale;
+      const to = this.elements.get(record.view.to)?.view.fields.scale;
+      record.node.style.display = connectionShown(filter, from, to) ? "" : "none";
+    }
+  }
+
+  setShowDisagreement(show: boolean): void {
+    this.options.showDisagreement = show;
+    this.repaintKnown(new Set([...this.elements.keys(), ...this.connections.keys()]));
+  }
+
+  /** Repaints what shows participants' colours or names (someone joined). */
+  repaintParticipants(): void {
+    const ids: IdKey[] = [];
+    for (const [id, r] of this.elements) if (r.view.fields.selfOf) ids.push(id);
+    for (const [id, r] of this.shapes) if (r.view.fields.sphereOf) ids.push(id);
+    this.repaintKnown(new Set(ids));
+  }
+
+  /** Repaints rendered entities from their last known views (no document reads). */
+  private repaintKnown(ids: Set<IdKey>): void {
+    const pairs = new Set<string>();
+    for (const id of ids) {
+      const element = this.elements.get(id);
+      if (element) this.upsertElement(element.view);
+      const shape = this.shapes.get(id);
+      if (shape) this.upsertShape(shape.view);
+      const connection = this.connections.get(id);
+      if (connection) pairs.add(pairKey(connection.view.from, connection.view.to));
+    }
+    for (const pair of pairs) this.layoutPair(pair);
+  }
+
+  private applyFilter(record: ElementRecord): void {
+    record.node.style.display = levelShown(this.options.filter, record.view.fields.scale)
+      ? ""
+      : "none";
+  }
+
+  /** Handles keep a constant on-screen size, so they follow the zoom. */
+  setZoom(zoom: number): void {
+    if (zoom === this.zoom) return;
+    this.zoom = zoom;
+    for (const handle of this.handleLayer.querySelectorAll("circle"))
+      handle.setAttribute("r", String(6 / zoom));
+  }
+
+  /** Vertex handles appear on a lone selected shape when it can be edited. */
+  setEditableHandles(editable: boolean): void {
+    this.editableHandles = editable;
+    this.renderVertexHandles();
+  }
+
+  private renderVertexHandles(): void {
+    const ids = [...this.selected];
+    const shape = ids.length === 1 ? this.shapes.get(ids[0]) : undefined;
+    if (!shape || !this.editableHandles) {
+      if (this.handleLayer.firstChild) this.handleLayer.replaceChildren();
+      return;
+    }
+    const handles = shapePoints(shape.view).map((p, i) =>
+      svgEl("circle", {
+        class: "cv-vertex",
+        cx: p.x,
+        cy: p.y,
+        r: 6 / this.zoom,
+        "data-vertex": i,
+        "data-shape": shape.view.id,
+      }),
+    );
+    this.handleLayer.replaceChildren(...handles);
+  }
+
+  // ---- queries --------------------------------------------------------------------------
+
+  typeOf(id: IdKey): EntityType | undefined {
+    if (this.elements.has(id)) return "element";
+    if (this.connections.has(id)) return "connection";
+    if (this.shapes.has(id)) return "shape";
+    return undefined;
+  }
+
+  nodeOf(id: IdKey): SVGGElement | undefined {
+    return (this.elements.get(id) ?? this.connections.get(id) ?? this.shapes.get(id))?.node;
+  }
+
+  /** Elements shown (not filtered out), as points for hit testing. */
+  *visibleElementPoints(): Iterable<Pt & { id: IdKey }> {
+    for (const [id, record] of this.elements) {
+      if (record.node.style.display === "none") continue;
+      yield { id, ...positionOf(record.view) };
+    }
+  }
+
+  isShown(id: IdKey): boolean {
+    const node = this.nodeOf(id);
+    return !!node && node.style.display !== "none";
+  }
+
+  /** Everything drawn, for "fit to map". */
+  bounds(): Bounds | undefined {
+    const points: Pt[] = [];
+    for (const record of this.elements.values()) {
+      if (record.node.style.display === "none") continue;
+      const p = positionOf(record.view);
+      points.push(
+        { x: p.x - NODE_RADIUS - 30, y: p.y - NODE_RADIUS },
+        { x: p.x + NODE_RADIUS + 30, y: p.y + NODE_RADIUS + 40 },
+      );
+    }
+    for (const record of this.shapes.values()) points.push(...shapePoints(record.view));
+    return boundsOf(points, 10);
+  }
+
+  /** Connections drawn between two elements (either direction). */
+  connectionsBetween(a: IdKey, b: IdKey): IdKey[] {
+    return [...(this.byPair.get(pairKey(a, b)) ?? [])];
+  }
+
+  private removeNode<R extends { node: SVGGElement }>(records: Map<IdKey, R>, id: IdKey): void {
+    records.get(id)?.node.remove();
+    records.delete(id);
+  }
+}
+
+export function positionOf(view: ElementView): Pt {
+  return { x: view.fields.position?.x ?? 0, y: view.fields.position?.y ?? 0 };
+}
+
+export function shapePoints(view: ShapeView): Pt[] {
+  return (view.fields.path?.points ?? []).map((p) => ({ x: p.x, y: p.y }));
+}
+
+export function pairKey(a: IdKey, b: IdKey): string {
+  return compareIds(a, b) <= 0 ? `${a}|${b}` : `${b}|${a}`;
+}
+
+/** Orders IdKeys as the document does: by replica, then counter (numerically). */
+export function compareIds(a: IdKey, b: IdKey): number {
+  const [ra, ca] = a.split(":");
+  const [rb, cb] = b.split(":");
+  if (ra !== rb) return BigInt(ra) < BigInt(rb) ? -1 : 1;
+  const na = BigInt(ca);
+  const nb = BigInt(cb);
+  return na < nb ? -1 : na > nb ? 1 : 0;
+}

@@ -1,0 +1,212 @@
+// The bar above the map: which map (pick, create, rename), the drawing tools,
+// the disagreement toggle and the SVG export.
+import type { IdKey, NamedView } from "../crdt/api";
+import { htmlEl } from "./dom";
+import { iconSvg, TOOL_ICONS } from "./icons";
+
+export type ToolName = "select" | "connect" | "boundary" | "region" | "sphere" | "me";
+
+export const TOOLS: { name: ToolName; label: string; title: string; editing: boolean }[] = [
+  {
+    name: "select",
+    label: "Select",
+    title: "Select and move (drag the background to pan)",
+    editing: false,
+  },
+  {
+    name: "connect",
+    label: "Connect",
+    title: "Drag from one element to another to connect them",
+    editing: true,
+  },
+  {
+    name: "boundary",
+    label: "Boundary",
+    title: "Draw a boundary line: click points, double-click to finish",
+    editing: true,
+  },
+  {
+    name: "region",
+    label: "Region",
+    title: "Draw a region: click points, double-click to finish",
+    editing: true,
+  },
+  { name: "sphere", label: "My sphere", title: "Draw your sphere of influence", editing: true },
+  {
+    name: "me",
+    label: "Put me on the map",
+    title: "Click where you stand in this landscape",
+    editing: true,
+  },
+];
+
+export interface ToolbarHost {
+  maps(): NamedView[];
+  currentMap(): IdKey | undefined;
+  editable(): boolean;
+  showMap(map: IdKey): void;
+  createMap(): void;
+  renameMap(name: string): void;
+  setTool(tool: ToolName): void;
+  setShowDisagreement(show: boolean): void;
+  exportSvg(): void;
+}
+
+export class Toolbar {
+  readonly element = htmlEl("div", {
+    class: "cv-toolbar",
+    role: "toolbar",
+    "aria-label": "Map tools",
+  });
+  private readonly mapBox = htmlEl("div", { class: "cv-mapbox" });
+  private readonly toolButtons = new Map<ToolName, HTMLButtonElement>();
+  private readonly disagreement: HTMLButtonElement;
+  private renaming = false;
+
+  constructor(private readonly host: ToolbarHost) {
+    const tools = htmlEl("div", { class: "cv-tools" });
+    for (const tool of TOOLS) {
+      const button = htmlEl(
+        "button",
+        {
+          type: "button",
+          class: "cv-tool",
+          "data-testid": `tool-${tool.name}`,
+          title: tool.title,
+          "aria-pressed": "false",
+        },
+        [iconSvg(TOOL_ICONS[tool.name]), htmlEl("span", {}, [tool.label])],
+      );
+      button.addEventListener("click", () => host.setTool(tool.name));
+      this.toolButtons.set(tool.name, button);
+      tools.append(button);
+    }
+    this.disagreement = htmlEl(
+      "button",
+      {
+        type: "button",
+        class: "cv-tool cv-toggle",
+        "data-testid": "toggle-disagreement",
+        "aria-pressed": "true",
+        title: "Mark where the group's ratings differ",
+      },
+      [iconSvg(TOOL_ICONS.halo), htmlEl("span", {}, ["Disagreement"])],
+    );
+    this.disagreement.addEventListener("click", () => {
+      const show = this.disagreement.getAttribute("aria-pressed") !== "true";
+      this.disagreement.setAttribute("aria-pressed", String(show));
+      host.setShowDisagreement(show);
+    });
+    const exportButton = htmlEl(
+      "button",
+      {
+        type: "button",
+        class: "cv-icon-btn",
+        "data-testid": "map-export",
+        title: "Download this map as an SVG picture",
+        "aria-label": "Export SVG",
+      },
+      [iconSvg(TOOL_ICONS.download)],
+    );
+    exportButton.addEventListener("click", () => host.exportSvg());
+    this.element.append(
+      this.mapBox,
+      htmlEl("span", { class: "cv-sep" }),
+      tools,
+      htmlEl("span", { class: "cv-spacer" }),
+      this.disagreement,
+      exportButton,
+    );
+    this.refresh();
+  }
+
+  /** Redraws the map picker and the enabled state (maps or rights changed). */
+  refresh(): void {
+    if (this.renaming) return;
+    const maps = this.host.maps();
+    const current = this.host.currentMap();
+    const editable = this.host.editable();
+    const parts: HTMLElement[] = [];
+    if (maps.length > 0) {
+      const picker = htmlEl("select", {
+        class: "cv-map-picker",
+        "data-testid": "map-picker",
+        "aria-label": "Map",
+      });
+      for (const m of maps)
+        picker.append(htmlEl("option", { value: m.id }, [m.name || "Untitled map"]));
+      if (current) picker.value = current;
+      picker.addEventListener("change", () => this.host.showMap(picker.value));
+      parts.push(picker);
+      if (editable && current) {
+        const rename = htmlEl(
+          "button",
+          {
+            type: "button",
+            class: "cv-icon-btn",
+            "data-testid": "map-rename",
+            title: "Rename this map",
+            "aria-label": "Rename map",
+          },
+          [iconSvg(TOOL_ICONS.pencil, 16)],
+        );
+        rename.addEventListener("click", () => this.startRename());
+        parts.push(rename);
+      }
+      if (editable) {
+        // Only present while there is a map: the empty state carries its own.
+        const create = htmlEl(
+          "button",
+          { type: "button", class: "cv-btn", "data-testid": "map-new", title: "Start a new map" },
+          [iconSvg(TOOL_ICONS.plus, 16), "New map"],
+        );
+        create.addEventListener("click", () => this.host.createMap());
+        parts.push(create);
+      }
+    }
+    this.mapBox.replaceChildren(...parts);
+    for (const tool of TOOLS) {
+      const button = this.toolButtons.get(tool.name)!;
+      button.disabled = (tool.editing && !editable) || !current;
+    }
+  }
+
+  setTool(tool: ToolName): void {
+    for (const [name, button] of this.toolButtons)
+      button.setAttribute("aria-pressed", String(name === tool));
+  }
+
+  /** Turns the map name into a text field; Enter or leaving it renames. */
+  startRename(): void {
+    const current = this.host.currentMap();
+    const map = this.host.maps().find((m) => m.id === current);
+    if (!map || !this.host.editable()) return;
+    this.renaming = true;
+    const input = htmlEl("input", {
+      type: "text",
+      class: "cv-map-name",
+      "data-testid": "map-name",
+      "aria-label": "Map name",
+      maxlength: 200,
+    });
+    input.value = map.name;
+    let done = false;
+    const finish = (save: boolean) => {
+      if (done) return;
+      done = true;
+      this.renaming = false;
+      const name = input.value.trim();
+      if (save && name && name !== map.name) this.host.renameMap(name);
+      this.refresh();
+    };
+    input.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") finish(true);
+      if (e.key === "Escape") finish(false);
+      e.stopPropagation();
+    });
+    input.addEventListener("blur", () => finish(true));
+    this.mapBox.replaceChildren(input);
+    input.focus();
+    input.select();
+  }
+}

@@ -59,7 +59,7 @@ export class CommittedLog {
   /**
    * Gives our acknowledged ops (counter order) the free seqs at or below
    * `lastSeq`, the newest op taking the highest. Ops already held are skipped.
-   * Returns the entries added.
+   * Returns the entries added, in seq order.
    */
   placeOwn(ops: readonly Op[], lastSeq: number, author: string, timeMs: number): SequencedOp[] {
     const waiting = ops.filter((op) => !this.hasOp(op));
@@ -78,7 +78,7 @@ export class CommittedLog {
       placed.push(entry);
       i--;
     }
-    return placed;
+    return placed.reverse(); // seq order
   }
 
   /**

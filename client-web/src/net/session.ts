@@ -7,12 +7,13 @@
 // After any break the connection comes back with Hello{last_seen_seq, resend:
 // pending}: the server sends what we missed and acknowledges what it already
 // had, so nothing is lost or applied twice.
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { ApplyResult, ConveneDocument } from "../crdt/api";
 import { Document } from "../crdt/document";
 import { OpSchema, type Op } from "../gen/convene/v1/ops_pb";
 import {
   ErrorCode,
+  PresenceStateSchema,
   ServerMessageSchema,
   type Ack,
   type Error as ServerError,
@@ -22,8 +23,6 @@ import {
   type ServerMessage,
   type Welcome,
 } from "../gen/convene/v1/protocol_pb";
-import { create } from "@bufbuild/protobuf";
-import { PresenceStateSchema } from "../gen/convene/v1/protocol_pb";
 import type { Participant, PresenceInit, RoleName } from "../ui/context";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff";
 import { CommittedLog } from "./committed-log";
@@ -120,6 +119,9 @@ export interface SessionOptions {
 }
 
 type Phase = "idle" | "opening" | "joining" | "joined";
+
+/** Reconnections spent waiting for another tab's edits our edits depend on. */
+const MAX_MISSING_RETRIES = 5;
 type Listener<T> = (value: T) => void;
 
 /** What open() loads before the session exists. */
@@ -169,6 +171,8 @@ export class Session {
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private pongTimer: ReturnType<typeof setTimeout> | undefined;
   private nonce = 0n;
+  /** MISSING_DEPENDENCY answers waited out since the last Ack (see onServerError). */
+  private missingRetries = 0;
 
   private myPresence: PresenceState = create(PresenceStateSchema);
   private presenceSet = false;
@@ -226,7 +230,9 @@ export class Session {
 
     for (const entry of loaded.log) this.log_.add(entry);
     this.adoptPending(loaded.pending);
-    this.doc_ = this.buildDocument();
+    const built = this.buildDocument();
+    this.doc_ = built.doc;
+    if (built.failed > 0) loaded.problems.push(unappliable(built.failed));
     this.unsubscribeNetwork = this.network.subscribe((online) => this.onNetworkChange(online));
   }
 
@@ -415,7 +421,7 @@ export class Session {
     this.epoch++;
     const replica = this.replica.toString();
     this.enqueue(() => this.loaded.store.dropPendingFrom(this.convening, replica, from));
-    this.doc_ = this.buildDocument();
+    this.rebuildDocument();
     const op = opKey(this.replica, from);
     this.report({
       kind: "refused",
@@ -437,7 +443,7 @@ export class Session {
    * with the edits after it (`count` in all) by rebuilding the document.
    */
   private undoUnsendable(op: Op, count: number): void {
-    this.doc_ = this.buildDocument();
+    this.rebuildDocument();
     const key = opKey(op.replica, op.counter);
     this.report({
       kind: "refused",
@@ -477,7 +483,7 @@ export class Session {
     this.phase = "joining";
     const resend = chunkOps(this.pending, MAX_OPS_PER_RESEND, (op) => this.sizeOf(op))[0] ?? [];
     const join = this.loaded.join;
-    this.send({
+    const sent = this.send({
       case: "hello",
       value: {
         protocol: PROTOCOL_VERSION,
@@ -491,6 +497,7 @@ export class Session {
         opsOnly: true,
       },
     });
+    if (!sent) return;
     this.sentThrough = resend.length > 0 ? resend[resend.length - 1].counter : 0n;
     this.emitStatus();
   }
@@ -687,8 +694,10 @@ export class Session {
       return;
     }
     const seq = ack.seq > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(ack.seq);
+    this.missingRetries = 0;
     const done = this.pending.filter((op) => op.counter <= ack.counter);
     this.pending = this.pending.filter((op) => op.counter > ack.counter);
+    // Our own ops' commit time is not sent to us: the local clock stands in.
     const placed = seq > 0 ? this.log_.placeOwn(done, seq, this.memberId, Date.now()) : [];
     this.lastSeenSeq = Math.max(this.lastSeenSeq, seq);
     this.persistCommitted({
@@ -724,6 +733,13 @@ export class Session {
       case ErrorCode.ERROR_INVALID_OP:
       case ErrorCode.ERROR_MISSING_DEPENDENCY:
         if (error.op && error.op.replica === this.replica && this.isPending(error.op.counter)) {
+          if (code === ErrorCode.ERROR_MISSING_DEPENDENCY && this.mayStillArrive()) {
+            // Our edit builds on another tab's edits that have not reached the
+            // server yet: resend after a while instead of giving it up.
+            this.missingRetries++;
+            this.onConnectionLost();
+            return;
+          }
           this.refuse(error.op.counter, text, code);
           return;
         }
@@ -741,7 +757,7 @@ export class Session {
   // ---- state helpers ---------------------------------------------------------------
 
   /** Applies the log, then the pending ops (others', then ours), to a fresh document. */
-  private buildDocument(): ConveneDocument {
+  private buildDocument(): { doc: ConveneDocument; failed: number } {
     const doc = this.createDocument(this.replica);
     let failed = 0;
     const replay = (op: Op) => {
@@ -752,10 +768,13 @@ export class Session {
     for (const ops of this.foreign.values()) ops.forEach(replay);
     this.pending.forEach(replay);
     this.unstored.forEach(replay);
-    if (failed > 0) {
-      this.report({ kind: "apply", message: `${failed} stored op(s) could not be applied` });
-    }
-    return doc;
+    return { doc, failed };
+  }
+
+  private rebuildDocument(): void {
+    const built = this.buildDocument();
+    this.doc_ = built.doc;
+    if (built.failed > 0) this.report(unappliable(built.failed));
   }
 
   /** Splits stored pending ops into ours and others', minus those already committed. */
@@ -800,6 +819,11 @@ export class Session {
 
   private isMine(replica: string): boolean {
     return replica === this.replica.toString() || this.foreign.has(replica);
+  }
+
+  /** Other replicas' edits shown here are not committed yet (and we have not waited long). */
+  private mayStillArrive(): boolean {
+    return this.foreign.size > 0 && this.missingRetries < MAX_MISSING_RETRIES;
   }
 
   private isPending(counter: bigint): boolean {
@@ -911,6 +935,10 @@ async function load(options: SessionOptions): Promise<Loaded> {
     pending: pendingLoad.byReplica,
     problems,
   };
+}
+
+function unappliable(count: number): SessionError {
+  return { kind: "apply", message: `${count} stored op(s) could not be applied` };
 }
 
 function bySeq(a: SequencedOp, b: SequencedOp): number {

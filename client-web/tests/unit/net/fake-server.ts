@@ -186,10 +186,7 @@ export class FakeServer {
     }
   }
 
-  private hello(
-    socket: FakeSocket,
-    hello: BodyOf<"hello">,
-  ): void {
+  private hello(socket: FakeSocket, hello: BodyOf<"hello">): void {
     const role = this.tokens.get(hello.token);
     if (role === undefined) {
       socket.deliver({

@@ -25,9 +25,7 @@ describe("LocalStore", () => {
     expect(corrupt).toBe(0);
     expect([...byReplica.keys()]).toEqual(["7", "8"]);
     expect(byReplica.get("7")!.map((o) => o.counter)).toEqual([1n, 2n]);
-    expect((await store.loadPending("c2")).byReplica.get("7")!.map((o) => o.counter)).toEqual([
-      9n,
-    ]);
+    expect((await store.loadPending("c2")).byReplica.get("7")!.map((o) => o.counter)).toEqual([9n]);
   });
 
   it("refuses pending ops beyond the bound, storing none of the batch", async () => {
@@ -53,9 +51,7 @@ describe("LocalStore", () => {
       committed: [{ replica: "7", through: 2n }],
     });
     expect((await store.loadLog("c1")).ops.map((e) => e.seq)).toEqual([6n, 7n]);
-    expect((await store.loadPending("c1")).byReplica.get("7")!.map((o) => o.counter)).toEqual([
-      3n,
-    ]);
+    expect((await store.loadPending("c1")).byReplica.get("7")!.map((o) => o.counter)).toEqual([3n]);
     expect((await store.join("c1"))!.lastSeenSeq).toBe(7);
 
     await store.recordCommitted("c1", { log: [], lastSeenSeq: 3, committed: [] });
@@ -66,9 +62,7 @@ describe("LocalStore", () => {
     const store = await newStore();
     await store.appendPending("c1", "7", [op(7n, 1n), op(7n, 2n), op(7n, 3n)]);
     await store.dropPendingFrom("c1", "7", 2n);
-    expect((await store.loadPending("c1")).byReplica.get("7")!.map((o) => o.counter)).toEqual([
-      1n,
-    ]);
+    expect((await store.loadPending("c1")).byReplica.get("7")!.map((o) => o.counter)).toEqual([1n]);
   });
 
   it("forgets one convening entirely", async () => {
@@ -94,26 +88,8 @@ describe("LocalStore", () => {
 describe("rememberReplica", () => {
   it("puts the replica first and forgets the oldest idle ones beyond eight", () => {
     const list = ["1", "2", "3", "4", "5", "6", "7", "8"];
-    expect(rememberReplica(list, "9", new Set())).toEqual([
-      "9",
-      "1",
-      "2",
-      "3",
-      "4",
-      "5",
-      "6",
-      "7",
-    ]);
+    expect(rememberReplica(list, "9", new Set())).toEqual(["9", "1", "2", "3", "4", "5", "6", "7"]);
     expect(rememberReplica(list, "9", new Set(["8"]))).toHaveLength(9);
-    expect(rememberReplica(list, "3", new Set())).toEqual([
-      "3",
-      "1",
-      "2",
-      "4",
-      "5",
-      "6",
-      "7",
-      "8",
-    ]);
+    expect(rememberReplica(list, "3", new Set())).toEqual(["3", "1", "2", "4", "5", "6", "7", "8"]);
   });
 });

@@ -69,7 +69,12 @@ describe("presence", () => {
     await settle();
     expect(bo.replica).not.toBe(ana.replica);
     expect(ana.members().map((m) => m.id)).toEqual([ana.memberId, bo.memberId]);
-    expect(bo.members().map((m) => m.id).sort()).toEqual([ana.memberId, bo.memberId].sort());
+    expect(
+      bo
+        .members()
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual([ana.memberId, bo.memberId].sort());
     expect(bo.member(ana.memberId)).toMatchObject({
       name: "Ana",
       colour: "#aa3355",

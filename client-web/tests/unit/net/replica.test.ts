@@ -1,13 +1,15 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { claimReplica, randomReplica } from "../../../src/net/replica";
 import type { Session } from "../../../src/net/session";
 import { FakeServer } from "./fake-server";
-import { FakeLocks, newStore, openSession, settle } from "./helpers";
+import type { SessionError } from "../../../src/net/session";
+import { FAKE_TIMERS, FakeLocks, FakeNetwork, newStore, openSession, settle } from "./helpers";
 
 const sessions: Session[] = [];
 
 afterEach(async () => {
   for (const s of sessions.splice(0)) await s.close();
+  vi.useRealTimers();
 });
 
 describe("replica ids", () => {
@@ -112,5 +114,41 @@ describe("replicas of sessions in one browser", () => {
     await settle();
     expect(server.sentOf("hello").every((h) => h.resend.length === 0)).toBe(true);
     expect(mine.status().pending).toBe(0);
+  });
+
+  it("waits for another tab's edits that its own build on, instead of dropping them", async () => {
+    vi.useFakeTimers(FAKE_TIMERS);
+    const server = new FakeServer();
+    server.reachable = false;
+    const store = await newStore();
+    const locks = new FakeLocks();
+    const tabA = await openSession(server, store, { locks });
+    sessions.push(tabA);
+    const map = tabA.doc.createMap("From A");
+    await tabA.flush();
+    await settle();
+
+    const network = new FakeNetwork(false);
+    const tabB = await openSession(server, store, { locks, network });
+    sessions.push(tabB);
+    const errors: SessionError[] = [];
+    tabB.onError((e) => errors.push(e));
+    tabB.doc.createElement(map, { label: "From B" });
+    await tabB.flush();
+    await settle();
+
+    // B gets through first: the server does not know A's map yet.
+    server.reachable = true;
+    network.set(true);
+    await settle();
+    expect(server.log).toHaveLength(0);
+    expect(tabB.status().pending).toBe(1);
+
+    await vi.advanceTimersByTimeAsync(2000); // both reconnect: A's map, then B's element
+    await settle();
+    expect(errors).toEqual([]);
+    expect(server.log.map((e) => e.op!.replica)).toEqual([tabA.replica, tabB.replica]);
+    expect(tabB.status()).toEqual({ state: "saved", pending: 0 });
+    expect(tabB.doc.elements(map).map((e) => e.fields.label)).toEqual(["From B"]);
   });
 });

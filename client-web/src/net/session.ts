@@ -695,15 +695,18 @@ export class Session {
     }
     const seq = ack.seq > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(ack.seq);
     this.missingRetries = 0;
-    const done = this.pending.filter((op) => op.counter <= ack.counter);
-    this.pending = this.pending.filter((op) => op.counter > ack.counter);
+    // Only ops sent on this connection can be acknowledged on it.
+    const covered = (op: Op) => op.counter <= ack.counter && op.counter <= this.sentThrough;
+    const done = this.pending.filter(covered);
+    this.pending = this.pending.filter((op) => !covered(op));
     // Our own ops' commit time is not sent to us: the local clock stands in.
     const placed = seq > 0 ? this.log_.placeOwn(done, seq, this.memberId, Date.now()) : [];
     this.lastSeenSeq = Math.max(this.lastSeenSeq, seq);
     this.persistCommitted({
       log: placed,
       lastSeenSeq: this.lastSeenSeq,
-      committed: [{ replica: this.replica.toString(), through: ack.counter }],
+      committed:
+        done.length > 0 ? [{ replica: this.replica.toString(), through: lastOf(done) }] : [],
     });
     if (placed.length > 0) this.emit(this.logListeners, undefined);
     this.emitStatus();
@@ -939,6 +942,10 @@ async function load(options: SessionOptions): Promise<Loaded> {
 
 function unappliable(count: number): SessionError {
   return { kind: "apply", message: `${count} stored op(s) could not be applied` };
+}
+
+function lastOf(ops: Op[]): bigint {
+  return ops[ops.length - 1].counter;
 }
 
 function bySeq(a: SequencedOp, b: SequencedOp): number {

@@ -40,7 +40,8 @@ self.addEventListener("message", (event) => {
   const data = event.data;
   if (!data || data.type !== "cache-assets" || !Array.isArray(data.urls)) return;
   const assets = data.urls.filter(
-    (u) => typeof u === "string" && new URL(u, self.location.origin).pathname.startsWith("/assets/"),
+    (u) =>
+      typeof u === "string" && new URL(u, self.location.origin).pathname.startsWith("/assets/"),
   );
   event.waitUntil(cacheMissing(assets));
 });

@@ -185,8 +185,10 @@ export class Document implements ConveneDocument {
     return this.commit(newOp({ case: "createDraft", value: { name } }));
   }
 
+  /** A new variant; with `copyFrom` ("" for none), a copy of that variant's text. */
   createVariant(draft: IdKey, name: string, copyFrom?: IdKey): IdKey {
-    const from = copyFrom === undefined ? undefined : toPbId(this.parse(copyFrom));
+    const copy = copyFrom === undefined || copyFrom === "" ? undefined : copyFrom;
+    const from = copy === undefined ? undefined : toPbId(this.parse(copy));
     const created = this.commit(
       newOp({
         case: "createVariant",
@@ -194,8 +196,8 @@ export class Document implements ConveneDocument {
       }),
     );
     // The copy is an ordinary insert of the source's current text.
-    if (copyFrom !== undefined) {
-      const source = this.text(copyFrom);
+    if (copy !== undefined) {
+      const source = this.text(copy);
       if (source !== "") this.insertText(created, 0, source);
     }
     return created;

@@ -64,6 +64,8 @@ abstract class TreeNode {
 
 class Leaf extends TreeNode {
   runs: Run[] = [];
+  /** The visible text of this leaf, or null when it changed since built. */
+  text: string | null = null;
   prev: Leaf | null = null;
   next: Leaf | null = null;
 }
@@ -76,6 +78,14 @@ class Inner extends TreeNode {
 interface Cursor {
   run: Run;
   offset: number;
+}
+
+function leafText(leaf: Leaf): string {
+  if (leaf.text === null) {
+    // join() builds a flat string, cheap to copy into the whole text later.
+    leaf.text = leaf.runs.map((run) => (run.deleted ? "" : run.text)).join("");
+  }
+  return leaf.text;
 }
 
 /** First index of `runs` whose counter is greater than `counter`. */
@@ -323,13 +333,11 @@ export class TextSequence {
     return covered ? out : undefined;
   }
 
-  /** The visible text. */
+  /** The visible text (cached per leaf: an edit rebuilds one leaf). */
   text(): string {
     if (this.cachedText === null) {
       const parts: string[] = [];
-      for (let l: Leaf | null = this.first; l; l = l.next) {
-        for (const run of l.runs) if (!run.deleted) parts.push(run.text);
-      }
+      for (let l: Leaf | null = this.first; l; l = l.next) parts.push(leafText(l));
       this.cachedText = parts.join("");
     }
     return this.cachedText;
@@ -378,9 +386,12 @@ export class TextSequence {
     return new Run(first.replica, first.counter, length, text, originLeft, originRight, false);
   }
 
-  private propagate(node: TreeNode, dVisible: number, dTotal: number): void {
-    if (dVisible !== 0) this.cachedText = null;
-    for (let n: TreeNode | null = node; n; n = n.parent) {
+  private propagate(leaf: Leaf, dVisible: number, dTotal: number): void {
+    if (dVisible !== 0) {
+      this.cachedText = null;
+      leaf.text = null;
+    }
+    for (let n: TreeNode | null = leaf; n; n = n.parent) {
       n.visible += dVisible;
       n.total += dTotal;
     }
@@ -479,6 +490,7 @@ export class TextSequence {
     }
     leaf.visible -= right.visible;
     leaf.total -= right.total;
+    leaf.text = null;
     right.prev = leaf;
     right.next = leaf.next;
     if (leaf.next) leaf.next.prev = right;

@@ -21,6 +21,7 @@ import {
   type Geometry,
   type IdRange,
   type Op,
+  type OpId as PbOpId,
 } from "../gen/convene/v1/ops_pb";
 import {
   EditError,
@@ -188,11 +189,11 @@ export class Document implements ConveneDocument {
   /** A new variant; with `copyFrom` ("" for none), a copy of that variant's text. */
   createVariant(draft: IdKey, name: string, copyFrom?: IdKey): IdKey {
     const copy = copyFrom === undefined || copyFrom === "" ? undefined : copyFrom;
-    const from = copy === undefined ? undefined : toPbId(this.parse(copy));
+    const from = copy === undefined ? undefined : this.visibleRef(copy);
     const created = this.commit(
       newOp({
         case: "createVariant",
-        value: { draft: toPbId(this.parse(draft)), name, copiedFrom: from },
+        value: { draft: this.visibleRef(draft), name, copiedFrom: from },
       }),
     );
     // The copy is an ordinary insert of the source's current text.
@@ -204,11 +205,11 @@ export class Document implements ConveneDocument {
   }
 
   rename(target: IdKey, name: string): void {
-    this.commit(newOp({ case: "rename", value: { target: toPbId(this.parse(target)), name } }));
+    this.commit(newOp({ case: "rename", value: { target: this.visibleRef(target), name } }));
   }
 
   remove(target: IdKey): void {
-    this.commit(newOp({ case: "remove", value: { target: toPbId(this.parse(target)) } }));
+    this.commit(newOp({ case: "remove", value: { target: this.visibleRef(target) } }));
   }
 
   /** Cancels the removals in force here; nothing to do if none is. */
@@ -222,43 +223,68 @@ export class Document implements ConveneDocument {
   }
 
   createElement(map: IdKey, fields: ElementInit): IdKey {
-    const value = { map: toPbId(this.parse(map)), fields };
+    const value = { map: this.visibleRef(map), fields };
     return this.commit(newOp({ case: "createElement", value }));
   }
 
   updateElement(element: IdKey, fields: ElementInit): void {
-    const value = { element: toPbId(this.parse(element)), fields };
+    const value = { element: this.visibleRef(element), fields };
     this.commit(newOp({ case: "updateElement", value }));
   }
 
   createConnection(map: IdKey, from: IdKey, to: IdKey, fields: ConnectionInit): IdKey {
     const value = {
-      map: toPbId(this.parse(map)),
-      from: toPbId(this.parse(from)),
-      to: toPbId(this.parse(to)),
+      map: this.visibleRef(map),
+      from: this.visibleRef(from),
+      to: this.visibleRef(to),
       fields,
     };
     return this.commit(newOp({ case: "createConnection", value }));
   }
 
   updateConnection(connection: IdKey, fields: ConnectionInit): void {
-    const value = { connection: toPbId(this.parse(connection)), fields };
+    const value = { connection: this.visibleRef(connection), fields };
     this.commit(newOp({ case: "updateConnection", value }));
   }
 
   createShape(map: IdKey, geometry: Geometry, fields: ShapeInit): IdKey {
-    const value = { map: toPbId(this.parse(map)), geometry, fields };
+    const value = { map: this.visibleRef(map), geometry, fields };
     return this.commit(newOp({ case: "createShape", value }));
   }
 
   updateShape(shape: IdKey, fields: ShapeInit): void {
-    const value = { shape: toPbId(this.parse(shape)), fields };
+    const value = { shape: this.visibleRef(shape), fields };
     this.commit(newOp({ case: "updateShape", value }));
   }
 
   setPerspective(target: IdKey, aspect: string, participant: string, value?: number): void {
-    const body = { target: toPbId(this.parse(target)), aspect, participant, value };
+    const body = { target: this.visibleRef(target), aspect, participant, value };
     this.commit(newOp({ case: "setPerspective", value: body }));
+  }
+
+  /**
+   * The id of an entity a local edit names, which must be visible: editing
+   * what is removed (or hidden with its map or an end) is a stale view.
+   */
+  private visibleRef(key: IdKey): PbOpId {
+    const id = this.parse(key);
+    if (!this.isVisible(key)) {
+      const known = this.landscape.owns(key) || this.store.ownsNamed(key);
+      throw new EditError(known ? `${key} is removed` : `unknown entity ${key}`);
+    }
+    return toPbId(id);
+  }
+
+  private isVisible(key: IdKey): boolean {
+    const l = this.landscape;
+    if (this.store.drafts.has(key)) return !this.store.drafts.get(key)!.liveness.removed;
+    return (
+      this.store.variantVisible(key) ||
+      l.mapVisible(key) ||
+      l.elementVisible(key) ||
+      l.connectionVisible(key) ||
+      l.shapeVisible(key)
+    );
   }
 
   private parse(key: IdKey): Id {

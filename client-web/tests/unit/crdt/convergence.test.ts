@@ -9,6 +9,8 @@ import { seeded } from "./helpers";
 const TEXTS = ["a", "xy", "ç", "😀", "東京", "e\u0301", " word "];
 
 function randomEdit(doc: Document, rnd: (n: number) => number, map: string, draft: string) {
+  // Undoing the first replica's creations removes the map: bring it back first.
+  if (!doc.maps().some((m) => m.id === map)) doc.restore(map);
   const variants = doc.variants(draft).map((v) => v.id);
   const elements = doc.elements(map).map((e) => e.id);
   const roll = rnd(100);

@@ -170,11 +170,32 @@ describe("refusals", () => {
     expect(() => a.createElement(map, { kind: 99 as ElementKind })).toThrow(/enum/);
     expect(() => a.createElement(map, { position: { x: 1e8, y: 0 } })).toThrow(/1e7/);
     expect(() => a.createElement("1:1", {})).toThrow(/not a map/); // the draft
-    expect(() => a.createElement("1:99", {})).toThrow(/missing/);
+    expect(() => a.createElement("1:99", {})).toThrow(/unknown entity/);
     expect(() => a.setPerspective(map, "strength", "me", 1)).toThrow(/element or connection/);
     expect(() => a.restore("7:7")).toThrow(/unknown entity/);
     expect(state(a)).toEqual(before);
     expect(a.outboxSize()).toBe(0);
+  });
+
+  test("local edits of removed or hidden entities are refused", () => {
+    const a = new Document(1n);
+    const map = a.createMap("m");
+    const e = a.createElement(map, {});
+    const f = a.createElement(map, {});
+    const c = a.createConnection(map, e, f, {});
+    a.remove(e);
+    expect(() => a.updateElement(e, { label: "x" })).toThrow(/is removed/);
+    expect(() => a.remove(e)).toThrow(/is removed/);
+    expect(() => a.updateConnection(c, { label: "x" })).toThrow(/is removed/); // hidden with e
+    expect(() => a.createConnection(map, e, f, {})).toThrow(/is removed/);
+    expect(() => a.setPerspective(e, "strength", "me", 1)).toThrow(/is removed/);
+    a.remove(map);
+    expect(() => a.createElement(map, {})).toThrow(/is removed/);
+    expect(() => a.rename(map, "n")).toThrow(/is removed/);
+    a.restore(map);
+    a.restore(e);
+    a.updateConnection(c, { label: "back" });
+    expect(a.connection(c)!.fields.label).toBe("back");
   });
 
   test("empty inserts and deletes are no-ops", () => {

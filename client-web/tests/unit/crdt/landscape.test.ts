@@ -68,13 +68,16 @@ describe("remove wins", () => {
   test("a restore cancels only the removals its author had seen", () => {
     const { a, b, e } = twoReplicas();
     a.remove(e);
-    sync(a, b);
+    b.remove(e); // concurrently
+    sync(a, b); // b has seen both removals, a only its own
     a.restore(e);
-    b.remove(e); // concurrent with the restore
     sync(a, b);
     sync(b, a);
-    expect(a.element(e)).toBeUndefined();
+    expect(a.element(e)).toBeUndefined(); // b's removal still holds
     expect(state(a)).toEqual(state(b));
+    b.restore(e); // b cancels both
+    sync(b, a);
+    expect(a.element(e)).toBeDefined();
   });
 
   test("connections hide with an end and come back with it", () => {
@@ -82,14 +85,14 @@ describe("remove wins", () => {
     const c = a.createConnection(map, e, f, { label: "funds" });
     sync(a, b);
     b.remove(f);
+    a.updateConnection(c, { label: "funds more" }); // concurrently
     sync(b, a);
+    sync(a, b); // the update applies although the connection is hidden
     expect(a.connections(map)).toEqual([]);
     expect((a.toJSON() as { maps: { connections: unknown[] }[] }).maps[0].connections).toEqual([]);
-    a.updateConnection(c, { label: "funds more" }); // allowed while hidden
     b.restore(f);
     sync(b, a);
-    sync(a, b);
-    expect(b.connection(c)!.fields.label).toBe("funds more");
+    expect(a.connection(c)!.fields.label).toBe("funds more");
     expect(state(a)).toEqual(state(b));
   });
 

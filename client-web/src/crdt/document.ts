@@ -11,13 +11,10 @@
 // it in the outbox, where a run of typing (or of backspacing) becomes one op.
 // Each records its inverse for undo; undo/redo emit new ops, never rewriting
 // history.
-import { clone, create, type MessageInitShape } from "@bufbuild/protobuf";
+import { clone, create } from "@bufbuild/protobuf";
 import {
-  ConnectionFieldsSchema,
-  ElementFieldsSchema,
   IdRangeSchema,
   OpSchema,
-  ShapeFieldsSchema,
   type Geometry,
   type IdRange,
   type Op,
@@ -52,28 +49,19 @@ import {
   type Id,
   type IdSpan,
 } from "./ids";
-import {
-  Landscape,
-  type ConnectionEntity,
-  type ElementEntity,
-  type ShapeEntity,
-} from "./landscape";
+import { inverseOf, newOp, restoreOp } from "./inverse";
+import { Landscape } from "./landscape";
 import * as limits from "./limits";
 import { DUPLICATE, invalid, missing, OK, type Problem } from "./status";
 import { UndoManager } from "./undo";
 import { codePointCount, isWellFormed } from "./utf8";
 import { VersionVector } from "./version";
+import { connectionView, elementView, shapeView } from "./views";
 
 /** What validation learned about an op, so applying it need not redo it. */
 interface Checked {
   span: number; // counters the op consumes
   landscape: boolean; // applied by the Landscape module
-}
-
-type BodyInit = NonNullable<MessageInitShape<typeof OpSchema>["body"]>;
-
-function newOp(body: BodyInit): Op {
-  return create(OpSchema, { body });
 }
 
 export class Document implements ConveneDocument {
@@ -219,7 +207,7 @@ export class Document implements ConveneDocument {
     if (!liveness) throw new EditError(`unknown entity ${target}`);
     const removals = liveness.activeRemovals();
     if (removals.length === 0) return;
-    this.commit(this.restoreOp(id, removals));
+    this.commit(restoreOp(id, removals));
   }
 
   createElement(map: IdKey, fields: ElementInit): IdKey {
@@ -316,73 +304,11 @@ export class Document implements ConveneDocument {
     const checked: Checked = { span: 1, landscape: false };
     const result = this.validate(op, checked);
     if (result.status !== "ok") return result;
-    const inverse = this.inverseOf(op);
+    const inverse = inverseOf(op, this.landscape, this.store);
     this.applyChecked(op, checked);
     this.history.record({ type: "op", op: inverse });
     this.outbox.push(op);
     return OK;
-  }
-
-  private restoreOp(target: Id, removals: Id[]): Op {
-    return newOp({
-      case: "restore",
-      value: { target: toPbId(target), removals: removals.map(toPbId) },
-    });
-  }
-
-  /** The op undoing `op`, computed from the state before `op` applies. */
-  private inverseOf(op: Op): Op {
-    const id: Id = { replica: op.replica, counter: Number(op.counter) };
-    const body = op.body;
-    switch (body.case) {
-      case "createMap":
-      case "createDraft":
-      case "createVariant":
-      case "createElement":
-      case "createConnection":
-      case "createShape":
-        return newOp({ case: "remove", value: { target: toPbId(id) } });
-      case "remove":
-        return this.restoreOp(idOfRef(refOf(body.value.target))!, [id]);
-      case "restore":
-        return newOp({ case: "remove", value: { target: body.value.target } });
-      case "rename": {
-        const target = keyOf(refOf(body.value.target));
-        const named =
-          this.landscape.maps.get(target) ??
-          this.store.drafts.get(target) ??
-          this.store.variants.get(target);
-        return newOp({
-          case: "rename",
-          value: { target: body.value.target, name: named?.name.value ?? "" },
-        });
-      }
-      case "updateElement": {
-        const e = this.landscape.elements.get(keyOf(refOf(body.value.element)))!;
-        const fields = previousElementFields(e, body.value.fields ?? {});
-        return newOp({ case: "updateElement", value: { element: body.value.element, fields } });
-      }
-      case "updateConnection": {
-        const c = this.landscape.connections.get(keyOf(refOf(body.value.connection)))!;
-        const fields = previousConnectionFields(c, body.value.fields ?? {});
-        const value = { connection: body.value.connection, fields };
-        return newOp({ case: "updateConnection", value });
-      }
-      case "updateShape": {
-        const s = this.landscape.shapes.get(keyOf(refOf(body.value.shape)))!;
-        const fields = previousShapeFields(s, body.value.fields ?? {});
-        return newOp({ case: "updateShape", value: { shape: body.value.shape, fields } });
-      }
-      case "setPerspective": {
-        const p = body.value;
-        const target = keyOf(refOf(p.target));
-        const value = this.landscape.perspectiveOf(target, p.aspect, p.participant);
-        const inverse = { target: p.target, aspect: p.aspect, participant: p.participant, value };
-        return newOp({ case: "setPerspective", value: inverse });
-      }
-      default:
-        return newOp({ case: undefined }); // text ops have their own inverses
-    }
   }
 
   // ---- local edits: text -----------------------------------------------------------
@@ -528,7 +454,8 @@ export class Document implements ConveneDocument {
         for (const part of subtractSpans(current, v.text.visibleParts(current))) {
           const content = v.text.contentOf(part);
           if (content === undefined) continue;
-          const first = this.localTextInsert(v, 0, content, part.length, part);
+          const anchor = { replica: part.replica, counter: part.counter };
+          const first = this.localTextInsert(v, 0, content, part.length, anchor);
           this.history.addIncarnation(part, first);
         }
       }
@@ -732,70 +659,4 @@ function subtractSpans(span: IdSpan, parts: IdSpan[]): IdSpan[] {
     rest = next;
   }
   return rest;
-}
-
-function elementView(e: ElementEntity): ElementView {
-  const fields = create(ElementFieldsSchema, {
-    kind: e.kind.value,
-    label: e.label.value,
-    notes: e.notes.value,
-    position: { x: e.position.value.x, y: e.position.value.y },
-    scale: e.scale.value,
-    color: e.color.value,
-    shape: e.shape.value,
-    selfOf: e.selfOf.value,
-  });
-  return { id: e.key, map: e.map, fields };
-}
-
-function connectionView(c: ConnectionEntity): ConnectionView {
-  const fields = create(ConnectionFieldsSchema, {
-    direction: c.direction.value,
-    depth: c.depth.value,
-    kind: c.kind.value,
-    label: c.label.value,
-  });
-  return { id: c.key, map: c.map, from: c.from, to: c.to, fields };
-}
-
-function shapeView(s: ShapeEntity): ShapeView {
-  const fields = create(ShapeFieldsSchema, {
-    path: { points: s.path.value.map((p) => ({ x: p.x, y: p.y })) },
-    type: s.type.value,
-    label: s.label.value,
-    sphereOf: s.sphereOf.value,
-  });
-  return { id: s.key, map: s.map, geometry: s.geometry, fields };
-}
-
-/** The values `changed` would overwrite, as fields of the same shape. */
-function previousElementFields(e: ElementEntity, changed: ElementInit): ElementInit {
-  const old: ElementInit = {};
-  if (changed.kind !== undefined) old.kind = e.kind.value;
-  if (changed.label !== undefined) old.label = e.label.value;
-  if (changed.notes !== undefined) old.notes = e.notes.value;
-  if (changed.position !== undefined) old.position = { ...e.position.value };
-  if (changed.scale !== undefined) old.scale = e.scale.value;
-  if (changed.color !== undefined) old.color = e.color.value;
-  if (changed.shape !== undefined) old.shape = e.shape.value;
-  if (changed.selfOf !== undefined) old.selfOf = e.selfOf.value;
-  return old;
-}
-
-function previousConnectionFields(c: ConnectionEntity, changed: ConnectionInit): ConnectionInit {
-  const old: ConnectionInit = {};
-  if (changed.direction !== undefined) old.direction = c.direction.value;
-  if (changed.depth !== undefined) old.depth = c.depth.set ? c.depth.value : 1;
-  if (changed.kind !== undefined) old.kind = c.kind.value;
-  if (changed.label !== undefined) old.label = c.label.value;
-  return old;
-}
-
-function previousShapeFields(s: ShapeEntity, changed: ShapeInit): ShapeInit {
-  const old: ShapeInit = {};
-  if (changed.path !== undefined) old.path = { points: s.path.value.map((p) => ({ ...p })) };
-  if (changed.type !== undefined) old.type = s.type.value;
-  if (changed.label !== undefined) old.label = s.label.value;
-  if (changed.sphereOf !== undefined) old.sphereOf = s.sphereOf.value;
-  return old;
 }

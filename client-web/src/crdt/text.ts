@@ -198,8 +198,9 @@ export class TextSequence {
     if (!at) throw new Error(`text: unknown anchor ${anchor.replica}:${anchor.counter}`);
     const left = this.prevChar(at);
     const originLeft = left ? left.run.idAt(left.offset) : null;
-    this.insertRun(at, this.newRun(first, text, length, originLeft, anchor));
-    return { originLeft, originRight: anchor };
+    const originRight = at.run.idAt(at.offset); // the anchor, as a value of our own
+    this.insertRun(at, this.newRun(first, text, length, originLeft, originRight));
+    return { originLeft, originRight };
   }
 
   /**
@@ -225,7 +226,7 @@ export class TextSequence {
     originRight: Id | null,
     text: string,
     length: number,
-  ) {
+  ): void {
     const run = this.newRun(first, text, length, originLeft, originRight);
     let start: Cursor | null; // the first character after the left origin
     if (originLeft) {

@@ -579,8 +579,8 @@ export class Document implements ConveneDocument {
 
   anchorAt(variant: IdKey, pos: number): IdKey | null {
     const text = this.store.variants.get(variant)?.text;
-    if (!text || pos <= 0 || text.size === 0) return null;
-    return keyOf(text.idAt(Math.min(pos, text.size) - 1));
+    const before = Math.min(Math.floor(pos), text?.size ?? 0) - 1;
+    return text && before >= 0 ? keyOf(text.idAt(before)) : null;
   }
 
   positionOf(variant: IdKey, anchor: IdKey | null): number {

@@ -1,7 +1,7 @@
 // Drafts and their variants (docs/crdt.md; server/crdt/document.cc): the ops
 // the landscape does not handle. A draft's base variant has the draft's id;
 // each variant holds its text as a TextSequence.
-import type { Op, OpId as PbOpId } from "../gen/convene/v1/ops_pb";
+import type { Op, OpId as PbOpId, TextDelete, TextInsert } from "../gen/convene/v1/ops_pb";
 import type { ApplyResult, IdKey } from "./api";
 import type { ChangeLog } from "./changes";
 import { compareIds, idOfRef, keyOf, refOf, refValid, type Id, type Ref } from "./ids";
@@ -107,9 +107,9 @@ export class Drafts {
       case "restore":
         return this.restoreProblem(refOf(body.value.target), body.value.removals, version);
       case "textInsert":
-        return this.insertProblem(op, version);
+        return this.insertProblem(body.value, version);
       case "textDelete":
-        return this.deleteProblem(op, version);
+        return this.deleteProblem(body.value, version);
       default:
         return invalid("op type not supported");
     }
@@ -129,9 +129,7 @@ export class Drafts {
     return null;
   }
 
-  private insertProblem(op: Op, version: VersionVector): Problem {
-    if (op.body.case !== "textInsert") return invalid("not a text insert");
-    const ins = op.body.value;
+  private insertProblem(ins: TextInsert, version: VersionVector): Problem {
     const vref = refOf(ins.variant);
     const v = this.variants.get(keyOf(vref));
     if (!v) return unknownReference(version, vref, "variant");
@@ -146,9 +144,7 @@ export class Drafts {
     return null;
   }
 
-  private deleteProblem(op: Op, version: VersionVector): Problem {
-    if (op.body.case !== "textDelete") return invalid("not a text delete");
-    const del = op.body.value;
+  private deleteProblem(del: TextDelete, version: VersionVector): Problem {
     const vref = refOf(del.variant);
     const v = this.variants.get(keyOf(vref));
     if (!v) return unknownReference(version, vref, "variant");

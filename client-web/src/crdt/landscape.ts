@@ -17,10 +17,13 @@ import {
   Geometry,
   ScaleLevel,
   type ConnectionFields,
+  type CreateConnection,
+  type CreateShape,
   type ElementFields,
   type Op,
   type OpId as PbOpId,
   type ShapeFields,
+  type UpdateShape,
 } from "../gen/convene/v1/ops_pb";
 import type { ApplyResult, IdKey, PerspectiveSummary } from "./api";
 import type { ChangeLog } from "./changes";
@@ -249,7 +252,7 @@ export class Landscape {
           this.checkRef(refOf(body.value.element), ELEMENT, applied, "update_element.element")
         );
       case "createConnection":
-        return this.validateCreateConnection(op, applied);
+        return this.validateCreateConnection(body.value, applied);
       case "updateConnection":
         return (
           checkConnectionFields(fieldsOf(body.value.fields), "update_connection.fields") ??
@@ -271,7 +274,7 @@ export class Landscape {
         );
       }
       case "updateShape":
-        return this.validateUpdateShape(op, applied);
+        return this.validateUpdateShape(body.value, applied);
       case "setPerspective": {
         const p = body.value;
         return (
@@ -300,9 +303,7 @@ export class Landscape {
     return null;
   }
 
-  private validateCreateConnection(op: Op, applied: VersionVector): Problem {
-    if (op.body.case !== "createConnection") return invalid("not a connection");
-    const c = op.body.value;
+  private validateCreateConnection(c: CreateConnection, applied: VersionVector): Problem {
     const problem =
       checkConnectionFields(fieldsOf(c.fields), "create_connection.fields") ??
       this.checkRef(refOf(c.map), MAP, applied, "create_connection.map") ??
@@ -320,9 +321,7 @@ export class Landscape {
     return null;
   }
 
-  private validateUpdateShape(op: Op, applied: VersionVector): Problem {
-    if (op.body.case !== "updateShape") return invalid("not a shape update");
-    const u = op.body.value;
+  private validateUpdateShape(u: UpdateShape, applied: VersionVector): Problem {
     const fields = fieldsOf(u.fields);
     // Body first (no geometry yet): an invalid op must not wait for its target.
     const problem =
@@ -379,7 +378,7 @@ export class Landscape {
         break;
       }
       case "createConnection":
-        this.createConnection(id, op, stamp);
+        this.createConnection(id, body.value, stamp);
         break;
       case "updateConnection": {
         const c = this.connections.get(keyOf(refOf(body.value.connection)));
@@ -390,7 +389,7 @@ export class Landscape {
         break;
       }
       case "createShape":
-        this.createShape(id, op, stamp);
+        this.createShape(id, body.value, stamp);
         break;
       case "updateShape": {
         const s = this.shapes.get(keyOf(refOf(body.value.shape)));
@@ -467,11 +466,9 @@ export class Landscape {
     this.changes.touch(key);
   }
 
-  private createConnection(id: Id, op: Op, stamp: Stamp): void {
-    if (op.body.case !== "createConnection") return;
+  private createConnection(id: Id, body: CreateConnection, stamp: Stamp): void {
     const key = keyOf(id);
     if (this.connections.has(key)) return;
-    const body = op.body.value;
     const c: ConnectionEntity = {
       id,
       key,
@@ -492,11 +489,9 @@ export class Landscape {
     this.changes.touch(key);
   }
 
-  private createShape(id: Id, op: Op, stamp: Stamp): void {
-    if (op.body.case !== "createShape") return;
+  private createShape(id: Id, body: CreateShape, stamp: Stamp): void {
     const key = keyOf(id);
     if (this.shapes.has(key)) return;
-    const body = op.body.value;
     const s: ShapeEntity = {
       id,
       key,

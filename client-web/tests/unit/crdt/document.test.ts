@@ -343,6 +343,9 @@ describe("anchors", () => {
     expect(b.positionOf(d, caret)).toBe(5); // where the deleted anchor stood
     expect(b.anchorAt(d, 0)).toBeNull();
     expect(b.positionOf(d, null)).toBe(0);
+    // Past the end: the last character, so the caret stays at the end.
+    expect(b.positionOf(d, b.anchorAt(d, 1000))).toBe(b.textLength(d));
+    expect(b.anchorAt("9:9", 3)).toBeNull(); // unknown variant
   });
 });
 

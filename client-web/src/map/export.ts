@@ -3,7 +3,7 @@
 // and a legend of what it uses.
 import type { ConveneDocument, IdKey } from "../crdt/api";
 import { ScaleLevel } from "../gen/convene/v1/ops_pb";
-import { svgEl, SVG_NS } from "./dom";
+import { svgEl } from "./dom";
 import { round } from "./geometry";
 import { LABEL_FONT } from "./nodes";
 import { Scene } from "./scene";
@@ -73,8 +73,8 @@ export function exportMapSvg(options: ExportOptions): string {
   const minY = bounds.minY - 50 * scale - MARGIN;
   const totalW = Math.max(width, legend.width * scale) + 2 * MARGIN;
   const totalH = legendTop + legend.height * scale + MARGIN - minY;
+  // XMLSerializer writes the xmlns of an element in the SVG namespace itself.
   const svg = svgEl("svg", {
-    xmlns: SVG_NS,
     viewBox: `${round(minX)} ${round(minY)} ${round(totalW)} ${round(totalH)}`,
     width: Math.round(totalW),
     height: Math.round(totalH),

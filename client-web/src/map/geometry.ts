@@ -104,7 +104,7 @@ export function fitViewport(
 ): Viewport {
   const offsetX = (insets.left - insets.right) / 2;
   const offsetY = (insets.top - insets.bottom) / 2;
-  if (!bounds) return { x: -offsetX, y: -offsetY, zoom: 1 };
+  if (!bounds) return { x: 0 - offsetX, y: 0 - offsetY, zoom: 1 };
   const width = Math.max(bounds.maxX - bounds.minX, 1);
   const height = Math.max(bounds.maxY - bounds.minY, 1);
   const availableW = Math.max(size.width - insets.left - insets.right, 40);

@@ -79,6 +79,8 @@ export function createMapView(ctx: AppContext, options: MapViewOptions = {}): Ma
 const FALLBACK_SIZE: Size = { width: 960, height: 640 };
 const ANIMATION_MS = 280;
 const FOLLOW_ANIMATION_MS = 120;
+/** Entities beyond which the view simplifies itself while moving. */
+const LARGE_MAP = 600;
 
 class MapController implements GestureHost {
   readonly root = htmlEl("div", { class: "cv-map" });
@@ -117,6 +119,7 @@ class MapController implements GestureHost {
   private followId: string | undefined;
   private animation: number | undefined;
   private participantsSig = "";
+  private movingTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly savedViewports = new Map<IdKey, Viewport>();
   private readonly cleanups: (() => void)[] = [];
 
@@ -641,8 +644,10 @@ class MapController implements GestureHost {
     }
     const from = { ...this.vp };
     const start = performance.now();
-    const step = (now: number) => {
-      const t = Math.min(1, (now - start) / duration);
+    // performance.now() rather than the frame's timestamp, which some
+    // environments measure from another origin.
+    const step = () => {
+      const t = Math.max(0, Math.min(1, (performance.now() - start) / duration));
       this.vp = interpolateViewport(from, target, easeInOut(t));
       this.applyViewport();
       this.animation = t < 1 ? requestAnimationFrame(step) : undefined;
@@ -668,10 +673,25 @@ class MapController implements GestureHost {
     this.viewportGroup.setAttribute("transform", viewTransform(this.vp, size));
     this.scene.setZoom(this.vp.zoom);
     this.root.classList.toggle("cv-zoomed-out", this.vp.zoom < 0.45);
+    this.root.classList.toggle("cv-zoomed-far", this.vp.zoom < 0.25);
+    this.markMoving();
     this.paintGrid(size);
     this.gestures.refreshDraft();
     this.renderCursors();
     this.sendPresence({ viewport: { ...this.vp } });
+  }
+
+  /**
+   * Large maps drop their costliest detail (dashes, labels) while the view
+   * moves, so panning stays fluid; it comes back once the view rests.
+   */
+  private markMoving(): void {
+    const large = this.scene.connections.size + this.scene.elements.size > LARGE_MAP;
+    this.root.classList.toggle("cv-large", large);
+    if (!large) return;
+    this.root.classList.add("cv-moving");
+    clearTimeout(this.movingTimer);
+    this.movingTimer = setTimeout(() => this.root.classList.remove("cv-moving"), 160);
   }
 
   /** The dotted background moves and scales with the map, at a legible density. */
@@ -973,6 +993,7 @@ class MapController implements GestureHost {
 
   destroy(): void {
     this.stopAnimation();
+    clearTimeout(this.movingTimer);
     this.gestures.cancel();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     if (this.followId) this.sendPresence({ following: "" });

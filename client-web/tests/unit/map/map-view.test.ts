@@ -1,0 +1,622 @@
+// @vitest-environment jsdom
+// The map view driven the way a person would: clicks, drags and keys on its
+// DOM, against a fake document. jsdom has no layout, so the canvas measures
+// as the view's fallback size (960 × 640) at the page's origin: with the
+// viewport at (0, 0) and zoom 1, map point (x, y) is client (x + 480, y + 320).
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { create } from "@bufbuild/protobuf";
+import { ElementKind, Geometry, ScaleLevel } from "../../../src/gen/convene/v1/ops_pb";
+import { PresenceStateSchema } from "../../../src/gen/convene/v1/protocol_pb";
+import { createMapView, type MapView } from "../../../src/map/map-view";
+import { keyToId } from "../../../src/map/ids";
+import { FakeContext, FakeDocument } from "./fake-doc";
+
+const OX = 480;
+const OY = 320;
+
+let view: MapView | undefined;
+
+afterEach(() => {
+  view?.destroy();
+  view = undefined;
+  document.body.replaceChildren();
+});
+
+function setup(options: { maps?: number; canEdit?: boolean; readOnly?: boolean } = {}) {
+  const doc = new FakeDocument();
+  const maps: string[] = [];
+  for (let i = 0; i < (options.maps ?? 1); i++) maps.push(doc.createMap(`Map ${i + 1}`));
+  doc.takeChanges();
+  const ctx = new FakeContext(doc, options.canEdit ?? true);
+  return { doc, ctx, map: maps[0], maps };
+}
+
+function mount(ctx: FakeContext, options: Parameters<typeof createMapView>[1] = {}): MapView {
+  view = createMapView(ctx, options);
+  document.body.append(view.element);
+  view.setViewport({ x: 0, y: 0, zoom: 1 });
+  return view;
+}
+
+function q<T extends Element = HTMLElement>(selector: string): T {
+  const found = document.querySelector<T>(selector);
+  if (!found) throw new Error(`nothing matches ${selector}`);
+  return found;
+}
+
+const byTestId = <T extends Element = HTMLElement>(id: string) => q<T>(`[data-testid="${id}"]`);
+
+function pointer(
+  target: Element,
+  type: string,
+  x: number,
+  y: number,
+  init: PointerEventInit = {},
+): void {
+  target.dispatchEvent(
+    new PointerEvent(type, {
+      bubbles: true,
+      cancelable: true,
+      clientX: x + OX,
+      clientY: y + OY,
+      button: 0,
+      pointerId: 1,
+      ...init,
+    }),
+  );
+}
+
+/** A click at map point (x, y) on `target` (the canvas by default). */
+function clickAt(
+  x: number,
+  y: number,
+  target: Element = byTestId("map-canvas"),
+  init: PointerEventInit = {},
+): void {
+  pointer(target, "pointerdown", x, y, init);
+  pointer(target, "pointerup", x, y, init);
+}
+
+/** A drag from one map point to another, in a few moves. */
+function drag(
+  target: Element,
+  from: [number, number],
+  to: [number, number],
+  init: PointerEventInit = {},
+): void {
+  pointer(target, "pointerdown", from[0], from[1], init);
+  const canvas = byTestId("map-canvas");
+  for (let i = 1; i <= 3; i++) {
+    const x = from[0] + ((to[0] - from[0]) * i) / 3;
+    const y = from[1] + ((to[1] - from[1]) * i) / 3;
+    pointer(canvas, "pointermove", x, y, init);
+  }
+  pointer(canvas, "pointerup", to[0], to[1], init);
+}
+
+function key(k: string, target: EventTarget = document.body, init: KeyboardEventInit = {}): void {
+  target.dispatchEvent(
+    new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true, ...init }),
+  );
+}
+
+function change(
+  field: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement,
+  value: string,
+): void {
+  field.value = value;
+  field.dispatchEvent(new Event("change", { bubbles: true }));
+}
+
+const bodyOf = (id: string) => q(`g[data-id="${id}"] .cv-body`);
+
+describe("maps", () => {
+  it("offers to create a map when there is none, then lets me name it", () => {
+    const { doc, ctx } = setup({ maps: 0 });
+    const v = mount(ctx);
+    expect(v.currentMap()).toBeUndefined();
+    expect(document.querySelectorAll('[data-testid="map-new"]')).toHaveLength(1);
+    byTestId("map-new").click();
+    expect(doc.maps()).toHaveLength(1);
+    expect(v.currentMap()).toBe(doc.maps()[0].id);
+    const name = byTestId<HTMLInputElement>("map-name");
+    expect(name.value).toBe("Map 1");
+    name.value = "Landscape of care";
+    name.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
+    expect(doc.maps()[0].name).toBe("Landscape of care");
+    expect(ctx.checkpoints).toBe(2);
+    // Exactly one "new map" button once a map exists: the toolbar's.
+    expect(document.querySelectorAll('[data-testid="map-new"]')).toHaveLength(1);
+    expect(byTestId("map-new").closest(".cv-toolbar")).not.toBeNull();
+  });
+
+  it("switches maps from the picker and tells the app", () => {
+    const { doc, ctx, maps } = setup({ maps: 2 });
+    doc.createElement(maps[1], { label: "Only on map 2" });
+    doc.takeChanges();
+    const v = mount(ctx);
+    const seen: unknown[] = [];
+    v.element.addEventListener("mapchange", (e) => seen.push((e as CustomEvent).detail.map));
+    expect(v.currentMap()).toBe(maps[0]);
+    change(byTestId<HTMLSelectElement>("map-picker"), maps[1]);
+    expect(v.currentMap()).toBe(maps[1]);
+    expect(byTestId("map-canvas").textContent).toContain("Only on map 2");
+    expect(seen).toEqual([maps[1]]);
+  });
+
+  it("moves to another map when the shown one is removed elsewhere", () => {
+    const { doc, ctx, maps } = setup({ maps: 2 });
+    const v = mount(ctx);
+    doc.remove(maps[0]);
+    ctx.flush();
+    expect(v.currentMap()).toBe(maps[1]);
+    doc.remove(maps[1]);
+    ctx.flush();
+    expect(v.currentMap()).toBeUndefined();
+    expect(document.querySelector('.cv-empty [data-testid="map-new"]')).not.toBeNull();
+  });
+});
+
+describe("adding and editing elements", () => {
+  it("places a palette kind where I click and focuses its label", () => {
+    const { doc, ctx, map } = setup();
+    mount(ctx);
+    byTestId("palette-institution").click();
+    expect(byTestId("palette-institution").getAttribute("aria-pressed")).toBe("true");
+    clickAt(100, 50);
+    const [el] = doc.elements(map);
+    expect(el.fields.kind).toBe(ElementKind.INSTITUTION);
+    expect(el.fields.position).toMatchObject({ x: 100, y: 50 });
+    expect(ctx.checkpoints).toBe(1);
+    expect(q(`g[data-id="${el.id}"]`).getAttribute("data-kind")).toBe("institution");
+    expect(document.activeElement).toBe(byTestId("panel-label"));
+    // Placing disarms the palette.
+    expect(byTestId("palette-institution").getAttribute("aria-pressed")).toBe("false");
+  });
+
+  it("places at the view centre with the keyboard (palette, then Enter)", () => {
+    const { doc, ctx, map } = setup();
+    const v = mount(ctx);
+    v.setViewport({ x: 40, y: -30, zoom: 2 });
+    byTestId("palette-note").click();
+    key("Enter");
+    expect(doc.elements(map)[0].fields).toMatchObject({
+      kind: ElementKind.NOTE,
+      position: { x: 40, y: -30 },
+    });
+  });
+
+  it("commits panel fields on change, one undo step each", () => {
+    const { doc, ctx, map } = setup();
+    const id = doc.createElement(map, {
+      kind: ElementKind.PROJECT,
+      label: "Old",
+      position: { x: 0, y: 0 },
+    });
+    doc.takeChanges();
+    mount(ctx);
+    clickAt(0, 0, bodyOf(id));
+    change(byTestId<HTMLInputElement>("panel-label"), "Seed library");
+    change(byTestId<HTMLTextAreaElement>("panel-notes"), "Open Saturdays");
+    change(byTestId<HTMLSelectElement>("panel-kind"), String(ElementKind.ARTIFACT));
+    change(byTestId<HTMLSelectElement>("panel-scale"), String(ScaleLevel.REGIONAL));
+    expect(doc.element(id)!.fields).toMatchObject({
+      label: "Seed library",
+      notes: "Open Saturdays",
+      kind: ElementKind.ARTIFACT,
+      scale: ScaleLevel.REGIONAL,
+    });
+    expect(ctx.checkpoints).toBe(4);
+    ctx.flush();
+    expect(q(`g[data-id="${id}"]`).getAttribute("data-kind")).toBe("artifact");
+    expect(q(`g[data-id="${id}"]`).textContent).toContain("Seed library");
+  });
+
+  it("keeps what I am typing when someone else edits the same element", () => {
+    const { doc, ctx, map } = setup();
+    const id = doc.createElement(map, { label: "A", notes: "n" });
+    doc.takeChanges();
+    mount(ctx);
+    clickAt(0, 0, bodyOf(id));
+    const label = byTestId<HTMLInputElement>("panel-label");
+    label.focus();
+    label.value = "My half-typed";
+    doc.updateElement(id, { label: "Remote", notes: "remote notes" });
+    ctx.flush();
+    expect(label.value).toBe("My half-typed");
+    expect(byTestId<HTMLTextAreaElement>("panel-notes").value).toBe("remote notes");
+  });
+
+  it("moves an element on every pointer move and checkpoints on drop", () => {
+    const { doc, ctx, map } = setup();
+    const id = doc.createElement(map, { position: { x: 10, y: 10 } });
+    doc.takeChanges();
+    mount(ctx);
+    drag(bodyOf(id), [10, 10], [70, 40]);
+    expect(doc.element(id)!.fields.position).toMatchObject({ x: 70, y: 40 });
+    expect(ctx.uncheckpointed).toBe(3);
+    expect(ctx.checkpoints).toBe(1);
+    ctx.flush();
+    expect(q(`g[data-id="${id}"]`).getAttribute("transform")).toBe("translate(70 40)");
+  });
+
+  it("moves and deletes a multi-selection together", () => {
+    const { doc, ctx, map } = setup();
+    const a = doc.createElement(map, { position: { x: 0, y: 0 } });
+    const b = doc.createElement(map, { position: { x: 100, y: 0 } });
+    const c = doc.createElement(map, { position: { x: 300, y: 0 } });
+    doc.takeChanges();
+    mount(ctx);
+    clickAt(0, 0, bodyOf(a));
+    clickAt(100, 0, bodyOf(b), { shiftKey: true });
+    expect(q(".cv-panel-title").textContent).toBe("2 selected");
+    drag(bodyOf(b), [100, 0], [100, 50]);
+    expect(doc.element(a)!.fields.position).toMatchObject({ x: 0, y: 50 });
+    expect(doc.element(b)!.fields.position).toMatchObject({ x: 100, y: 50 });
+    expect(doc.element(c)!.fields.position).toMatchObject({ x: 300, y: 0 });
+    key("Delete");
+    expect(doc.element(a)).toBeUndefined();
+    expect(doc.element(b)).toBeUndefined();
+    expect(doc.element(c)).toBeDefined();
+    ctx.flush();
+    expect(document.querySelector(`g[data-id="${a}"]`)).toBeNull();
+  });
+
+  it("selects with a shift-drag rubber band", () => {
+    const { doc, ctx, map } = setup();
+    const a = doc.createElement(map, { position: { x: 0, y: 0 } });
+    const b = doc.createElement(map, { position: { x: 50, y: 50 } });
+    const far = doc.createElement(map, { position: { x: 400, y: 0 } });
+    const link = doc.createConnection(map, a, b, {});
+    doc.takeChanges();
+    mount(ctx);
+    drag(byTestId("map-canvas"), [-30, -30], [80, 80], { shiftKey: true });
+    const selected = [...document.querySelectorAll(".is-selected")].map(
+      (n) => n.getAttribute("data-id") ?? n.getAttribute("data-conn"),
+    );
+    expect(selected.sort()).toEqual([a, b, link].sort());
+    expect(selected).not.toContain(far);
+  });
+
+  it("does not delete while typing, and Escape clears the selection", () => {
+    const { doc, ctx, map } = setup();
+    const a = doc.createElement(map, {});
+    doc.takeChanges();
+    mount(ctx);
+    clickAt(0, 0, bodyOf(a));
+    key("Backspace", byTestId("panel-label"));
+    expect(doc.element(a)).toBeDefined();
+    key("z", document.body, { ctrlKey: true });
+    expect(doc.element(a)).toBeDefined();
+    key("Escape");
+    expect(document.querySelectorAll(".is-selected")).toHaveLength(0);
+    key("Delete");
+    expect(doc.element(a)).toBeDefined();
+  });
+
+  it("filters elements by scale from the legend", () => {
+    const { doc, ctx, map } = setup();
+    const local = doc.createElement(map, { scale: ScaleLevel.LOCAL });
+    const global = doc.createElement(map, { scale: ScaleLevel.GLOBAL, position: { x: 100, y: 0 } });
+    doc.takeChanges();
+    mount(ctx);
+    byTestId("legend-scale-global").click();
+    expect(q<SVGGElement>(`g[data-id="${global}"]`).style.display).toBe("none");
+    expect(q<SVGGElement>(`g[data-id="${local}"]`).style.display).toBe("");
+    expect(byTestId("legend-scale-global").getAttribute("aria-pressed")).toBe("false");
+  });
+});
+
+describe("connections", () => {
+  it("connects two elements by dragging from the handle", () => {
+    const { doc, ctx, map } = setup();
+    const a = doc.createElement(map, { position: { x: 0, y: 0 } });
+    const b = doc.createElement(map, { position: { x: 200, y: 0 } });
+    doc.takeChanges();
+    mount(ctx);
+    drag(q(`g[data-id="${a}"] .cv-handle`), [21, 0], [195, 5]);
+    const [conn] = doc.connections(map);
+    expect(conn).toMatchObject({ from: a, to: b });
+    expect(q(`path.cv-conn-line[data-id="${conn.id}"]`)).not.toBeNull();
+    expect(byTestId<HTMLSelectElement>("panel-direction").value).toBe("1");
+  });
+
+  it("connects by clicking one element then another with the connect tool", () => {
+    const { doc, ctx, map } = setup();
+    const a = doc.createElement(map, { position: { x: 0, y: 0 } });
+    const b = doc.createElement(map, { position: { x: 200, y: 0 } });
+    doc.takeChanges();
+    mount(ctx);
+    byTestId("tool-connect").click();
+    clickAt(0, 0, bodyOf(a));
+    expect(doc.connections(map)).toHaveLength(0);
+    clickAt(200, 0, bodyOf(b));
+    expect(doc.connections(map)[0]).toMatchObject({ from: a, to: b });
+  });
+
+  it("edits a connection's direction, depth, kind and label", () => {
+    const { doc, ctx, map } = setup();
+    const a = doc.createElement(map, { position: { x: 0, y: 0 } });
+    const b = doc.createElement(map, { position: { x: 200, y: 0 } });
+    const c = doc.createConnection(map, a, b, { direction: 1, depth: 1 });
+    doc.takeChanges();
+    mount(ctx);
+    clickAt(100, 0, q(`g[data-conn="${c}"] .cv-conn-hit`));
+    change(byTestId<HTMLSelectElement>("panel-direction"), "2");
+    change(byTestId<HTMLSelectElement>("panel-depth"), "3");
+    change(byTestId<HTMLSelectElement>("panel-kind"), "3");
+    change(byTestId<HTMLInputElement>("panel-label"), "funds");
+    expect(doc.connection(c)!.fields).toMatchObject({
+      direction: 2,
+      depth: 3,
+      kind: 3,
+      label: "funds",
+    });
+    ctx.flush();
+    expect(document.querySelectorAll(`g[data-conn="${c}"] .cv-arrow`)).toHaveLength(2);
+  });
+});
+
+describe("boundaries, regions and me", () => {
+  it("draws a region by clicking points and pressing Enter", () => {
+    const { doc, ctx, map } = setup();
+    mount(ctx);
+    byTestId("tool-region").click();
+    clickAt(0, 0);
+    clickAt(100, 0);
+    clickAt(100, 100);
+    key("Enter");
+    const [shape] = doc.shapes(map);
+    expect(shape.geometry).toBe(Geometry.POLYGON);
+    expect(shape.fields.path!.points.map((p) => [p.x, p.y])).toEqual([
+      [0, 0],
+      [100, 0],
+      [100, 100],
+    ]);
+    change(byTestId<HTMLSelectElement>("panel-type"), "4");
+    expect(doc.shape(shape.id)!.fields.type).toBe(4);
+  });
+
+  it("finishes a boundary with a double-click, ignoring its repeated clicks", () => {
+    const { doc, ctx, map } = setup();
+    mount(ctx);
+    byTestId("tool-boundary").click();
+    clickAt(0, 0);
+    clickAt(80, 20);
+    clickAt(80, 20);
+    byTestId("map-canvas").dispatchEvent(
+      new MouseEvent("dblclick", { bubbles: true, clientX: OX + 80, clientY: OY + 20 }),
+    );
+    const [shape] = doc.shapes(map);
+    expect(shape.geometry).toBe(Geometry.POLYLINE);
+    expect(shape.fields.path!.points).toHaveLength(2);
+  });
+
+  it("Escape abandons a drawing and Backspace takes back a point", () => {
+    const { doc, ctx, map } = setup();
+    mount(ctx);
+    byTestId("tool-region").click();
+    clickAt(0, 0);
+    clickAt(50, 0);
+    clickAt(50, 50);
+    key("Backspace");
+    key("Enter");
+    expect(doc.shapes(map)).toHaveLength(0);
+    expect(ctx.toasts.at(-1)).toMatch(/at least 3 points/);
+    byTestId("tool-region").click();
+    clickAt(0, 0);
+    clickAt(50, 0);
+    key("Escape");
+    clickAt(50, 50);
+    key("Enter");
+    expect(doc.shapes(map)).toHaveLength(0);
+  });
+
+  it("puts me on the map once, and moves me after that", () => {
+    const { doc, ctx, map } = setup();
+    mount(ctx);
+    byTestId("tool-me").click();
+    clickAt(30, 40);
+    const [me] = doc.elements(map);
+    expect(me.fields).toMatchObject({
+      kind: ElementKind.PERSON,
+      selfOf: ctx.me.id,
+      label: ctx.me.name,
+    });
+    ctx.flush();
+    expect(q(`g[data-id="${me.id}"]`).innerHTML).toContain(ctx.me.colour);
+    byTestId("tool-me").click();
+    clickAt(-60, 0);
+    expect(doc.elements(map)).toHaveLength(1);
+    expect(doc.element(me.id)!.fields.position).toMatchObject({ x: -60, y: 0 });
+  });
+
+  it("draws my sphere of influence, one per map", () => {
+    const { doc, ctx, map } = setup();
+    mount(ctx);
+    for (const offset of [0, 500]) {
+      byTestId("tool-sphere").click();
+      clickAt(offset, 0);
+      clickAt(offset + 100, 0);
+      clickAt(offset, 100);
+      key("Enter");
+    }
+    const spheres = doc.shapes(map);
+    expect(spheres).toHaveLength(1);
+    expect(spheres[0].fields.sphereOf).toBe(ctx.me.id);
+    expect(spheres[0].fields.path!.points[0].x).toBe(500);
+  });
+});
+
+describe("perspectives", () => {
+  it("rates, shows everyone's values and the aggregate, and withdraws", () => {
+    const { doc, ctx, map } = setup();
+    ctx.others.push({ id: "bb02", name: "Bo", colour: "#2f8fd0", role: "participant" });
+    const a = doc.createElement(map, {});
+    doc.takeChanges();
+    mount(ctx);
+    clickAt(0, 0, bodyOf(a));
+    byTestId("perspective-4").click();
+    expect(doc.perspectives(a).get("strength")!.values.get(ctx.me.id)).toBe(4);
+    doc.setPerspective(a, "strength", "bb02", 1);
+    ctx.flush();
+    const panel = q(".cv-perspective");
+    expect(panel.textContent).toContain("Bo");
+    expect(panel.textContent).toContain("Ada");
+    expect(byTestId("perspective-summary").textContent).toContain("2 people");
+    expect(byTestId("perspective-4").getAttribute("aria-pressed")).toBe("true");
+    // 4 and 1: spread 1.5, so the map marks the disagreement.
+    expect(document.querySelector(`g[data-id="${a}"] .cv-halo`)).not.toBeNull();
+    byTestId("toggle-disagreement").click();
+    expect(document.querySelector(`g[data-id="${a}"] .cv-halo`)).toBeNull();
+    byTestId("perspective-withdraw").click();
+    expect(doc.perspectives(a).get("strength")!.values.has(ctx.me.id)).toBe(false);
+  });
+});
+
+describe("presence", () => {
+  function others(ctx: FakeContext, map: string, otherMap: string, selected: string[]) {
+    ctx.others.push(
+      {
+        id: "bb02",
+        name: "Bo",
+        colour: "#2f8fd0",
+        role: "participant",
+        presence: create(PresenceStateSchema, {
+          map: keyToId(map),
+          cursor: { x: 10, y: 20 },
+          selection: selected.map(keyToId),
+          viewport: { x: 300, y: 100, zoom: 2 },
+        }),
+      },
+      {
+        id: "cc03",
+        name: "Cy",
+        colour: "#e0752f",
+        role: "participant",
+        presence: create(PresenceStateSchema, { map: keyToId(otherMap), cursor: { x: 0, y: 0 } }),
+      },
+    );
+  }
+
+  it("shows cursors and selections of those on this map", () => {
+    const { doc, ctx, maps } = setup({ maps: 2 });
+    const a = doc.createElement(maps[0], {});
+    doc.takeChanges();
+    mount(ctx);
+    others(ctx, maps[0], maps[1], [a]);
+    ctx.presenceChanged();
+    const cursors = document.querySelectorAll(".cv-cursor");
+    expect([...cursors].map((c) => c.textContent)).toEqual(["Bo"]);
+    expect(cursors[0].getAttribute("transform")).toBe(`translate(${OX + 10} ${OY + 20})`);
+    expect(q(`g[data-id="${a}"] .cv-remote-ring`).getAttribute("stroke")).toBe("#2f8fd0");
+  });
+
+  it("sends my map, cursor, selection and viewport", () => {
+    const { doc, ctx, map } = setup();
+    const a = doc.createElement(map, {});
+    doc.takeChanges();
+    const v = mount(ctx);
+    pointer(byTestId("map-canvas"), "pointermove", 5, 6);
+    clickAt(0, 0, bodyOf(a));
+    v.setViewport({ x: 1, y: 2, zoom: 3 });
+    const sent = ctx.presenceSent;
+    expect(sent.every((p) => p.map?.counter === keyToId(map).counter)).toBe(true);
+    expect(sent.some((p) => p.cursor?.x === 5 && p.cursor?.y === 6)).toBe(true);
+    expect(
+      sent.some((p) => p.selection?.length === 1 && p.selection[0].counter === keyToId(a).counter),
+    ).toBe(true);
+    expect(sent.at(-1)!.viewport).toEqual({ x: 1, y: 2, zoom: 3 });
+  });
+
+  it("follows a participant's viewport until I pan myself", async () => {
+    const { ctx, maps } = setup({ maps: 2 });
+    const v = mount(ctx);
+    others(ctx, maps[0], maps[1], []);
+    const ended: unknown[] = [];
+    v.element.addEventListener("followchange", (e) =>
+      ended.push((e as CustomEvent).detail.memberId),
+    );
+    v.follow("bb02");
+    await vi.waitFor(() => expect(v.viewport()).toEqual({ x: 300, y: 100, zoom: 2 }));
+    expect(ctx.presenceSent.some((p) => p.following === "bb02")).toBe(true);
+    byTestId("map-canvas").dispatchEvent(
+      new WheelEvent("wheel", { bubbles: true, cancelable: true, deltaX: 0, deltaY: 40 }),
+    );
+    expect(ended).toEqual([undefined]);
+    const lastFollowing = ctx.presenceSent.filter((p) => p.following !== undefined).at(-1);
+    expect(lastFollowing!.following).toBe("");
+  });
+});
+
+describe("observers and read-only views", () => {
+  it("disables every editing control for observers", () => {
+    const { doc, ctx, map } = setup({ canEdit: false });
+    const a = doc.createElement(map, { position: { x: 0, y: 0 } });
+    doc.takeChanges();
+    mount(ctx);
+    expect(byTestId<HTMLButtonElement>("palette-person").disabled).toBe(true);
+    expect(byTestId<HTMLButtonElement>("tool-connect").disabled).toBe(true);
+    expect(byTestId<HTMLButtonElement>("tool-select").disabled).toBe(false);
+    expect(document.querySelector('[data-testid="map-new"]')).toBeNull();
+    clickAt(0, 0, bodyOf(a));
+    expect(byTestId<HTMLInputElement>("panel-label").disabled).toBe(true);
+    expect(byTestId<HTMLButtonElement>("panel-delete").disabled).toBe(true);
+    expect(byTestId<HTMLButtonElement>("perspective-3").disabled).toBe(true);
+    drag(bodyOf(a), [0, 0], [50, 50]);
+    key("Delete");
+    expect(doc.element(a)!.fields.position).toMatchObject({ x: 0, y: 0 });
+    expect(doc.log.filter(([verb]) => verb !== "createElement" && verb !== "createMap")).toEqual(
+      [],
+    );
+  });
+
+  it("shows a given document read-only, without presence, repainting on request", () => {
+    const { doc: live, ctx } = setup();
+    const past = new FakeDocument();
+    const map = past.createMap("Then");
+    const a = past.createElement(map, { label: "Back then" });
+    past.takeChanges();
+    const v = mount(ctx, { doc: past, readOnly: true });
+    expect(v.currentMap()).toBe(map);
+    expect(byTestId("map-canvas").textContent).toContain("Back then");
+    expect(byTestId<HTMLButtonElement>("palette-project").disabled).toBe(true);
+    clickAt(0, 0, bodyOf(a));
+    key("Delete");
+    expect(past.element(a)).toBeDefined();
+    expect(ctx.presenceSent).toEqual([]);
+    past.updateElement(a, { label: "Later" });
+    live.createElement(live.maps()[0].id, {});
+    ctx.flush();
+    expect(byTestId("map-canvas").textContent).toContain("Back then");
+    v.repaint();
+    expect(byTestId("map-canvas").textContent).toContain("Later");
+  });
+});
+
+describe("export", () => {
+  it("exports a standalone SVG with inline styles and a legend", () => {
+    const { doc, ctx, map } = setup();
+    const a = doc.createElement(map, {
+      kind: ElementKind.NETWORK,
+      label: "Seed <network>",
+      scale: ScaleLevel.GLOBAL,
+      position: { x: 0, y: 0 },
+    });
+    const b = doc.createElement(map, { label: "B", position: { x: 100, y: 0 } });
+    doc.createConnection(map, a, b, { kind: 3 });
+    doc.takeChanges();
+    const v = mount(ctx);
+    clickAt(0, 0, bodyOf(a));
+    const svg = v.exportSVG();
+    const parsed = new DOMParser().parseFromString(svg, "image/svg+xml");
+    expect(parsed.querySelector("parsererror")).toBeNull();
+    expect(parsed.documentElement.getAttribute("xmlns")).toBe("http://www.w3.org/2000/svg");
+    expect(parsed.documentElement.textContent).toContain("Seed <network>");
+    expect(parsed.documentElement.textContent).toContain("Global");
+    expect(parsed.documentElement.textContent).toContain("Funding");
+    // No interactive leftovers: no selection rings, handles or hit areas.
+    expect(svg).not.toMatch(/cv-sel-ring|cv-handle|cv-conn-hit|is-selected/);
+    expect(parsed.querySelector("circle.cv-body")!.getAttribute("fill")).toMatch(/^#/);
+  });
+});

@@ -1,0 +1,288 @@
+// @vitest-environment jsdom
+import { beforeEach, describe, expect, it } from "vitest";
+import {
+  ConnectionKind,
+  Direction,
+  ElementKind,
+  Geometry,
+  ScaleLevel,
+} from "../../../src/gen/convene/v1/ops_pb";
+import { Scene, compareIds, pairKey } from "../../../src/map/scene";
+import { toggleLevel } from "../../../src/map/style";
+import { FakeDocument } from "./fake-doc";
+
+let doc: FakeDocument;
+let map: string;
+let scene: Scene;
+
+function makeScene(): Scene {
+  return new Scene(
+    {
+      doc: () => doc,
+      colourOf: (id) => (id === "me" ? "#123456" : "#999999"),
+      nameOf: (id) => `name-${id}`,
+    },
+    { interactive: true, filter: new Set(), showDisagreement: true, remote: new Map() },
+  );
+}
+
+function element(label: string, x: number, y: number, scale = ScaleLevel.LOCAL) {
+  return doc.createElement(map, { kind: ElementKind.PROJECT, label, scale, position: { x, y } });
+}
+
+function nodeOf(id: string): SVGGElement {
+  return (
+    scene.root.querySelector(`[data-id="${id}"][data-entity]`) ??
+    scene.root.querySelector(`[data-conn="${id}"]`)!
+  );
+}
+
+function lineOf(id: string): SVGPathElement {
+  return scene.root.querySelector(`path.cv-conn-line[data-id="${id}"]`)!;
+}
+
+beforeEach(() => {
+  doc = new FakeDocument();
+  map = doc.createMap("m");
+  scene = makeScene();
+});
+
+describe("rendering a map", () => {
+  it("draws one keyed node per element, connection and shape", () => {
+    const a = element("A", 0, 0);
+    const b = element("B", 200, 0);
+    const c = doc.createConnection(map, a, b, { direction: Direction.FORWARD });
+    const s = doc.createShape(map, Geometry.POLYGON, {
+      path: {
+        points: [
+          { x: 0, y: 0 },
+          { x: 50, y: 0 },
+          { x: 0, y: 50 },
+        ],
+      },
+    });
+    const other = doc.createMap("other");
+    doc.createElement(other, { label: "elsewhere" });
+    scene.render(map);
+    expect(scene.root.querySelectorAll(".cv-element")).toHaveLength(2);
+    expect(nodeOf(a).getAttribute("data-kind")).toBe("project");
+    expect(nodeOf(a).getAttribute("transform")).toBe("translate(0 0)");
+    expect(nodeOf(a).textContent).toContain("A");
+    expect(lineOf(c)).not.toBeNull();
+    expect(scene.root.querySelectorAll(".cv-arrow")).toHaveLength(1);
+    expect(nodeOf(s).getAttribute("data-geometry")).toBe("polygon");
+    expect(scene.root.textContent).not.toContain("elsewhere");
+  });
+
+  it("draws arrowheads by direction and thickness by depth", () => {
+    const a = element("A", 0, 0);
+    const b = element("B", 300, 0);
+    const none = doc.createConnection(map, a, b, { direction: Direction.NONE, depth: 1 });
+    const both = doc.createConnection(map, a, b, { direction: Direction.BOTH, depth: 3 });
+    scene.render(map);
+    expect(nodeOf(none).querySelectorAll(".cv-arrow")).toHaveLength(0);
+    expect(nodeOf(both).querySelectorAll(".cv-arrow")).toHaveLength(2);
+    const width = (id: string) => Number(lineOf(id).getAttribute("stroke-width"));
+    expect(width(both)).toBeGreaterThan(width(none));
+  });
+
+  it("colours connections by kind and names the kind", () => {
+    const a = element("A", 0, 0);
+    const b = element("B", 300, 0);
+    const funding = doc.createConnection(map, a, b, { kind: ConnectionKind.FUNDING });
+    const conflict = doc.createConnection(map, b, a, { kind: ConnectionKind.CONFLICT });
+    scene.render(map);
+    expect(lineOf(funding).getAttribute("data-kind")).toBe("funding");
+    expect(lineOf(funding).getAttribute("stroke")).not.toBe(
+      lineOf(conflict).getAttribute("stroke"),
+    );
+    expect(lineOf(conflict).getAttribute("stroke-dasharray")).toBeTruthy();
+  });
+
+  it("fans connections between the same pair apart", () => {
+    const a = element("A", 0, 0);
+    const b = element("B", 300, 0);
+    const one = doc.createConnection(map, a, b, {});
+    const two = doc.createConnection(map, b, a, {});
+    scene.render(map);
+    expect(lineOf(one).getAttribute("d")).not.toBe(lineOf(two).getAttribute("d"));
+    expect(scene.connectionsBetween(b, a).sort()).toEqual([one, two].sort());
+  });
+
+  it("marks 'me' elements and spheres with their participant's colour", () => {
+    const me = doc.createElement(map, {
+      kind: ElementKind.PERSON,
+      label: "Me",
+      selfOf: "me",
+      position: { x: 0, y: 0 },
+    });
+    const sphere = doc.createShape(map, Geometry.POLYGON, {
+      sphereOf: "me",
+      path: {
+        points: [
+          { x: 0, y: 0 },
+          { x: 9, y: 0 },
+          { x: 0, y: 9 },
+        ],
+      },
+    });
+    scene.render(map);
+    expect(nodeOf(me).innerHTML).toContain("#123456");
+    expect(nodeOf(sphere).innerHTML).toContain("#123456");
+    expect(nodeOf(sphere).textContent).toContain("name-me's sphere of influence");
+  });
+});
+
+describe("incremental updates", () => {
+  it("touches only the nodes a change names", () => {
+    const a = element("A", 0, 0);
+    const b = element("B", 200, 0);
+    const far = element("Far", 900, 900);
+    const c = doc.createConnection(map, a, b, {});
+    scene.render(map);
+    const nodeA = nodeOf(a);
+    const nodeFar = nodeOf(far);
+    const farChildren = [...nodeFar.childNodes];
+    const lineBefore = lineOf(c).getAttribute("d");
+    doc.updateElement(a, { position: { x: -100, y: 50 } });
+    scene.update(doc.takeChanges().entities);
+    expect(nodeOf(a)).toBe(nodeA);
+    expect(nodeA.getAttribute("transform")).toBe("translate(-100 50)");
+    // The connection follows its moved end; the untouched element keeps its children.
+    expect(lineOf(c).getAttribute("d")).not.toBe(lineBefore);
+    expect([...nodeOf(far).childNodes]).toEqual(farChildren);
+  });
+
+  it("repaints a label change without replacing the node", () => {
+    const a = element("Before", 0, 0);
+    scene.render(map);
+    const node = nodeOf(a);
+    doc.updateElement(a, { label: "After" });
+    scene.update(doc.takeChanges().entities);
+    expect(nodeOf(a)).toBe(node);
+    expect(node.textContent).toContain("After");
+    expect(node.textContent).not.toContain("Before");
+  });
+
+  it("adds and removes entities, hiding connections with their ends", () => {
+    const a = element("A", 0, 0);
+    scene.render(map);
+    const b = element("B", 100, 0);
+    const c = doc.createConnection(map, a, b, {});
+    scene.update(doc.takeChanges().entities);
+    expect(nodeOf(b)).toBeTruthy();
+    expect(lineOf(c)).toBeTruthy();
+    doc.remove(b);
+    scene.update(doc.takeChanges().entities);
+    expect(nodeOf(b)).toBeNull();
+    expect(lineOf(c)).toBeNull();
+    expect(scene.connections.size).toBe(0);
+    // Restoring the end brings its connection back though only the element was named.
+    doc.restore(b);
+    scene.update(doc.takeChanges().entities);
+    expect(nodeOf(b)).toBeTruthy();
+    expect(lineOf(c)).toBeTruthy();
+  });
+
+  it("ignores changes to other maps", () => {
+    scene.render(map);
+    const other = doc.createMap("other");
+    doc.createElement(other, { label: "x" });
+    scene.update(doc.takeChanges().entities);
+    expect(scene.elements.size).toBe(0);
+  });
+
+  it("shows a disagreement halo only when the group disagrees, and on demand", () => {
+    const a = element("A", 0, 0);
+    scene.render(map);
+    expect(nodeOf(a).querySelector(".cv-halo")).toBeNull();
+    doc.setPerspective(a, "strength", "p1", 1);
+    scene.update(doc.takeChanges().entities);
+    expect(nodeOf(a).querySelector(".cv-halo")).toBeNull();
+    doc.setPerspective(a, "strength", "p2", 5);
+    scene.update(doc.takeChanges().entities);
+    const halo = nodeOf(a).querySelector(".cv-halo")!;
+    expect(halo).not.toBeNull();
+    doc.setPerspective(a, "strength", "p3", 1);
+    scene.update(doc.takeChanges().entities);
+    // Spread went from 2 to ~1.89: the halo follows it.
+    expect(Number(nodeOf(a).querySelector(".cv-halo")!.getAttribute("r"))).toBeLessThan(
+      Number(halo.getAttribute("r")),
+    );
+    scene.setShowDisagreement(false);
+    expect(nodeOf(a).querySelector(".cv-halo")).toBeNull();
+  });
+});
+
+describe("view state", () => {
+  it("filters by scale level, hiding connections to hidden elements", () => {
+    const local = element("L", 0, 0, ScaleLevel.LOCAL);
+    const global = element("G", 100, 0, ScaleLevel.GLOBAL);
+    const local2 = element("L2", 0, 100, ScaleLevel.LOCAL);
+    const across = doc.createConnection(map, local, global, {});
+    const within = doc.createConnection(map, local, local2, {});
+    scene.render(map);
+    scene.setFilter(toggleLevel(new Set(), ScaleLevel.GLOBAL));
+    expect(scene.isShown(global)).toBe(false);
+    expect(scene.isShown(local)).toBe(true);
+    expect(scene.isShown(across)).toBe(false);
+    expect(scene.isShown(within)).toBe(true);
+    expect([...scene.visibleElementPoints()].map((p) => p.id).sort()).toEqual(
+      [local, local2].sort(),
+    );
+    scene.setFilter(new Set());
+    expect(scene.isShown(across)).toBe(true);
+  });
+
+  it("marks my selection and others' selections in their colours", () => {
+    const a = element("A", 0, 0);
+    const b = element("B", 100, 0);
+    scene.render(map);
+    scene.setSelection(new Set([a]));
+    expect(nodeOf(a).classList.contains("is-selected")).toBe(true);
+    expect(nodeOf(b).classList.contains("is-selected")).toBe(false);
+    scene.setRemote(new Map([[b, ["#ff0000", "#00ff00"]]]));
+    const rings = nodeOf(b).querySelectorAll(".cv-remote-ring");
+    expect([...rings].map((r) => r.getAttribute("stroke"))).toEqual(["#ff0000", "#00ff00"]);
+    scene.setRemote(new Map());
+    expect(nodeOf(b).querySelectorAll(".cv-remote-ring")).toHaveLength(0);
+  });
+
+  it("shows vertex handles on a lone selected shape when editable", () => {
+    const s = doc.createShape(map, Geometry.POLYLINE, {
+      path: {
+        points: [
+          { x: 0, y: 0 },
+          { x: 10, y: 10 },
+        ],
+      },
+    });
+    scene.render(map);
+    scene.setEditableHandles(true);
+    scene.setSelection(new Set([s]));
+    expect(scene.root.querySelectorAll(".cv-vertex")).toHaveLength(2);
+    scene.setZoom(2);
+    expect(scene.root.querySelector(".cv-vertex")!.getAttribute("r")).toBe("3");
+    scene.setEditableHandles(false);
+    expect(scene.root.querySelectorAll(".cv-vertex")).toHaveLength(0);
+  });
+
+  it("reports bounds of what is shown", () => {
+    element("A", -500, 0);
+    element("B", 500, 300);
+    scene.render(map);
+    const b = scene.bounds()!;
+    expect(b.minX).toBeLessThan(-500);
+    expect(b.maxX).toBeGreaterThan(500);
+    expect(b.maxY).toBeGreaterThan(300);
+  });
+});
+
+describe("id ordering", () => {
+  it("orders ids numerically by replica then counter", () => {
+    expect(compareIds("2:10", "2:9")).toBe(1);
+    expect(compareIds("10:1", "9:99")).toBe(1);
+    expect(compareIds("3:3", "3:3")).toBe(0);
+    expect(pairKey("5:2", "5:1")).toBe(pairKey("5:1", "5:2"));
+  });
+});

@@ -22,8 +22,41 @@ const WORD_DIFF_TIMEOUT_MS = 250;
 
 export function wordDiff(left: string, right: string): WordDiff {
   const byWord = diffWordsWithSpace(left, right, { timeout: WORD_DIFF_TIMEOUT_MS });
-  if (byWord) return { segments: toSegments(byWord), granularity: "words" };
+  if (byWord) return { segments: joinChanges(toSegments(byWord)), granularity: "words" };
   return { segments: toSegments(diffLines(left, right)), granularity: "lines" };
+}
+
+/**
+ * A rewritten phrase comes back from the word diff as alternating removed
+ * and added words with common spaces between them; marked that way it reads
+ * as confetti. Spaces (not line breaks) between two changes join them, so a
+ * phrase is marked as one removal and one addition.
+ */
+export function joinChanges(segments: Segment[]): Segment[] {
+  const joined: Segment[] = [];
+  let removed = "";
+  let added = "";
+  const flush = () => {
+    if (removed) joined.push({ kind: "removed", text: removed });
+    if (added) joined.push({ kind: "added", text: added });
+    removed = "";
+    added = "";
+  };
+  segments.forEach((segment, i) => {
+    const inChange = removed !== "" || added !== "";
+    const next = segments[i + 1];
+    if (segment.kind === "removed") removed += segment.text;
+    else if (segment.kind === "added") added += segment.text;
+    else if (inChange && next && next.kind !== "same" && /^[^\S\n]+$/.test(segment.text)) {
+      removed += segment.text;
+      added += segment.text;
+    } else {
+      flush();
+      joined.push(segment);
+    }
+  });
+  flush();
+  return joined;
 }
 
 function toSegments(changes: { value: string; added: boolean; removed: boolean }[]): Segment[] {

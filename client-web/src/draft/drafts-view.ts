@@ -295,6 +295,9 @@ class DraftsViewController {
     this.element.dataset.mode = this.mode;
     this.element.toggleAttribute("data-readonly", !this.canEdit());
     if (!draft) {
+      // Nothing stays behind the empty state for tests or screen readers to find.
+      this.sidebar = replace(this.sidebar, el("aside", { class: "drafts-sidebar" }));
+      this.tabs = replace(this.tabs, el("div", { class: "variant-tabs" }));
       this.renderEmpty();
     } else {
       this.empty.replaceChildren();
@@ -337,13 +340,18 @@ class DraftsViewController {
           "No drafts yet. When someone starts one, it appears here.",
         )
       : naming
-        ? nameField({
-            initial: "",
-            placeholder: "Name the draft, then Enter",
-            label: "New draft name",
-            commit: (name) => this.commitName({ kind: "new-draft" }, name),
-            cancel: () => this.cancelNaming(),
-          })
+        ? el(
+            "div",
+            { class: "drafts-empty-naming" },
+            nameField({
+              initial: "",
+              placeholder: "Name the draft, e.g. Spring invitation",
+              label: "New draft name",
+              commit: (name) => this.commitName({ kind: "new-draft" }, name),
+              cancel: () => this.cancelNaming(),
+            }),
+            el("span", { class: "drafts-empty-hint" }, "Enter to create · Esc to cancel"),
+          )
         : button(
             el("span", { class: "draft-button-label" }, icon("plus"), "New draft"),
             () => this.startNaming({ kind: "new-draft" }),

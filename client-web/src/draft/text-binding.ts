@@ -4,7 +4,7 @@
 // go to the document's history, never to the browser's.
 
 import type { ConveneDocument, IdKey } from "../crdt/api";
-import { CodePointText, countCodePoints, hasSurrogates, isHighSurrogate } from "./codepoints";
+import { CodePointText, countCodePoints, isHighSurrogate } from "./codepoints";
 import {
   anchorSelection,
   resolveSelection,
@@ -232,7 +232,8 @@ export class TextBinding {
       selectionEnd: before.end,
       caretAfter: this.textarea.selectionStart,
     };
-    const edit = toTextEdit(detectSplice(old.value, next, hint), old);
+    const splice = detectSplice(old.value, next, hint);
+    const edit = toTextEdit(splice, old);
     if (this.host.doc.textLength(this.variant) !== old.length) {
       // Someone's edit reached the document since the textarea last showed
       // it: put mine where it belongs in their text, then show both.
@@ -240,11 +241,7 @@ export class TextBinding {
       return;
     }
     if (!this.applyEdits(this.variant, [edit])) return;
-    const insertedLength = countCodePoints(edit.inserted);
-    this.text = new CodePointText(next, {
-      astral: old.astral || hasSurrogates(edit.inserted),
-      length: old.length - edit.removed + insertedLength,
-    });
+    this.text = old.spliced(splice.start, splice.removed, splice.inserted, next);
     this.afterLocalEdit();
   }
 

@@ -1,7 +1,7 @@
 // What one edit of the textarea changed, as a single splice: the browser
 // hands us only the new value, the document wants "delete n at p, insert s".
 
-import { CodePointText, countCodePoints, isHighSurrogate, isLowSurrogate } from "./codepoints";
+import { countCodePoints, isHighSurrogate, isLowSurrogate, type CodePointText } from "./codepoints";
 
 /** A splice of a string in UTF-16 offsets of the old value. */
 export interface Splice {
@@ -102,9 +102,7 @@ export function applySplice(value: string, splice: Splice): string {
 /** A splice of `old` in code points. */
 export function toTextEdit(splice: Splice, old: CodePointText): TextEdit {
   const position = old.toCodePoint(splice.start);
-  const removed = old.astral
-    ? countCodePoints(old.value, splice.start, splice.start + splice.removed)
-    : splice.removed;
+  const removed = old.toCodePoint(splice.start + splice.removed) - position;
   return { position, removed, inserted: splice.inserted };
 }
 

@@ -70,8 +70,35 @@ describe("CodePointText", () => {
     expect(mixed.toCodePoint(6)).toBe(4);
   });
 
-  it("trusts what the caller already knows", () => {
-    const text = new CodePointText(MIXED, { astral: true, length: 5 });
-    expect(text.toCodePoint(7)).toBe(5);
+  it("converts like the scanning functions at every offset", () => {
+    const text = `\u{1F600}\u{1F600}ab\u{1F389}\n\u{10FFFF}c\uD800d`;
+    const indexed = new CodePointText(text);
+    for (let offset = 0; offset <= text.length; offset++) {
+      expect(indexed.toCodePoint(offset)).toBe(utf16ToCodePoint(text, offset));
+    }
+    for (let position = 0; position <= countCodePoints(text) + 1; position++) {
+      expect(indexed.toUtf16(position)).toBe(codePointToUtf16(text, position));
+    }
+  });
+
+  it("carries its pair index through splices", () => {
+    let text = new CodePointText(`a${"\u{1F600}"}b${"\u{1F389}"}c`);
+    const edits: [number, number, string][] = [
+      [0, 0, "\u{1F331}"], // before every pair
+      [5, 1, "xy"], // between pairs
+      [7, 2, ""], // deleting a pair
+      [text.value.length, 0, "\u{1F600}z"], // at the end
+      [2, 0, "q"],
+    ];
+    for (const [start, removed, inserted] of edits) {
+      const from = Math.min(start, text.value.length);
+      const value = text.value.slice(0, from) + inserted + text.value.slice(from + removed);
+      text = text.spliced(from, removed, inserted, value);
+      const fresh = new CodePointText(value);
+      expect(text.length).toBe(fresh.length);
+      for (let offset = 0; offset <= value.length; offset++) {
+        expect(text.toCodePoint(offset)).toBe(fresh.toCodePoint(offset));
+      }
+    }
   });
 });

@@ -16,6 +16,25 @@ describe("comparing two variants", () => {
     expect(diffStats(segments)).toEqual({ added: 1, removed: 1 });
   });
 
+  it("marks a rewritten phrase as one removal and one addition", () => {
+    const { segments } = wordDiff(
+      "# You're invited: Spring Convening\n\nDear all",
+      "# An invitation to funders\n\nDear all",
+    );
+    expect(segments).toEqual([
+      { kind: "same", text: "# " },
+      { kind: "removed", text: "You're invited: Spring Convening" },
+      { kind: "added", text: "An invitation to funders" },
+      { kind: "same", text: "\n\nDear all" },
+    ]);
+    expect(diffStats(segments)).toEqual({ added: 4, removed: 4 });
+  });
+
+  it("keeps separate changes on separate lines apart", () => {
+    const { segments } = wordDiff("one\ntwo", "uno\ndos");
+    expect(segments.map((s) => s.kind)).toEqual(["removed", "added", "same", "removed", "added"]);
+  });
+
   it("marks removals on the left and additions on the right, both keeping the common text", () => {
     const left = document.createElement("div");
     const right = document.createElement("div");

@@ -67,6 +67,8 @@ class DraftsViewController {
   private armTimer: ReturnType<typeof setTimeout> | undefined;
   /** Creating a draft or variant moves the focus to its text once shown. */
   private focusEditorSoon = false;
+  /** Whether the controls were last rendered enabled. */
+  private renderedCanEdit = false;
   /** My caret is shared once I have been in the editor, not merely opened the view. */
   private caretShared = false;
 
@@ -253,7 +255,15 @@ class DraftsViewController {
         }),
       );
     }
-    if (!this.readOnly) this.cleanups.push(this.ctx.onPresence(() => this.scheduleCarets()));
+    if (!this.readOnly) {
+      this.cleanups.push(
+        this.ctx.onPresence(() => {
+          // A convener may have changed my role: controls follow at once.
+          if (this.canEdit() !== this.renderedCanEdit) this.renderStructure();
+          this.scheduleCarets();
+        }),
+      );
+    }
     const onScroll = () => {
       this.carets.syncScroll();
       this.followScroll();
@@ -326,7 +336,8 @@ class DraftsViewController {
       this.compare.setVariants(variants, this.variant);
     }
     this.renderToolbar();
-    this.textarea.readOnly = !this.canEdit();
+    this.renderedCanEdit = this.canEdit();
+    this.textarea.readOnly = !this.renderedCanEdit;
     this.binding.bind(this.variant);
     this.focusPending();
   }

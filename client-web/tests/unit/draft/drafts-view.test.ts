@@ -117,6 +117,39 @@ describe("drafts view", () => {
     expect(byTestId(root, "draft-new")).toHaveLength(1);
   });
 
+  it("renames a draft and a variant in place", async () => {
+    const draft = ctx.fake.createDraft("Invitation");
+    const funders = ctx.fake.createVariant(draft, "Funders", draft);
+    const root = open();
+    byTestId(root, "draft-item")[0]
+      .querySelector<HTMLButtonElement>('[aria-label="Rename Invitation"]')!
+      .click();
+    pressEnter(byTestId<HTMLInputElement>(root, "name-input")[0], "  Spring   invitation ");
+    await settle();
+    expect(ctx.fake.log.at(-1)).toBe(`rename ${draft} Spring invitation`);
+    expect(root.querySelector(".draft-title")?.textContent).toBe("Spring invitation");
+
+    byTestId(root, "variant-tab")[1].click();
+    root.querySelector<HTMLButtonElement>('[aria-label="Rename variant Funders"]')!.click();
+    const field = byTestId<HTMLInputElement>(root, "name-input")[0];
+    field.value = "Board";
+    field.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    await settle();
+    expect(ctx.fake.log.at(-1)).toBe(`rename ${draft} Spring invitation`);
+    expect(byTestId(root, "variant-tab").map((t) => t.textContent)).toEqual(["Base", "Funders"]);
+    expect(byTestId(root, "variant-tab")[1].dataset.id).toBe(funders);
+  });
+
+  it("enables the controls when an observer becomes a participant", () => {
+    ctx.fake.createDraft("Invitation");
+    ctx.canEdit = false;
+    const root = open();
+    ctx.canEdit = true;
+    ctx.presenceChanged();
+    expect(byTestId<HTMLButtonElement>(root, "variant-new")[0].disabled).toBe(false);
+    expect(byTestId<HTMLTextAreaElement>(root, "draft-editor")[0].readOnly).toBe(false);
+  });
+
   it("disables every control for observers, visibly", () => {
     ctx.fake.createDraft("Invitation");
     ctx.canEdit = false;

@@ -4,7 +4,7 @@
 // side-by-side comparison of two variants.
 
 import "./drafts.css";
-import type { ConveneDocument, IdKey } from "../crdt/api";
+import type { ConveneDocument, IdKey, NamedView, VariantView } from "../crdt/api";
 import type { AppContext } from "../ui/context";
 import { ComparePane } from "./compare-pane";
 import { button, debounce, el, icon } from "./dom";
@@ -17,6 +17,7 @@ import type { ListControls, Naming } from "./naming";
 import { RemoteCaretLayer, remoteCaretsIn } from "./remote-carets";
 import { anchorAndHead, type TextSelection } from "./selection-anchors";
 import { TextBinding } from "./text-binding";
+import { DraftToolbar, type Mode } from "./toolbar";
 import { renderTabs } from "./variant-tabs";
 
 export interface DraftsView {
@@ -48,8 +49,6 @@ export function createDraftsView(ctx: AppContext, options: DraftsViewOptions = {
   };
 }
 
-type Mode = "write" | "compare";
-
 /** Above this many UTF-16 units, work that re-reads the whole text waits longer. */
 const LARGE_TEXT = 20_000;
 const DELETE_CONFIRM_MS = 4000;
@@ -67,6 +66,9 @@ class DraftsViewController {
   private armTimer: ReturnType<typeof setTimeout> | undefined;
   /** Creating a draft or variant moves the focus to its text once shown. */
   private focusEditorSoon = false;
+  /** What the drafts list and the tabs last showed (see renderLists). */
+  private sidebarKey = "";
+  private tabsKey = "";
   /** Whether the controls were last rendered enabled. */
   private renderedCanEdit = false;
   /** My caret is shared once I have been in the editor, not merely opened the view. */
@@ -78,11 +80,7 @@ class DraftsViewController {
   private readonly title: HTMLElement;
   private readonly badge: HTMLElement;
   private tabs: HTMLElement;
-  private readonly writeButton: HTMLButtonElement;
-  private readonly compareButton: HTMLButtonElement;
-  private readonly previewButton: HTMLButtonElement;
-  private readonly exportButton: HTMLButtonElement;
-  private readonly status: HTMLElement;
+  private readonly toolbar: DraftToolbar;
   private readonly writeArea: HTMLElement;
   private readonly textarea: HTMLTextAreaElement;
   private readonly preview: HTMLElement;
@@ -145,55 +143,27 @@ class DraftsViewController {
     );
     this.compare = new ComparePane(() => this.doc);
 
-    this.writeButton = button("Write", () => this.setMode("write"), { class: "draft-segment" });
-    this.compareButton = button("Compare", () => this.setMode("compare"), {
-      class: "draft-segment",
+    this.toolbar = new DraftToolbar({
+      setMode: (mode) => this.setMode(mode),
+      togglePreview: () => this.togglePreview(),
+      download: () => this.download(),
     });
-    this.previewButton = button(
-      el("span", { class: "draft-button-label" }, icon("eye"), "Preview"),
-      () => this.togglePreview(),
-      {
-        class: "draft-button",
-        "data-testid": "preview-toggle",
-        title: "Show the formatted text beside the editor",
-      },
-    );
-    this.exportButton = button(
-      el("span", { class: "draft-button-label" }, icon("download"), "Export .md"),
-      () => this.download(),
-      { class: "draft-button", title: "Download this variant as a Markdown file" },
-    );
-    this.status = el("span", { class: "draft-status", "aria-live": "off" });
     this.title = el("h1", { class: "draft-title" });
     this.badge = el("span", { class: "draft-badge", hidden: true });
     this.sidebar = el("aside", { class: "drafts-sidebar" });
     this.tabs = el("div", { class: "variant-tabs" });
 
-    const toolbar = el(
-      "div",
-      { class: "draft-toolbar" },
-      el(
-        "div",
-        { class: "draft-segmented", role: "group", "aria-label": "Mode" },
-        this.writeButton,
-        this.compareButton,
-      ),
-      el("div", { class: "draft-toolbar-spacer" }),
-      this.status,
-      this.previewButton,
-      this.exportButton,
-    );
     const header = el(
       "header",
       { class: "draft-header" },
       el("div", { class: "draft-title-row" }, this.title, this.badge),
+      this.tabs,
     );
-    header.append(this.tabs);
     const main = el(
       "div",
       { class: "drafts-main" },
       header,
-      toolbar,
+      this.toolbar.element,
       this.writeArea,
       this.compare.element,
     );
@@ -243,7 +213,7 @@ class DraftsViewController {
     if (this.doc === this.ctx.doc) {
       this.cleanups.push(
         this.ctx.onChange((changes) => {
-          if (changes.structure) this.renderStructure("document");
+          if (changes.structure) this.renderStructure("background");
           if (this.variant && changes.texts.has(this.variant)) this.binding.sync();
           const { left, right } = this.compare.chosen();
           if (
@@ -285,12 +255,12 @@ class DraftsViewController {
 
   /**
    * Re-reads drafts and variants and renders the list, tabs and toolbar.
-   * A change from the document waits while a name is being typed, so the
-   * field is not taken away from under the typing: ending the naming
-   * renders anyway.
+   * A "background" render (the document changed, a timer ran out) waits
+   * while a name is being typed, so the field is not taken away from under
+   * the typing: ending the naming renders anyway.
    */
-  private renderStructure(cause: "document" | "view" = "view"): void {
-    if (cause === "document" && this.naming) return;
+  private renderStructure(cause: "background" | "view" = "view"): void {
+    if (cause === "background" && this.naming) return;
     const drafts = this.doc.drafts();
     if (!drafts.some((d) => d.id === this.draft)) {
       this.draft = drafts[0]?.id;
@@ -308,30 +278,11 @@ class DraftsViewController {
       // Nothing stays behind the empty state for tests or screen readers to find.
       this.sidebar = replace(this.sidebar, el("aside", { class: "drafts-sidebar" }));
       this.tabs = replace(this.tabs, el("div", { class: "variant-tabs" }));
+      this.sidebarKey = this.tabsKey = "";
       this.renderEmpty();
     } else {
       this.empty.replaceChildren();
-      const controls = this.listControls();
-      this.sidebar = replace(
-        this.sidebar,
-        renderSidebar(
-          {
-            drafts,
-            current: this.draft,
-            variantCount: (id) =>
-              id === this.draft ? variants.length : this.doc.variants(id).length,
-            open: (id) => this.showDraft(id),
-          },
-          controls,
-        ),
-      );
-      this.tabs = replace(
-        this.tabs,
-        renderTabs(
-          { draft: draft.id, variants, current: this.variant, open: (id) => this.openVariant(id) },
-          controls,
-        ),
-      );
+      this.renderLists(drafts, variants);
       this.title.textContent = draft.name || "Untitled";
       this.compare.setVariants(variants, this.variant);
     }
@@ -340,6 +291,69 @@ class DraftsViewController {
     this.textarea.readOnly = !this.renderedCanEdit;
     this.binding.bind(this.variant);
     this.focusPending();
+  }
+
+  /**
+   * The drafts list and the variant tabs, each rebuilt only when what it
+   * shows changed: a click that ends a rename elsewhere (by blurring its
+   * field) must still reach the button it was aimed at.
+   */
+  private renderLists(drafts: NamedView[], variants: VariantView[]): void {
+    const draftIds = new Set(drafts.map((d) => d.id));
+    const isDraft = (id: IdKey | undefined) => id !== undefined && draftIds.has(id);
+    const naming = this.naming;
+    const draftNaming =
+      naming?.kind === "new-draft" || (naming?.kind === "rename" && isDraft(naming.id));
+    const counts = drafts.map((d) =>
+      d.id === this.draft ? variants.length : this.doc.variants(d.id).length,
+    );
+    const canEdit = this.canEdit();
+    const sidebarKey = JSON.stringify([
+      drafts,
+      counts,
+      this.draft,
+      draftNaming ? naming : null,
+      isDraft(this.armedDelete) ? this.armedDelete : null,
+      canEdit,
+    ]);
+    const tabsKey = JSON.stringify([
+      variants,
+      this.variant,
+      naming && !draftNaming ? naming : null,
+      isDraft(this.armedDelete) ? null : this.armedDelete,
+      canEdit,
+    ]);
+    const controls = this.listControls();
+    if (sidebarKey !== this.sidebarKey) {
+      this.sidebarKey = sidebarKey;
+      this.sidebar = replace(
+        this.sidebar,
+        renderSidebar(
+          {
+            drafts,
+            current: this.draft,
+            variantCount: (id) => counts[drafts.findIndex((d) => d.id === id)],
+            open: (id) => this.showDraft(id),
+          },
+          controls,
+        ),
+      );
+    }
+    if (tabsKey !== this.tabsKey) {
+      this.tabsKey = tabsKey;
+      this.tabs = replace(
+        this.tabs,
+        renderTabs(
+          {
+            draft: this.draft!,
+            variants,
+            current: this.variant,
+            open: (id) => this.openVariant(id),
+          },
+          controls,
+        ),
+      );
+    }
   }
 
   private renderEmpty(): void {
@@ -385,12 +399,11 @@ class DraftsViewController {
   }
 
   private renderToolbar(): void {
-    const hasVariant = this.variant !== undefined;
-    this.writeButton.setAttribute("aria-pressed", String(this.mode === "write"));
-    this.compareButton.setAttribute("aria-pressed", String(this.mode === "compare"));
-    this.previewButton.setAttribute("aria-pressed", String(this.previewOn));
-    this.previewButton.disabled = this.mode !== "write";
-    this.exportButton.disabled = !hasVariant;
+    this.toolbar.update({
+      mode: this.mode,
+      previewOn: this.previewOn,
+      hasVariant: this.variant !== undefined,
+    });
     this.writeArea.hidden = this.mode !== "write";
     this.writeArea.dataset.preview = this.previewOn ? "on" : "off";
     this.preview.hidden = !this.previewOn;
@@ -450,7 +463,7 @@ class DraftsViewController {
       this.armedDelete = id;
       this.armTimer = setTimeout(() => {
         this.armedDelete = undefined;
-        this.renderStructure();
+        this.renderStructure("background");
       }, DELETE_CONFIRM_MS);
       this.renderStructure();
       this.element.querySelector<HTMLButtonElement>(".armed")?.focus();
@@ -524,10 +537,7 @@ class DraftsViewController {
   private renderPreview(): void {
     this.previewSoon.cancel();
     const text = this.binding.shownText().value;
-    const words = countWords(text);
-    this.status.textContent = this.variant
-      ? `${words.toLocaleString()} ${words === 1 ? "word" : "words"}`
-      : "";
+    this.toolbar.showWordCount(this.variant ? countWords(text) : undefined);
     if (!this.previewOn || this.mode !== "write") return;
     renderMarkdownInto(this.preview, text);
     if (text.trim() === "") {

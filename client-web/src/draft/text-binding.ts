@@ -110,7 +110,7 @@ export class TextBinding {
     };
   }
 
-  /** The text as shown, with O(1) code point conversions where possible. */
+  /** The text as shown, with its code point conversions. */
   shownText(): CodePointText {
     return this.text;
   }
@@ -143,6 +143,7 @@ export class TextBinding {
     const onCompositionEnd = () => this.onCompositionEnd();
     const onBlur = () => this.closeStep();
     const onUserSelection = () => this.noteSelection("user");
+    const onFocus = () => this.noteSelection("focus");
     const onDocumentSelection = () => {
       if (doc.activeElement === ta) this.noteSelection("user");
     };
@@ -156,7 +157,7 @@ export class TextBinding {
     ta.addEventListener("selectionchange", onUserSelection);
     ta.addEventListener("keyup", onUserSelection);
     ta.addEventListener("mouseup", onUserSelection);
-    ta.addEventListener("focus", onUserSelection);
+    ta.addEventListener("focus", onFocus);
     doc.addEventListener("selectionchange", onDocumentSelection);
     return () => {
       ta.removeEventListener("keydown", onKeyDown);
@@ -169,7 +170,7 @@ export class TextBinding {
       ta.removeEventListener("selectionchange", onUserSelection);
       ta.removeEventListener("keyup", onUserSelection);
       ta.removeEventListener("mouseup", onUserSelection);
-      ta.removeEventListener("focus", onUserSelection);
+      ta.removeEventListener("focus", onFocus);
       doc.removeEventListener("selectionchange", onDocumentSelection);
     };
   }
@@ -236,7 +237,9 @@ export class TextBinding {
     const edit = toTextEdit(splice, old);
     if (this.host.doc.textLength(this.variant) !== old.length) {
       // Someone's edit reached the document since the textarea last showed
-      // it: put mine where it belongs in their text, then show both.
+      // it: put mine where it belongs in their text, then show both. (An
+      // edit of theirs that kept the length slips through here; the next
+      // sync shows the document as it is.)
       this.commitOverRemote(edit);
       return;
     }
@@ -353,11 +356,12 @@ export class TextBinding {
   }
 
   /**
-   * Re-anchors my selection when it changed. A change the user made (click,
+   * Re-anchors my selection and reports it when it changed (on focus, always:
+   * others should see where I came in). A change the user made (click,
    * arrows) ends the typing step; one made by typing or by the program does
    * not.
    */
-  private noteSelection(cause: "user" | "input" | "program"): void {
+  private noteSelection(cause: "user" | "focus" | "input" | "program"): void {
     const ta = this.textarea;
     const current: DomSelection = {
       start: ta.selectionStart,

@@ -140,6 +140,25 @@ describe("drafts view", () => {
     expect(byTestId(root, "variant-tab")[1].dataset.id).toBe(funders);
   });
 
+  it("lets a click that ends a rename elsewhere still reach its button", async () => {
+    ctx.fake.createDraft("Invitation");
+    const root = open();
+    byTestId(root, "draft-item")[0]
+      .querySelector<HTMLButtonElement>('[aria-label="Rename Invitation"]')!
+      .click();
+    const newVariant = byTestId<HTMLButtonElement>(root, "variant-new")[0];
+    // Pressing the mouse on "New variant" blurs the field first...
+    const field = byTestId<HTMLInputElement>(root, "name-input")[0];
+    field.value = "Invitation 2026";
+    field.dispatchEvent(new FocusEvent("blur"));
+    await settle();
+    // ...and the click lands on the button pressed, still in the page.
+    expect(newVariant.isConnected).toBe(true);
+    newVariant.click();
+    expect(root.querySelector(".variant-tabs [data-testid=name-input]")).not.toBeNull();
+    expect(ctx.fake.log.at(-1)).toMatch(/^rename .* Invitation 2026$/);
+  });
+
   it("enables the controls when an observer becomes a participant", () => {
     ctx.fake.createDraft("Invitation");
     ctx.canEdit = false;

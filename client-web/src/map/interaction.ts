@@ -8,6 +8,7 @@ import { svgEl } from "./dom";
 import {
   boundsContains,
   clampCoordinate,
+  distance,
   nearestWithin,
   panByScreen,
   pathFromPoints,
@@ -81,13 +82,20 @@ export class Gestures {
   /** In the connect tool, the element clicked first (click-click connecting). */
   private connectFrom: IdKey | undefined;
   spaceHeld = false;
+  /** Screen points of the fingers on the canvas; two make a pinch. */
+  private readonly touches = new Map<number, Pt>();
+  private pinch: { distance: number; mid: Pt; vp0: Viewport } | undefined;
 
   constructor(private readonly host: GestureHost) {
     const svg = host.svg;
     svg.addEventListener("pointerdown", (e) => this.down(e));
     svg.addEventListener("pointermove", (e) => this.move(e));
     svg.addEventListener("pointerup", (e) => this.up(e));
-    svg.addEventListener("pointercancel", () => this.cancelGesture());
+    svg.addEventListener("pointercancel", (e) => {
+      this.touches.delete(e.pointerId);
+      this.pinch = undefined;
+      this.cancelGesture();
+    });
     svg.addEventListener("dblclick", (e) => this.doubleClick(e));
     svg.addEventListener("wheel", (e) => this.wheel(e), { passive: false });
   }
@@ -124,7 +132,17 @@ export class Gestures {
   // ---- pointer ---------------------------------------------------------------------
 
   private down(e: PointerEvent): void {
-    if (this.gesture || this.host.currentMap() === undefined) return;
+    if (this.host.currentMap() === undefined) return;
+    if (e.pointerType === "touch") {
+      this.touches.set(e.pointerId, this.screenPoint(e, true));
+      if (this.touches.size === 2) {
+        this.capture(e);
+        this.startPinch();
+        e.preventDefault();
+      }
+      if (this.touches.size >= 2) return;
+    }
+    if (this.gesture) return;
     if (e.button !== 0 && e.button !== 1) return;
     const screen = this.screenPoint(e, true);
     const target = e.target instanceof Element ? e.target : null;
@@ -176,7 +194,14 @@ export class Gestures {
   }
 
   private move(e: PointerEvent): void {
-    const screen = this.screenPoint(e, !this.gesture);
+    const screen = this.screenPoint(e, !this.gesture && !this.pinch);
+    if (this.touches.has(e.pointerId)) {
+      this.touches.set(e.pointerId, screen);
+      if (this.pinch) {
+        this.movePinch();
+        return;
+      }
+    }
     const at = this.toMap(screen);
     this.host.cursorMoved(at);
     this.hover = at;
@@ -209,6 +234,14 @@ export class Gestures {
   }
 
   private up(e: PointerEvent): void {
+    this.touches.delete(e.pointerId);
+    if (this.pinch) {
+      // The pinch ends with its first lifted finger; the other one then
+      // does nothing until it is lifted too.
+      this.pinch = undefined;
+      this.release();
+      return;
+    }
     const g = this.gesture;
     if (!g) return;
     this.gesture = undefined;
@@ -288,6 +321,30 @@ export class Gestures {
   }
 
   // ---- gestures ---------------------------------------------------------------------
+
+  /** A second finger turns whatever the first one started into a pinch. */
+  private startPinch(): void {
+    const g = this.gesture;
+    this.gesture = undefined;
+    if (g?.moved && (g.type === "move" || g.type === "vertex")) this.host.edited(true);
+    this.draftClear();
+    this.clearConnectTarget();
+    const [a, b] = [...this.touches.values()];
+    this.pinch = {
+      distance: Math.max(distance(a, b), 1),
+      mid: midpoint(a, b),
+      vp0: this.host.viewport(),
+    };
+  }
+
+  /** Zooms about where the pinch began and pans by how far its middle moved. */
+  private movePinch(): void {
+    const pinch = this.pinch!;
+    const [a, b] = [...this.touches.values()];
+    const mid = midpoint(a, b);
+    const zoomed = zoomAt(pinch.vp0, this.host.size(), pinch.mid, distance(a, b) / pinch.distance);
+    this.host.userViewport(panByScreen(zoomed, mid.x - pinch.mid.x, mid.y - pinch.mid.y));
+  }
 
   private panGesture(start: Pt, onClick?: () => void): Gesture {
     return { type: "pan", start, vp0: this.host.viewport(), moved: false, onClick };
@@ -539,6 +596,10 @@ export class Gestures {
   refreshDraft(): void {
     if (this.drawing.length > 0) this.renderDraft();
   }
+}
+
+function midpoint(a: Pt, b: Pt): Pt {
+  return { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
 }
 
 export function isDrawingTool(name: string): name is DrawingTool {

@@ -120,6 +120,7 @@ class MapController implements GestureHost {
   private animation: number | undefined;
   private participantsSig = "";
   private movingTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly cursors = new Map<string, SVGGElement>();
   private readonly savedViewports = new Map<IdKey, Viewport>();
   private readonly cleanups: (() => void)[] = [];
 
@@ -155,6 +156,7 @@ class MapController implements GestureHost {
       arm: (kind) =>
         this.setTool(kind === undefined ? { name: "select" } : { name: "place", kind }),
       drop: (kind, x, y) => this.dropFromPalette(kind, x, y),
+      placeAtCentre: (kind) => this.placeElement(kind, { x: this.vp.x, y: this.vp.y }),
     });
     this.legend = new Legend({ filter: () => this.filter, setFilter: (f) => this.setFilter(f) });
     this.panel = new Panel({
@@ -336,6 +338,7 @@ class MapController implements GestureHost {
     const hasMaps = this.doc_.maps().length > 0;
     this.empty.hidden = this.map !== undefined;
     this.root.classList.toggle("cv-no-map", this.map === undefined);
+    this.root.classList.toggle("cv-no-maps", !hasMaps);
     if (this.map !== undefined) {
       this.empty.replaceChildren();
       return;
@@ -584,7 +587,9 @@ class MapController implements GestureHost {
       (a, b) => rank(this.scene.typeOf(a)) - rank(this.scene.typeOf(b)),
     );
     this.tryEdit(() => {
-      for (const id of order) this.doc_.remove(id);
+      // A connection whose end went first is hidden already, and hidden
+      // entities cannot be edited.
+      for (const id of order) if (this.exists(id)) this.doc_.remove(id);
     });
     this.edited(true);
     this.scene.update(order);
@@ -790,7 +795,7 @@ class MapController implements GestureHost {
       this.scene.repaintParticipants();
       this.panel.sync(undefined);
     }
-    this.renderCursors();
+    this.renderCursors(true);
     if (this.followId) this.applyFollow();
   }
 
@@ -801,42 +806,37 @@ class MapController implements GestureHost {
       .filter((p) => p.id !== this.ctx.me.id && idToKey(p.presence?.map) === this.map);
   }
 
-  private renderCursors(): void {
+  /**
+   * Others' cursors, keyed by member so each glides (a CSS transition) from
+   * one presence update to the next; my own pans and zooms move them at once.
+   */
+  private renderCursors(glide = false): void {
     const size = this.size();
-    const cursors: SVGElement[] = [];
+    const seen = new Set<string>();
     for (const p of this.othersHere()) {
       const c = p.presence?.cursor;
       if (!c) continue;
+      seen.add(p.id);
       const at = mapToScreen(c, this.vp, size);
-      if (at.x < -50 || at.y < -50 || at.x > size.width + 50 || at.y > size.height + 50) continue;
-      const name = p.name || "Someone";
-      const width = name.length * 7 + 14;
-      cursors.push(
-        svgEl(
-          "g",
-          {
-            class: "cv-cursor",
-            transform: `translate(${Math.round(at.x)} ${Math.round(at.y)})`,
-            "data-member": p.id,
-          },
-          [
-            svgEl("path", {
-              d: "M0 0L0 17L4.6 12.8L7.8 19.6L10.6 18.4L7.5 11.8L13.2 11.6Z",
-              fill: p.colour,
-              stroke: "#fff",
-              "stroke-width": 1.4,
-            }),
-            svgEl("rect", { x: 12, y: 16, width, height: 20, rx: 10, fill: p.colour }),
-            svgEl(
-              "text",
-              { x: 12 + width / 2, y: 30, "text-anchor": "middle", class: "cv-cursor-name" },
-              [name],
-            ),
-          ],
-        ),
-      );
+      let node = this.cursors.get(p.id);
+      const look = `${p.name}|${p.colour}`;
+      if (!node || node.dataset.look !== look) {
+        node?.remove();
+        node = cursorNode(p.name || "Someone", p.colour);
+        node.dataset.look = look;
+        node.setAttribute("data-member", p.id);
+        this.cursors.set(p.id, node);
+        this.cursorLayer.append(node);
+        glide = false;
+      }
+      node.style.transition = glide ? "" : "none";
+      node.style.transform = `translate(${Math.round(at.x)}px, ${Math.round(at.y)}px)`;
     }
-    this.cursorLayer.replaceChildren(...cursors);
+    for (const [id, node] of this.cursors) {
+      if (seen.has(id)) continue;
+      node.remove();
+      this.cursors.delete(id);
+    }
   }
 
   colourOf(participant: string): string {
@@ -999,6 +999,23 @@ class MapController implements GestureHost {
     if (this.followId) this.sendPresence({ following: "" });
     this.root.remove();
   }
+}
+
+/** A pointer arrow with a name tag, in the participant's colour. */
+function cursorNode(name: string, colour: string): SVGGElement {
+  const width = name.length * 7 + 14;
+  return svgEl("g", { class: "cv-cursor" }, [
+    svgEl("path", {
+      d: "M0 0L0 17L4.6 12.8L7.8 19.6L10.6 18.4L7.5 11.8L13.2 11.6Z",
+      fill: colour,
+      stroke: "#fff",
+      "stroke-width": 1.4,
+    }),
+    svgEl("rect", { x: 12, y: 16, width, height: 20, rx: 10, fill: colour }),
+    svgEl("text", { x: 12 + width / 2, y: 30, "text-anchor": "middle", class: "cv-cursor-name" }, [
+      name,
+    ]),
+  ]);
 }
 
 function sameSet<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): boolean {

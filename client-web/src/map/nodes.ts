@@ -366,20 +366,28 @@ export function shapeChildren(look: ShapeLook): SVGElement[] {
     look.label.trim() ||
     (look.sphereName !== undefined ? `${look.sphereName}'s sphere of influence` : "");
   if (text && look.points.length > 0) {
-    const at = closed ? polygonCentroid(look.points) : polylineMidpoint(look.points);
     out.push(
-      labelText(
-        wrapLabel(text, 30, 2),
-        { x: at.x, y: closed ? at.y : at.y - 9 },
-        closed ? 14 : 12,
-        {
-          class: "cv-label cv-shape-label",
-          fill: shade(colour, 0.4),
-          "font-weight": 600,
-          "letter-spacing": closed ? 0.3 : 0,
-        },
-      ),
+      labelText(wrapLabel(text, 30, 2), shapeLabelAt(look.points, closed), closed ? 14 : 12, {
+        class: "cv-label cv-shape-label",
+        fill: shade(colour, 0.4),
+        "font-weight": 600,
+        "letter-spacing": closed ? 0.3 : 0,
+      }),
     );
   }
   return out;
+}
+
+/**
+ * Where a shape's label goes: a region's near its top, above the middle where
+ * elements tend to sit; a boundary's just above its midpoint.
+ */
+export function shapeLabelAt(points: Pt[], closed: boolean): Pt {
+  if (!closed) {
+    const mid = polylineMidpoint(points);
+    return { x: mid.x, y: mid.y - 9 };
+  }
+  const centre = polygonCentroid(points);
+  const top = Math.min(...points.map((p) => p.y));
+  return { x: centre.x, y: Math.min(centre.y, top + 26) };
 }

@@ -23,6 +23,7 @@ export interface PaletteHost {
   arm(kind: ElementKind | undefined): void;
   /** A kind dropped at a screen point; false when it was not over the map. */
   drop(kind: ElementKind, clientX: number, clientY: number): boolean;
+  placeAtCentre(kind: ElementKind): void;
 }
 
 const DRAG_THRESHOLD = 5;
@@ -51,12 +52,15 @@ export class Palette {
         },
         [iconSvg(kindIconPaths(info.kind), 20), htmlEl("span", {}, [info.label])],
       );
-      button.addEventListener("click", () => {
+      button.addEventListener("click", (e) => {
         if (this.suppressClick) {
           this.suppressClick = false;
           return;
         }
-        host.arm(host.armed() === info.kind ? undefined : info.kind);
+        // From the keyboard (no pointer: detail 0) there is no map point to
+        // click next, so the element goes straight to the centre of the view.
+        if (e.detail === 0) host.placeAtCentre(info.kind);
+        else host.arm(host.armed() === info.kind ? undefined : info.kind);
       });
       button.addEventListener("pointerdown", (e) => this.startDrag(e, info.kind, button));
       this.buttons.set(info.kind, button);

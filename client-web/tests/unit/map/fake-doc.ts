@@ -85,6 +85,10 @@ export class FakeDocument implements ConveneDocument {
   }
 
   remove(target: IdKey): void {
+    // Like the CRDT document: hidden entities (a connection whose end is gone) cannot be edited.
+    const connection = this.connectionsById.get(target);
+    if (connection && !connection.removed && !this.connection(target))
+      throw new EditError(`${target} is hidden`);
     const entity =
       this.mapNames.get(target) ??
       this.elementsById.get(target) ??

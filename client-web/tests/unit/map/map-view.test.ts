@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import { ElementKind, Geometry, ScaleLevel } from "../../../src/gen/convene/v1/ops_pb";
-import { PresenceStateSchema } from "../../../src/gen/convene/v1/protocol_pb";
+import { CursorSchema, PresenceStateSchema } from "../../../src/gen/convene/v1/protocol_pb";
+import { Document } from "../../../src/crdt/document";
 import { createMapView, type MapView } from "../../../src/map/map-view";
 import { keyToId } from "../../../src/map/ids";
 import { FakeContext, FakeDocument } from "./fake-doc";
@@ -110,6 +111,11 @@ function change(
 
 const bodyOf = (id: string) => q(`g[data-id="${id}"] .cv-body`);
 
+/** A mouse click on a button (element.click() would look like the keyboard: detail 0). */
+function mouseClick(target: Element): void {
+  target.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true, detail: 1 }));
+}
+
 describe("maps", () => {
   it("offers to create a map when there is none, then lets me name it", () => {
     const { doc, ctx } = setup({ maps: 0 });
@@ -161,7 +167,7 @@ describe("adding and editing elements", () => {
   it("places a palette kind where I click and focuses its label", () => {
     const { doc, ctx, map } = setup();
     mount(ctx);
-    byTestId("palette-institution").click();
+    mouseClick(byTestId("palette-institution"));
     expect(byTestId("palette-institution").getAttribute("aria-pressed")).toBe("true");
     clickAt(100, 50);
     const [el] = doc.elements(map);
@@ -174,14 +180,21 @@ describe("adding and editing elements", () => {
     expect(byTestId("palette-institution").getAttribute("aria-pressed")).toBe("false");
   });
 
-  it("places at the view centre with the keyboard (palette, then Enter)", () => {
+  it("places at the view centre from the keyboard", () => {
     const { doc, ctx, map } = setup();
     const v = mount(ctx);
     v.setViewport({ x: 40, y: -30, zoom: 2 });
+    // Enter on a focused palette item places at once.
     byTestId("palette-note").click();
-    key("Enter");
     expect(doc.elements(map)[0].fields).toMatchObject({
       kind: ElementKind.NOTE,
+      position: { x: 40, y: -30 },
+    });
+    // Enter on the map while a kind is armed places it there too.
+    mouseClick(byTestId("palette-person"));
+    key("Enter");
+    expect(doc.elements(map)[1].fields).toMatchObject({
+      kind: ElementKind.PERSON,
       position: { x: 40, y: -30 },
     });
   });
@@ -304,6 +317,30 @@ describe("adding and editing elements", () => {
     expect(q<SVGGElement>(`g[data-id="${global}"]`).style.display).toBe("none");
     expect(q<SVGGElement>(`g[data-id="${local}"]`).style.display).toBe("");
     expect(byTestId("legend-scale-global").getAttribute("aria-pressed")).toBe("false");
+  });
+});
+
+describe("touch", () => {
+  it("pinches to zoom about the fingers and pans with them", () => {
+    const { ctx } = setup();
+    const v = mount(ctx);
+    const canvas = byTestId("map-canvas");
+    const touch = (type: string, id: number, x: number, y: number) =>
+      pointer(canvas, type, x, y, { pointerId: id, pointerType: "touch" });
+    touch("pointerdown", 1, -100, 0);
+    touch("pointerdown", 2, 100, 0);
+    touch("pointermove", 1, -200, 0);
+    touch("pointermove", 2, 200, 0);
+    expect(v.viewport().zoom).toBeCloseTo(2);
+    expect(v.viewport().x).toBeCloseTo(0);
+    touch("pointermove", 1, -150, 40);
+    touch("pointermove", 2, 250, 40);
+    // The middle moved 50 right and 40 down: so did the map under it.
+    expect(v.viewport().x).toBeCloseTo(-25);
+    expect(v.viewport().y).toBeCloseTo(-20);
+    touch("pointerup", 1, -150, 40);
+    touch("pointerup", 2, 250, 40);
+    expect(ctx.doc.log.filter(([verb]) => verb !== "createMap")).toEqual([]);
   });
 });
 
@@ -508,8 +545,20 @@ describe("presence", () => {
     ctx.presenceChanged();
     const cursors = document.querySelectorAll(".cv-cursor");
     expect([...cursors].map((c) => c.textContent)).toEqual(["Bo"]);
-    expect(cursors[0].getAttribute("transform")).toBe(`translate(${OX + 10} ${OY + 20})`);
+    expect((cursors[0] as SVGGElement).style.transform).toBe(
+      `translate(${OX + 10}px, ${OY + 20}px)`,
+    );
     expect(q(`g[data-id="${a}"] .cv-remote-ring`).getAttribute("stroke")).toBe("#2f8fd0");
+    // The same cursor node moves on the next update; one leaving removes it.
+    const node = cursors[0];
+    ctx.others[0].presence!.cursor = create(CursorSchema, { x: 50, y: 60 });
+    ctx.presenceChanged();
+    expect(document.querySelector(".cv-cursor")).toBe(node);
+    expect((node as SVGGElement).style.transform).toBe(`translate(${OX + 50}px, ${OY + 60}px)`);
+    ctx.others.splice(0, 1);
+    ctx.presenceChanged();
+    expect(document.querySelectorAll(".cv-cursor")).toHaveLength(0);
+    expect(document.querySelectorAll(".cv-remote-ring")).toHaveLength(0);
   });
 
   it("sends my map, cursor, selection and viewport", () => {
@@ -591,6 +640,39 @@ describe("observers and read-only views", () => {
     expect(byTestId("map-canvas").textContent).toContain("Back then");
     v.repaint();
     expect(byTestId("map-canvas").textContent).toContain("Later");
+  });
+});
+
+describe("with the CRDT document", () => {
+  it("creates, connects, moves and removes through the real Document", () => {
+    const doc = new Document(42n);
+    const map = doc.createMap("Real");
+    doc.takeChanges();
+    const ctx = new FakeContext(doc as unknown as FakeDocument);
+    mount(ctx);
+    mouseClick(byTestId("palette-project"));
+    clickAt(0, 0);
+    mouseClick(byTestId("palette-practice"));
+    clickAt(200, 0);
+    const [a, b] = doc.elements(map).map((e) => e.id);
+    ctx.flush();
+    drag(q(`g[data-id="${a}"] .cv-handle`), [21, 0], [200, 0]);
+    ctx.flush();
+    drag(bodyOf(b), [200, 0], [260, 40]);
+    ctx.flush();
+    expect(doc.element(b)!.fields.position).toMatchObject({ x: 260, y: 40 });
+    const [conn] = doc.connections(map);
+    expect(conn).toMatchObject({ from: a, to: b });
+    expect(q(`path.cv-conn-line[data-id="${conn.id}"]`)).not.toBeNull();
+    // Select all three and delete them at once: no edit is refused.
+    clickAt(260, 40, bodyOf(b));
+    clickAt(0, 0, bodyOf(a), { shiftKey: true });
+    clickAt(130, 20, q(`g[data-conn="${conn.id}"] .cv-conn-hit`), { shiftKey: true });
+    key("Delete");
+    ctx.flush();
+    expect(ctx.toasts).toEqual([]);
+    expect(doc.elements(map)).toHaveLength(0);
+    expect(document.querySelectorAll("[data-entity]")).toHaveLength(0);
   });
 });
 

@@ -139,19 +139,29 @@ std::variant<store::TokenGrant, Response> authorize(ServerContext& ctx, const Re
   return *grant;
 }
 
-Response export_convening(ServerContext& ctx, const Request& req, const std::string& id,
-                          std::string_view query) {
-  if (const auto format = query_param(query, "format"); format && *format != "json")
-    return error_response(req, http::status::bad_request, "bad_request", "format must be json");
+// The grant of the request's token if the convening exists and the token
+// admits to it (nullopt in --open mode without a token), or an error response.
+std::variant<std::optional<store::TokenGrant>, Response> admit(ServerContext& ctx,
+                                                               const Request& req,
+                                                               const std::string& id) {
   store::Status s;
   if (!ctx.store.convening(id, &s))
     return s.is_ok()
                ? error_response(req, http::status::not_found, "not_found", "no convening " + id)
                : error_response(req, http::status::service_unavailable, "unavailable", s.message());
-  if (!(ctx.config.open && !bearer_token(req))) {
-    auto grant = authorize(ctx, req, id);
-    if (auto* r = std::get_if<Response>(&grant)) return std::move(*r);
-  }
+  if (ctx.config.open && !bearer_token(req)) return std::optional<store::TokenGrant>();
+  auto grant = authorize(ctx, req, id);
+  if (auto* r = std::get_if<Response>(&grant)) return std::move(*r);
+  return std::optional<store::TokenGrant>(std::get<store::TokenGrant>(grant));
+}
+
+Response export_convening(ServerContext& ctx, const Request& req, const std::string& id,
+                          std::string_view query) {
+  if (const auto format = query_param(query, "format"); format && *format != "json")
+    return error_response(req, http::status::bad_request, "bad_request", "format must be json");
+  auto admitted = admit(ctx, req, id);
+  if (auto* r = std::get_if<Response>(&admitted)) return std::move(*r);
+  store::Status s;
   uint64_t at = UINT64_MAX;
   if (const auto at_text = query_param(query, "at")) {
     try {
@@ -182,6 +192,70 @@ Response export_convening(ServerContext& ctx, const Request& req, const std::str
                        {"role", pb::Role_Name(static_cast<pb::Role>(m.role))}});
   out["members"] = std::move(members);
   return json_response(req, http::status::ok, out);
+}
+
+// The versions API: GET lists the named versions (any token of the
+// convening), POST names the state after a seq (conveners and participants).
+constexpr size_t kMaxVersions = 1000;
+constexpr size_t kMaxAuthorBytes = 100;
+
+json version_json(const store::Version& v) {
+  return {{"seq", v.seq}, {"name", v.name}, {"created_ms", v.created_ms}, {"author", v.author}};
+}
+
+Response list_versions(ServerContext& ctx, const Request& req, const std::string& id) {
+  store::Status s;
+  json list = json::array();
+  for (const auto& v : ctx.store.versions(id, &s)) list.push_back(version_json(v));
+  if (!s.is_ok())
+    return error_response(req, http::status::service_unavailable, "unavailable", s.message());
+  return json_response(req, http::status::ok, {{"versions", std::move(list)}});
+}
+
+Response name_version(ServerContext& ctx, const Request& req, const std::string& id) {
+  const json body = json::parse(req.body(), nullptr, false);
+  const bool shaped = !body.is_discarded() && body.is_object() && body.contains("name") &&
+                      body["name"].is_string() && body.contains("seq") &&
+                      body["seq"].is_number_unsigned() &&
+                      (!body.contains("author") || body["author"].is_string());
+  if (!shaped)
+    return error_response(req, http::status::bad_request, "bad_request",
+                          "send {\"name\": \"...\", \"seq\": N, \"author\": \"...\"}");
+  store::Version v;
+  v.name = body["name"].get<std::string>();
+  v.seq = body["seq"].get<uint64_t>();
+  v.author = body.value("author", "");
+  v.created_ms = unix_time_ms();
+  if (v.name.empty() || v.name.size() > crdt::limits::kNameBytes || !crdt::utf8::valid(v.name))
+    return error_response(req, http::status::bad_request, "bad_request",
+                          "the name must be 1 to 200 bytes of UTF-8");
+  if (v.author.size() > kMaxAuthorBytes || !crdt::utf8::valid(v.author))
+    return error_response(req, http::status::bad_request, "bad_request",
+                          "the author must be at most 100 bytes of UTF-8");
+  store::Status s;
+  const uint64_t head = ctx.store.head_seq(id, &s);
+  if (s.is_ok() && (v.seq == 0 || v.seq > head))
+    return error_response(req, http::status::bad_request, "bad_request",
+                          "seq must be between 1 and the head seq " + std::to_string(head));
+  const auto existing = ctx.store.versions(id, &s);
+  if (s.is_ok() && existing.size() >= kMaxVersions)
+    return error_response(req, http::status::conflict, "too_many_versions",
+                          "a convening keeps at most 1000 named versions");
+  if (s.is_ok()) s = ctx.store.put_version(id, v);
+  if (!s.is_ok())
+    return error_response(req, http::status::service_unavailable, "unavailable", s.message());
+  return json_response(req, http::status::created, version_json(v));
+}
+
+Response versions(ServerContext& ctx, const Request& req, const std::string& id) {
+  auto admitted = admit(ctx, req, id);
+  if (auto* r = std::get_if<Response>(&admitted)) return std::move(*r);
+  const auto& grant = std::get<std::optional<store::TokenGrant>>(admitted);
+  if (req.method() == http::verb::post && grant && grant->kind == store::TokenKind::kObserverInvite)
+    return error_response(req, http::status::forbidden, "forbidden",
+                          "observers cannot name versions");
+  return req.method() == http::verb::post ? name_version(ctx, req, id)
+                                          : list_versions(ctx, req, id);
 }
 
 // Revokes the invite of `kind` in force and issues a new one.
@@ -281,6 +355,9 @@ void handle_http(ServerContext& ctx, Request req, Reply reply) {
       return run([&ctx, id = parts[2], query](const Request& r) {
         return export_convening(ctx, r, id, query);
       });
+    if (parts.size() == 4 && parts[3] == "versions" &&
+        (method == http::verb::get || method == http::verb::post))
+      return run([&ctx, id = parts[2]](const Request& r) { return versions(ctx, r, id); });
     if (parts.size() == 6 && parts[3] == "invites" && parts[5] == "revoke" &&
         method == http::verb::post)
       return run([&ctx, id = parts[2], kind = parts[4]](const Request& r) {

@@ -170,7 +170,7 @@ void Room::do_join(JoinRequest request) {
   if (request.attached) request.attached(shared_from_this());
   spdlog::info("room {}: member {} joined as {}", id_, member.id, pb::Role_Name(member.role));
 
-  send_welcome(member, request.hello.last_seen_seq());
+  send_welcome(member, request.hello.last_seen_seq(), request.hello.ops_only());
 
   // Tell the others, and remember the member (names for the export).
   pb::ServerMessage update;
@@ -195,8 +195,10 @@ void Room::do_join(JoinRequest request) {
 }
 
 // Either every committed op after `last_seen`, or the newest snapshot and the
-// ops after it: whichever is smaller.
-void Room::send_welcome(const Member& m, uint64_t last_seen) {
+// ops after it: whichever is smaller. A client that asks for ops only (it keeps
+// the whole log, like the browser's history) gets every op after `last_seen`,
+// the older ones read from the store.
+void Room::send_welcome(const Member& m, uint64_t last_seen, bool ops_only) {
   pb::ServerMessage msg;
   auto* w = msg.mutable_welcome();
   w->set_protocol(1);
@@ -208,21 +210,53 @@ void Room::send_welcome(const Member& m, uint64_t last_seen) {
     fill_member(w->add_members(), other.id, other.name, other.colour, other.role, other.presence);
 
   const uint64_t tail_base = tail_.empty() ? committed_seq_ : tail_.front().seq() - 1;
-  const bool ops_possible = last_seen >= tail_base && last_seen <= committed_seq_;
-  size_t ops_bytes = 0;
-  if (ops_possible)
-    for (auto it = tail_.rbegin(); it != tail_.rend() && it->seq() > last_seen; ++it)
-      ops_bytes += it->ByteSizeLong();
-  const size_t snapshot_bytes = (snapshot_ ? snapshot_->size() : 0) + tail_bytes_;
-  const bool use_snapshot = snapshot_ && (!ops_possible || snapshot_bytes < ops_bytes);
-  const uint64_t from = use_snapshot ? snapshot_seq_ : (ops_possible ? last_seen : tail_base);
-  if (use_snapshot) {
-    w->set_snapshot(*snapshot_);
-    w->set_snapshot_seq(snapshot_seq_);
+  uint64_t from = tail_base;
+  if (ops_only) {
+    last_seen = std::min(last_seen, committed_seq_);
+    if (last_seen < tail_base && !read_older_ops(last_seen, tail_base, w)) {
+      m.peer->send(error_frame(pb::ERROR_UNAVAILABLE, "could not read the log; retry later"));
+      m.peer->close(kCloseInternal, "log read failed");
+      return;
+    }
+    from = std::max(last_seen, tail_base);
+  } else {
+    const bool ops_possible = last_seen >= tail_base && last_seen <= committed_seq_;
+    size_t ops_bytes = 0;
+    if (ops_possible)
+      for (auto it = tail_.rbegin(); it != tail_.rend() && it->seq() > last_seen; ++it)
+        ops_bytes += it->ByteSizeLong();
+    const size_t snapshot_bytes = (snapshot_ ? snapshot_->size() : 0) + tail_bytes_;
+    const bool use_snapshot = snapshot_ && (!ops_possible || snapshot_bytes < ops_bytes);
+    from = use_snapshot ? snapshot_seq_ : (ops_possible ? last_seen : tail_base);
+    if (use_snapshot) {
+      w->set_snapshot(*snapshot_);
+      w->set_snapshot_seq(snapshot_seq_);
+    }
   }
   for (const auto& op : tail_)
     if (op.seq() > from) *w->add_ops() = op;
   m.peer->send(encode(msg));
+}
+
+// Reads the committed ops from < seq <= to (older than the in-memory tail)
+// into the Welcome. Runs on the room's strand: the read is sequential and the
+// Welcome must leave before any later Ops frame reaches this member.
+bool Room::read_older_ops(uint64_t from, uint64_t to, pb::Welcome* w) {
+  bool parsed = true;
+  const auto s = store_.read_log(id_, from, to, [&](const store::LogEntry& e) {
+    pb::SequencedOp* op = w->add_ops();
+    op->set_seq(e.seq);
+    op->set_author(e.author);
+    op->set_server_time_ms(e.server_time_ms);
+    parsed = op->mutable_op()->ParseFromString(e.op);
+    return parsed;
+  });
+  if (!s.is_ok() || !parsed) {
+    spdlog::error("room {}: reading the log ({}, {}] failed: {}", id_, from, to,
+                  s.is_ok() ? "a corrupt record" : s.message());
+    return false;
+  }
+  return true;
 }
 
 // ---- submit --------------------------------------------------------------------
@@ -258,6 +292,10 @@ void Room::accept_ops(Member& m, google::protobuf::RepeatedPtrField<pb::Op>& ops
   const auto now = Clock::now();
   for (pb::Op& op : ops) {
     metrics().ops_received++;
+    // Fields this server does not know are never logged or relayed: a field
+    // sent with the wrong wire type is kept as unknown by this parser but
+    // read differently (or refused) by other decoders, such as the browser's.
+    op.DiscardUnknownFields();
     const crdt::OpId id = crdt::op_id(op);
     if (op.replica() != m.replica) {
       metrics().ops_rejected++;

@@ -122,7 +122,8 @@ class Room : public std::enable_shared_from_this<Room> {
   };
 
   void do_join(JoinRequest request);
-  void send_welcome(const Member& m, uint64_t last_seen);
+  void send_welcome(const Member& m, uint64_t last_seen, bool ops_only);
+  bool read_older_ops(uint64_t from, uint64_t to, pb::Welcome* w);
   void do_submit(const Peer* peer, pb::Submit& submit);
   void accept_ops(Member& m, google::protobuf::RepeatedPtrField<pb::Op>& ops);
   void ack_duplicate(const Member& m, const pb::Op& op);

@@ -34,6 +34,7 @@ namespace pb = ::convene::v1;
 //   meta key   := "c/" convening                     ; ConveningRecord
 //               | "t/" token-hash                    ; TokenRecord
 //               | "m/" convening "/" member          ; MemberRecord
+//               | "v/" convening "/" seq             ; VersionRecord
 //               | "p/probe"                          ; probe_write, never left behind
 //   member     := [A-Za-z0-9_-]{1,64}
 //   token-hash := byte{1,128}
@@ -50,6 +51,7 @@ namespace pb = ::convene::v1;
 //   "c/" value := ConveningRecord
 //   "t/" value := TokenRecord
 //   "m/" value := MemberRecord
+//   "v/" value := VersionRecord
 //   "p/probe"  := "probe"
 
 constexpr std::size_t kMaxIdBytes = 64;
@@ -179,6 +181,14 @@ std::string member_prefix(std::string_view convening) {
 // '0' is the byte after '/': just past the last member key of the convening.
 std::string member_prefix_end(std::string_view convening) {
   return "m/" + std::string(convening) + "0";
+}
+
+std::string version_prefix(std::string_view convening) {
+  return "v/" + std::string(convening) + "/";
+}
+// '0' is the byte after '/': just past the last version key of the convening.
+std::string version_prefix_end(std::string_view convening) {
+  return "v/" + std::string(convening) + "0";
 }
 
 // ---- values ----------------------------------------------------------------------
@@ -570,31 +580,84 @@ Status RocksDbStore::put_member(std::string_view convening, const Member& m) {
   return write(&batch, what);
 }
 
-std::vector<Member> RocksDbStore::members(std::string_view convening, Status* status) {
-  std::vector<Member> out;
-  if (Status s = check_id("convening", convening); !s.is_ok()) {
-    set(status, std::move(s));
-    return out;
-  }
-  const std::string lower = member_prefix(convening);
-  const std::string upper = member_prefix_end(convening);
+// Visits the meta records with keys in [lower, upper) in key order, passing
+// the key after `lower` and the value, until `visit` returns false.
+Status RocksDbStore::scan_meta(
+    const std::string& lower, const std::string& upper, const std::string& what,
+    const std::function<bool(std::string_view, std::string_view)>& visit) {
   const rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions options;
   options.iterate_upper_bound = &upper_slice;
   const std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, meta_));
   for (it->Seek(lower); it->Valid(); it->Next()) {
     const rocksdb::Slice key = it->key();
-    const std::string_view id(key.data() + lower.size(), key.size() - lower.size());
-    pb::MemberRecord record;
-    if (!record.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      set(status, Status::error("member " + std::string(convening) + "/" + printable(id) +
-                                ": unreadable record"));
-      return {};
-    }
-    out.push_back(Member{std::string(id), record.name(), record.colour(), record.role(),
-                         record.first_seen_ms(), record.last_seen_ms()});
+    const rocksdb::Slice value = it->value();
+    if (!visit(std::string_view(key.data() + lower.size(), key.size() - lower.size()),
+               std::string_view(value.data(), value.size())))
+      break;
   }
-  Status s = from_rocksdb(it->status(), "members " + std::string(convening));
+  return from_rocksdb(it->status(), what);
+}
+
+std::vector<Member> RocksDbStore::members(std::string_view convening, Status* status) {
+  std::vector<Member> out;
+  Status s = check_id("convening", convening);
+  Status record_error;
+  if (s.is_ok())
+    s = scan_meta(
+        member_prefix(convening), member_prefix_end(convening), "members " + std::string(convening),
+        [&](std::string_view id, std::string_view value) {
+          pb::MemberRecord record;
+          if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+            record_error = Status::error("member " + std::string(convening) + "/" + printable(id) +
+                                         ": unreadable record");
+            return false;
+          }
+          out.push_back(Member{std::string(id), record.name(), record.colour(), record.role(),
+                               record.first_seen_ms(), record.last_seen_ms()});
+          return true;
+        });
+  if (s.is_ok()) s = std::move(record_error);
+  if (!s.is_ok()) out.clear();
+  set(status, std::move(s));
+  return out;
+}
+
+Status RocksDbStore::put_version(std::string_view convening, const Version& v) {
+  if (Status s = check_id("convening", convening); !s.is_ok()) return s;
+  const std::string what = "put_version " + std::string(convening);
+  pb::VersionRecord record;
+  record.set_name(v.name);
+  record.set_created_ms(v.created_ms);
+  record.set_author(v.author);
+  std::string key = version_prefix(convening);
+  put_be64(&key, v.seq);
+  rocksdb::WriteBatch batch;
+  if (Status s = batch_put(&batch, meta_, key, record.SerializeAsString(), what); !s.is_ok())
+    return s;
+  return write(&batch, what);
+}
+
+std::vector<Version> RocksDbStore::versions(std::string_view convening, Status* status) {
+  std::vector<Version> out;
+  Status s = check_id("convening", convening);
+  Status record_error;
+  if (s.is_ok())
+    s = scan_meta(
+        version_prefix(convening), version_prefix_end(convening),
+        "versions " + std::string(convening), [&](std::string_view seq, std::string_view value) {
+          pb::VersionRecord record;
+          if (seq.size() != kSeqBytes ||
+              !record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+            record_error =
+                Status::error("version of " + std::string(convening) + ": unreadable record");
+            return false;
+          }
+          out.push_back(
+              Version{get_be64(seq.data()), record.name(), record.created_ms(), record.author()});
+          return true;
+        });
+  if (s.is_ok()) s = std::move(record_error);
   if (!s.is_ok()) out.clear();
   set(status, std::move(s));
   return out;

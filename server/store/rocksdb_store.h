@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -58,6 +59,8 @@ class RocksDbStore final : public Store {
 
   Status put_member(std::string_view convening, const Member& m) override;
   std::vector<Member> members(std::string_view convening, Status* status) override;
+  Status put_version(std::string_view convening, const Version& v) override;
+  std::vector<Version> versions(std::string_view convening, Status* status) override;
 
   Status append(std::string_view convening, const std::vector<LogEntry>& entries) override;
   uint64_t head_seq(std::string_view convening, Status* status) override;
@@ -74,6 +77,8 @@ class RocksDbStore final : public Store {
   Status flush() override;
 
  private:
+  Status scan_meta(const std::string& lower, const std::string& upper, const std::string& what,
+                   const std::function<bool(std::string_view, std::string_view)>& visit);
   std::optional<std::string> lookup_meta(Status check, const std::string& key, Status* status);
   Status batch_convening(rocksdb::WriteBatch* batch, const Convening& c,
                          const std::vector<std::pair<std::string, TokenGrant>>& token_hashes,

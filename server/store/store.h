@@ -80,6 +80,14 @@ struct Member {
   int64_t last_seen_ms = 0;
 };
 
+// A named point in a convening's history: the state right after `seq`.
+struct Version {
+  uint64_t seq = 0;
+  std::string name;
+  int64_t created_ms = 0;
+  std::string author;
+};
+
 struct Snapshot {
   uint64_t seq = 0;
   std::string bytes;  // crdt::Document::encode_snapshot()
@@ -111,6 +119,11 @@ class Store {
 
   virtual Status put_member(std::string_view convening, const Member& m) = 0;
   virtual std::vector<Member> members(std::string_view convening, Status* status) = 0;
+
+  // Names the state after `v.seq` (a later name for the same seq replaces it).
+  virtual Status put_version(std::string_view convening, const Version& v) = 0;
+  // The named versions of a convening, by seq.
+  virtual std::vector<Version> versions(std::string_view convening, Status* status) = 0;
 
   // ---- op log ------------------------------------------------------------------
   // Appends entries (consecutive seqs following head_seq) atomically. Any

@@ -262,6 +262,43 @@ class ServerTest : public ::testing::Test {
     EXPECT_TRUE(r.before.empty()) << name << ": " << r.describe();
   }
 
+  // Sends Hello{ops_only, last_seen_seq = after} and checks the Welcome: no
+  // snapshot, exactly the ops after..head in seq order and, from zero, ops
+  // that replay to `reference`'s state.
+  ::testing::AssertionResult JoinsWithEveryOpAfter(const std::string& convening,
+                                                   const std::string& token, uint64_t after,
+                                                   uint64_t head, const crdt::Document& reference) {
+    WsClient ws;
+    if (!ws.connect(endpoint(), "/ws", Millis(5000)))
+      return ::testing::AssertionFailure() << "connect: " << ws.error();
+    pb::ClientMessage m;
+    pb::Hello* hello = m.mutable_hello();
+    hello->set_protocol(1);
+    hello->set_token(token);
+    hello->set_replica(next_replica_id());
+    hello->set_convening(convening);
+    hello->set_last_seen_seq(after);
+    hello->set_ops_only(true);
+    if (!ws.send(m, Millis(5000))) return ::testing::AssertionFailure() << "send: " << ws.error();
+    const auto answer = ws.receive_until([](const pb::ServerMessage& s) { return s.has_welcome(); },
+                                         Millis(5000), nullptr);
+    if (!answer) return ::testing::AssertionFailure() << "no Welcome: " << ws.error();
+    const pb::Welcome& w = answer->welcome();
+    if (!w.snapshot().empty()) return ::testing::AssertionFailure() << "a snapshot was sent";
+    if (static_cast<uint64_t>(w.ops_size()) != head - after)
+      return ::testing::AssertionFailure() << w.ops_size() << " ops, expected " << head - after;
+    crdt::Document replay;
+    for (int i = 0; i < w.ops_size(); ++i) {
+      if (w.ops(i).seq() != after + 1 + static_cast<uint64_t>(i))
+        return ::testing::AssertionFailure() << "op " << i << " has seq " << w.ops(i).seq();
+      if (after == 0 && !replay.apply(w.ops(i).op()).is_ok())
+        return ::testing::AssertionFailure() << "op at seq " << w.ops(i).seq() << " does not apply";
+    }
+    if (after == 0 && replay.state_hash() != reference.state_hash())
+      return ::testing::AssertionFailure() << "replaying every op gave another state";
+    return ::testing::AssertionSuccess();
+  }
+
   std::unique_ptr<ServerProcess> server_;
 };
 
@@ -1141,6 +1178,11 @@ TEST_F(ServerTest, SnapshotPlusTailJoinEqualsReplayFromZero) {
   EXPECT_EQ(reloaded->last_welcome()->head_seq(), head2);
   EXPECT_EQ(reloaded->doc().state_hash(), early->doc().state_hash());
   EXPECT_TRUE(MatchesExport(endpoint(), conv->id, conv->convener, early->doc(), head2));
+
+  // A client that keeps the whole log (the browser) asks for ops only: after
+  // the restart the ops before the snapshot exist only in the store.
+  EXPECT_TRUE(JoinsWithEveryOpAfter(conv->id, conv->observer, 0, head2, early->doc()));
+  EXPECT_TRUE(JoinsWithEveryOpAfter(conv->id, conv->observer, 37, head2, early->doc()));
 }
 
 // ---- presence ----------------------------------------------------------------------
@@ -1342,6 +1384,66 @@ TEST_F(ServerTest, RestExportAtAnEarlierSeqGivesThatState) {
   const HttpResponse r = export_convening(endpoint(), conv->id, conv->participant, 5);
   EXPECT_NE(r.body.find("Then"), std::string::npos);
   EXPECT_EQ(r.body.find("\"Now\""), std::string::npos);
+}
+
+TEST_F(ServerTest, RestNamedVersionsAreKeptInOrderAndObserversCannotAddThem) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto conv = create_convening(endpoint(), "versions");
+  ASSERT_TRUE(conv);
+  std::unique_ptr<Replica> writer;
+  ASSERT_NO_FATAL_FAILURE(joined(writer, conv->id, conv->participant, "writer"));
+  const OpId draft = writer->doc().create_draft("Call").value;
+  ASSERT_TRUE(writer->doc().insert_text(draft, 0, "Dear funders").is_ok());
+  writer->flush();
+  ASSERT_TRUE(AllAcked({writer.get()}));
+  const uint64_t head = max_ack_seq(*writer);
+  ASSERT_EQ(head, 2u);
+
+  const std::string path = "/api/convenings/" + conv->id + "/versions";
+  auto post = [&](const std::string& token, const std::string& body) {
+    return http_request(
+        endpoint(), "POST", path, body,
+        {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}});
+  };
+  HttpResponse r =
+      post(conv->participant, R"({"name":"call sent to funders","seq":2,"author":"Ana"})");
+  ASSERT_EQ(r.status, 201) << r.describe();
+  r = post(conv->convener, R"({"name":"first line","seq":1})");
+  ASSERT_EQ(r.status, 201) << r.describe();
+
+  for (const std::string& refused :
+       {std::string(R"({"name":"late","seq":3})"), std::string(R"({"name":"zero","seq":0})"),
+        std::string(R"({"name":"","seq":1})"), std::string(R"({"seq":1})"),
+        std::string("not json")}) {
+    SCOPED_TRACE(refused);
+    r = post(conv->convener, refused);
+    EXPECT_EQ(r.status, 400) << r.describe();
+    ASSERT_NO_FATAL_FAILURE(expect_json_error(r));
+  }
+  r = post(conv->observer, R"({"name":"observer","seq":1})");
+  EXPECT_EQ(r.status, 403) << r.describe();
+
+  r = http_request(endpoint(), "GET", path, {}, {{"Authorization", "Bearer " + conv->observer}});
+  ASSERT_EQ(r.status, 200) << r.describe();
+  const nlohmann::json list = r.json()["versions"];
+  ASSERT_EQ(list.size(), 2u) << r.describe();
+  EXPECT_EQ(list[0]["seq"], 1);
+  EXPECT_EQ(list[0]["name"], "first line");
+  EXPECT_EQ(list[1]["seq"], 2);
+  EXPECT_EQ(list[1]["name"], "call sent to funders");
+  EXPECT_EQ(list[1]["author"], "Ana");
+
+  const auto other = create_convening(endpoint(), "other");
+  ASSERT_TRUE(other);
+  r = http_request(endpoint(), "GET", path, {}, {{"Authorization", "Bearer " + other->convener}});
+  EXPECT_EQ(r.status, 403) << r.describe();
+
+  // Named versions survive a restart.
+  ASSERT_TRUE(server_->stop()) << server_->error();
+  ASSERT_TRUE(server_->restart()) << server_->error();
+  r = http_request(endpoint(), "GET", path, {}, {{"Authorization", "Bearer " + conv->convener}});
+  ASSERT_EQ(r.status, 200) << r.describe();
+  EXPECT_EQ(r.json()["versions"].size(), 2u);
 }
 
 TEST_F(ServerTest, RestUnknownConveningIs404WithJsonError) {

@@ -458,6 +458,7 @@ JoinResult Replica::join(Millis timeout) {
   for (const pb::Op& op : pending_) *hello->add_resend() = op;
   hello->set_name(options_.name);
   hello->set_colour(options_.colour);
+  hello->set_ops_only(options_.ops_only);
   if (!ws_->send(hello_message, timeout)) {
     result.failure = "sending Hello: " + ws_->error();
     return result;

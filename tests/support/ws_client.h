@@ -192,6 +192,7 @@ struct ReplicaOptions {
   std::string token;
   std::string name = "tester";
   std::string colour = "#336699";
+  bool ops_only = false;  // Hello.ops_only: every op, never a snapshot
 };
 
 // A client replica: a crdt::Document plus the protocol state a real client

@@ -35,29 +35,6 @@ export function countCodePoints(text: string, from = 0, to = text.length): numbe
   return count;
 }
 
-/**
- * Code points before a UTF-16 offset. An offset inside a surrogate pair
- * counts the pair as before it (the browser never puts a caret there).
- */
-export function utf16ToCodePoint(text: string, offset: number): number {
-  return countCodePoints(text, 0, Math.max(0, Math.min(offset, text.length)));
-}
-
-/** The UTF-16 offset of a code point position (clamped to the text). */
-export function codePointToUtf16(text: string, position: number): number {
-  let offset = 0;
-  for (let cp = 0; cp < position && offset < text.length; cp++) {
-    const unit = text.charCodeAt(offset);
-    offset +=
-      isHighSurrogate(unit) &&
-      offset + 1 < text.length &&
-      isLowSurrogate(text.charCodeAt(offset + 1))
-        ? 2
-        : 1;
-  }
-  return offset;
-}
-
 /** UTF-16 offsets of the high halves of the surrogate pairs in a text, ascending. */
 export function pairOffsets(text: string, base = 0): number[] {
   if (!hasSurrogates(text)) return [];

@@ -72,10 +72,6 @@ export class TextBinding {
     this.detach = this.listen();
   }
 
-  currentVariant(): IdKey | undefined {
-    return this.variant;
-  }
-
   /** Shows a variant's text (or nothing), returning to where I was in it. */
   bind(variant: IdKey | undefined): void {
     if (variant === this.variant) return;

@@ -1,11 +1,26 @@
 import { describe, expect, it } from "vitest";
 import {
   CodePointText,
-  codePointToUtf16,
   countCodePoints,
   hasSurrogates,
-  utf16ToCodePoint,
+  isHighSurrogate,
+  isLowSurrogate,
 } from "../../../src/draft/codepoints";
+
+// Reference conversions by scanning the text, for CodePointText to agree with.
+function utf16ToCodePoint(text: string, offset: number): number {
+  return countCodePoints(text, 0, Math.max(0, Math.min(offset, text.length)));
+}
+
+function codePointToUtf16(text: string, position: number): number {
+  let offset = 0;
+  for (let cp = 0; cp < position && offset < text.length; cp++) {
+    const pair =
+      isHighSurrogate(text.charCodeAt(offset)) && isLowSurrogate(text.charCodeAt(offset + 1));
+    offset += pair ? 2 : 1;
+  }
+  return offset;
+}
 
 // "a😀b🎉c": UTF-16 offsets a=0, 😀=1..2, b=3, 🎉=4..5, c=6 (length 7, 5 code points).
 const MIXED = "a\u{1F600}b\u{1F389}c";
@@ -19,34 +34,40 @@ describe("code points and UTF-16 offsets", () => {
   });
 
   it("converts UTF-16 offsets to code point positions", () => {
-    expect([0, 1, 3, 4, 6, 7].map((o) => utf16ToCodePoint(MIXED, o))).toEqual([0, 1, 2, 3, 4, 5]);
+    const text = new CodePointText(MIXED);
+    expect([0, 1, 3, 4, 6, 7].map((o) => text.toCodePoint(o))).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   it("counts a pair as before an offset that falls inside it", () => {
-    expect(utf16ToCodePoint(MIXED, 2)).toBe(2);
+    expect(new CodePointText(MIXED).toCodePoint(2)).toBe(2);
   });
 
   it("converts code point positions to UTF-16 offsets", () => {
-    expect([0, 1, 2, 3, 4, 5].map((p) => codePointToUtf16(MIXED, p))).toEqual([0, 1, 3, 4, 6, 7]);
+    const text = new CodePointText(MIXED);
+    expect([0, 1, 2, 3, 4, 5].map((p) => text.toUtf16(p))).toEqual([0, 1, 3, 4, 6, 7]);
   });
 
   it("clamps positions beyond either end", () => {
-    expect(codePointToUtf16(MIXED, 99)).toBe(7);
-    expect(utf16ToCodePoint(MIXED, 99)).toBe(5);
-    expect(utf16ToCodePoint(MIXED, -3)).toBe(0);
+    const text = new CodePointText(MIXED);
+    expect(text.toUtf16(99)).toBe(7);
+    expect(text.toCodePoint(99)).toBe(5);
+    expect(text.toCodePoint(-3)).toBe(0);
   });
 
   it("round-trips every boundary of a text mixing planes", () => {
-    const text = "é\u{1F469}\u200D\u{1F4BB}x\u{10FFFF}\n中";
-    for (let p = 0; p <= countCodePoints(text); p++) {
-      expect(utf16ToCodePoint(text, codePointToUtf16(text, p))).toBe(p);
+    const text = new CodePointText("é\u{1F469}\u200D\u{1F4BB}x\u{10FFFF}\n中");
+    for (let p = 0; p <= text.length; p++) {
+      expect(text.toCodePoint(text.toUtf16(p))).toBe(p);
     }
   });
 
   it("treats a lone surrogate as one code point", () => {
     expect(countCodePoints("a\uD800b")).toBe(3);
     expect(countCodePoints("a\uDC00b")).toBe(3);
-    expect(codePointToUtf16("\uD800b", 1)).toBe(1);
+    const text = new CodePointText("\uD800b\uDC00");
+    expect(text.length).toBe(3);
+    expect(text.toUtf16(1)).toBe(1);
+    expect(text.toCodePoint(3)).toBe(3);
   });
 });
 

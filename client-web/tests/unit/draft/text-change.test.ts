@@ -1,14 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { CodePointText, isHighSurrogate, isLowSurrogate } from "../../../src/draft/codepoints";
 import {
-  applySplice,
   detectSplice,
   diffValues,
   rebaseEdit,
   spliceFromHint,
   toTextEdit,
+  type Splice,
   type TextEdit,
 } from "../../../src/draft/text-change";
+
+function applySplice(value: string, splice: Splice): string {
+  return (
+    value.slice(0, splice.start) + splice.inserted + value.slice(splice.start + splice.removed)
+  );
+}
 
 const GRIN = "\u{1F600}"; // \uD83D\uDE00
 const GRIN_SWEAT = "\u{1F605}"; // \uD83D\uDE05: same high surrogate

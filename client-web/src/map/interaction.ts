@@ -3,7 +3,7 @@
 // Every gesture starts on pointerdown and decides on its first real movement
 // whether it was a click or a drag.
 import type { ConveneDocument, IdKey } from "../crdt/api";
-import type { ElementKind } from "../gen/convene/v1/ops_pb";
+import { ElementKind } from "../gen/convene/v1/ops_pb";
 import { svgEl } from "./dom";
 import {
   boundsContains,
@@ -19,6 +19,7 @@ import {
   type Size,
   type Viewport,
 } from "./geometry";
+import { kindIconPaths } from "./icons";
 import { NODE_RADIUS } from "./nodes";
 import { positionOf, shapePoints, type Scene } from "./scene";
 import type { ToolName } from "./toolbar";
@@ -97,6 +98,9 @@ export class Gestures {
       this.cancelGesture();
     });
     svg.addEventListener("dblclick", (e) => this.doubleClick(e));
+    svg.addEventListener("pointerleave", () => {
+      if (!this.gesture && this.drawing.length === 0) this.draftClear();
+    });
     svg.addEventListener("wheel", (e) => this.wheel(e), { passive: false });
   }
 
@@ -208,6 +212,7 @@ export class Gestures {
     const g = this.gesture;
     if (!g) {
       if (this.drawing.length > 0) this.renderDraft();
+      else this.renderGhost(at);
       return;
     }
     if (!g.moved) {
@@ -586,6 +591,21 @@ export class Gestures {
     for (const p of points)
       nodes.push(svgEl("circle", { class: "cv-draft-dot", cx: p.x, cy: p.y, r: 4 / zoom }));
     this.host.draftLayer.replaceChildren(...nodes);
+  }
+
+  /** What a click would place, under the pointer (an armed kind, or me). */
+  private renderGhost(at: Pt): void {
+    const tool = this.host.tool();
+    if (tool.name !== "place" && tool.name !== "me") return;
+    const kind = tool.name === "place" ? tool.kind : ElementKind.PERSON;
+    const icon = svgEl("g", { transform: "translate(-12 -12)", class: "cv-ghost-icon" });
+    for (const d of kindIconPaths(kind)) icon.append(svgEl("path", { d }));
+    this.host.draftLayer.replaceChildren(
+      svgEl("g", { class: "cv-ghost", transform: `translate(${at.x} ${at.y})` }, [
+        svgEl("circle", { r: NODE_RADIUS }),
+        icon,
+      ]),
+    );
   }
 
   private draftClear(): void {

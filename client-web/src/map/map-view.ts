@@ -10,6 +10,7 @@ import { ConnectionKind, Direction, ElementKind, Geometry } from "../gen/convene
 import { htmlEl, isTypingTarget, svgEl } from "./dom";
 import {
   clampCoordinate,
+  clampZoom,
   dropRepeatedPoints,
   easeInOut,
   fitViewport,
@@ -143,7 +144,7 @@ class MapController implements GestureHost {
       maps: () => this.doc_.maps(),
       currentMap: () => this.map,
       editable: () => this.editable(),
-      showMap: (map) => this.userShowMap(map),
+      showMap: (map) => this.showMap(map),
       createMap: () => this.createMap(),
       renameMap: (name) => this.renameMap(name),
       setTool: (tool) => this.setTool({ name: tool }),
@@ -232,7 +233,6 @@ class MapController implements GestureHost {
     window.addEventListener("keyup", keyup);
     this.cleanups.push(() => window.removeEventListener("keydown", keydown));
     this.cleanups.push(() => window.removeEventListener("keyup", keyup));
-    this.svg.addEventListener("pointerleave", () => this.root.classList.remove("cv-hovering"));
     if (typeof ResizeObserver !== "undefined") {
       const observer = new ResizeObserver(() => this.resized());
       observer.observe(this.svg);
@@ -264,8 +264,7 @@ class MapController implements GestureHost {
 
   setTool(tool: Tool): void {
     if (tool.name !== "select" && !this.editable()) tool = { name: "select" };
-    if (isDrawingTool(this.currentTool.name) || this.currentTool.name === "connect")
-      this.gestures.cancel();
+    this.gestures.cancel();
     this.currentTool = tool;
     this.toolbar.setTool(tool.name === "place" ? "select" : (tool.name as ToolName));
     this.palette.refresh();
@@ -278,7 +277,7 @@ class MapController implements GestureHost {
       "click to add points; double-click or Enter to finish, Backspace removes a point, Esc cancels.";
     switch (tool.name) {
       case "place":
-        return `Click on the map to place a ${kindInfo(tool.kind).label.toLowerCase()} (Enter: at the centre, Esc: cancel).`;
+        return `Click on the map to place ${withArticle(kindInfo(tool.kind).label.toLowerCase())} (Enter: at the centre, Esc: cancel).`;
       case "me":
         return this.myElement()
           ? "Click where you stand now: your marker moves there. Esc cancels."
@@ -310,7 +309,6 @@ class MapController implements GestureHost {
     this.map = map;
     this.selected = new Set();
     this.gestures.cancel();
-    this.currentTool = { name: "select" };
     this.setTool({ name: "select" });
     this.scene.render(map);
     this.scene.setSelection(this.selected);
@@ -322,10 +320,6 @@ class MapController implements GestureHost {
     this.sendPresence({ selection: [] });
     this.onPresence();
     if (changed) this.root.dispatchEvent(new CustomEvent("mapchange", { detail: { map } }));
-  }
-
-  private userShowMap(map: IdKey): void {
-    this.showMap(map);
   }
 
   private refreshChrome(): void {
@@ -426,7 +420,7 @@ class MapController implements GestureHost {
 
   repaint(): void {
     const maps = this.doc_.maps();
-    if (this.map !== undefined && !maps.some((m) => m.id === this.map)) {
+    if (this.map === undefined || !maps.some((m) => m.id === this.map)) {
       this.showMap(maps[0]?.id);
       return;
     }
@@ -627,10 +621,11 @@ class MapController implements GestureHost {
   }
 
   private resized(): void {
-    const before = this.sizeCache;
-    this.sizeCache = this.measure();
-    if (this.sizeCache === FALLBACK_SIZE) return;
-    if (this.needsFit || !before || before === FALLBACK_SIZE) this.fit(false);
+    const measured = this.measure();
+    // Hidden (another tab of the app): keep the last real size and viewport.
+    if (measured === FALLBACK_SIZE) return;
+    this.sizeCache = measured;
+    if (this.needsFit) this.fit(false);
     else this.applyViewport();
   }
 
@@ -641,7 +636,7 @@ class MapController implements GestureHost {
   setViewport(v: Viewport, animate: boolean, duration = ANIMATION_MS): void {
     if (!Number.isFinite(v.x) || !Number.isFinite(v.y) || !(v.zoom > 0)) return;
     this.stopAnimation();
-    const target = { x: v.x, y: v.y, zoom: Math.min(Math.max(v.zoom, 0.05), 4) };
+    const target = { x: v.x, y: v.y, zoom: clampZoom(v.zoom) };
     if (!animate || typeof requestAnimationFrame === "undefined") {
       this.vp = target;
       this.applyViewport();
@@ -1016,6 +1011,10 @@ function cursorNode(name: string, colour: string): SVGGElement {
       name,
     ]),
   ]);
+}
+
+function withArticle(noun: string): string {
+  return (/^[aeiou]/.test(noun) ? "an " : "a ") + noun;
 }
 
 function sameSet<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): boolean {

@@ -197,8 +197,6 @@ class MapController implements GestureHost {
       this.toolbar.element,
       htmlEl("div", { class: "cv-body" }, [this.stage, this.panel.element]),
     );
-    this.root.classList.toggle("cv-readonly", !this.editable());
-    this.scene.setEditableHandles(this.editable());
   }
 
   private zoomControls(): HTMLElement {
@@ -323,6 +321,8 @@ class MapController implements GestureHost {
   }
 
   private refreshChrome(): void {
+    this.root.classList.toggle("cv-readonly", !this.editable());
+    this.scene.setEditableHandles(this.editable());
     this.toolbar.refresh();
     this.palette.refresh();
     this.renderEmptyState();

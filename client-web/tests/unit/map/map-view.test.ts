@@ -449,6 +449,33 @@ describe("boundaries, regions and me", () => {
     expect(doc.shapes(map)).toHaveLength(0);
   });
 
+  it("moves a region by dragging its outline and reshapes it by a vertex", () => {
+    const { doc, ctx, map } = setup();
+    const triangle = [
+      { x: 0, y: 0 },
+      { x: 100, y: 0 },
+      { x: 0, y: 100 },
+    ];
+    const id = doc.createShape(map, Geometry.POLYGON, { path: { points: triangle } });
+    doc.takeChanges();
+    mount(ctx);
+    const points = () => doc.shape(id)!.fields.path!.points.map((p) => [p.x, p.y]);
+    drag(q(`g[data-id="${id}"] .cv-shape-hit`), [50, 0], [60, 20]);
+    expect(points()).toEqual([
+      [10, 20],
+      [110, 20],
+      [10, 120],
+    ]);
+    ctx.flush();
+    drag(q('.cv-vertex[data-vertex="1"]'), [110, 20], [150, -10]);
+    expect(points()).toEqual([
+      [10, 20],
+      [150, -10],
+      [10, 120],
+    ]);
+    expect(ctx.checkpoints).toBe(2);
+  });
+
   it("puts me on the map once, and moves me after that", () => {
     const { doc, ctx, map } = setup();
     mount(ctx);

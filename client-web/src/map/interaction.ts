@@ -370,23 +370,20 @@ export class Gestures {
       // moves them all.
       onClick = () => this.host.select([id]);
     }
-    const g: Gesture = {
-      type: "move",
-      start: screen,
-      moved: false,
-      elements: new Map(),
-      shapes: new Map(),
-      onClick,
-    };
+    // Observers may select and look, and their drags pan instead.
     if (!this.host.editable()) return this.panGesture(screen, onClick);
     const doc = this.host.doc();
+    const elements = new Map<IdKey, Pt>();
+    const shapes = new Map<IdKey, Pt[]>();
     for (const sel of this.host.selection()) {
       const element = this.host.scene.elements.get(sel);
-      if (element) g.elements.set(sel, positionOf(doc.element(sel) ?? element.view));
+      if (element) elements.set(sel, positionOf(doc.element(sel) ?? element.view));
       const shape = this.host.scene.shapes.get(sel);
-      if (shape) g.shapes.set(sel, shapePoints(doc.shape(sel) ?? shape.view));
+      if (shape) shapes.set(sel, shapePoints(doc.shape(sel) ?? shape.view));
     }
-    return g;
+    // Nothing to move (only connections selected): the drag pans instead.
+    if (elements.size === 0 && shapes.size === 0) return this.panGesture(screen, onClick);
+    return { type: "move", start: screen, moved: false, elements, shapes, onClick };
   }
 
   private moveSelection(g: Extract<Gesture, { type: "move" }>, screen: Pt): void {

@@ -1,0 +1,134 @@
+// The AppContext the views use, on top of a Session: batches local edits and
+// remote changes into one Submit and one repaint per animation frame, and
+// turns the session's roster and status into what the views need.
+import type { Changes, ConveneDocument, IdKey } from "../crdt/api";
+import type { Session } from "../net/session";
+import type { AppContext, Participant, PresenceInit } from "./context";
+import { showToast } from "./dom";
+
+type Listener<T> = (value: T) => void;
+
+export class SessionContext implements AppContext {
+  private readonly changeListeners = new Set<Listener<Changes>>();
+  private readonly presenceListeners = new Set<() => void>();
+  private frameRequested = false;
+  private flushNeeded = false;
+  private pendingChanges: Changes = { entities: new Set(), texts: new Set(), structure: false };
+  private readonly unsubscribe: (() => void)[] = [];
+  /** Set by the shell: which map the map view shows. */
+  currentMapSource: () => IdKey | undefined = () => undefined;
+
+  constructor(readonly session: Session) {
+    this.unsubscribe.push(
+      session.onRemoteChange(() => this.scheduleFrame()),
+      session.onPresence(() => this.notifyPresence()),
+      session.onJoined(() => this.notifyPresence()),
+      session.onReset(() => {
+        // The replica was rebuilt without a refused edit: repaint everything.
+        this.pendingChanges.structure = true;
+        this.scheduleFrame();
+      }),
+    );
+  }
+
+  get doc(): ConveneDocument {
+    return this.session.doc;
+  }
+
+  get me(): Participant {
+    return this.session.me();
+  }
+
+  get canEdit(): boolean {
+    const role = this.session.role();
+    return role === "convener" || role === "participant";
+  }
+
+  participants(): Participant[] {
+    return this.session.members();
+  }
+
+  participant(id: string): Participant | undefined {
+    return this.session.member(id);
+  }
+
+  edited(checkpoint = false): void {
+    if (checkpoint) this.doc.undoCheckpoint();
+    this.flushNeeded = true;
+    this.scheduleFrame();
+  }
+
+  undo(): void {
+    if (!this.canEdit) return;
+    this.doc.undoCheckpoint();
+    if (!this.doc.canUndo()) return;
+    this.doc.undo();
+    this.edited(true);
+  }
+
+  redo(): void {
+    if (!this.canEdit || !this.doc.canRedo()) return;
+    this.doc.redo();
+    this.edited(true);
+  }
+
+  onChange(listener: Listener<Changes>): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  onPresence(listener: () => void): () => void {
+    this.presenceListeners.add(listener);
+    return () => this.presenceListeners.delete(listener);
+  }
+
+  setPresence(update: PresenceInit): void {
+    this.session.setPresence(update);
+  }
+
+  currentMap(): IdKey | undefined {
+    return this.currentMapSource();
+  }
+
+  toast(message: string, kind: "info" | "error" = "info"): void {
+    showToast(message, kind);
+  }
+
+  /** Repaints every view now (e.g. after the role became known). */
+  repaintAll(): void {
+    this.pendingChanges.structure = true;
+    this.scheduleFrame();
+  }
+
+  dispose(): void {
+    for (const off of this.unsubscribe) off();
+  }
+
+  private scheduleFrame(): void {
+    if (this.frameRequested) return;
+    this.frameRequested = true;
+    requestAnimationFrame(() => this.runFrame());
+  }
+
+  private runFrame(): void {
+    this.frameRequested = false;
+    if (this.flushNeeded) {
+      this.flushNeeded = false;
+      this.session.flush().catch((e: unknown) => {
+        this.toast(e instanceof Error ? e.message : String(e), "error");
+      });
+    }
+    const fresh = this.doc.takeChanges();
+    const changes = this.pendingChanges;
+    this.pendingChanges = { entities: new Set(), texts: new Set(), structure: false };
+    for (const id of fresh.entities) changes.entities.add(id);
+    for (const id of fresh.texts) changes.texts.add(id);
+    changes.structure ||= fresh.structure;
+    if (changes.entities.size === 0 && changes.texts.size === 0 && !changes.structure) return;
+    for (const listener of this.changeListeners) listener(changes);
+  }
+
+  private notifyPresence(): void {
+    for (const listener of this.presenceListeners) listener();
+  }
+}

@@ -13,10 +13,9 @@ packages=(
   librocksdb-dev libspdlog-dev
 )
 
-# --- browser client (next milestone) -----------------------------------------
-# The browser client and its end-to-end tests will add: chromium chromium-driver
-# nodejs npm. They are not needed yet.
-# ------------------------------------------------------------------------------
+# The browser client's end-to-end tests drive Debian's Chromium (never a
+# browser downloaded by a test tool).
+packages+=(chromium)
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -24,7 +23,21 @@ for pkg in "${packages[@]}"; do
   [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
 done
 
+# The browser client builds with Node.js 20 or newer and its npm (Vite and
+# Vitest need them). Debian 12's own nodejs package is older, so it is not
+# installed from here: a missing or old Node.js is reported clearly instead.
+check_node() {
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if ((major < 20)) || ! command -v npm >/dev/null; then
+    echo "install-deps: the browser client needs Node.js 20 or newer with npm" \
+      "(found node $(node --version 2>/dev/null || echo none))" >&2
+    exit 1
+  fi
+}
+
 if ((${#missing[@]} == 0)); then
+  check_node
   exit 0
 fi
 
@@ -38,4 +51,5 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+check_node
 echo "install-deps: done"

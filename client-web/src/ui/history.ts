@@ -24,6 +24,17 @@ export interface HistoryView {
 
 const EVENTS_SHOWN = 14;
 
+const KIND_NAMES: Partial<Record<ElementKind, string>> = {
+  [ElementKind.INSTITUTION]: "an institution",
+  [ElementKind.PROJECT]: "a project",
+  [ElementKind.COMMUNITY]: "a community of practice",
+  [ElementKind.NETWORK]: "a network",
+  [ElementKind.PERSON]: "a person",
+  [ElementKind.PRACTICE]: "a practice",
+  [ElementKind.ARTIFACT]: "an artifact",
+  [ElementKind.NOTE]: "a note",
+};
+
 /** A short account of what an op did, for the history list. */
 export function describeOp(op: Op): string {
   const b = op.body;
@@ -41,9 +52,9 @@ export function describeOp(op: Op): string {
     case "restore":
       return "brought something back";
     case "createElement": {
-      const kind = ElementKind[b.value.fields?.kind ?? 0]?.toLowerCase() ?? "element";
+      const kind = KIND_NAMES[b.value.fields?.kind ?? ElementKind.UNSPECIFIED] ?? "an element";
       const label = b.value.fields?.label;
-      return `added ${kind === "unspecified" ? "an element" : `a ${kind}`}${label ? ` “${label}”` : ""}`;
+      return `added ${kind}${label ? ` “${label}”` : ""}`;
     }
     case "updateElement": {
       const f = b.value.fields;
@@ -73,6 +84,77 @@ export function describeOp(op: Op): string {
     default:
       return "changed something";
   }
+}
+
+export interface EventGroup {
+  author: string;
+  lastSeq: number;
+  timeMs: number;
+  description: string;
+}
+
+/** What a run of one author's ops is about: consecutive typing or moves form one entry. */
+function groupKey(entry: SequencedOp): string {
+  const b = entry.op?.body;
+  const id = (x?: { replica: bigint; counter: bigint }) => (x ? `${x.replica}:${x.counter}` : "");
+  switch (b?.case) {
+    case "textInsert":
+      return `${entry.author}/insert/${id(b.value.variant)}`;
+    case "textDelete":
+      return `${entry.author}/delete/${id(b.value.variant)}`;
+    case "updateElement":
+      return `${entry.author}/element/${id(b.value.element)}`;
+    default:
+      return "";
+  }
+}
+
+/**
+ * The newest `limit` entries at or before `seq`, newest first, where an
+ * author's consecutive typing in one variant (or edits of one element) reads
+ * as one change: "wrote “Dear partners, …”" rather than one line per frame.
+ */
+export function groupEvents(log: readonly SequencedOp[], seq: number, limit: number): EventGroup[] {
+  const groups: EventGroup[] = [];
+  let key = "";
+  let typed = "";
+  let deleted = 0;
+  for (let s = Math.min(seq, log.length); s >= 1 && groups.length <= limit; s--) {
+    const entry = log[s - 1];
+    if (!entry.op) continue;
+    const k = groupKey(entry);
+    const last = groups[groups.length - 1];
+    if (k && k === key && last) {
+      const b = entry.op.body;
+      if (b.case === "textInsert") typed = b.value.text + typed;
+      if (b.case === "textDelete")
+        deleted += b.value.ranges.reduce((sum, r) => sum + Number(r.length), 0);
+      last.description = describeRun(entry.op, typed, deleted);
+      continue;
+    }
+    key = k;
+    typed = entry.op.body.case === "textInsert" ? entry.op.body.value.text : "";
+    deleted =
+      entry.op.body.case === "textDelete"
+        ? entry.op.body.value.ranges.reduce((sum, r) => sum + Number(r.length), 0)
+        : 0;
+    groups.push({
+      author: entry.author,
+      lastSeq: s,
+      timeMs: Number(entry.serverTimeMs),
+      description: describeOp(entry.op),
+    });
+  }
+  return groups.slice(0, limit);
+}
+
+function describeRun(op: Op, typed: string, deleted: number): string {
+  if (op.body.case === "textInsert") {
+    const text = typed.replace(/\s+/g, " ").trim();
+    return `wrote “${text.length > 60 ? text.slice(0, 60) + "…" : text}”`;
+  }
+  if (op.body.case === "textDelete") return `deleted ${deleted} characters`;
+  return describeOp(op);
 }
 
 class HistoryController implements HistoryView {
@@ -235,22 +317,21 @@ class HistoryController implements HistoryView {
   }
 
   private renderEvents(seq: number): void {
-    const items: HTMLElement[] = [];
-    for (let s = seq; s >= 1 && items.length < EVENTS_SHOWN; s--) {
-      const e = this.entry(s);
-      if (!e?.op) continue;
-      const item = h(
-        "li",
-        { "data-seq": s },
-        h("span", { class: "who" }, this.authorName(e.author)),
-        " ",
-        describeOp(e.op),
-        h("span", { class: "when" }, new Date(Number(e.serverTimeMs)).toLocaleTimeString()),
-      );
-      item.addEventListener("click", () => this.showSeq(s));
-      items.push(item);
-    }
-    this.events.replaceChildren(...items);
+    const groups = groupEvents(this.log, seq, EVENTS_SHOWN);
+    this.events.replaceChildren(
+      ...groups.map((g) => {
+        const item = h(
+          "li",
+          { "data-seq": g.lastSeq },
+          h("span", { class: "who" }, this.authorName(g.author)),
+          " ",
+          g.description,
+          h("span", { class: "when" }, new Date(g.timeMs).toLocaleTimeString()),
+        );
+        item.addEventListener("click", () => this.showSeq(g.lastSeq));
+        return item;
+      }),
+    );
   }
 
   private renderVersions(): void {

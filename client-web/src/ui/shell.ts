@@ -2,33 +2,16 @@
 // share, export, undo/redo) over the map, drafts and history views.
 import { createDraftsView, type DraftsView } from "../draft/drafts-view";
 import { createMapView, type MapView } from "../map/map-view";
-import type { Session, SessionStatus } from "../net/session";
+import type { Session } from "../net/session";
 import { SessionContext } from "./app-context";
 import type { Participant } from "./context";
 import { download, h, initials, safeFileName, showToast } from "./dom";
 import { exportMapJson, exportMapPng } from "./export";
 import { createHistoryView, type HistoryView } from "./history";
 import { openShareDialog } from "./share";
+import { statusText } from "./shell-status";
 
 type Tab = "map" | "drafts" | "history";
-
-export function statusText(status: SessionStatus): string {
-  const waiting = `${status.pending} edit${status.pending === 1 ? "" : "s"} waiting`;
-  switch (status.state) {
-    case "saved":
-      return "Saved";
-    case "saving":
-      return `Saving… (${waiting})`;
-    case "connecting":
-      return "Connecting…";
-    case "reconnecting":
-      return status.pending > 0 ? `Reconnecting — ${waiting}` : "Reconnecting…";
-    case "offline":
-      return status.pending > 0 ? `Offline — ${waiting}` : "Offline";
-    case "denied":
-      return "No access — the invite was revoked or is unknown";
-  }
-}
 
 export class Shell {
   readonly element: HTMLElement;

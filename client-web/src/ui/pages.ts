@@ -47,6 +47,22 @@ function brand(): HTMLElement {
   );
 }
 
+/** A page with one card: the brand, a heading, a lead paragraph and content. */
+function cardPage(heading: string, lead: string, ...content: (Node | string)[]): HTMLElement {
+  return h(
+    "main",
+    { class: "page" },
+    h(
+      "section",
+      { class: "card" },
+      brand(),
+      h("h1", {}, heading),
+      h("p", { class: "lead" }, lead),
+      ...content,
+    ),
+  );
+}
+
 /** The landing page: name a convening and become its convener. */
 export function startPage(onCreated: (created: CreatedConvening) => void): HTMLElement {
   const name = h("input", {
@@ -83,23 +99,12 @@ export function startPage(onCreated: (created: CreatedConvening) => void): HTMLE
         submit.disabled = false;
       });
   });
-  return h(
-    "main",
-    { class: "page" },
-    h(
-      "section",
-      { class: "card" },
-      brand(),
-      h("h1", {}, "Map the landscape. Write the call. Together."),
-      h(
-        "p",
-        { class: "lead" },
-        "Start a convening to co-edit a landscape map and the convening call with everyone " +
-          "you invite — live, and offline too. You become its convener and get invite links " +
-          "for participants and observers.",
-      ),
-      form,
-    ),
+  return cardPage(
+    "Map the landscape. Write the call. Together.",
+    "Start a convening to co-edit a landscape map and the convening call with everyone " +
+      "you invite — live, and offline too. You become its convener and get invite links " +
+      "for participants and observers.",
+    form,
   );
 }
 
@@ -149,37 +154,15 @@ export function joinPage(conveningLabel: string, onJoin: (profile: Profile) => v
     saveProfile(chosen);
     onJoin(chosen);
   });
-  return h(
-    "main",
-    { class: "page" },
-    h(
-      "section",
-      { class: "card" },
-      brand(),
-      h("h1", {}, "Join the convening"),
-      h("p", { class: "lead" }, conveningLabel),
-      form,
-    ),
-  );
+  return cardPage("Join the convening", conveningLabel, form);
 }
 
 /** Shown when a link carries no invite and this browser has never joined. */
 export function noInvitePage(): HTMLElement {
-  return h(
-    "main",
-    { class: "page" },
-    h(
-      "section",
-      { class: "card" },
-      brand(),
-      h("h1", {}, "This link has no invite"),
-      h(
-        "p",
-        { class: "lead" },
-        "Ask the convener for an invite link: it ends in #invite=… and lets you in as a " +
-          "participant or an observer.",
-      ),
-      h("a", { href: "/" }, "Start a convening of your own"),
-    ),
+  return cardPage(
+    "This link has no invite",
+    "Ask the convener for an invite link: it ends in #invite=… and lets you in as a " +
+      "participant or an observer.",
+    h("a", { href: "/" }, "Start a convening of your own"),
   );
 }

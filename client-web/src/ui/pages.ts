@@ -21,16 +21,24 @@ export interface Profile {
   colour: string;
 }
 
+/**
+ * A first visit's colour: picked at random, so that people who keep the
+ * suggested colour are still told apart (cursors, carets, avatars).
+ */
+function anyColour(): string {
+  return COLOURS[Math.floor(Math.random() * COLOURS.length)];
+}
+
 /** The name and colour used last, to prefill the join page. */
 export function savedProfile(): Profile {
   try {
     const parsed = JSON.parse(localStorage.getItem(PROFILE_KEY) ?? "{}") as Partial<Profile>;
     return {
       name: typeof parsed.name === "string" ? parsed.name.slice(0, 100) : "",
-      colour: COLOURS.includes(parsed.colour ?? "") ? (parsed.colour as string) : COLOURS[0],
+      colour: COLOURS.includes(parsed.colour ?? "") ? (parsed.colour as string) : anyColour(),
     };
   } catch {
-    return { name: "", colour: COLOURS[0] };
+    return { name: "", colour: anyColour() };
   }
 }
 

@@ -322,6 +322,10 @@ export class TextBinding {
     this.remotePending = false;
     const value = options.known?.value ?? this.host.doc.text(variant);
     if (value === this.text.value && !selection && !options.force) return;
+    // A caret move whose selectionchange has not come yet (it is queued
+    // behind this frame) is taken in first, or the anchors would put the
+    // caret back where it was before the move.
+    if (!selection) this.noteSelection("user");
     const target =
       selection ??
       (this.anchors ? resolveSelection(this.host.doc, variant, this.anchors) : undefined);
@@ -372,10 +376,19 @@ export class TextBinding {
     this.lastSelection = current;
     if (cause === "user") this.closeStep();
     if (this.composing || !this.variant) return;
-    // While the document is ahead of the textarea, positions in the textarea
-    // name the wrong characters; the anchors from before stay right.
-    if (this.host.doc.textLength(this.variant) !== this.text.length) return;
-    const selection = this.selection();
+    let selection = this.selection();
+    // While the document is ahead of the textarea (someone's edit waits for
+    // the next frame), positions in the textarea are positions in the text
+    // shown: carry them over that edit before anchoring them. Keeping the
+    // anchors from before instead would put a caret I just moved back where
+    // it was when the textarea catches up.
+    if (this.host.doc.textLength(this.variant) !== this.text.length) {
+      const theirs = toTextEdit(
+        diffValues(this.text.value, this.host.doc.text(this.variant)),
+        this.text,
+      );
+      selection = carrySelection(selection, theirs);
+    }
     this.anchors = anchorSelection(this.host.doc, this.variant, selection);
     this.host.selectionChanged(selection);
   }
@@ -384,6 +397,21 @@ export class TextBinding {
     if (!this.variant) return;
     this.places.set(this.variant, { anchors: this.anchors, scrollTop: this.textarea.scrollTop });
   }
+}
+
+/**
+ * A selection in a text, moved over an edit of that text: positions after
+ * the edit shift by its length change, positions in what it removed go to
+ * its start, and a caret right where text went in stays before it (a caret
+ * sticks to the character before it).
+ */
+function carrySelection(selection: TextSelection, edit: TextEdit): TextSelection {
+  const end = edit.position + edit.removed;
+  const shift = countCodePoints(edit.inserted) - edit.removed;
+  const carry = (p: number) => (p <= edit.position ? p : p >= end ? p + shift : edit.position);
+  const start = carry(selection.start);
+  const stop = Math.max(start, carry(selection.end));
+  return { start, end: stop, backward: selection.backward && stop > start };
 }
 
 /** "undo" / "redo" for the usual shortcuts (Ctrl or Cmd). */

@@ -37,6 +37,8 @@ export class Shell {
   private readonly followBanner = h("div", { class: "banner", hidden: true });
   private tab: Tab = "map";
   private following: string | undefined;
+  /** What the avatars last showed (see refreshAvatars). */
+  private avatarsKey = "";
   /** Whom I stopped following after they asked: not followed again until they ask anew. */
   private declinedAsk: string | undefined;
 
@@ -219,8 +221,19 @@ export class Shell {
     this.redoButton.disabled = !this.ctx.canEdit || !this.ctx.doc.canRedo();
   }
 
+  /**
+   * Rebuilt only when what the avatars show changed: presence updates (my
+   * caret at every keystroke, everyone's cursors) arrive many times a second.
+   */
   private refreshAvatars(): void {
     const people = this.ctx.participants();
+    const key = JSON.stringify([
+      this.ctx.me.id,
+      this.following,
+      people.map((p) => [p.id, p.name, p.colour, p.role]),
+    ]);
+    if (key === this.avatarsKey) return;
+    this.avatarsKey = key;
     this.avatars.replaceChildren(...people.map((p) => this.avatar(p)));
   }
 

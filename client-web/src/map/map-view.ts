@@ -308,13 +308,17 @@ class MapController implements GestureHost {
     this.selected = new Set();
     this.gestures.cancel();
     this.setTool({ name: "select" });
-    this.scene.render(map);
-    this.scene.setSelection(this.selected);
     this.refreshChrome();
     this.panel.show([]);
     const saved = map !== undefined ? this.savedViewports.get(map) : undefined;
+    // Measured before the map's nodes go in: measuring after them would lay
+    // them all out once more than the coming frame does (a large map's load).
+    const size = saved ? undefined : this.measure();
+    const insets = size && this.fitInsets(size);
+    this.scene.render(map);
+    this.scene.setSelection(this.selected);
     if (saved) this.setViewport(saved, false);
-    else this.fit(false);
+    else this.fit(false, size, insets);
     this.sendPresence({ selection: [] });
     this.onPresence();
     if (changed) this.root.dispatchEvent(new CustomEvent("mapchange", { detail: { map } }));
@@ -704,10 +708,10 @@ class MapController implements GestureHost {
     this.svg.style.backgroundPosition = `${ox % spacing}px ${oy % spacing}px`;
   }
 
-  private fit(animate: boolean): void {
-    const size = this.measure();
+  /** `size` and `insets` when measured already (showMap); measured now otherwise. */
+  private fit(animate: boolean, size = this.measure(), insets = this.fitInsets(size)): void {
     this.needsFit = size === FALLBACK_SIZE;
-    const target = fitViewport(this.scene.bounds(), size, this.fitInsets(size));
+    const target = fitViewport(this.scene.bounds(), size, insets);
     this.setViewport(target, animate);
   }
 

@@ -5,7 +5,7 @@
 // that test's browser contexts afterwards, and stops the server and removes
 // its data at the end.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import os from "node:os";
@@ -53,11 +53,33 @@ export function serverBinary(): string {
 }
 
 function checkDist(): void {
-  if (!existsSync(path.join(DIST_DIR, "index.html")) || !existsSync(path.join(DIST_DIR, "sw.js"))) {
+  const index = path.join(DIST_DIR, "index.html");
+  if (!existsSync(index) || !existsSync(path.join(DIST_DIR, "sw.js"))) {
     throw new Error(
       `The built client is missing (${DIST_DIR}): run \`npm run build\` in client-web first`,
     );
   }
+  // The server serves dist/, not src/: say so when the tests would run old code.
+  const built = statSync(index).mtimeMs;
+  const newer = newestFile(path.join(CLIENT_ROOT, "src"));
+  if (newer && newer.mtimeMs > built) {
+    console.warn(
+      `e2e: ${path.relative(CLIENT_ROOT, newer.file)} is newer than dist/: ` +
+        "these tests run the last build (npm run build to include it)",
+    );
+  }
+}
+
+function newestFile(dir: string): { file: string; mtimeMs: number } | undefined {
+  let newest: { file: string; mtimeMs: number } | undefined;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    const found = entry.isDirectory()
+      ? newestFile(file)
+      : { file, mtimeMs: statSync(file).mtimeMs };
+    if (found && (!newest || found.mtimeMs > newest.mtimeMs)) newest = found;
+  }
+  return newest;
 }
 
 /** A port nobody listens on right now (the kernel picks it; the server binds it next). */

@@ -13,7 +13,7 @@
 //                    [--profile] [--trace] [--trace-dir DIR]   (where the time goes, per phase;
 //                    DIR keeps the raw Chromium traces, for DevTools' Performance panel)
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -125,6 +125,7 @@ async function main() {
   if (!existsSync(join(distDir, "index.html"))) {
     throw new Error(`no client in ${distDir}: run \`npm run build\` first`);
   }
+  warnIfStale();
   if (options.traceDir) mkdirSync(options.traceDir, { recursive: true });
   const binary = serverBinary(repoRoot);
   const modules = await loadClientModules(clientRoot);
@@ -150,6 +151,23 @@ async function main() {
   } finally {
     await browser?.close();
     await server.stop();
+  }
+}
+
+/** The default client is built from src/ by `npm run build`: say so when src/ changed since. */
+function warnIfStale() {
+  if (args["client-dir"] !== undefined) return;
+  const built = statSync(join(distDir, "index.html")).mtimeMs;
+  const newest = (dir) =>
+    Math.max(
+      0,
+      ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
+        const path = join(dir, entry.name);
+        return entry.isDirectory() ? newest(path) : statSync(path).mtimeMs;
+      }),
+    );
+  if (newest(join(clientRoot, "src")) > built) {
+    log("warning: client-web/src is newer than dist/; `npm run build` to measure the current code");
   }
 }
 
@@ -540,14 +558,15 @@ function printSummary(report) {
     ``,
     `Load (Join clicked -> all ${w.elements} elements painted): ${verdict(report.targets.load_join_to_painted_ms)}; runs ${l.join_to_painted.runs.join(", ")}`,
     `  join -> Welcome arrived ${l.join_to_welcome} (Hello sent after ${l.join_to_hello_sent}; a Node client waits ${l.server_hello_to_welcome_node_client} for the same Welcome), Welcome -> painted ${l.welcome_to_painted} (handler ${l.welcome_handler}, to the frame ${l.handled_to_dom}, frame ${l.dom_to_painted})`,
-    `  main thread: script ${l.main_thread.script}, style ${l.main_thread.style}, layout ${l.main_thread.layout}, all tasks ${l.main_thread.task}`,
+    `  main thread: script ${l.main_thread.script}, style ${l.main_thread.style}, layout ${l.main_thread.layout}, all tasks ${l.main_thread.task}; CPU time ${l.main_thread.cpu}`,
     `Remote edit (Ops frame arrived -> painted), ${e.samples} edits: p95 ${verdict(report.targets.remote_edit_arrived_to_painted_p95_ms)}`,
     `  arrived -> painted ${s(e.arrived_to_painted)}`,
     `  handler ${s(e.handler)}; wait for the frame ${s(e.handled_to_frame)}; frame ${s(e.frame)}`,
+    `  main thread per edit (all tasks): ${e.main_thread_per_edit.task}; CPU time ${e.main_thread_per_edit.cpu}`,
     `Keystroke work (key events + the next frame), ${k.samples} keys: p95 ${verdict(report.targets.keystroke_work_p95_ms)}`,
     `  work ${s(k.work)}`,
     `  input handling ${s(k.input)}; frame ${s(k.frame)}; key -> painted ${s(k.key_to_painted)}`,
-    `  main thread per key (all tasks): script ${k.main_thread_per_key.script}, style ${k.main_thread_per_key.style}, layout ${k.main_thread_per_key.layout}, all ${k.main_thread_per_key.task}`,
+    `  main thread per key (all tasks): script ${k.main_thread_per_key.script}, style ${k.main_thread_per_key.style}, layout ${k.main_thread_per_key.layout}, all ${k.main_thread_per_key.task}; CPU time ${k.main_thread_per_key.cpu}`,
   ];
   if (report.problems.length > 0)
     lines.push("", "Problems seen in the page:", ...report.problems.map((p) => `  ${p}`));

@@ -236,7 +236,16 @@ export class TextBinding {
       // it: put mine where it belongs in their text, then show both. (An
       // edit of theirs that kept the length slips through here; the next
       // sync shows the document as it is.)
-      this.commitOverRemote(edit);
+      // Typing at my caret (no selection, nothing deleted): the caret's
+      // anchor names the character my text follows.
+      const atCaret =
+        before !== undefined &&
+        before.start === before.end &&
+        before.start === this.lastSelection.start &&
+        before.end === this.lastSelection.end &&
+        edit.removed === 0 &&
+        edit.position === old.toCodePoint(before.start);
+      this.commitOverRemote(edit, atCaret);
       return;
     }
     if (!this.applyEdits(this.variant, [edit])) return;
@@ -244,11 +253,19 @@ export class TextBinding {
     this.afterLocalEdit();
   }
 
-  private commitOverRemote(mine: TextEdit): void {
+  private commitOverRemote(mine: TextEdit, atCaret = false): void {
     const variant = this.variant!;
     const base = this.text;
     const theirs = toTextEdit(diffValues(base.value, this.host.doc.text(variant)), base);
-    const edits = rebaseEdit(mine, theirs);
+    let edits = rebaseEdit(mine, theirs);
+    // The diff guesses where their edit went, and next to equal characters
+    // it can guess wrong (their space inserted before mine reads as after it):
+    // text typed at my caret then lands inside their words. My caret's anchor
+    // names the character it follows, so typing goes after that character.
+    if (atCaret && this.anchors && this.anchors.end === undefined) {
+      const caret = resolveSelection(this.host.doc, variant, this.anchors).start;
+      edits = [{ position: caret, removed: 0, inserted: mine.inserted }];
+    }
     if (!this.applyEdits(variant, edits)) return;
     const last = edits[edits.length - 1];
     const caret = last ? last.position + countCodePoints(last.inserted) : theirs.position;

@@ -265,4 +265,42 @@ describe("two people editing at once", () => {
       await poll(() => draftEditor(client.page).inputValue(), client.name).toBe(text);
     }
   });
+
+  it("keeps each person's words together when both type at the same place", async () => {
+    const ana = await e2e.client("Ana Lima");
+    const convening = await createConvening(e2e.server, ana, "Same place convening");
+    await createFirstDraft(ana.page, "Call");
+    await draftEditor(ana.page).click();
+    await ana.page.keyboard.type("Start.");
+    await waitSaved(ana.page);
+    const bo = await e2e.client("Bo Park");
+    await joinWithInvite(e2e.server, bo, convening.id, convening.invites.participant);
+    await bo.page.getByTestId("tab-drafts").click();
+    await poll(() => draftEditor(bo.page).inputValue()).toBe("Start.");
+    await draftEditor(bo.page).click();
+
+    // Round after round, both type a few words at the end at once. Each run
+    // starts with a space, like the space the other's run starts with: where
+    // the two meet, the textarea cannot tell whose space is whose.
+    const typeAtEnd = async (client: Client, run: string) => {
+      await client.page.keyboard.press("Control+End");
+      await client.page.keyboard.type(run, { delay: 10 });
+    };
+    for (let round = 1; round <= 20; round++) {
+      const before = await draftEditor(ana.page).inputValue();
+      const anaRun = ` a${round}x golf`;
+      const boRun = ` b${round}y kilo`;
+      await Promise.all([typeAtEnd(ana, anaRun), typeAtEnd(bo, boRun)]);
+      await Promise.all([waitSaved(ana.page), waitSaved(bo.page)]);
+      const exported = await e2e.server.exportJson(convening.id, convening.convenerToken);
+      const text = exported.drafts[0].variants[0].text;
+      expect(text.startsWith(before), `round ${round}: ${text}`).toBe(true);
+      expect([anaRun + boRun, boRun + anaRun], `round ${round}`).toContain(
+        text.slice(before.length),
+      );
+      for (const client of [ana, bo]) {
+        await poll(() => draftEditor(client.page).inputValue(), client.name).toBe(text);
+      }
+    }
+  });
 });

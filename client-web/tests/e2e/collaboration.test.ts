@@ -28,6 +28,11 @@ import {
 
 const e2e = useE2E();
 
+/** Text with its runs of white space as single spaces, as a rendered preview reads. */
+function normalise(text: string | null): string {
+  return (text ?? "").replace(/\s+/g, " ").trim();
+}
+
 /** The id of the element labelled `label` on this page's map. */
 async function idOf(client: Client, label: string): Promise<string> {
   const shown = await readMap(client.page);
@@ -300,6 +305,16 @@ describe("two people editing at once", () => {
       );
       for (const client of [ana, bo]) {
         await poll(() => draftEditor(client.page).inputValue(), client.name).toBe(text);
+        // The preview and the word count catch up with the text too.
+        const view = client.page.locator(".shell > .main > .drafts-view");
+        await poll(
+          async () => normalise(await view.getByTestId("draft-preview").textContent()),
+          `${client.name}'s preview`,
+        ).toBe(normalise(text));
+        await poll(
+          () => view.locator(".draft-status").textContent(),
+          `${client.name}'s word count`,
+        ).toBe(`${text.split(/\s+/).filter(Boolean).length} words`);
       }
     }
   });

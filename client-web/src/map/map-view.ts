@@ -898,7 +898,9 @@ class MapController implements GestureHost {
         else this.select([]);
         return true;
       case "Enter":
-        if (onButton) return false;
+        // While drawing, Enter finishes the shape even when the tool's button
+        // still has focus (clicks on the map do not take it).
+        if (onButton && !this.gestures.isDrawing()) return false;
         return this.enter();
       case "Delete":
       case "Backspace":

@@ -42,11 +42,11 @@ export function poll<T>(read: () => T | Promise<T>, message?: string, timeout = 
 // ---- the server ------------------------------------------------------------------------
 
 export function serverBinary(): string {
-  const bin = process.env.CONVENE_SERVER_BIN ?? path.join(REPO_ROOT, "build", "convene-server");
+  const bin = process.env.CONVENE_SERVER_BINARY ?? path.join(REPO_ROOT, "build", "convene-server");
   if (!existsSync(bin)) {
     throw new Error(
       `convene-server not found at ${bin}: build it (cmake --build build -j2 from the repo root) ` +
-        `or set CONVENE_SERVER_BIN`,
+        `or set CONVENE_SERVER_BINARY`,
     );
   }
   return bin;

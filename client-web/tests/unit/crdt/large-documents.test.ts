@@ -1,16 +1,10 @@
-// The browser's budgets: typing in a 100,000-character draft must leave a
-// frame (16 ms) almost untouched, and a large map must load quickly. The
-// bounds are loose (a shared, slow machine must pass); typical figures are
-// tens of microseconds per keystroke.
+// Documents of the sizes the browser must handle (a fragmented
+// 100,000-character draft, a map of 1,000 elements and 2,000 connections)
+// stay correct. Their speed is measured by the browser benchmark
+// (bench/render-bench.mjs), never here.
 import { expect, test } from "vitest";
 import { Document } from "../../../src/crdt/document";
 import { seeded } from "./helpers";
-
-function timePerCall(n: number, f: (i: number) => void): number {
-  const start = performance.now();
-  for (let i = 0; i < n; i++) f(i);
-  return (performance.now() - start) / n;
-}
 
 test("typing in a fragmented 100,000-character draft", () => {
   const rnd = seeded(5);
@@ -28,19 +22,17 @@ test("typing in a fragmented 100,000-character draft", () => {
   expect(a.textLength(d)).toBeGreaterThan(100_000);
 
   const at = 50_000;
-  const typing = timePerCall(500, (i) => a.insertText(d, at + i, "k"));
-  const backspace = timePerCall(500, (i) => a.deleteText(d, at + 499 - i, 1));
-  const render = timePerCall(50, (i) => {
-    a.insertText(d, at, String(i % 10));
-    a.text(d);
-  });
-  expect(typing).toBeLessThan(1);
-  expect(backspace).toBeLessThan(1);
-  expect(render).toBeLessThan(8);
-  expect(a.takeOutbox().length).toBeLessThan(60); // typing and backspacing coalesced
+  const before = a.text(d);
+  for (let i = 0; i < 500; i++) a.insertText(d, at + i, "k");
+  for (let i = 0; i < 500; i++) a.deleteText(d, at + 499 - i, 1);
+  expect(a.text(d)).toBe(before);
+  a.insertText(d, at, "xyz");
+  expect(a.text(d)).toBe(before.slice(0, at) + "xyz" + before.slice(at));
+  expect(a.takeOutbox().length).toBeLessThan(10); // typing and backspacing coalesced
+  expect(a.checkInvariants()).toBeNull();
 });
 
-test("a map of 1,000 elements and 2,000 connections applies quickly", () => {
+test("a map of 1,000 elements and 2,000 connections replicates", () => {
   const rnd = seeded(9);
   const a = new Document(1n);
   const map = a.createMap("m");
@@ -53,8 +45,7 @@ test("a map of 1,000 elements and 2,000 connections applies quickly", () => {
   }
   const ops = a.takeOutbox();
   const b = new Document(2n);
-  const start = performance.now();
-  for (const op of ops) b.apply(op);
+  for (const op of ops) expect(b.apply(op).status).toBe("ok");
   expect(b.connections(map)).toHaveLength(2000);
-  expect(performance.now() - start).toBeLessThan(2000);
+  expect(b.toJSON()).toEqual(a.toJSON());
 });

@@ -5,12 +5,12 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-/** The binary: $CONVENE_SERVER_BIN (or scripts/test.sh's $CONVENE_SERVER_BINARY), else <repo>/build. */
+/** The binary: $CONVENE_SERVER_BINARY (as for every test), else <repo>/build/convene-server. */
 export function serverBinary(repoRoot) {
-  const fromEnv = process.env.CONVENE_SERVER_BIN || process.env.CONVENE_SERVER_BINARY;
+  const fromEnv = process.env.CONVENE_SERVER_BINARY;
   const binary = fromEnv ? resolve(fromEnv) : join(repoRoot, "build", "convene-server");
   if (!existsSync(binary)) {
-    throw new Error(`no convene-server at ${binary}: build it, or set CONVENE_SERVER_BIN`);
+    throw new Error(`no convene-server at ${binary}: build it, or set CONVENE_SERVER_BINARY`);
   }
   return binary;
 }

@@ -9,11 +9,12 @@
 //
 // Several tabs share the database. Every read-modify-write happens inside one
 // transaction, so concurrent tabs never lose each other's updates.
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import { OpSchema, type Op } from "../gen/convene/v1/ops_pb";
 import { SequencedOpSchema, type SequencedOp } from "../gen/convene/v1/protocol_pb";
 import type { RoleName } from "../ui/context";
+import { encodeOp, encodeSequencedOp, rememberOpBytes } from "./op-bytes";
 import { toSafeNumber } from "./wire";
 
 /** Unacknowledged ops kept per replica: the most one Hello can resend. */
@@ -146,6 +147,7 @@ export class LocalStore {
       const replica = cursor.key[1];
       try {
         const op = fromBinary(OpSchema, cursor.value);
+        rememberOpBytes(op, cursor.value); // its Ack will store these bytes in the log
         const list = byReplica.get(replica) ?? [];
         list.push(op);
         byReplica.set(replica, list);
@@ -174,17 +176,21 @@ export class LocalStore {
     }
     for (const op of ops) {
       const counter = toSafeNumber(op.counter, "counter");
-      void tx.store.put(toBinary(OpSchema, op), [convening, replica, counter]);
+      void tx.store.put(encodeOp(op), [convening, replica, counter]);
     }
     await tx.done;
   }
 
-  /** Records committed ops, drops the pending ops they cover, and advances lastSeenSeq. */
+  /**
+   * Records committed ops, drops the pending ops they cover, and advances
+   * lastSeenSeq, in one transaction. The ops' bytes are those they arrived in,
+   * or for our own acknowledged ops those already made for the pending store.
+   */
   async recordCommitted(convening: string, record: CommitRecord): Promise<void> {
     const tx = this.db.transaction(["joins", "log", "pending"], "readwrite");
     const log = tx.objectStore("log");
     for (const op of record.log) {
-      void log.put(toBinary(SequencedOpSchema, op), [convening, toSafeNumber(op.seq, "seq")]);
+      void log.put(encodeSequencedOp(op), [convening, toSafeNumber(op.seq, "seq")]);
     }
     const pending = tx.objectStore("pending");
     for (const { replica, through } of record.committed) {

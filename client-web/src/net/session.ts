@@ -7,10 +7,10 @@
 // After any break the connection comes back with Hello{last_seen_seq, resend:
 // pending}: the server sends what we missed and acknowledges what it already
 // had, so nothing is lost or applied twice.
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary } from "@bufbuild/protobuf";
 import type { ApplyResult, ConveneDocument } from "../crdt/api";
 import { Document } from "../crdt/document";
-import { OpSchema, type Op } from "../gen/convene/v1/ops_pb";
+import type { Op } from "../gen/convene/v1/ops_pb";
 import {
   ErrorCode,
   PresenceStateSchema,
@@ -33,6 +33,7 @@ import {
   type CommitRecord,
   type JoinRecord,
 } from "./local-store";
+import { encodeOp, rememberFrameOps } from "./op-bytes";
 import { mergePresence, Roster, Throttle } from "./presence";
 import { claimReplica, defaultLocks, type LockManagerLike } from "./replica";
 import {
@@ -116,9 +117,24 @@ export interface SessionOptions {
   timing?: Partial<SessionTiming>;
   /** Default: the CRDT's Document. */
   createDocument?: (replica: bigint) => ConveneDocument;
+  /**
+   * Resolves when the page has time for deferred IndexedDB writes (large
+   * batches of committed ops). Default: requestIdleCallback (at most
+   * IDLE_WAIT_MS), else a zero-delay timer.
+   */
+  whenIdle?: () => Promise<void>;
 }
 
 type Phase = "idle" | "opening" | "joining" | "joined";
+
+/**
+ * Committed ops stored per transaction when a frame brings more: a large
+ * Welcome is stored in chunks, each when the page is idle, so that storing it
+ * neither delays the first paint of what it brings nor blocks a frame for long.
+ */
+export const COMMIT_CHUNK_OPS = 500;
+/** The longest deferred writes wait for an idle moment. */
+const IDLE_WAIT_MS = 1_000;
 
 /** Reconnections spent waiting for another tab's edits our edits depend on. */
 const MAX_MISSING_RETRIES = 5;
@@ -151,6 +167,11 @@ export class Session {
   private readonly foreign = new Map<string, Op[]>();
   /** Our ops handed to IndexedDB whose write has not finished; counter order. */
   private unstored: Op[] = [];
+  /**
+   * A pending-ops write is queued and has not started: ops flushed meanwhile
+   * join it (one transaction for all of them) instead of queueing their own.
+   */
+  private pendingWriteQueued = false;
   private writes: Promise<void> = Promise.resolve();
   /** Bumped when the server refuses an op: writes begun before hold only undone ops. */
   private epoch = 0;
@@ -195,7 +216,7 @@ export class Session {
   private readonly wsUrl: string;
   private readonly webSocketFactory: (url: string) => WebSocket;
   private readonly createDocument: (replica: bigint) => ConveneDocument;
-  private readonly opSizes = new WeakMap<Op, number>();
+  private readonly whenIdle: () => Promise<void>;
 
   /**
    * Loads what this browser holds about the convening, builds the replica
@@ -225,6 +246,7 @@ export class Session {
     this.wsUrl = options.wsUrl ?? defaultWsUrl();
     this.webSocketFactory = options.webSocketFactory ?? ((url) => new WebSocket(url));
     this.createDocument = options.createDocument ?? ((replica) => new Document(replica));
+    this.whenIdle = options.whenIdle ?? browserIdle;
     this.roster = new Roster(() => this.me());
     this.presenceThrottle = new Throttle(this.timing.presenceIntervalMs, () => this.sendPresence());
 
@@ -374,21 +396,32 @@ export class Session {
 
   // ---- local edits -> IndexedDB -> server -------------------------------------------
 
-  /** Writes ops to IndexedDB; once durable they are pending and sent. */
+  /**
+   * Writes ops to IndexedDB; once durable they are pending and sent. At most
+   * one such write is queued at a time: ops flushed while it waits for its
+   * turn are written with it, in the same transaction.
+   */
   private store(ops: Op[]): void {
     if (ops.length === 0) return;
-    const epoch = this.epoch;
     this.unstored.push(...ops);
+    if (this.pendingWriteQueued) return;
+    this.pendingWriteQueued = true;
+    const epoch = this.epoch;
     this.enqueue(async () => {
+      if (epoch !== this.epoch) return; // undone by a refusal before it started
+      this.pendingWriteQueued = false;
+      // Earlier writes have finished (one task at a time): every op still
+      // unstored is this write's, and later flushes queue the next write.
+      const batch = this.unstored.slice();
       try {
-        await this.loaded.store.appendPending(this.convening, this.replica.toString(), ops);
+        await this.loaded.store.appendPending(this.convening, this.replica.toString(), batch);
       } catch (error) {
         // Not stored, but the server may still take them: send anyway.
         this.report({ kind: "storage", message: `edits not stored locally: ${describe(error)}` });
       }
       if (epoch !== this.epoch) return; // undone by a refusal meanwhile
-      this.unstored.splice(0, ops.length); // writes finish in the order they began
-      this.pending.push(...ops);
+      this.unstored.splice(0, batch.length);
+      this.pending.push(...batch);
       this.sendPending();
       this.emitStatus();
     });
@@ -418,6 +451,7 @@ export class Session {
     const lost = dropped + this.unstored.length + undone;
     this.pending = this.pending.filter((op) => op.counter < from);
     this.unstored = [];
+    this.pendingWriteQueued = false; // a queued write sees the new epoch and does nothing
     this.epoch++;
     const replica = this.replica.toString();
     this.enqueue(() => this.loaded.store.dropPendingFrom(this.convening, replica, from));
@@ -576,7 +610,11 @@ export class Session {
     let message: ServerMessage;
     try {
       if (!(data instanceof ArrayBuffer)) throw new TypeError("not a binary frame");
-      message = fromBinary(ServerMessageSchema, new Uint8Array(data));
+      const bytes = new Uint8Array(data);
+      message = fromBinary(ServerMessageSchema, bytes);
+      // Committed ops are stored as the bytes they arrived in (no re-encoding).
+      const body = message.body;
+      if (body.case === "welcome" || body.case === "ops") rememberFrameOps(bytes, body.value.ops);
     } catch (error) {
       this.report({ kind: "decode", message: `ignored a frame: ${describe(error)}` });
       return;
@@ -850,8 +888,35 @@ export class Session {
     });
   }
 
+  /**
+   * Stores what became committed. A large batch (a Welcome) goes in chunks of
+   * COMMIT_CHUNK_OPS, each when the page is idle. The join record's
+   * lastSeenSeq never claims ops not stored yet: each chunk advances it only
+   * to its own highest seq (a reload meanwhile asks the server from there),
+   * and the pending ops the batch covers are dropped with the last chunk.
+   */
   private persistCommitted(record: CommitRecord): void {
-    this.enqueue(() => this.loaded.store.recordCommitted(this.convening, record));
+    const store = () => this.loaded.store;
+    if (record.log.length <= COMMIT_CHUNK_OPS) {
+      this.enqueue(() => store().recordCommitted(this.convening, record));
+      return;
+    }
+    const log = [...record.log].sort(bySeq);
+    for (let start = 0; start < log.length; start += COMMIT_CHUNK_OPS) {
+      const chunk = log.slice(start, start + COMMIT_CHUNK_OPS);
+      const last = start + COMMIT_CHUNK_OPS >= log.length;
+      const chunkRecord: CommitRecord = last
+        ? { ...record, log: chunk }
+        : {
+            log: chunk,
+            lastSeenSeq: Math.min(record.lastSeenSeq, Number(chunk[chunk.length - 1].seq)),
+            committed: [],
+          };
+      this.enqueue(async () => {
+        await this.whenIdle();
+        await store().recordCommitted(this.convening, chunkRecord);
+      });
+    }
   }
 
   /** IndexedDB work runs one task at a time, in the order it was asked for. */
@@ -861,13 +926,9 @@ export class Session {
     });
   }
 
+  /** Encoded size; the bytes are kept for storing the op (op-bytes.ts). */
   private sizeOf(op: Op): number {
-    let size = this.opSizes.get(op);
-    if (size === undefined) {
-      size = toBinary(OpSchema, op).length;
-      this.opSizes.set(op, size);
-    }
-    return size;
+    return encodeOp(op).length;
   }
 
   private report(error: SessionError): void {
@@ -938,6 +999,18 @@ async function load(options: SessionOptions): Promise<Loaded> {
     pending: pendingLoad.byReplica,
     problems,
   };
+}
+
+/** Resolves when the browser is idle (or after IDLE_WAIT_MS); a zero-delay timer elsewhere. */
+function browserIdle(): Promise<void> {
+  const scope = globalThis as {
+    requestIdleCallback?: (callback: () => void, options?: { timeout: number }) => number;
+  };
+  return new Promise((resolve) => {
+    if (scope.requestIdleCallback)
+      scope.requestIdleCallback(() => resolve(), { timeout: IDLE_WAIT_MS });
+    else setTimeout(resolve, 0);
+  });
 }
 
 function unappliable(count: number): SessionError {

@@ -42,7 +42,10 @@ export function rememberOpBytes(op: Op, bytes: Uint8Array): void {
 /** The SequencedOp's protobuf bytes: as received if known, else without re-encoding its op. */
 export function encodeSequencedOp(entry: SequencedOp): Uint8Array {
   const received = sequencedBytes.get(entry);
-  if (received) return received;
+  // A copy of the op's part of the frame: storing the view would store
+  // (structured-clone) the whole frame. Copied here, when it is stored, which
+  // for a large Welcome is after the first paint rather than before it.
+  if (received) return received.slice();
   if (!entry.op) return toBinary(SequencedOpSchema, entry);
   const header = toBinary(
     SequencedOpSchema,
@@ -76,10 +79,7 @@ export function rememberFrameOps(frame: Uint8Array, decoded: readonly SequencedO
     return;
   }
   if (slices.length !== decoded.length) return;
-  for (let i = 0; i < slices.length; i++) {
-    // A copy: storing a view would store (structured-clone) the whole frame.
-    sequencedBytes.set(decoded[i], slices[i].slice());
-  }
+  for (let i = 0; i < slices.length; i++) sequencedBytes.set(decoded[i], slices[i]);
 }
 
 /** The bytes of each SequencedOp in a ServerMessage holding a Welcome or Ops. */

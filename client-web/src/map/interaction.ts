@@ -444,7 +444,11 @@ export class Gestures {
     if (target !== g.target) {
       this.clearConnectTarget();
       g.target = target;
-      if (target) this.host.scene.nodeOf(target)?.classList.add("is-connect-target");
+      if (target) {
+        // The pointer is captured, so the target has not been hovered: give it its ring.
+        this.host.scene.decorate([target]);
+        this.host.scene.nodeOf(target)?.classList.add("is-connect-target");
+      }
     }
     const start = positionOf(from.view);
     const end = target ? positionOf(this.host.scene.elements.get(target)!.view) : at;
@@ -485,7 +489,10 @@ export class Gestures {
     if (this.connectFrom)
       this.host.scene.nodeOf(this.connectFrom)?.classList.remove("is-connect-source");
     this.connectFrom = id;
-    if (id) this.host.scene.nodeOf(id)?.classList.add("is-connect-source");
+    if (id) {
+      this.host.scene.decorate([id]);
+      this.host.scene.nodeOf(id)?.classList.add("is-connect-source");
+    }
     this.host.setHint(
       id
         ? "Now click the element to connect it to (Esc to cancel)."

@@ -52,6 +52,13 @@ export interface ElementLook {
   /** Colours of other participants who have it selected. */
   remote?: string[];
   interactive: boolean;
+  /**
+   * Draw its selection ring and connect handle. Only an interactive element
+   * the pointer has been over, or that is selected or being connected, has
+   * them: at rest they are invisible, and on a large map they were most of its
+   * SVG nodes (docs/benchmarks.md).
+   */
+  decorated?: boolean;
 }
 
 /** The node's body shape: an explicit override, else a rounded square for notes. */
@@ -144,9 +151,7 @@ export function elementChildren(look: ElementLook): SVGElement[] {
       }),
     );
   });
-  if (look.interactive) {
-    out.push(bodyNode(shape, r + (look.selfColour ? 10 : 6), { class: "cv-sel-ring" }));
-  }
+  if (look.interactive && look.decorated) out.push(elementRing(look));
   if (look.selfColour) {
     out.push(bodyNode(shape, r + 5, { fill: "none", stroke: look.selfColour, "stroke-width": 4 }));
   }
@@ -158,7 +163,11 @@ export function elementChildren(look: ElementLook): SVGElement[] {
       "stroke-width": 2.2,
     }),
   );
-  const icon = svgEl("g", {
+  // One path for the whole icon (its strokes are opaque, so drawing the
+  // subpaths together looks the same as one path each), not a <g> of paths.
+  const icon = svgEl("path", {
+    class: "cv-node-icon",
+    d: kindIconPaths(look.kind).join(""),
     transform: `translate(${-r * 0.6} ${-r * 0.6}) scale(${(r * 1.2) / 24})`,
     fill: "none",
     stroke: shade(colour, 0.35),
@@ -167,7 +176,6 @@ export function elementChildren(look: ElementLook): SVGElement[] {
     "stroke-linejoin": "round",
     "pointer-events": "none",
   });
-  for (const d of kindIconPaths(look.kind)) icon.append(svgEl("path", { d }));
   out.push(icon);
   const labelY = r + (look.selfColour ? 21 : 17);
   if (look.label.trim()) {
@@ -186,15 +194,25 @@ export function elementChildren(look: ElementLook): SVGElement[] {
       }),
     );
   }
-  if (look.interactive) {
-    out.push(svgEl("circle", { class: "cv-handle", cx: r + 1, cy: 0, r: 6 }));
-  }
+  if (look.interactive && look.decorated) out.push(elementHandle());
   out.push(
     svgEl("title", {}, [
       titleOf(kindInfo(look.kind).label, look.label, levelInfo(look.scale).label),
     ]),
   );
   return out;
+}
+
+/** An element's selection ring (shown on hover, selection and connecting). */
+export function elementRing(look: ElementLook): SVGElement {
+  return bodyNode(bodyShape(look), NODE_RADIUS + (look.selfColour ? 10 : 6), {
+    class: "cv-sel-ring",
+  });
+}
+
+/** The handle on an element's edge that starts a connection when dragged. */
+export function elementHandle(): SVGElement {
+  return svgEl("circle", { class: "cv-handle", cx: NODE_RADIUS + 1, cy: 0, r: 6 });
 }
 
 function titleOf(kind: string, label: string, scale: string): string {
@@ -213,6 +231,8 @@ export interface ConnectionLook {
   disagreement?: number;
   remote?: string[];
   interactive: boolean;
+  /** Draw its selection line (hovered, selected): like an element's ring, only when needed. */
+  decorated?: boolean;
 }
 
 /** Arrowhead size for a stroke width: visible on thin lines, not bulky on thick. */
@@ -263,7 +283,7 @@ export function connectionChildren(look: ConnectionLook, id: string): SVGElement
         "stroke-width": Math.max(14, style.width + 10),
       }),
     );
-    out.push(svgEl("path", { class: "cv-sel-line", d: full, "stroke-width": style.width + 7 }));
+    if (look.decorated) out.push(connectionSelLine(look, full));
   }
   const trimmed = trimCurve(
     look.curve,
@@ -310,6 +330,12 @@ export function connectionChildren(look: ConnectionLook, id: string): SVGElement
     );
   }
   return out;
+}
+
+/** A connection's selection line, drawn over its hit path and under the line. */
+export function connectionSelLine(look: ConnectionLook, d = curvePath(look.curve)): SVGElement {
+  const style = connectionStyle(look.kind, look.depth);
+  return svgEl("path", { class: "cv-sel-line", d, "stroke-width": style.width + 7 });
 }
 
 export interface ShapeLook {

@@ -7,7 +7,10 @@ import { svgEl } from "./dom";
 import { bendOffsets, boundsOf, connectionCurve, distance, type Bounds, type Pt } from "./geometry";
 import {
   connectionChildren,
+  connectionSelLine,
   elementChildren,
+  elementHandle,
+  elementRing,
   NODE_RADIUS,
   shapeChildren,
   type ConnectionLook,
@@ -43,6 +46,7 @@ interface ElementRecord {
   view: ElementView;
   node: SVGGElement;
   look: string;
+  lastLook?: ElementLook;
   position: string;
 }
 
@@ -50,6 +54,7 @@ interface ConnectionRecord {
   view: ConnectionView;
   node: SVGGElement;
   look: string;
+  lastLook?: ConnectionLook;
 }
 
 interface ShapeRecord {
@@ -77,6 +82,12 @@ export class Scene {
   private readonly byPair = new Map<string, Set<IdKey>>();
 
   private selected: ReadonlySet<IdKey> = new Set();
+  /**
+   * Entities drawn with their selection ring, handle or selection line: those
+   * the pointer has been over, selected or being connected. Once added, the
+   * extras stay (so they fade out as they fade in) until the map is redrawn.
+   */
+  private decorated = new Set<IdKey>();
   private zoom = 1;
   private editableHandles = false;
 
@@ -90,6 +101,15 @@ export class Scene {
       this.elementLayer,
       this.handleLayer,
     ]);
+    if (options.interactive) {
+      // The pointer reaching an entity gives it its hover extras, before the
+      // hover styles that show them apply.
+      this.root.addEventListener("pointerover", (e) => {
+        const entity = e.target instanceof Element ? e.target.closest("[data-entity]") : null;
+        const id = entity?.getAttribute("data-id") ?? entity?.getAttribute("data-conn");
+        if (id) this.decorate([id]);
+      });
+    }
   }
 
   // ---- whole map --------------------------------------------------------------
@@ -102,6 +122,7 @@ export class Scene {
     this.shapes.clear();
     this.byElement.clear();
     this.byPair.clear();
+    this.decorated = new Set(this.selected);
     this.shapeLayer.replaceChildren();
     this.connectionLayer.replaceChildren();
     this.elementLayer.replaceChildren();
@@ -210,6 +231,7 @@ export class Scene {
     const lookKey = JSON.stringify(look);
     if (lookKey !== record.look) {
       record.look = lookKey;
+      record.lastLook = look;
       record.node.replaceChildren(...elementChildren(look));
       record.node.setAttribute("data-kind", kindInfo(view.fields.kind).key);
       record.node.setAttribute("data-scale", String(view.fields.scale ?? ScaleLevel.UNSPECIFIED));
@@ -236,6 +258,7 @@ export class Scene {
       disagreement: this.disagreement(view.id),
       remote: this.options.remote.get(view.id),
       interactive: this.options.interactive,
+      decorated: this.options.interactive && this.decorated.has(view.id),
     };
   }
 
@@ -320,10 +343,12 @@ export class Scene {
       disagreement: this.disagreement(record.view.id),
       remote: this.options.remote.get(record.view.id),
       interactive: this.options.interactive,
+      decorated: this.options.interactive && this.decorated.has(record.view.id),
     };
     const lookKey = JSON.stringify(look);
     if (lookKey !== record.look) {
       record.look = lookKey;
+      record.lastLook = look;
       record.node.replaceChildren(...connectionChildren(look, record.view.id));
     }
     const shown = connectionShown(
@@ -378,11 +403,57 @@ export class Scene {
   setSelection(ids: ReadonlySet<IdKey>): void {
     const before = this.selected;
     this.selected = new Set(ids);
+    this.decorate(ids);
     for (const id of new Set([...before, ...ids])) {
       const node = this.nodeOf(id);
       if (node) this.applySelected(node, id);
     }
     this.renderVertexHandles();
+  }
+
+  /**
+   * Gives entities their selection ring and connect handle (elements) or
+   * selection line (connections), inserted where a full redraw would put them.
+   * They are added hidden and then released, so they fade in as before.
+   */
+  decorate(ids: Iterable<IdKey>): void {
+    if (!this.options.interactive) return;
+    const added: SVGElement[] = [];
+    for (const id of ids) {
+      if (this.decorated.has(id)) continue;
+      this.decorated.add(id);
+      const element = this.elements.get(id);
+      if (element?.lastLook) {
+        const look = { ...element.lastLook, decorated: true };
+        const node = element.node;
+        const ring = elementRing(look);
+        const handle = elementHandle();
+        // After the disagreement halo and remote rings, before the rest.
+        const underRing = [...node.children].find(
+          (c) => !c.classList.contains("cv-halo") && !c.classList.contains("cv-remote-ring"),
+        );
+        node.insertBefore(ring, underRing ?? null);
+        node.insertBefore(handle, node.querySelector(":scope > title"));
+        element.look = JSON.stringify(look);
+        element.lastLook = look;
+        added.push(ring, handle);
+      }
+      const connection = this.connections.get(id);
+      const hit = connection?.node.querySelector(":scope > .cv-conn-hit");
+      if (connection?.lastLook && hit) {
+        const look = { ...connection.lastLook, decorated: true };
+        const line = connectionSelLine(look, hit.getAttribute("d") ?? undefined);
+        hit.after(line);
+        connection.look = JSON.stringify(look);
+        connection.lastLook = look;
+        added.push(line);
+      }
+    }
+    if (added.length === 0 || !this.root.isConnected) return;
+    // Style them once as hidden, so that showing them is a transition.
+    for (const node of added) node.classList.add("cv-entering");
+    void getComputedStyle(added[0]).strokeOpacity;
+    for (const node of added) node.classList.remove("cv-entering");
   }
 
   private applySelected(node: SVGGElement, id: IdKey): void {

@@ -351,6 +351,11 @@ describe("connections", () => {
     const b = doc.createElement(map, { position: { x: 200, y: 0 } });
     doc.takeChanges();
     mount(ctx);
+    // Only a hovered (or selected) element has a ring and a handle.
+    expect(document.querySelector(`g[data-id="${a}"] .cv-handle`)).toBeNull();
+    expect(document.querySelector(`g[data-id="${a}"] .cv-sel-ring`)).toBeNull();
+    pointer(q(`g[data-id="${a}"] .cv-body`), "pointerover", 0, 0);
+    expect(q(`g[data-id="${a}"] .cv-sel-ring`)).not.toBeNull();
     drag(q(`g[data-id="${a}"] .cv-handle`), [21, 0], [195, 5]);
     const [conn] = doc.connections(map);
     expect(conn).toMatchObject({ from: a, to: b });
@@ -378,7 +383,12 @@ describe("connections", () => {
     const c = doc.createConnection(map, a, b, { direction: 1, depth: 1 });
     doc.takeChanges();
     mount(ctx);
+    expect(document.querySelector(`g[data-conn="${c}"] .cv-sel-line`)).toBeNull();
     clickAt(100, 0, q(`g[data-conn="${c}"] .cv-conn-hit`));
+    // Selected, it has its selection line, between the hit path and the line.
+    expect(
+      [...q(`g[data-conn="${c}"]`).children].slice(0, 3).map((n) => n.getAttribute("class")),
+    ).toEqual(["cv-conn-hit", "cv-sel-line", "cv-conn-line"]);
     change(byTestId<HTMLSelectElement>("panel-direction"), "2");
     change(byTestId<HTMLSelectElement>("panel-depth"), "3");
     change(byTestId<HTMLSelectElement>("panel-kind"), "3");

@@ -48,6 +48,33 @@ beforeEach(() => {
 });
 
 describe("rendering a map", () => {
+  it("adds rings, handles and selection lines only where needed, as a redraw would", () => {
+    const a = doc.createElement(map, { label: "A", selfOf: "me", position: { x: 0, y: 0 } });
+    const b = element("B", 200, 0);
+    const c = doc.createConnection(map, a, b, { direction: Direction.FORWARD });
+    doc.setPerspective(a, "strength", "p1", 1);
+    doc.setPerspective(a, "strength", "p2", 5);
+    scene.render(map);
+    expect(scene.root.querySelectorAll(".cv-sel-ring, .cv-handle, .cv-sel-line")).toHaveLength(0);
+    // Hovering an element or a connection gives it its extras.
+    nodeOf(a)
+      .querySelector(".cv-body")!
+      .dispatchEvent(new Event("pointerover", { bubbles: true }));
+    scene.setSelection(new Set([c]));
+    const classes = (id: string) => [...nodeOf(id).children].map((n) => n.getAttribute("class"));
+    const hovered = [classes(a), classes(c)];
+    expect(hovered[0].slice(0, 4)).toEqual(["cv-halo", "cv-sel-ring", null, "cv-body"]);
+    expect(hovered[0].slice(-2)).toEqual(["cv-handle", null]);
+    expect(hovered[1]).toContain("cv-sel-line");
+    expect(classes(b)).not.toContain("cv-sel-ring");
+    // The same children, in the same order, as a redraw of the decorated entities.
+    const html = [nodeOf(a).innerHTML, nodeOf(c).innerHTML];
+    scene.setSelection(new Set([a, c]));
+    scene.render(map);
+    expect([classes(a), classes(c)]).toEqual(hovered);
+    expect([nodeOf(a).innerHTML, nodeOf(c).innerHTML]).toEqual(html);
+  });
+
   it("draws one keyed node per element, connection and shape", () => {
     const a = element("A", 0, 0);
     const b = element("B", 200, 0);

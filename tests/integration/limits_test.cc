@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "server_fixture.h"
 #include "support/server_process.h"
 #include "support/ws_client.h"
 
@@ -23,27 +24,11 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-class LimitsTest : public ::testing::Test {
+class LimitsTest : public ServerFixture {
  protected:
-  void start(ServerOptions options = {}) {
-    server_ = std::make_unique<ServerProcess>(std::move(options));
-    ASSERT_TRUE(server_->start()) << server_->error();
-  }
-
-  void TearDown() override {
-    if (HasFailure() && server_)
-      std::cerr << "---- convene-server log tail (" << server_->log_path() << "):\n"
-                << server_->log_tail(60);
-  }
-
-  Endpoint endpoint() const { return {server_->host(), server_->port()}; }
-
   std::unique_ptr<Replica> join(const std::string& convening, const std::string& token,
                                 const std::string& name) {
-    ReplicaOptions o;
-    o.token = token;
-    o.name = name;
-    auto r = std::make_unique<Replica>(endpoint(), convening, next_id_++, o);
+    auto r = replica(convening, token, name);
     const JoinResult result = r->join();
     EXPECT_TRUE(result.ok()) << name << ": " << result.describe();
     return r;
@@ -82,9 +67,6 @@ class LimitsTest : public ::testing::Test {
     headers.insert(headers.end(), extra.begin(), extra.end());
     return http_request(endpoint(), "GET", "/ws", "", headers).status;
   }
-
-  std::unique_ptr<ServerProcess> server_;
-  uint64_t next_id_ = 0x5e1f0000;
 };
 
 std::string read_all(const std::filesystem::path& path) {

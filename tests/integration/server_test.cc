@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "server_fixture.h"
 #include "support/server_process.h"
 #include "support/ws_client.h"
 
@@ -35,15 +36,6 @@ using std::chrono::seconds;
 using Json = nlohmann::json;
 
 // ---- helpers ----------------------------------------------------------------------
-
-// Distinct replica ids (below 2^53, so a JavaScript client could hold them too).
-uint64_t next_replica_id() {
-  static uint64_t next = [] {
-    std::random_device rd;
-    return ((uint64_t{rd()} << 16) & ((uint64_t{1} << 52) - 1)) | 1;
-  }();
-  return next++;
-}
 
 pb::ElementFields element(const std::string& label, double x, double y,
                           pb::ElementKind kind = pb::ELEMENT_KIND_PROJECT) {
@@ -230,29 +222,8 @@ void write_file(const std::filesystem::path& path, const std::string& content) {
   std::ofstream(path) << content;
 }
 
-class ServerTest : public ::testing::Test {
+class ServerTest : public ServerFixture {
  protected:
-  void start(ServerOptions options = {}) {
-    server_ = std::make_unique<ServerProcess>(std::move(options));
-    ASSERT_TRUE(server_->start()) << server_->error();
-  }
-
-  void TearDown() override {
-    if (HasFailure() && server_)
-      std::cerr << "---- convene-server log tail (" << server_->log_path() << "):\n"
-                << server_->log_tail(60);
-  }
-
-  Endpoint endpoint() const { return {server_->host(), server_->port()}; }
-
-  std::unique_ptr<Replica> replica(const std::string& convening, const std::string& token,
-                                   const std::string& name) {
-    ReplicaOptions o;
-    o.token = token;
-    o.name = name;
-    return std::make_unique<Replica>(endpoint(), convening, next_replica_id(), o);
-  }
-
   // A replica that has joined (the test fails fatally if it could not).
   void joined(std::unique_ptr<Replica>& out, const std::string& convening, const std::string& token,
               const std::string& name) {
@@ -298,8 +269,6 @@ class ServerTest : public ::testing::Test {
       return ::testing::AssertionFailure() << "replaying every op gave another state";
     return ::testing::AssertionSuccess();
   }
-
-  std::unique_ptr<ServerProcess> server_;
 };
 
 // ---- collaboration -----------------------------------------------------------------

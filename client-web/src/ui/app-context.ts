@@ -5,12 +5,11 @@ import type { Changes, ConveneDocument, IdKey } from "../crdt/api";
 import type { Session } from "../net/session";
 import type { AppContext, Participant, PresenceInit } from "./context";
 import { showToast } from "./dom";
-
-type Listener<T> = (value: T) => void;
+import { Listeners } from "./listeners";
 
 export class SessionContext implements AppContext {
-  private readonly changeListeners = new Set<Listener<Changes>>();
-  private readonly presenceListeners = new Set<() => void>();
+  private readonly changeListeners = new Listeners<Changes>();
+  private readonly presenceListeners = new Listeners();
   private frameRequested = false;
   private flushNeeded = false;
   private pendingChanges: Changes = { entities: new Set(), texts: new Set(), structure: false };
@@ -72,14 +71,12 @@ export class SessionContext implements AppContext {
     this.edited(true);
   }
 
-  onChange(listener: Listener<Changes>): () => void {
-    this.changeListeners.add(listener);
-    return () => this.changeListeners.delete(listener);
+  onChange(listener: (changes: Changes) => void): () => void {
+    return this.changeListeners.add(listener);
   }
 
   onPresence(listener: () => void): () => void {
-    this.presenceListeners.add(listener);
-    return () => this.presenceListeners.delete(listener);
+    return this.presenceListeners.add(listener);
   }
 
   setPresence(update: PresenceInit): void {
@@ -125,10 +122,10 @@ export class SessionContext implements AppContext {
     for (const id of fresh.texts) changes.texts.add(id);
     changes.structure ||= fresh.structure;
     if (changes.entities.size === 0 && changes.texts.size === 0 && !changes.structure) return;
-    for (const listener of this.changeListeners) listener(changes);
+    this.changeListeners.emit(changes);
   }
 
   private notifyPresence(): void {
-    for (const listener of this.presenceListeners) listener();
+    this.presenceListeners.emit();
   }
 }

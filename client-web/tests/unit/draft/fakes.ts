@@ -12,6 +12,7 @@ import type {
 } from "../../../src/crdt/api";
 import { EditError } from "../../../src/crdt/api";
 import type { AppContext, Participant, PresenceInit } from "../../../src/ui/context";
+import { Listeners } from "../../../src/ui/listeners";
 
 interface Char {
   id: IdKey;
@@ -200,8 +201,8 @@ export class FakeContext implements AppContext {
   readonly toasts: string[] = [];
   undos = 0;
   redos = 0;
-  private readonly changeListeners = new Set<(changes: Changes) => void>();
-  private readonly presenceListeners = new Set<() => void>();
+  private readonly changeListeners = new Listeners<Changes>();
+  private readonly presenceListeners = new Listeners();
 
   constructor(readonly fake: FakeDocument = new FakeDocument()) {
     this.doc = fake.asDocument();
@@ -228,13 +229,11 @@ export class FakeContext implements AppContext {
   }
 
   onChange(listener: (changes: Changes) => void): () => void {
-    this.changeListeners.add(listener);
-    return () => this.changeListeners.delete(listener);
+    return this.changeListeners.add(listener);
   }
 
   onPresence(listener: () => void): () => void {
-    this.presenceListeners.add(listener);
-    return () => this.presenceListeners.delete(listener);
+    return this.presenceListeners.add(listener);
   }
 
   setPresence(update: PresenceInit): void {
@@ -251,12 +250,11 @@ export class FakeContext implements AppContext {
 
   /** The next animation frame: everything that changed goes to the views. */
   flush(): void {
-    const changes = this.fake.takeChanges();
-    for (const listener of this.changeListeners) listener(changes);
+    this.changeListeners.emit(this.fake.takeChanges());
   }
 
   presenceChanged(): void {
-    for (const listener of this.presenceListeners) listener();
+    this.presenceListeners.emit();
   }
 
   listenerCount(): number {

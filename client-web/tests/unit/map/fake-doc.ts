@@ -32,6 +32,7 @@ import {
   type ShapeFields,
 } from "../../../src/gen/convene/v1/ops_pb";
 import type { AppContext, Participant, PresenceInit } from "../../../src/ui/context";
+import { Listeners } from "../../../src/ui/listeners";
 
 interface Entity<F> {
   map: IdKey;
@@ -359,8 +360,8 @@ export class FakeContext implements AppContext {
   readonly toasts: string[] = [];
   checkpoints = 0;
   uncheckpointed = 0;
-  private changeListeners = new Set<(c: Changes) => void>();
-  private presenceListeners = new Set<() => void>();
+  private changeListeners = new Listeners<Changes>();
+  private presenceListeners = new Listeners();
 
   constructor(
     readonly doc: FakeDocument,
@@ -383,12 +384,10 @@ export class FakeContext implements AppContext {
   undo(): void {}
   redo(): void {}
   onChange(listener: (changes: Changes) => void): () => void {
-    this.changeListeners.add(listener);
-    return () => this.changeListeners.delete(listener);
+    return this.changeListeners.add(listener);
   }
   onPresence(listener: () => void): () => void {
-    this.presenceListeners.add(listener);
-    return () => this.presenceListeners.delete(listener);
+    return this.presenceListeners.add(listener);
   }
   setPresence(update: PresenceInit): void {
     this.presenceSent.push(update);
@@ -402,11 +401,11 @@ export class FakeContext implements AppContext {
 
   flush(): Changes {
     const changes = this.doc.takeChanges();
-    for (const listener of this.changeListeners) listener(changes);
+    this.changeListeners.emit(changes);
     return changes;
   }
 
   presenceChanged(): void {
-    for (const listener of this.presenceListeners) listener();
+    this.presenceListeners.emit();
   }
 }

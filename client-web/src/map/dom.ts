@@ -23,6 +23,23 @@ export function svgEl<K extends keyof SVGElementTagNameMap>(
   return node;
 }
 
+const templates = new Map<string, Element>();
+
+/**
+ * A copy of the node `build` makes, built once per `key`: the attributes every
+ * such node shares are set once, and each copy only gets its own. Cloning is
+ * much cheaper than creating a node and setting each attribute, which is most
+ * of drawing a large map (docs/benchmarks.md).
+ */
+export function cloneTemplate<T extends Element>(key: string, build: () => T): T {
+  let template = templates.get(key);
+  if (!template) {
+    template = build();
+    templates.set(key, template);
+  }
+  return template.cloneNode(true) as T;
+}
+
 export function htmlEl<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   attrs: Attrs = {},

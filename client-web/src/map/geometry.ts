@@ -265,6 +265,12 @@ export function quadPoint(c: Curve, t: number): Pt {
   };
 }
 
+/** How far `p` is from the curve (measured to a 16-segment polyline along it). */
+export function distanceToCurve(p: Pt, c: Curve): number {
+  const points = Array.from({ length: 17 }, (_, i) => quadPoint(c, i / 16));
+  return distanceToPolyline(p, points, false);
+}
+
 export function curvePath(c: Curve): string {
   return `M${round(c.start.x)} ${round(c.start.y)}Q${round(c.control.x)} ${round(c.control.y)} ${round(c.end.x)} ${round(c.end.y)}`;
 }

@@ -58,6 +58,18 @@ export function kindIconPaths(kind: ElementKind | undefined): string[] {
   return KIND_ICONS[kind ?? ElementKind.UNSPECIFIED] ?? UNSPECIFIED_ICON;
 }
 
+const joinedIcons = new Map<ElementKind | undefined, string>();
+
+/** A kind's icon as one path (its strokes are opaque, so drawn together they look the same). */
+export function kindIconPath(kind: ElementKind | undefined): string {
+  let path = joinedIcons.get(kind);
+  if (path === undefined) {
+    path = kindIconPaths(kind).join("");
+    joinedIcons.set(kind, path);
+  }
+  return path;
+}
+
 export const TOOL_ICONS: Record<string, string[]> = {
   select: ["M5 3.5L18.5 12.5L12.2 13.6L9.2 19.5Z"],
   connect: [circle(5.5, 17.5, 2.5), circle(18.5, 6.5, 2.5), "M7.6 15.8C11 15 10.5 9 16.2 7.6"],

@@ -56,6 +56,7 @@ export interface GestureHost {
 }
 
 const CLICK_SLOP = 4; // screen pixels a click may wander before it is a drag
+const MIN_HIT_PX = 10; // a connection's hit band is never narrower on screen, zoomed out
 const DRAWING_TOOLS = ["boundary", "region", "sphere"] as const;
 type DrawingTool = (typeof DRAWING_TOOLS)[number];
 
@@ -158,7 +159,11 @@ export class Gestures {
     }
     const tool = this.host.tool();
     const at = this.toMap(screen);
-    const entity = target?.closest<SVGGElement>("[data-entity]");
+    // Connections are drawn over shapes, so one near the pointer wins over a region.
+    const under = target?.closest<SVGGElement>("[data-entity]") ?? null;
+    const entity = isShapeNode(under)
+      ? (this.connectionNodeAt(at) ?? under)
+      : (under ?? this.connectionNodeAt(at));
     const entityId = entity
       ? (entity.getAttribute("data-id") ?? entity.getAttribute("data-conn") ?? undefined)
       : undefined;
@@ -211,6 +216,7 @@ export class Gestures {
     this.hover = at;
     const g = this.gesture;
     if (!g) {
+      this.decorateConnectionAt(at, e.target);
       if (this.drawing.length > 0) this.renderDraft();
       else this.renderGhost(at);
       return;
@@ -430,6 +436,28 @@ export class Gestures {
     this.host.edited(false);
   }
 
+  // ---- connections under the pointer ------------------------------------------------------
+
+  /**
+   * Connections have no hit path until the pointer comes near one (a large
+   * map would need thousands): this finds it by geometry and decorates it,
+   * which adds the path, so hover styles and the next events reach it.
+   */
+  private decorateConnectionAt(at: Pt, target: EventTarget | null): void {
+    const under = target instanceof Element ? target.closest("[data-entity]") : null;
+    if (under && !isShapeNode(under)) return;
+    const id = this.host.scene.connectionNear(at, MIN_HIT_PX / this.host.viewport().zoom);
+    if (id) this.host.scene.decorate([id]);
+  }
+
+  /** The connection pressed without hovering first (touch, or a click before any move). */
+  private connectionNodeAt(at: Pt): SVGGElement | null {
+    const id = this.host.scene.connectionNear(at, MIN_HIT_PX / this.host.viewport().zoom);
+    if (!id) return null;
+    this.host.scene.decorate([id]);
+    return this.host.scene.nodeOf(id) ?? null;
+  }
+
   // ---- connecting ----------------------------------------------------------------------
 
   private elementAt(at: Pt, except?: IdKey): IdKey | undefined {
@@ -628,4 +656,8 @@ function midpoint(a: Pt, b: Pt): Pt {
 
 export function isDrawingTool(name: string): name is DrawingTool {
   return (DRAWING_TOOLS as readonly string[]).includes(name);
+}
+
+function isShapeNode(node: Element | null): boolean {
+  return node?.getAttribute("data-entity") === "shape";
 }

@@ -4,7 +4,7 @@
 // interactive states (hover, selection, handles) that map.css styles.
 import { Direction, ElementKind, Geometry } from "../gen/convene/v1/ops_pb";
 import type { BoundaryType, ConnectionKind, ScaleLevel } from "../gen/convene/v1/ops_pb";
-import { svgEl } from "./dom";
+import { cloneTemplate, setAttrs, svgEl } from "./dom";
 import {
   arrowHead,
   curvePath,
@@ -17,7 +17,7 @@ import {
   type Curve,
   type Pt,
 } from "./geometry";
-import { kindIconPaths } from "./icons";
+import { kindIconPath } from "./icons";
 import {
   boundaryTypeInfo,
   connectionKindInfo,
@@ -101,22 +101,26 @@ export function labelText(
   fontSize: number,
   attrs: Record<string, string | number> = {},
 ): SVGTextElement {
-  const text = svgEl("text", {
-    x: round(at.x),
-    y: round(at.y),
-    "text-anchor": "middle",
-    "font-size": fontSize,
-    "font-family": LABEL_FONT,
-    fill: TEXT_COLOUR,
-    stroke: TEXT_HALO,
-    "stroke-width": 3.5,
-    "stroke-linejoin": "round",
-    "paint-order": "stroke",
-    ...attrs,
-  });
-  lines.forEach((line, i) => {
-    text.append(svgEl("tspan", { x: round(at.x), dy: i === 0 ? 0 : fontSize * 1.2 }, [line]));
-  });
+  const text = cloneTemplate(`label ${fontSize}`, () =>
+    svgEl("text", {
+      "text-anchor": "middle",
+      "font-size": fontSize,
+      "font-family": LABEL_FONT,
+      fill: TEXT_COLOUR,
+      stroke: TEXT_HALO,
+      "stroke-width": 3.5,
+      "stroke-linejoin": "round",
+      "paint-order": "stroke",
+    }),
+  );
+  setAttrs(text, { x: round(at.x), y: round(at.y), ...attrs });
+  // One line is the text's own content: a <tspan> per label would add a
+  // thousand nodes to a large map.
+  if (lines.length === 1) text.append(lines[0]);
+  else
+    lines.forEach((line, i) => {
+      text.append(svgEl("tspan", { x: round(at.x), dy: i === 0 ? 0 : fontSize * 1.2 }, [line]));
+    });
   return text;
 }
 
@@ -165,17 +169,18 @@ export function elementChildren(look: ElementLook): SVGElement[] {
   );
   // One path for the whole icon (its strokes are opaque, so drawing the
   // subpaths together looks the same as one path each), not a <g> of paths.
-  const icon = svgEl("path", {
-    class: "cv-node-icon",
-    d: kindIconPaths(look.kind).join(""),
-    transform: `translate(${-r * 0.6} ${-r * 0.6}) scale(${(r * 1.2) / 24})`,
-    fill: "none",
-    stroke: shade(colour, 0.35),
-    "stroke-width": 1.9,
-    "stroke-linecap": "round",
-    "stroke-linejoin": "round",
-    "pointer-events": "none",
-  });
+  const icon = cloneTemplate("icon", () =>
+    svgEl("path", {
+      class: "cv-node-icon",
+      transform: `translate(${-r * 0.6} ${-r * 0.6}) scale(${(r * 1.2) / 24})`,
+      fill: "none",
+      "stroke-width": 1.9,
+      "stroke-linecap": "round",
+      "stroke-linejoin": "round",
+      "pointer-events": "none",
+    }),
+  );
+  setAttrs(icon, { d: kindIconPath(look.kind), stroke: shade(colour, 0.35) });
   out.push(icon);
   const labelY = r + (look.selfColour ? 21 : 17);
   if (look.label.trim()) {
@@ -195,12 +200,17 @@ export function elementChildren(look: ElementLook): SVGElement[] {
     );
   }
   if (look.interactive && look.decorated) out.push(elementHandle());
-  out.push(
-    svgEl("title", {}, [
-      titleOf(kindInfo(look.kind).label, look.label, levelInfo(look.scale).label),
-    ]),
-  );
+  // The tooltip, like the ring, is added on the live map when the pointer
+  // first reaches the element (see decorated).
+  if (!look.interactive || look.decorated) out.push(elementTitle(look));
   return out;
+}
+
+/** The element's tooltip: its label, kind and level of scale. */
+export function elementTitle(look: ElementLook): SVGElement {
+  return svgEl("title", {}, [
+    titleOf(kindInfo(look.kind).label, look.label, levelInfo(look.scale).label),
+  ]);
 }
 
 /** An element's selection ring (shown on hover, selection and connecting). */
@@ -275,50 +285,35 @@ export function connectionChildren(look: ConnectionLook, id: string): SVGElement
       }),
     );
   });
-  if (look.interactive) {
-    out.push(
-      svgEl("path", {
-        class: "cv-conn-hit",
-        d: full,
-        "stroke-width": Math.max(14, style.width + 10),
-      }),
-    );
-    if (look.decorated) out.push(connectionSelLine(look, full));
-  }
+  if (look.interactive && look.decorated) out.push(...connectionExtras(look, full));
   const trimmed = trimCurve(
     look.curve,
     atStart ? arrow.length * 0.8 : 0,
     atEnd ? arrow.length * 0.8 : 0,
   );
-  out.push(
-    svgEl("path", {
-      class: "cv-conn-line",
-      "data-id": id,
-      "data-kind": connectionKindInfo(look.kind).key,
-      d: curvePath(trimmed),
-      fill: "none",
-      stroke: style.colour,
-      "stroke-width": style.width,
-      "stroke-dasharray": style.dasharray || undefined,
-      "stroke-linecap": "round",
-    }),
+  const line = cloneTemplate("connection line", () =>
+    svgEl("path", { class: "cv-conn-line", fill: "none", "stroke-linecap": "round" }),
   );
+  setAttrs(line, {
+    "data-id": id,
+    "data-kind": connectionKindInfo(look.kind).key,
+    d: curvePath(trimmed),
+    stroke: style.colour,
+    "stroke-width": style.width,
+    "stroke-dasharray": style.dasharray || undefined,
+  });
+  out.push(line);
   const heads: Pt[][] = [];
   if (atEnd)
     heads.push(arrowHead(look.curve.end, look.curve.control, arrow.length, arrow.halfWidth));
   if (atStart)
     heads.push(arrowHead(look.curve.start, look.curve.control, arrow.length, arrow.halfWidth));
   for (const head of heads) {
-    out.push(
-      svgEl("path", {
-        class: "cv-arrow",
-        d: pathFromPoints(head, true),
-        fill: style.colour,
-        stroke: style.colour,
-        "stroke-width": 1,
-        "stroke-linejoin": "round",
-      }),
+    const arrow = cloneTemplate("arrow", () =>
+      svgEl("path", { class: "cv-arrow", "stroke-width": 1, "stroke-linejoin": "round" }),
     );
+    setAttrs(arrow, { d: pathFromPoints(head, true), fill: style.colour, stroke: style.colour });
+    out.push(arrow);
   }
   if (look.label.trim()) {
     const mid = quadPoint(look.curve, 0.5);
@@ -332,10 +327,22 @@ export function connectionChildren(look: ConnectionLook, id: string): SVGElement
   return out;
 }
 
-/** A connection's selection line, drawn over its hit path and under the line. */
-export function connectionSelLine(look: ConnectionLook, d = curvePath(look.curve)): SVGElement {
+/**
+ * A decorated connection's wide invisible hit path and its selection line,
+ * drawn under the line. At rest a connection has neither: the map finds the
+ * connection near the pointer by geometry (connectionHitWidth) and decorates it.
+ */
+export function connectionExtras(look: ConnectionLook, d = curvePath(look.curve)): SVGElement[] {
   const style = connectionStyle(look.kind, look.depth);
-  return svgEl("path", { class: "cv-sel-line", d, "stroke-width": style.width + 7 });
+  return [
+    svgEl("path", { class: "cv-conn-hit", d, "stroke-width": connectionHitWidth(look) }),
+    svgEl("path", { class: "cv-sel-line", d, "stroke-width": style.width + 7 }),
+  ];
+}
+
+/** How wide, in map units, the band is in which the pointer is on a connection. */
+export function connectionHitWidth(look: Pick<ConnectionLook, "kind" | "depth">): number {
+  return Math.max(14, connectionStyle(look.kind, look.depth).width + 10);
 }
 
 export interface ShapeLook {

@@ -3,14 +3,25 @@
 // drag repaints one node and its connections, not the map.
 import type { ConnectionView, ConveneDocument, ElementView, IdKey, ShapeView } from "../crdt/api";
 import { Direction, Geometry, ScaleLevel } from "../gen/convene/v1/ops_pb";
-import { svgEl } from "./dom";
-import { bendOffsets, boundsOf, connectionCurve, distance, type Bounds, type Pt } from "./geometry";
+import { cloneTemplate, svgEl } from "./dom";
+import {
+  bendOffsets,
+  boundsContains,
+  boundsOf,
+  connectionCurve,
+  distance,
+  distanceToCurve,
+  type Bounds,
+  type Pt,
+} from "./geometry";
 import {
   connectionChildren,
-  connectionSelLine,
+  connectionExtras,
+  connectionHitWidth,
   elementChildren,
   elementHandle,
   elementRing,
+  elementTitle,
   NODE_RADIUS,
   shapeChildren,
   type ConnectionLook,
@@ -83,7 +94,8 @@ export class Scene {
 
   private selected: ReadonlySet<IdKey> = new Set();
   /**
-   * Entities drawn with their selection ring, handle or selection line: those
+   * Entities drawn with their selection ring, handle, tooltip or hit path and
+   * selection line: those
    * the pointer has been over, selected or being connected. Once added, the
    * extras stay (so they fade out as they fade in) until the map is redrawn.
    */
@@ -216,11 +228,10 @@ export class Scene {
   private upsertElement(view: ElementView): void {
     let record = this.elements.get(view.id);
     if (!record) {
-      const node = svgEl("g", {
-        class: "cv-element",
-        "data-id": view.id,
-        "data-entity": "element",
-      });
+      const node = cloneTemplate("element", () =>
+        svgEl("g", { class: "cv-element", "data-entity": "element" }),
+      );
+      node.setAttribute("data-id", view.id);
       record = { view, node, look: "", position: "" };
       this.elements.set(view.id, record);
       this.elementLayer.append(node);
@@ -273,11 +284,10 @@ export class Scene {
   private index(view: ConnectionView): void {
     let record = this.connections.get(view.id);
     if (!record) {
-      const node = svgEl("g", {
-        class: "cv-connection",
-        "data-conn": view.id,
-        "data-entity": "connection",
-      });
+      const node = cloneTemplate("connection", () =>
+        svgEl("g", { class: "cv-connection", "data-entity": "connection" }),
+      );
+      node.setAttribute("data-conn", view.id);
       record = { view, node, look: "" };
       this.connections.set(view.id, record);
       this.connectionLayer.append(node);
@@ -412,8 +422,9 @@ export class Scene {
   }
 
   /**
-   * Gives entities their selection ring and connect handle (elements) or
-   * selection line (connections), inserted where a full redraw would put them.
+   * Gives entities their selection ring, connect handle and tooltip (elements)
+   * or hit path and selection line (connections), inserted where a full redraw
+   * would put them.
    * They are added hidden and then released, so they fade in as before.
    */
   decorate(ids: Iterable<IdKey>): void {
@@ -433,20 +444,20 @@ export class Scene {
           (c) => !c.classList.contains("cv-halo") && !c.classList.contains("cv-remote-ring"),
         );
         node.insertBefore(ring, underRing ?? null);
-        node.insertBefore(handle, node.querySelector(":scope > title"));
+        node.append(handle, elementTitle(look));
         element.look = JSON.stringify(look);
         element.lastLook = look;
         added.push(ring, handle);
       }
       const connection = this.connections.get(id);
-      const hit = connection?.node.querySelector(":scope > .cv-conn-hit");
-      if (connection?.lastLook && hit) {
+      const line = connection?.node.querySelector(":scope > .cv-conn-line");
+      if (connection?.lastLook && line) {
         const look = { ...connection.lastLook, decorated: true };
-        const line = connectionSelLine(look, hit.getAttribute("d") ?? undefined);
-        hit.after(line);
+        const [hit, selLine] = connectionExtras(look);
+        line.before(hit, selLine);
         connection.look = JSON.stringify(look);
         connection.lastLook = look;
-        added.push(line);
+        added.push(selLine);
       }
     }
     if (added.length === 0 || !this.root.isConnected) return;
@@ -567,6 +578,28 @@ export class Scene {
       if (record.node.style.display === "none") continue;
       yield { id, ...positionOf(record.view) };
     }
+  }
+
+  /**
+   * The shown connection whose hit band (connectionHitWidth, at least
+   * `minWidth` map units) holds `at`: the nearest one when several do.
+   */
+  connectionNear(at: Pt, minWidth = 0): IdKey | undefined {
+    let best: IdKey | undefined;
+    let bestDistance = Infinity;
+    for (const [id, record] of this.connections) {
+      const look = record.lastLook;
+      if (!look || record.node.style.display === "none") continue;
+      const reach = Math.max(minWidth, connectionHitWidth(look)) / 2;
+      const box = boundsOf([look.curve.start, look.curve.control, look.curve.end], reach);
+      if (!box || !boundsContains(box, at)) continue;
+      const d = distanceToCurve(at, look.curve);
+      if (d <= reach && d < bestDistance) {
+        best = id;
+        bestDistance = d;
+      }
+    }
+    return best;
   }
 
   isShown(id: IdKey): boolean {

@@ -305,18 +305,32 @@ function toHex(rgb: number[]): string {
   );
 }
 
+/**
+ * Mixed colours, remembered: a map draws every element in one of a few
+ * colours, and parsing and formatting them per element showed in profiles.
+ * Bounded, as overrides are free text.
+ */
+const mixed = new Map<string, string>();
+const MIXED_LIMIT = 1024;
+
+function mix(colour: string, key: string, channel: (c: number) => number): string {
+  const cached = mixed.get(key);
+  if (cached !== undefined) return cached;
+  const rgb = parseHex(colour);
+  const result = rgb ? toHex(rgb.map(channel)) : colour;
+  if (mixed.size >= MIXED_LIMIT) mixed.clear();
+  mixed.set(key, result);
+  return result;
+}
+
 /** Mixes a colour towards white by `amount` (0 = unchanged, 1 = white). */
 export function tint(colour: string, amount: number): string {
-  const rgb = parseHex(colour);
-  if (!rgb) return colour;
-  return toHex(rgb.map((c) => c + (255 - c) * amount));
+  return mix(colour, `t${amount}${colour}`, (c) => c + (255 - c) * amount);
 }
 
 /** Mixes a colour towards black by `amount`. */
 export function shade(colour: string, amount: number): string {
-  const rgb = parseHex(colour);
-  if (!rgb) return colour;
-  return toHex(rgb.map((c) => c * (1 - amount)));
+  return mix(colour, `s${amount}${colour}`, (c) => c * (1 - amount));
 }
 
 /** A valid CSS colour from an element's override, or undefined to use the default. */

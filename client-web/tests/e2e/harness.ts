@@ -518,7 +518,10 @@ export async function readMap(
 ): Promise<{ elements: ShownElement[]; connections: ShownConnection[] }> {
   return mapView(page).evaluate((root) => {
     const elements = [...root.querySelectorAll("g.cv-element[data-id][data-kind]")].map((g) => {
-      const lines = [...g.querySelectorAll("text.cv-label:not(.cv-placeholder) tspan")];
+      // A one-line label is the text's own content; longer ones are a <tspan> per line.
+      const label = g.querySelector("text.cv-label:not(.cv-placeholder)");
+      const tspans = label ? [...label.querySelectorAll("tspan")] : [];
+      const lines = tspans.length > 0 ? tspans : label ? [label] : [];
       const match = /translate\(([-\d.e]+)[ ,]+([-\d.e]+)\)/.exec(
         g.getAttribute("transform") ?? "",
       );

@@ -9,6 +9,7 @@ import {
   connectionCurve,
   curvePath,
   distance,
+  distanceToCurve,
   distanceToPolyline,
   distanceToSegment,
   dropRepeatedPoints,
@@ -187,6 +188,16 @@ describe("bounds and hit testing", () => {
     const nearClosingEdge = { x: -1, y: 5 };
     expect(distanceToPolyline(nearClosingEdge, square, true)).toBe(1);
     expect(distanceToPolyline(nearClosingEdge, square, false)).toBeCloseTo(Math.hypot(1, 5));
+  });
+
+  it("measures the distance to a bowed connection along its curve, not its chord", () => {
+    const curve = { start: { x: 0, y: 0 }, control: { x: 50, y: -40 }, end: { x: 100, y: 0 } };
+    // The curve's middle is at y = -20: the chord's middle is 20 away from it.
+    expect(distanceToCurve({ x: 50, y: -20 }, curve)).toBeCloseTo(0, 5);
+    expect(distanceToCurve({ x: 50, y: 0 }, curve)).toBeCloseTo(20, 0);
+    expect(distanceToCurve({ x: -3, y: -4 }, curve)).toBeCloseTo(5, 5);
+    const straight = { start: { x: 0, y: 0 }, control: { x: 5, y: 0 }, end: { x: 10, y: 0 } };
+    expect(distanceToCurve({ x: 7, y: 3 }, straight)).toBeCloseTo(3, 5);
   });
 
   it("tells inside from outside a concave polygon", () => {

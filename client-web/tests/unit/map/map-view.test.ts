@@ -67,6 +67,13 @@ function pointer(
   );
 }
 
+/** The map point halfway along a connection's drawn line. */
+function connectionMiddle(id: string): [number, number] {
+  const d = q(`g[data-conn="${id}"] .cv-conn-line`).getAttribute("d") ?? "";
+  const [x0, y0, cx, cy, x1, y1] = (d.match(/-?[\d.]+/g) ?? []).map(Number);
+  return [(x0 + 2 * cx + x1) / 4, (y0 + 2 * cy + y1) / 4];
+}
+
 /** A click at map point (x, y) on `target` (the canvas by default). */
 function clickAt(
   x: number,
@@ -383,8 +390,10 @@ describe("connections", () => {
     const c = doc.createConnection(map, a, b, { direction: 1, depth: 1 });
     doc.takeChanges();
     mount(ctx);
+    // At rest a connection has no hit path: a click near its line finds it by geometry.
     expect(document.querySelector(`g[data-conn="${c}"] .cv-sel-line`)).toBeNull();
-    clickAt(100, 0, q(`g[data-conn="${c}"] .cv-conn-hit`));
+    expect(document.querySelector(`g[data-conn="${c}"] .cv-conn-hit`)).toBeNull();
+    clickAt(...connectionMiddle(c));
     // Selected, it has its selection line, between the hit path and the line.
     expect(
       [...q(`g[data-conn="${c}"]`).children].slice(0, 3).map((n) => n.getAttribute("class")),
@@ -401,6 +410,31 @@ describe("connections", () => {
     });
     ctx.flush();
     expect(document.querySelectorAll(`g[data-conn="${c}"] .cv-arrow`)).toHaveLength(2);
+  });
+
+  it("gives the connection under the pointer its hit path, over a region too", () => {
+    const { doc, ctx, map } = setup();
+    const a = doc.createElement(map, { position: { x: 0, y: 0 } });
+    const b = doc.createElement(map, { position: { x: 200, y: 0 } });
+    const c = doc.createConnection(map, a, b, { direction: 1, depth: 1 });
+    const square = [
+      { x: -50, y: -50 },
+      { x: 250, y: -50 },
+      { x: 250, y: 50 },
+      { x: -50, y: 50 },
+    ];
+    doc.createShape(map, Geometry.POLYGON, { path: { points: square } });
+    doc.takeChanges();
+    mount(ctx);
+    const hit = () => document.querySelector(`g[data-conn="${c}"] .cv-conn-hit`);
+    const [x, y] = connectionMiddle(c);
+    pointer(q(`g.cv-shape path`), "pointermove", x, y + 20);
+    expect(hit()).toBeNull();
+    pointer(q(`g.cv-shape path`), "pointermove", x, y + 4);
+    expect(hit()).not.toBeNull();
+    // Pressed over the region, the connection is what gets selected.
+    clickAt(x, y - 3, q(`g.cv-shape path`));
+    expect(q(".cv-panel-title").textContent).toBe("Connection");
   });
 });
 
@@ -704,7 +738,7 @@ describe("with the CRDT document", () => {
     // Select all three and delete them at once: no edit is refused.
     clickAt(260, 40, bodyOf(b));
     clickAt(0, 0, bodyOf(a), { shiftKey: true });
-    clickAt(130, 20, q(`g[data-conn="${conn.id}"] .cv-conn-hit`), { shiftKey: true });
+    clickAt(...connectionMiddle(conn.id), byTestId("map-canvas"), { shiftKey: true });
     key("Delete");
     ctx.flush();
     expect(ctx.toasts).toEqual([]);

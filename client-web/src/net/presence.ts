@@ -75,9 +75,10 @@ export class Roster {
 }
 
 /**
- * At most one call of `send` per interval: the first request goes at once,
- * later ones within the interval are merged into one trailing call (the
- * sender reads the latest state when it runs).
+ * At most one call of `send` per interval: the first request goes in the next
+ * task (not inside the caller: a keystroke's handler should not pay for
+ * sending its caret), later ones within the interval are merged into one
+ * trailing call (the sender reads the latest state when it runs).
  */
 export class Throttle {
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -90,11 +91,7 @@ export class Throttle {
 
   request(): void {
     if (this.timer !== undefined) return;
-    const wait = this.lastSent + this.intervalMs - Date.now();
-    if (wait <= 0) {
-      this.fire();
-      return;
-    }
+    const wait = Math.max(0, this.lastSent + this.intervalMs - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.fire();

@@ -111,9 +111,13 @@ export class SessionContext implements AppContext {
     this.frameRequested = false;
     if (this.flushNeeded) {
       this.flushNeeded = false;
-      this.session.flush().catch((e: unknown) => {
-        this.toast(e instanceof Error ? e.message : String(e), "error");
-      });
+      // Sending and storing the frame's edits is no part of what the frame
+      // shows: done once it is painted, a keystroke's echo is not delayed by it.
+      afterFrame(() =>
+        this.session.flush().catch((e: unknown) => {
+          this.toast(e instanceof Error ? e.message : String(e), "error");
+        }),
+      );
     }
     const fresh = this.doc.takeChanges();
     const changes = this.pendingChanges;
@@ -128,4 +132,17 @@ export class SessionContext implements AppContext {
   private notifyPresence(): void {
     this.presenceListeners.emit();
   }
+}
+
+/**
+ * Runs `task` after the current frame's rendering: a message posted from a
+ * frame callback is handled once the frame's style, layout and paint are done.
+ */
+function afterFrame(task: () => void): void {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => {
+    channel.port1.close();
+    task();
+  };
+  channel.port2.postMessage(null);
 }

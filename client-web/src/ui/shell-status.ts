@@ -1,4 +1,4 @@
-// The words of the save status in the top bar.
+// The save status in the top bar: its words, and when it changes.
 import type { SessionStatus } from "../net/session";
 
 export function statusText(status: SessionStatus): string {
@@ -7,7 +7,7 @@ export function statusText(status: SessionStatus): string {
     case "saved":
       return "Saved";
     case "saving":
-      return `Saving… (${waiting})`;
+      return "Saving…";
     case "connecting":
       return "Connecting…";
     case "reconnecting":
@@ -16,5 +16,54 @@ export function statusText(status: SessionStatus): string {
       return status.pending > 0 ? `Offline — ${waiting}` : "Offline";
     case "denied":
       return "No access — the invite was revoked or is unknown";
+  }
+}
+
+/** How long the status stays "Saving…" after the last acknowledgement, before "Saved". */
+export const SAVED_DELAY_MS = 300;
+
+/**
+ * Decides when the save status changes. While someone types, every key is an
+ * edit that is "saving" until the server acknowledges it a few milliseconds
+ * later: following that exactly would flip the top bar between "Saving…" and
+ * "Saved" at every keystroke, which flickers and costs each key a repaint. So
+ * "Saving…" shows at once and stays until everything has been acknowledged
+ * for SAVED_DELAY_MS; "Saved" never shows before it is true. Every other
+ * state (offline, reconnecting, no access) shows at once, with its count.
+ */
+export class StatusDisplay {
+  private shown: SessionStatus | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly current: () => SessionStatus,
+    private readonly render: (status: SessionStatus) => void,
+    private readonly savedDelayMs = SAVED_DELAY_MS,
+  ) {}
+
+  /** The session's status changed. */
+  update(): void {
+    const status = this.current();
+    if (status.state === "saved" && this.shown?.state === "saving") {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.show(this.current());
+      }, this.savedDelayMs);
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.show(status);
+  }
+
+  private show(status: SessionStatus): void {
+    const shown = this.shown;
+    // "Saving…" shows no count, so a new count while saving changes nothing.
+    const same =
+      shown?.state === status.state &&
+      (status.state === "saving" || shown.pending === status.pending);
+    if (same) return;
+    this.shown = status;
+    this.render(status);
   }
 }

@@ -2,14 +2,14 @@
 // share, export, undo/redo) over the map, drafts and history views.
 import { createDraftsView, type DraftsView } from "../draft/drafts-view";
 import { createMapView, type MapView } from "../map/map-view";
-import type { Session } from "../net/session";
+import type { Session, SessionStatus } from "../net/session";
 import { SessionContext } from "./app-context";
 import type { Participant } from "./context";
 import { download, h, initials, safeFileName, showToast } from "./dom";
 import { exportMapJson, exportMapPng } from "./export";
 import { createHistoryView, type HistoryView } from "./history";
 import { openShareDialog } from "./share";
-import { statusText } from "./shell-status";
+import { StatusDisplay, statusText } from "./shell-status";
 
 type Tab = "map" | "drafts" | "history";
 
@@ -22,6 +22,10 @@ export class Shell {
   private readonly main = h("div", { class: "main" });
   private readonly tabs = new Map<Tab, HTMLButtonElement>();
   private readonly status = h("span", { class: "status", "data-testid": "status" });
+  private readonly statusDisplay = new StatusDisplay(
+    () => this.session.status(),
+    (status) => this.renderStatus(status),
+  );
   private readonly avatars = h("div", { class: "avatars", "data-testid": "avatars" });
   private readonly title = h("span", { class: "title", "data-testid": "convening-title" });
   private readonly undoButton = h(
@@ -210,7 +214,10 @@ export class Shell {
   }
 
   private refreshStatus(): void {
-    const status = this.session.status();
+    this.statusDisplay.update();
+  }
+
+  private renderStatus(status: SessionStatus): void {
     this.status.dataset.state = status.state;
     this.status.dataset.pending = String(status.pending);
     this.status.textContent = statusText(status);

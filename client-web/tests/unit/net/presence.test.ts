@@ -43,6 +43,9 @@ describe("presence", () => {
     sessions.push(session);
     await settle();
     session.setPresence({ following: "abc" });
+    // Presence goes out in the task after the request.
+    await vi.advanceTimersByTimeAsync(0);
+    expect(server.sentOf("presence")).toHaveLength(1);
     server.live()[0].drop();
     await settle();
     await vi.advanceTimersByTimeAsync(1000);
@@ -83,8 +86,9 @@ describe("presence", () => {
     expect(changed).toHaveBeenCalled();
 
     bo.setPresence({ cursor: { x: 3, y: 4 } });
-    await settle();
-    expect(ana.member(bo.memberId)?.presence?.cursor).toMatchObject({ x: 3, y: 4 });
+    await vi.waitFor(() =>
+      expect(ana.member(bo.memberId)?.presence?.cursor).toMatchObject({ x: 3, y: 4 }),
+    );
 
     await bo.close();
     await settle();

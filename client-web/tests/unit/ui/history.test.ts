@@ -100,6 +100,6 @@ describe("save status", () => {
     expect(statusText({ state: "offline", pending: 3 })).toBe("Offline — 3 edits waiting");
     expect(statusText({ state: "offline", pending: 1 })).toBe("Offline — 1 edit waiting");
     expect(statusText({ state: "reconnecting", pending: 0 })).toBe("Reconnecting…");
-    expect(statusText({ state: "saving", pending: 2 })).toBe("Saving… (2 edits waiting)");
+    expect(statusText({ state: "saving", pending: 2 })).toBe("Saving…");
   });
 });

@@ -39,6 +39,12 @@ export class Shell {
     "↷",
   );
   private readonly followBanner = h("div", { class: "banner", hidden: true });
+  /** Shown to conveners only: the role is known once the server has welcomed us. */
+  private readonly askFollowButton = h(
+    "button",
+    { "data-testid": "ask-follow", title: "Everyone's map view follows yours", hidden: true },
+    "Ask all to follow me",
+  );
   private tab: Tab = "map";
   private following: string | undefined;
   /** What the avatars last showed (see refreshAvatars). */
@@ -81,11 +87,7 @@ export class Shell {
     share.addEventListener("click", () =>
       openShareDialog(this.session.convening, this.session.role(), this.token),
     );
-    const askFollow = h(
-      "button",
-      { "data-testid": "ask-follow", title: "Everyone's map view follows yours" },
-      "Ask all to follow me",
-    );
+    const askFollow = this.askFollowButton;
     askFollow.addEventListener("click", () => this.toggleAskToFollow(askFollow));
     this.undoButton.addEventListener("click", () => this.ctx.undo());
     this.redoButton.addEventListener("click", () => this.ctx.redo());
@@ -100,7 +102,7 @@ export class Shell {
       h("div", { class: "spacer" }),
       this.status,
       this.avatars,
-      this.session.role() === "convener" ? askFollow : undefined,
+      askFollow,
       this.exportMenu(),
       share,
     );
@@ -208,6 +210,7 @@ export class Shell {
   private refresh(): void {
     this.title.textContent = this.session.conveningName() || "Convening";
     document.title = `${this.title.textContent} — Convene`;
+    this.askFollowButton.hidden = this.session.role() !== "convener";
     this.refreshStatus();
     this.refreshAvatars();
     this.refreshUndo();

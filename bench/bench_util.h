@@ -56,6 +56,7 @@ double round_to(double value, int digits);
 // Subcommands: parse their flags from argv[2..] and run.
 int run_trace(int argc, char** argv);
 int run_map(int argc, char** argv);
+int run_load(int argc, char** argv);
 
 void print_help();
 

@@ -1,5 +1,6 @@
 // convene-bench: measures the CRDT library on real editing traces and on a
-// synthetic landscape map. `convene-bench --help` explains the subcommands.
+// synthetic landscape map, and a running server under simulated participants.
+// `convene-bench --help` explains the subcommands.
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -10,12 +11,17 @@ namespace convene::bench {
 
 void print_help() {
   std::fputs(
-      R"(convene-bench: benchmarks of the Convene CRDT library
+      R"(convene-bench: benchmarks of the Convene CRDT library and of convene-server
 
 usage:
   convene-bench trace --file F [--repeat N] [--json]
   convene-bench map [--elements N] [--connections N] [--updates N] [--replicas N]
                     [--seed S] [--repeat N] [--json]
+  convene-bench load --server http://127.0.0.1:8080 --scenario NAME [--duration S]
+                    [--rooms R --clients-per-room C --writers-per-room W
+                     --rate OPS_PER_WRITER_PER_S --mix map|text|mixed --presence-rate HZ]
+                    [--history N --join-spread S] [--threads N] [--server-pid PID]
+                    [--find-max [--find-max-step S]] [--json] [--report report.html]
   convene-bench --help
 
 trace   Replays a sequential editing trace (a .json.gz file from the editing
@@ -56,8 +62,52 @@ map     Builds a document with one map of --elements elements and
                    medians
   --json           print one JSON object instead of a table
 
+load    Simulated participants against a running convene-server, in one
+        process (Beast WebSocket clients on --threads threads). It creates its
+        own convenings over the REST API, seeds each with a map of 40 elements
+        and a draft, joins every client with the participant invite token, and
+        then, for --duration seconds, writers edit (map moves and relabels,
+        keystrokes and backspaces in the draft) and every client sends its
+        cursor as presence. Each op's send time is kept under its id (replica,
+        counter); every receiver measures submit -> receive, every author
+        submit -> Ack. After the window the bench waits until every op is
+        acknowledged and received, and checks delivery: every acknowledged op
+        reaches every other client of its room exactly once, in seq order
+        (lost, duplicated and out_of_order must be 0).
+        Scenarios (flags given after them override their figures):
+          workshop    50 rooms x 20 clients, 4 writers each at 5 ops/s, mixed,
+                      presence 10 Hz, 30 s
+          hot-room    1 room x 300 clients, 30 writers at 10 ops/s, presence 1 Hz
+          join-storm  1 room with a 50,000-op history; 2,000 clients join within
+                      1 s and must each be caught up (Welcome with every op up
+                      to head_seq, or a snapshot and the ops after it)
+          idle        100 rooms x 100 clients that only keep alive, 20 s
+          custom      the workshop's figures, to be set with the flags
+  --server URL       the server (default http://127.0.0.1:8080)
+  --duration S       the measured window in seconds
+  --rooms R, --clients-per-room C, --writers-per-room W
+  --rate R           ops per writer per second (one Submit per op up to 50/s,
+                     several per Submit above)
+  --mix M            map, text or mixed
+  --presence-rate H  cursor updates per client per second (0: none)
+  --history N        ops committed to each convening before anyone joins
+  --join-spread S    join every client within S seconds (0: as fast as the
+                     server admits, at most 256 joining at once)
+  --threads N        bench threads (default 2)
+  --server-pid PID   sample the server's CPU and RSS from /proc once a second
+  --find-max         search for the highest committed ops/s at which the p99
+                     submit -> receive stays <= 50 ms with nothing lost: steps
+                     of --find-max-step seconds (default 8), doubling the rate
+                     from --rate, then bisecting
+  --json             one JSON object instead of a table
+  --report FILE      a self-contained HTML page with charts
+        The bench raises its open-file soft limit to the hard limit and
+        refuses to start if that is too few for the clients.
+
 Exit status: 0 if every check passed, 1 if a check failed (content_ok or
-converged false), 2 for a bad command line or an unreadable trace.
+converged false; a load run that lost, duplicated or reordered ops, or
+whose clients failed to join or were dropped), 2 for a bad command line or
+an unreadable trace.
 )",
       stdout);
 }
@@ -67,7 +117,7 @@ converged false), 2 for a bad command line or an unreadable trace.
 int main(int argc, char** argv) {
   using namespace convene::bench;
   if (argc < 2) {
-    std::fputs("convene-bench: missing subcommand (trace or map); see --help\n", stderr);
+    std::fputs("convene-bench: missing subcommand (trace, map or load); see --help\n", stderr);
     return kExitUsage;
   }
   const std::string command = argv[1];
@@ -83,7 +133,8 @@ int main(int argc, char** argv) {
   }
   if (command == "trace") return run_trace(argc, argv);
   if (command == "map") return run_map(argc, argv);
-  std::fprintf(stderr, "convene-bench: unknown subcommand '%s' (trace or map); see --help\n",
+  if (command == "load") return run_load(argc, argv);
+  std::fprintf(stderr, "convene-bench: unknown subcommand '%s' (trace, map or load); see --help\n",
                command.c_str());
   return kExitUsage;
 }

@@ -63,6 +63,8 @@ class ServerProcess {
   bool restart(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   bool running() const { return pid_ > 0; }
+  // The server's process id while it runs, else -1.
+  pid_t pid() const { return pid_; }
   // The exit status of the last stopped process: exit code, or 128+signal.
   std::optional<int> exit_status() const { return exit_status_; }
   // True if the process has exited on its own (reaps it).

@@ -1,0 +1,48 @@
+// convene-bench load: its command line and the named scenarios.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace convene::bench {
+
+enum class OpMix { kMap, kText, kMixed };
+
+struct LoadOptions {
+  std::string server = "http://127.0.0.1:8080";
+  std::string host = "127.0.0.1";  // from --server
+  uint16_t port = 8080;
+  std::string scenario = "workshop";
+  double duration_s = 30;
+  uint64_t rooms = 50;
+  uint64_t clients_per_room = 20;
+  uint64_t writers_per_room = 4;
+  double rate = 5;  // ops per writer per second
+  OpMix mix = OpMix::kMixed;
+  double presence_hz = 10;  // presence updates per client per second
+  // Join storm: every client joins within `join_spread_s` of the first, after
+  // `history` ops were committed; what is measured is the catch-up.
+  uint64_t history = 0;
+  double join_spread_s = 0;  // 0: join before the load starts, at a bounded pace
+  double ping_interval_s = 20;
+  uint64_t threads = 2;  // bench io threads
+  std::optional<int> server_pid;
+  bool json = false;
+  std::string report;  // HTML path, empty: none
+  bool find_max = false;
+  double find_max_p99_ms = 50;
+  double find_max_step_s = 8;  // duration of each step of the search
+};
+
+// The scenario's figures: workshop, hot-room, join-storm, idle, or custom
+// (the defaults above). False for an unknown name.
+bool apply_scenario(const std::string& name, LoadOptions& o);
+
+// Parses argv[first..argc): --scenario first, then the flags given override
+// its figures. On error returns nullopt and sets `error`.
+std::optional<LoadOptions> parse_load_options(int argc, char** argv, int first, std::string* error);
+
+const char* mix_name(OpMix mix);
+
+}  // namespace convene::bench

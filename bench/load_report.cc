@@ -1,0 +1,398 @@
+#include "load_report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include "bench_util.h"
+
+namespace convene::bench {
+
+double LoadResult::committed_ops_per_sec() const {
+  return duration_s > 0 ? static_cast<double>(committed_ops) / duration_s : 0;
+}
+
+double LoadResult::deliveries_per_sec() const {
+  return duration_s > 0 ? static_cast<double>(deliveries) / duration_s : 0;
+}
+
+bool LoadResult::passed() const {
+  return lost == 0 && duplicated == 0 && out_of_order == 0 && unexpected == 0 &&
+         connect_failures == 0 && disconnects == 0 && server_errors == 0 && welcomes == clients &&
+         caught_up == clients;
+}
+
+namespace {
+
+nlohmann::json latency_json(const LatencyHistogram& h, bool short_form = false) {
+  const LatencySummary s = LatencySummary::of(h);
+  if (short_form)
+    return {{"p50", round_to(s.p50, 2)},
+            {"p99", round_to(s.p99, 2)},
+            {"max", round_to(s.max, 2)},
+            {"count", s.count}};
+  return {{"p50", round_to(s.p50, 2)},   {"p90", round_to(s.p90, 2)}, {"p99", round_to(s.p99, 2)},
+          {"p999", round_to(s.p999, 2)}, {"max", round_to(s.max, 2)}, {"count", s.count}};
+}
+
+nlohmann::json optional_number(const std::optional<double>& v, int digits = 1) {
+  return v ? nlohmann::json(round_to(*v, digits)) : nlohmann::json(nullptr);
+}
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string maybe(const std::optional<double>& v, int digits, const char* unit) {
+  return v ? fixed(*v, digits) + unit : "n/a (no --server-pid)";
+}
+
+std::string escape_html(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// A round step for about five grid lines up to `max`.
+double nice_step(double max) {
+  if (max <= 0) return 1;
+  const double raw = max / 5;
+  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
+    if (raw <= m * magnitude) return m * magnitude;
+  return 10 * magnitude;
+}
+
+std::string label_number(double v) {
+  if (std::fabs(v) >= 1e6) return fixed(v / 1e6, v >= 1e7 ? 0 : 1) + "M";
+  if (std::fabs(v) >= 1e4) return fixed(v / 1e3, 0) + "k";
+  if (std::fabs(v - std::round(v)) < 1e-9) return fixed(v, 0);
+  return fixed(v, std::fabs(v) < 1 ? 2 : 1);
+}
+
+constexpr double kWidth = 760, kHeight = 280;
+constexpr double kLeft = 64, kRight = 64, kTop = 40, kBottom = 44;
+
+}  // namespace
+
+nlohmann::json to_json(const LoadResult& r) {
+  const LoadOptions& o = r.options;
+  nlohmann::json j = {
+      {"scenario", o.scenario},
+      {"server", o.server},
+      {"clients", r.clients},
+      {"rooms", r.rooms},
+      {"writers", r.writers},
+      {"duration_s", round_to(r.duration_s, 2)},
+      {"rate", o.rate},
+      {"mix", mix_name(o.mix)},
+      {"presence_rate", o.presence_hz},
+      {"history", o.history},
+      {"submitted_ops", r.submitted_ops},
+      {"committed_ops", r.committed_ops},
+      {"committed_ops_per_sec", round_to(r.committed_ops_per_sec(), 1)},
+      {"deliveries", r.deliveries},
+      {"deliveries_per_sec", round_to(r.deliveries_per_sec(), 1)},
+      {"latency_ms", latency_json(r.latency)},
+      {"ack_latency_ms", latency_json(r.ack_latency)},
+      {"connect_ms", latency_json(r.connect, true)},
+      {"lost", r.lost},
+      {"duplicated", r.duplicated},
+      {"out_of_order", r.out_of_order},
+      {"unexpected", r.unexpected},
+      {"welcomes", r.welcomes},
+      {"caught_up", r.caught_up},
+      {"connect_failures", r.connect_failures},
+      {"disconnects", r.disconnects},
+      {"server_errors", r.server_errors},
+      {"presence_sent", r.presence_sent},
+      {"presence_received", r.presence_received},
+      {"server_cpu_pct", optional_number(r.server_cpu_pct)},
+      {"server_rss_mb", optional_number(r.server_rss_mb)},
+      {"server_rss_before_mb", optional_number(r.server_rss_before_mb)},
+      {"rss_per_connection_kb", optional_number(r.rss_per_connection_kb, 2)},
+      {"bench_cpu_pct", round_to(r.bench_cpu_pct, 1)},
+      {"open_file_limit", r.open_file_limit},
+      {"passed", r.passed()},
+  };
+  if (!r.first_error.empty()) j["first_error"] = r.first_error;
+  if (r.server_metrics) {
+    const ServerMetrics& m = *r.server_metrics;
+    j["server_metrics"] = {
+        {"committed_ops_per_sec", round_to(m.committed_ops_per_sec, 1)},
+        {"broadcast_ops_per_sec", round_to(m.broadcast_ops_per_sec, 1)},
+        {"commits_per_sec", round_to(m.commits_per_sec, 1)},
+        {"commit_latency_mean_ms", round_to(m.commit_latency_mean_ms, 3)},
+        {"commit_latency_p99_le_ms", round_to(m.commit_latency_p99_le_ms, 3)},
+        {"broadcast_latency_mean_ms", round_to(m.broadcast_latency_mean_ms, 3)},
+        {"slow_client_disconnects", m.slow_client_disconnects},
+    };
+  } else {
+    j["server_metrics"] = nullptr;
+  }
+  if (o.find_max) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const FindMaxStep& s : r.find_max_steps)
+      steps.push_back({{"rate", round_to(s.rate, 2)},
+                       {"offered_ops_per_sec", round_to(s.offered_ops_per_sec, 1)},
+                       {"committed_ops_per_sec", round_to(s.committed_ops_per_sec, 1)},
+                       {"p99_ms", round_to(s.p99_ms, 2)},
+                       {"lost", s.lost},
+                       {"duplicated", s.duplicated},
+                       {"sustained", s.sustained}});
+    j["find_max"] = {{"p99_limit_ms", o.find_max_p99_ms},
+                     {"steps", steps},
+                     {"max_committed_ops_per_sec", optional_number(r.find_max_ops_per_sec)}};
+  }
+  return j;
+}
+
+std::string to_table(const LoadResult& r) {
+  std::ostringstream out;
+  const auto row = [&](const std::string& name, const std::string& value) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "  %-26s %s\n", name.c_str(), value.c_str());
+    out << buf;
+  };
+  const auto lat = [](const LatencyHistogram& h) {
+    const LatencySummary s = LatencySummary::of(h);
+    return "p50 " + fixed(s.p50, 2) + "  p90 " + fixed(s.p90, 2) + "  p99 " + fixed(s.p99, 2) +
+           "  p99.9 " + fixed(s.p999, 2) + "  max " + fixed(s.max, 2) + " ms";
+  };
+  const LoadOptions& o = r.options;
+  out << "convene-bench load: " << o.scenario << " against " << o.server << "\n";
+  row("clients / rooms / writers", std::to_string(r.clients) + " / " + std::to_string(r.rooms) +
+                                       " / " + std::to_string(r.writers));
+  row("measured for", fixed(r.duration_s, 1) + " s");
+  row("offered", fixed(o.rate, 1) + " ops/s per writer, mix " + mix_name(o.mix) + ", presence " +
+                     fixed(o.presence_hz, 1) + " Hz");
+  row("committed ops/s", fixed(r.committed_ops_per_sec(), 1) + "  (" +
+                             std::to_string(r.committed_ops) + " of " +
+                             std::to_string(r.submitted_ops) + " submitted)");
+  row("deliveries/s", fixed(r.deliveries_per_sec(), 1));
+  row("submit -> receive", lat(r.latency));
+  row("submit -> ack", lat(r.ack_latency));
+  const LatencySummary c = LatencySummary::of(r.connect);
+  row("connect -> welcome",
+      "p50 " + fixed(c.p50, 2) + "  p99 " + fixed(c.p99, 2) + "  max " + fixed(c.max, 2) + " ms");
+  row("welcomes / caught up", std::to_string(r.welcomes) + " / " + std::to_string(r.caught_up) +
+                                  " of " + std::to_string(r.clients));
+  row("lost / duplicated", std::to_string(r.lost) + " / " + std::to_string(r.duplicated));
+  row("out of order / unexpected",
+      std::to_string(r.out_of_order) + " / " + std::to_string(r.unexpected));
+  row("connect failures / drops",
+      std::to_string(r.connect_failures) + " / " + std::to_string(r.disconnects));
+  row("server errors", std::to_string(r.server_errors));
+  row("server CPU", maybe(r.server_cpu_pct, 1, " % of one core"));
+  row("server RSS", maybe(r.server_rss_mb, 1, " MiB"));
+  row("RSS per connection", maybe(r.rss_per_connection_kb, 2, " KiB"));
+  row("bench CPU", fixed(r.bench_cpu_pct, 1) + " % of one core");
+  if (r.server_metrics) {
+    const ServerMetrics& m = *r.server_metrics;
+    row("/metrics: committed ops/s", fixed(m.committed_ops_per_sec, 1));
+    row("/metrics: commit latency", "mean " + fixed(m.commit_latency_mean_ms, 2) + " ms, p99 <= " +
+                                        fixed(m.commit_latency_p99_le_ms, 1) + " ms");
+  }
+  if (o.find_max) {
+    for (const FindMaxStep& s : r.find_max_steps)
+      row("find-max step", fixed(s.rate, 1) +
+                               " ops/s/writer: " + fixed(s.committed_ops_per_sec, 0) +
+                               " committed/s, p99 " + fixed(s.p99_ms, 1) + " ms, lost " +
+                               std::to_string(s.lost) + (s.sustained ? "  ok" : "  over"));
+    row("find-max result", r.find_max_ops_per_sec
+                               ? fixed(*r.find_max_ops_per_sec, 0) + " committed ops/s"
+                               : "none sustained");
+  }
+  if (!r.first_error.empty()) row("first error", r.first_error);
+  row("result", r.passed() ? "PASS" : "FAIL");
+  return out.str();
+}
+
+std::string svg_line_chart(const std::string& title, const std::string& x_label,
+                           const std::string& left_label, const std::string& right_label,
+                           const std::vector<Series>& series) {
+  double max_x = 1, max_left = 0, max_right = 0;
+  for (const Series& s : series)
+    for (const auto& [x, y] : s.points) {
+      max_x = std::max(max_x, x);
+      (s.right_axis ? max_right : max_left) = std::max(s.right_axis ? max_right : max_left, y);
+    }
+  const double step_l = nice_step(max_left), step_r = nice_step(max_right);
+  const double top_l = std::max(step_l, std::ceil(max_left / step_l) * step_l);
+  const double top_r = std::max(step_r, std::ceil(max_right / step_r) * step_r);
+  const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
+  const auto px = [&](double x) { return kLeft + x / max_x * plot_w; };
+  const auto py = [&](double y, bool right) {
+    return kTop + plot_h - y / (right ? top_r : top_l) * plot_h;
+  };
+
+  std::ostringstream svg;
+  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kWidth << "\" height=\"" << kHeight
+      << "\" font-family=\"sans-serif\" font-size=\"11\">\n";
+  svg << "<text x=\"" << kLeft << "\" y=\"16\" font-size=\"13\" font-weight=\"bold\">"
+      << escape_html(title) << "</text>\n";
+  for (double y = 0; y <= top_l + 1e-9; y += step_l) {
+    svg << "<line x1=\"" << kLeft << "\" x2=\"" << kLeft + plot_w << "\" y1=\"" << py(y, false)
+        << "\" y2=\"" << py(y, false) << "\" stroke=\"#ddd\"/>";
+    svg << "<text x=\"" << kLeft - 6 << "\" y=\"" << py(y, false) + 4 << "\" text-anchor=\"end\">"
+        << label_number(y) << "</text>\n";
+  }
+  const bool has_right =
+      std::any_of(series.begin(), series.end(), [](const Series& s) { return s.right_axis; });
+  if (has_right)
+    for (double y = 0; y <= top_r + 1e-9; y += step_r)
+      svg << "<text x=\"" << kLeft + plot_w + 6 << "\" y=\"" << py(y, true) + 4 << "\">"
+          << label_number(y) << "</text>\n";
+  const double step_x = nice_step(max_x);
+  for (double x = 0; x <= max_x + 1e-9; x += step_x)
+    svg << "<text x=\"" << px(x) << "\" y=\"" << kTop + plot_h + 16 << "\" text-anchor=\"middle\">"
+        << label_number(x) << "</text>\n";
+  svg << "<text x=\"" << kLeft + plot_w / 2 << "\" y=\"" << kHeight - 6
+      << "\" text-anchor=\"middle\">" << escape_html(x_label) << "</text>\n";
+  svg << "<text transform=\"translate(14," << kTop + plot_h / 2
+      << ") rotate(-90)\" text-anchor=\"middle\">" << escape_html(left_label) << "</text>\n";
+  if (has_right)
+    svg << "<text transform=\"translate(" << kWidth - 10 << "," << kTop + plot_h / 2
+        << ") rotate(90)\" text-anchor=\"middle\">" << escape_html(right_label) << "</text>\n";
+  svg << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << plot_w << "\" height=\""
+      << plot_h << "\" fill=\"none\" stroke=\"#888\"/>\n";
+  double legend_x = kLeft + 200;
+  for (const Series& s : series) {
+    svg << "<polyline fill=\"none\" stroke-width=\"2\" stroke=\"" << s.colour << "\" points=\"";
+    for (const auto& [x, y] : s.points) svg << px(x) << "," << py(y, s.right_axis) << " ";
+    svg << "\"/>\n";
+    svg << "<rect x=\"" << legend_x << "\" y=\"8\" width=\"12\" height=\"4\" fill=\"" << s.colour
+        << "\"/><text x=\"" << legend_x + 16 << "\" y=\"14\">" << escape_html(s.name)
+        << (has_right ? (s.right_axis ? " (right)" : " (left)") : "") << "</text>\n";
+    legend_x += 24 + 7.0 * static_cast<double>(s.name.size() + (has_right ? 8 : 0));
+  }
+  svg << "</svg>\n";
+  return svg.str();
+}
+
+// Bars on a logarithmic time axis, ten bins per decade, as a share of all
+// samples; dashed lines mark p50 and p99.
+std::string svg_histogram(const std::string& title, const LatencyHistogram& h) {
+  constexpr double kBinsPerDecade = 10, kFloorMs = 0.01;
+  std::map<int, uint64_t> bins;
+  for (const auto& [bucket, count] : h.nonzero()) {
+    const double mid_ms =
+        (LatencyHistogram::lower(bucket) + LatencyHistogram::upper(bucket)) / 2000.0;
+    const int bin = static_cast<int>(
+        std::floor(kBinsPerDecade * std::log10(std::max(mid_ms, kFloorMs) / kFloorMs)));
+    bins[bin] += count;
+  }
+  const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
+  std::ostringstream svg;
+  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kWidth << "\" height=\"" << kHeight
+      << "\" font-family=\"sans-serif\" font-size=\"11\">\n";
+  svg << "<text x=\"" << kLeft << "\" y=\"16\" font-size=\"13\" font-weight=\"bold\">"
+      << escape_html(title) << "</text>\n";
+  svg << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << plot_w << "\" height=\""
+      << plot_h << "\" fill=\"none\" stroke=\"#888\"/>\n";
+  if (bins.empty() || h.count() == 0) {
+    svg << "<text x=\"" << kLeft + 10 << "\" y=\"" << kTop + 20 << "\">no samples</text></svg>\n";
+    return svg.str();
+  }
+  const int first = std::min(bins.begin()->first, 0);
+  const int last = std::max(bins.rbegin()->first + 1, first + 30);
+  const double bin_w = plot_w / (last - first);
+  uint64_t most = 0;
+  for (const auto& [bin, count] : bins) most = std::max(most, count);
+  const double top_share = static_cast<double>(most) / static_cast<double>(h.count());
+  const double step = nice_step(top_share * 100);
+  const double top = std::max(step, std::ceil(top_share * 100 / step) * step);
+  for (double y = 0; y <= top + 1e-9; y += step) {
+    const double py = kTop + plot_h - y / top * plot_h;
+    svg << "<line x1=\"" << kLeft << "\" x2=\"" << kLeft + plot_w << "\" y1=\"" << py << "\" y2=\""
+        << py << "\" stroke=\"#eee\"/><text x=\"" << kLeft - 6 << "\" y=\"" << py + 4
+        << "\" text-anchor=\"end\">" << label_number(y) << "%</text>\n";
+  }
+  for (const auto& [bin, count] : bins) {
+    const double share = 100.0 * static_cast<double>(count) / static_cast<double>(h.count());
+    const double height = share / top * plot_h;
+    svg << "<rect x=\"" << kLeft + (bin - first) * bin_w << "\" y=\"" << kTop + plot_h - height
+        << "\" width=\"" << std::max(1.0, bin_w - 1) << "\" height=\"" << height
+        << "\" fill=\"#3b6fb6\"/>\n";
+  }
+  const auto x_of_ms = [&](double ms) {
+    return kLeft + (kBinsPerDecade * std::log10(std::max(ms, kFloorMs) / kFloorMs) - first) * bin_w;
+  };
+  for (int decade = 0; decade * kBinsPerDecade <= last; ++decade) {
+    const double ms = kFloorMs * std::pow(10.0, decade);
+    if (decade * kBinsPerDecade < first) continue;
+    svg << "<text x=\"" << x_of_ms(ms) << "\" y=\"" << kTop + plot_h + 16
+        << "\" text-anchor=\"middle\">" << label_number(ms) << "</text>\n";
+  }
+  const LatencySummary s = LatencySummary::of(h);
+  for (const auto& [name, ms] : {std::pair{"p50", s.p50}, std::pair{"p99", s.p99}}) {
+    const double x = x_of_ms(ms);
+    svg << "<line x1=\"" << x << "\" x2=\"" << x << "\" y1=\"" << kTop << "\" y2=\""
+        << kTop + plot_h << "\" stroke=\"#c33\" stroke-dasharray=\"4 3\"/><text x=\"" << x + 3
+        << "\" y=\"" << kTop + 12 << "\" fill=\"#c33\">" << name << " " << fixed(ms, 2)
+        << " ms</text>\n";
+  }
+  svg << "<text x=\"" << kLeft + plot_w / 2 << "\" y=\"" << kHeight - 6
+      << "\" text-anchor=\"middle\">milliseconds (log scale)</text>\n</svg>\n";
+  return svg.str();
+}
+
+std::string to_html(const LoadResult& r) {
+  std::vector<std::pair<double, double>> committed, deliveries, p99;
+  for (size_t i = 0; i < r.committed_by_second.size(); ++i) {
+    committed.emplace_back(static_cast<double>(i) + 1, r.committed_by_second[i]);
+    deliveries.emplace_back(static_cast<double>(i) + 1, r.deliveries_by_second[i]);
+    p99.emplace_back(static_cast<double>(i) + 1, r.p99_by_second[i]);
+  }
+  std::vector<std::pair<double, double>> cpu, rss;
+  for (const ServerSample& s : r.server_samples) {
+    cpu.emplace_back(s.t_s, s.cpu_pct);
+    rss.emplace_back(s.t_s, s.rss_mb);
+  }
+  std::ostringstream html;
+  html << "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>convene-bench load: "
+       << escape_html(r.options.scenario)
+       << "</title>\n<style>body{font-family:sans-serif;margin:16px;max-width:800px}"
+          "pre{background:#f5f5f5;padding:8px;font-size:12px}svg{display:block;margin:8px 0}"
+          "</style></head><body>\n";
+  html << "<h1>convene-bench load: " << escape_html(r.options.scenario) << "</h1>\n";
+  html << "<pre>" << escape_html(to_table(r)) << "</pre>\n";
+  html << svg_histogram(
+      "Submit → receive latency (" + std::to_string(r.latency.count()) + " deliveries)", r.latency);
+  html << svg_line_chart("Throughput and p99 latency per second", "seconds", "ops per second",
+                         "p99 ms",
+                         {{"committed ops/s", "#3b6fb6", committed, false},
+                          {"deliveries/s", "#6bb36b", deliveries, false},
+                          {"p99 submit→receive (ms)", "#c33", p99, true}});
+  if (!r.server_samples.empty())
+    html << svg_line_chart("Server CPU and memory", "seconds", "CPU % of one core", "RSS MiB",
+                           {{"CPU %", "#d98a1f", cpu, false}, {"RSS MiB", "#7a4fb3", rss, true}});
+  else
+    html << "<p>No server CPU or memory: run with <code>--server-pid</code>.</p>\n";
+  html << "<details><summary>JSON</summary><pre>" << escape_html(to_json(r).dump(2))
+       << "</pre></details>\n</body></html>\n";
+  return html.str();
+}
+
+}  // namespace convene::bench

@@ -1,0 +1,103 @@
+// convene-bench load against a real server: a small custom scenario for two
+// seconds must lose and duplicate nothing, deliver every committed op to
+// every other client of its room, and agree with the server's /metrics.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "server_fixture.h"
+
+namespace convene::itest {
+namespace {
+
+std::string bench_binary() {
+  if (const char* env = std::getenv("CONVENE_BENCH_BINARY"); env != nullptr && *env != '\0')
+    return env;
+  return CONVENE_BENCH_BINARY;
+}
+
+// Runs a command; its stdout and exit status.
+std::pair<std::string, int> run(const std::string& command) {
+  std::string out;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return {out, -1};
+  std::array<char, 4096> buf{};
+  while (size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
+  return {out, ::pclose(pipe)};
+}
+
+class LoadBenchTest : public ServerFixture {};
+
+TEST_F(LoadBenchTest, SmallScenarioLosesNothingAndMatchesMetrics) {
+  start();
+  constexpr int kRooms = 2, kClients = 5, kWriters = 2;
+  constexpr double kRate = 20, kSeconds = 2;
+  const std::string command =
+      bench_binary() + " load --server http://" + server_->address() +
+      " --scenario custom --rooms " + std::to_string(kRooms) + " --clients-per-room " +
+      std::to_string(kClients) + " --writers-per-room " + std::to_string(kWriters) +
+      " --rate 20 --duration 2 --presence-rate 5 --mix mixed --threads 1 --json --server-pid " +
+      std::to_string(server_->pid());
+  const auto [out, status] = run(command);
+  ASSERT_EQ(status, 0) << command << "\n" << out;
+  const auto j = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << out;
+
+  EXPECT_EQ(j["scenario"], "custom");
+  EXPECT_EQ(j["clients"], kRooms * kClients);
+  EXPECT_EQ(j["rooms"], kRooms);
+  EXPECT_EQ(j["lost"], 0) << out;
+  EXPECT_EQ(j["duplicated"], 0) << out;
+  EXPECT_EQ(j["out_of_order"], 0) << out;
+  EXPECT_EQ(j["caught_up"], kRooms * kClients);
+  EXPECT_TRUE(j["passed"].get<bool>());
+
+  // Every op was submitted, acknowledged, and reached each other client of
+  // its room exactly once.
+  const auto committed = j["committed_ops"].get<uint64_t>();
+  const double offered = kRooms * kWriters * kRate * kSeconds;
+  EXPECT_GE(static_cast<double>(committed), 0.7 * offered) << out;
+  EXPECT_LE(static_cast<double>(committed), 1.3 * offered) << out;
+  EXPECT_EQ(j["submitted_ops"].get<uint64_t>(), committed);
+  EXPECT_EQ(j["deliveries"].get<uint64_t>(), committed * (kClients - 1));
+  EXPECT_EQ(j["latency_ms"]["count"].get<uint64_t>(), j["deliveries"].get<uint64_t>());
+  EXPECT_EQ(j["ack_latency_ms"]["count"].get<uint64_t>(), committed);
+  for (const char* key : {"latency_ms", "ack_latency_ms"}) {
+    const auto& l = j[key];
+    EXPECT_GT(l["p50"].get<double>(), 0) << key;
+    EXPECT_LE(l["p50"].get<double>(), l["p90"].get<double>()) << key;
+    EXPECT_LE(l["p90"].get<double>(), l["p99"].get<double>()) << key;
+    EXPECT_LE(l["p99"].get<double>(), l["p999"].get<double>()) << key;
+    EXPECT_LE(l["p999"].get<double>(), l["max"].get<double>()) << key;
+    EXPECT_LT(l["max"].get<double>(), 5000) << key;
+  }
+  EXPECT_GT(j["connect_ms"]["max"].get<double>(), 0);
+  EXPECT_GT(j["presence_sent"].get<uint64_t>(), 0u);
+  EXPECT_GT(j["server_rss_mb"].get<double>(), 1);
+  EXPECT_GE(j["server_cpu_pct"].get<double>(), 0);
+
+  // The server counted the same ops (its window is a little longer: the
+  // drain and the /metrics requests).
+  ASSERT_TRUE(j["server_metrics"].is_object()) << out;
+  const double server_rate = j["server_metrics"]["committed_ops_per_sec"].get<double>();
+  const double bench_rate = j["committed_ops_per_sec"].get<double>();
+  EXPECT_GT(server_rate, 0.5 * bench_rate) << out;
+  EXPECT_LT(server_rate, 1.5 * bench_rate) << out;
+}
+
+TEST_F(LoadBenchTest, RefusesABadCommandLineAndAMissingServer) {
+  EXPECT_EQ(WEXITSTATUS(run(bench_binary() + " load --rooms 0 2>/dev/null").second), 2);
+  // Nothing listens on this port: the run fails before any client starts.
+  const auto port = ServerProcess::free_port();
+  EXPECT_EQ(WEXITSTATUS(run(bench_binary() + " load --server http://127.0.0.1:" +
+                            std::to_string(port) + " --duration 1 2>/dev/null")
+                            .second),
+            1);
+}
+
+}  // namespace
+}  // namespace convene::itest

@@ -225,6 +225,8 @@ class MapController implements GestureHost {
   private listen(): void {
     if (this.live) this.cleanups.push(this.ctx.onChange((changes) => this.onChange(changes)));
     this.cleanups.push(this.ctx.onPresence(() => this.onPresence()));
+    // Elements take focus (Tab): the focused one is selected and brought into view.
+    this.svg.addEventListener("focusin", (e) => this.focused(e.target));
     const keydown = (e: KeyboardEvent) => this.keydown(e);
     const keyup = (e: KeyboardEvent) => this.keyup(e);
     window.addEventListener("keydown", keydown);
@@ -449,6 +451,20 @@ class MapController implements GestureHost {
     this.scene.setSelection(next);
     this.panel.show([...next]);
     this.sendPresence({ selection: [...next].map(keyToId) });
+  }
+
+  private focused(target: EventTarget | null): void {
+    const node = target instanceof Element ? target.closest(".cv-element[data-id]") : null;
+    const id = node?.getAttribute("data-id");
+    const element = id ? this.scene.elements.get(id) : undefined;
+    if (!id || !element || this.selected.has(id)) return;
+    this.select([id]);
+    const at = mapToScreen(positionOf(element.view), this.vp, this.size());
+    const size = this.size();
+    const margin = 60;
+    const outside =
+      at.x < margin || at.y < margin || at.x > size.width - margin || at.y > size.height - margin;
+    if (outside) this.userViewport({ ...this.vp, ...positionOf(element.view) });
   }
 
   focusLabel(): void {

@@ -8,6 +8,7 @@ import { iconSvg, kindIconPaths, TOOL_ICONS } from "./icons";
 import {
   BOUNDARY_TYPES,
   CONNECTION_KINDS,
+  connectionKindInfo,
   DIRECTIONS,
   ELEMENT_KINDS,
   kindInfo,
@@ -40,6 +41,8 @@ interface Binding {
 }
 
 const LABEL_LIMIT = 500;
+/** How many of an element's connections its panel lists. */
+const CONNECTIONS_LISTED = 30;
 const NOTES_LIMIT = 20_000;
 export const STRENGTH_WORDS = ["", "Very weak", "Weak", "Moderate", "Strong", "Very strong"];
 
@@ -181,8 +184,64 @@ export class Panel {
         NOTES_LIMIT,
       ),
     );
-    out.push(this.perspectiveSection(id), this.deleteButton("Delete element"));
+    out.push(
+      this.connectionList(id),
+      this.perspectiveSection(id),
+      this.deleteButton("Delete element"),
+    );
     return out;
+  }
+
+  /**
+   * The element's connections, each a button that selects it: what it is tied
+   * to at a glance, and the keyboard's way to a connection (elements take
+   * focus on the canvas; connections, thousands on a large map, do not).
+   */
+  private connectionList(id: IdKey): HTMLElement {
+    const doc = this.host.doc();
+    const element = doc.element(id);
+    const mine = element
+      ? doc.connections(element.map).filter((c) => c.from === id || c.to === id)
+      : [];
+    const section = htmlEl(
+      "section",
+      { class: "cv-conn-list", "data-testid": "panel-connections" },
+      [
+        htmlEl("h3", {}, [
+          mine.length === 0 ? "No connections yet" : `Connections (${mine.length})`,
+        ]),
+      ],
+    );
+    const list = htmlEl("ul", {});
+    for (const connection of mine.slice(0, CONNECTIONS_LISTED)) {
+      const outgoing = connection.from === id;
+      const other = doc.element(outgoing ? connection.to : connection.from)?.fields;
+      const otherName = other ? other.label || kindInfo(other.kind).label : "?";
+      const direction = connection.fields.direction ?? Direction.NONE;
+      const arrow =
+        direction === Direction.BOTH
+          ? "↔"
+          : direction === Direction.NONE
+            ? "—"
+            : outgoing
+              ? "→"
+              : "←";
+      const kind = connectionKindInfo(connection.fields.kind).label;
+      const button = htmlEl(
+        "button",
+        { type: "button", class: "cv-link", title: "Select this connection" },
+        [`${arrow} ${otherName}`],
+      );
+      button.addEventListener("click", () => this.host.select([connection.id]));
+      list.append(htmlEl("li", {}, [button, htmlEl("span", { class: "cv-muted" }, [` ${kind}`])]));
+    }
+    if (mine.length > CONNECTIONS_LISTED) {
+      list.append(
+        htmlEl("li", { class: "cv-muted" }, [`and ${mine.length - CONNECTIONS_LISTED} more`]),
+      );
+    }
+    if (mine.length > 0) section.append(list);
+    return section;
   }
 
   private connectionBody(id: IdKey): HTMLElement[] {

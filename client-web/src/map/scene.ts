@@ -229,7 +229,8 @@ export class Scene {
     let record = this.elements.get(view.id);
     if (!record) {
       const node = cloneTemplate("element", () =>
-        svgEl("g", { class: "cv-element", "data-entity": "element" }),
+        // Focusable: Tab walks the elements, and focus selects (map-view).
+        svgEl("g", { class: "cv-element", "data-entity": "element", tabindex: 0 }),
       );
       node.setAttribute("data-id", view.id);
       record = { view, node, look: "", position: "" };

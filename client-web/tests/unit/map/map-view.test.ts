@@ -412,6 +412,26 @@ describe("connections", () => {
     expect(document.querySelectorAll(`g[data-conn="${c}"] .cv-arrow`)).toHaveLength(2);
   });
 
+  it("selects an element that takes focus, and reaches its connections from the panel", () => {
+    const { doc, ctx, map } = setup();
+    const a = doc.createElement(map, { position: { x: 0, y: 0 }, label: "River Trust" });
+    const b = doc.createElement(map, { position: { x: 200, y: 0 }, label: "Wetland pilot" });
+    const c = doc.createConnection(map, a, b, { direction: 1, depth: 1 });
+    doc.takeChanges();
+    mount(ctx);
+    const node = q<SVGGElement>(`g.cv-element[data-id="${a}"]`);
+    expect(node.getAttribute("tabindex")).toBe("0");
+    node.focus();
+    expect(q(".cv-panel-title").textContent).toBe("River Trust");
+    const list = byTestId("panel-connections");
+    expect(list.querySelector("h3")?.textContent).toBe("Connections (1)");
+    const link = list.querySelector<HTMLButtonElement>("button")!;
+    expect(link.textContent).toBe("→ Wetland pilot");
+    link.click();
+    expect(q(".cv-panel-title").textContent).toBe("Connection");
+    expect(document.querySelector(`g[data-conn="${c}"].is-selected`)).not.toBeNull();
+  });
+
   it("gives the connection under the pointer its hit path, over a region too", () => {
     const { doc, ctx, map } = setup();
     const a = doc.createElement(map, { position: { x: 0, y: 0 } });

@@ -172,11 +172,16 @@ void Room::do_join(JoinRequest request) {
 
   send_welcome(member, request.hello.last_seen_seq(), request.hello.ops_only());
 
-  // Tell the others, and remember the member (names for the export).
-  pb::ServerMessage update;
-  fill_member(update.mutable_presence()->add_members(), member.id, member.name, member.colour,
-              member.role, member.presence);
-  broadcast(encode(update), key);
+  // Tell the others with the next presence flush: a crowd joining at once
+  // costs one update per flush, not one per join for each member. A replica
+  // that rejoins before its leave was flushed was never gone for the others.
+  if (const auto gone = std::find(left_.begin(), left_.end(), member.id); gone != left_.end()) {
+    left_.erase(gone);
+    member.announced = true;
+  }
+  member.presence_dirty = true;
+  schedule_presence_flush();
+  // Remember the member (names for the export).
   store::Member record{member.id,   member.name,    member.colour,
                        member.role, unix_time_ms(), unix_time_ms()};
   net::post(storage_, [&store = store_, id = id_, record] {
@@ -329,12 +334,21 @@ void Room::accept_ops(Member& m, google::protobuf::RepeatedPtrField<pb::Op>& ops
     pending_.push_back(std::move(p));
     // The document holds exactly ops 1..seq now: the moment to encode a due
     // snapshot, written once seq is durable.
-    if (seq - last_snapshot_encoded_ >= options_.snapshot_every && due_snapshot_seq_ == 0) {
-      due_snapshot_ = doc_.encode_snapshot();
-      due_snapshot_seq_ = seq;
-      last_snapshot_encoded_ = seq;
-    }
+    maybe_encode_snapshot();
   }
+}
+
+// Encodes a snapshot of the document as it is (every op up to applied_seq_)
+// when snapshot_every ops have been applied since the last one and none is
+// waiting to be written. Called after each accepted op and after each
+// commit: a burst accepted while a snapshot was waiting gets its own once
+// that one is written, rather than leaving a long tail for every joiner.
+void Room::maybe_encode_snapshot() {
+  if (due_snapshot_seq_ != 0 || applied_seq_ - last_snapshot_encoded_ < options_.snapshot_every)
+    return;
+  due_snapshot_ = doc_.encode_snapshot();
+  due_snapshot_seq_ = applied_seq_;
+  last_snapshot_encoded_ = applied_seq_;
 }
 
 // A resend of an op already in the log: acknowledge it again, once it is
@@ -373,7 +387,19 @@ void Room::trim_acks(uint64_t upto_seq) {
 // ---- group commit ----------------------------------------------------------------
 
 void Room::maybe_commit() {
-  if (committing_ || pending_.empty() || failed_) return;
+  if (committing_ || failed_) return;
+  if (pending_.empty()) {
+    // A snapshot of ops that are all durable already: written on its own.
+    if (due_snapshot_seq_ != 0 && due_snapshot_seq_ <= committed_seq_) {
+      const uint64_t seq = due_snapshot_seq_;
+      due_snapshot_seq_ = 0;
+      net::post(storage_,
+                [self = shared_from_this(), seq, bytes = std::move(due_snapshot_)]() mutable {
+                  self->store_snapshot(seq, std::move(bytes));
+                });
+    }
+    return;
+  }
   committing_ = true;
   std::vector<Pending> batch;
   batch.swap(pending_);
@@ -389,33 +415,36 @@ void Room::maybe_commit() {
     snapshot_seq = due_snapshot_seq_;
     due_snapshot_seq_ = 0;
   }
-  net::post(storage_, [self = shared_from_this(), batch = std::move(batch),
-                       entries = std::move(entries), snapshot = std::move(snapshot),
-                       snapshot_seq]() mutable {
-    store::Status s = self->store_.append(self->id_, entries);
-    const auto durable_at = Clock::now();
-    if (s.is_ok() && snapshot_seq != 0) {
-      // A snapshot that fails to write costs only join speed: log and go on.
-      if (auto ss = self->store_.put_snapshot(self->id_, {snapshot_seq, snapshot}); ss.is_ok()) {
-        metrics().snapshots_written++;
-        net::post(self->strand_, [self, snapshot_seq, bytes = std::move(snapshot)]() mutable {
-          self->snapshot_ = std::make_shared<const std::string>(std::move(bytes));
-          self->snapshot_seq_ = snapshot_seq;
-          while (!self->tail_.empty() && self->tail_.front().seq() <= snapshot_seq) {
-            self->tail_bytes_ -= self->tail_.front().ByteSizeLong();
-            self->tail_.pop_front();
-          }
-          self->trim_acks(snapshot_seq);
-        });
-      } else {
-        spdlog::warn("room {}: snapshot at seq {} not written: {}", self->id_, snapshot_seq,
-                     ss.message());
-      }
+  net::post(storage_,
+            [self = shared_from_this(), batch = std::move(batch), entries = std::move(entries),
+             snapshot = std::move(snapshot), snapshot_seq]() mutable {
+              store::Status s = self->store_.append(self->id_, entries);
+              const auto durable_at = Clock::now();
+              if (s.is_ok() && snapshot_seq != 0)
+                self->store_snapshot(snapshot_seq, std::move(snapshot));
+              net::post(self->strand_,
+                        [self, batch = std::move(batch), s = std::move(s), durable_at]() mutable {
+                          self->on_committed(std::move(batch), std::move(s), durable_at);
+                        });
+            });
+}
+
+// On the storage strand, after the log holds `seq`. A snapshot that fails to
+// write costs only join speed: log and go on.
+void Room::store_snapshot(uint64_t seq, std::string bytes) {
+  if (auto s = store_.put_snapshot(id_, {seq, bytes}); !s.is_ok()) {
+    spdlog::warn("room {}: snapshot at seq {} not written: {}", id_, seq, s.message());
+    return;
+  }
+  metrics().snapshots_written++;
+  net::post(strand_, [self = shared_from_this(), seq, bytes = std::move(bytes)]() mutable {
+    self->snapshot_ = std::make_shared<const std::string>(std::move(bytes));
+    self->snapshot_seq_ = seq;
+    while (!self->tail_.empty() && self->tail_.front().seq() <= seq) {
+      self->tail_bytes_ -= self->tail_.front().ByteSizeLong();
+      self->tail_.pop_front();
     }
-    net::post(self->strand_,
-              [self, batch = std::move(batch), s = std::move(s), durable_at]() mutable {
-                self->on_committed(std::move(batch), std::move(s), durable_at);
-              });
+    self->trim_acks(seq);
   });
 }
 
@@ -441,6 +470,7 @@ void Room::on_committed(std::vector<Pending> batch, store::Status status,
     tail_bytes_ += p.op.ByteSizeLong();
     tail_.push_back(std::move(p.op));
   }
+  maybe_encode_snapshot();
   maybe_commit();
   if (closing_ && !committing_) return finish_shutdown();
   check_idle();
@@ -532,18 +562,24 @@ void Room::schedule_presence_flush() {
   });
 }
 
-// One update with every member whose presence changed since the last flush:
-// each member's updates reach the others at most 20 times a second.
+// One update with every member who joined or whose presence changed since
+// the last flush, and every member who left: each member's updates reach
+// the others at most 20 times a second, and a crowd joining or leaving costs
+// one frame per member per flush.
 void Room::flush_presence() {
   last_presence_flush_ = Clock::now();
   pb::ServerMessage update;
   for (auto& [key, m] : members_) {
     if (!m.presence_dirty) continue;
     m.presence_dirty = false;
+    m.announced = true;
     fill_member(update.mutable_presence()->add_members(), m.id, m.name, m.colour, m.role,
                 m.presence);
   }
-  if (update.presence().members_size() > 0) broadcast(encode(update));
+  for (std::string& id : left_) update.mutable_presence()->add_left(std::move(id));
+  left_.clear();
+  if (update.presence().members_size() > 0 || update.presence().left_size() > 0)
+    broadcast(encode(update));
 }
 
 void Room::broadcast(const std::shared_ptr<const std::string>& frame, const Peer* except) {
@@ -561,12 +597,14 @@ void Room::do_leave(const Peer* peer) {
   auto it = members_.find(peer);
   if (it == members_.end()) return;
   const std::string id = it->second.id;
+  const bool announced = it->second.announced;
   replicas_.erase(it->second.replica);
   members_.erase(it);
   spdlog::info("room {}: member {} left", id_, id);
-  pb::ServerMessage update;
-  update.mutable_presence()->add_left(id);
-  broadcast(encode(update));
+  if (announced) {  // else the others never heard of it
+    left_.push_back(id);
+    schedule_presence_flush();
+  }
   check_idle();
 }
 

@@ -110,6 +110,7 @@ class Room : public std::enable_shared_from_this<Room> {
     std::string token_hash;
     pb::PresenceState presence;
     bool presence_dirty = false;
+    bool announced = false;  // the others have been told of this member
   };
   struct Pending {
     pb::SequencedOp op;
@@ -128,6 +129,8 @@ class Room : public std::enable_shared_from_this<Room> {
   void accept_ops(Member& m, google::protobuf::RepeatedPtrField<pb::Op>& ops);
   void ack_duplicate(const Member& m, const pb::Op& op);
   void trim_acks(uint64_t upto_seq);
+  void maybe_encode_snapshot();
+  void store_snapshot(uint64_t seq, std::string bytes);
   void maybe_commit();
   void on_committed(std::vector<Pending> batch, store::Status status,
                     std::chrono::steady_clock::time_point durable_at);
@@ -171,6 +174,8 @@ class Room : public std::enable_shared_from_this<Room> {
   std::unordered_map<const Peer*, Member> members_;
   std::unordered_map<uint64_t, const Peer*> replicas_;
   std::unordered_map<uint64_t, AckIndex> acks_;
+  // Members that left since the last presence flush (announced ones only).
+  std::vector<std::string> left_;
   net::steady_timer presence_timer_;
   bool presence_scheduled_ = false;
   std::chrono::steady_clock::time_point last_presence_flush_{};

@@ -1062,6 +1062,40 @@ TEST_F(ServerTest, TwentyRoomsAtOnceConverge) {
 
 // ---- snapshots -------------------------------------------------------------------
 
+// Many snapshot intervals accepted in one burst (while one commit is in
+// flight) still leave a snapshot near the head: a joiner does not get the
+// whole burst as its tail.
+TEST_F(ServerTest, AfterABurstTheNewestSnapshotIsNearTheHead) {
+  ServerOptions options;
+  options.snapshot_every = 50;
+  ASSERT_NO_FATAL_FAILURE(start(options));
+  const auto conv = create_convening(endpoint(), "burst");
+  ASSERT_TRUE(conv);
+  std::unique_ptr<Replica> writer;
+  ASSERT_NO_FATAL_FAILURE(joined(writer, conv->id, conv->participant, "writer"));
+  const OpId map = writer->doc().create_map("Map").value;
+  const OpId e = writer->doc().create_element(map, element("e", 0, 0)).value;
+  writer->flush();
+  for (int i = 0; i < 600; ++i)  // in one Submit: twelve snapshot intervals in one commit
+    ASSERT_TRUE(writer->doc().update_element(e, moved_to(i, -i)).is_ok());
+  writer->flush();
+  ASSERT_TRUE(writer->wait_acked());
+  const uint64_t head = writer->seen_seq();
+  ASSERT_EQ(head, 602u);
+
+  // The last snapshot is written after the last commit: poll a little.
+  uint64_t tail = head;
+  for (int attempt = 0; attempt < 50 && tail > 2 * 50; ++attempt) {
+    std::unique_ptr<Replica> joiner;
+    ASSERT_NO_FATAL_FAILURE(joined(joiner, conv->id, conv->observer, "joiner"));
+    ASSERT_TRUE(joiner->joined_from_snapshot());
+    tail = head - joiner->last_welcome()->snapshot_seq();
+    EXPECT_EQ(joiner->doc().state_hash(), writer->doc().state_hash());
+    if (tail > 2 * 50) std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_LE(tail, 2u * 50) << "the newest snapshot is " << tail << " ops behind the head";
+}
+
 TEST_F(ServerTest, SnapshotPlusTailJoinEqualsReplayFromZero) {
   ServerOptions options;
   options.snapshot_every = 50;
@@ -1244,6 +1278,79 @@ TEST_F(ServerTest, PresenceBurstsAreCoalescedToTheLatestState) {
   EXPECT_LE(relayed, static_cast<size_t>(elapsed_ms / 50 + 2))
       << "100 states in a burst, relayed as " << relayed << " updates in " << elapsed_ms << " ms";
   EXPECT_EQ(latest_x(), 100);
+}
+
+// A crowd joining or leaving at once is announced in a few presence updates
+// (one per flush), not one frame per member for everyone; a replica that
+// leaves and rejoins before the flush stays online for the others.
+TEST_F(ServerTest, ACrowdJoiningOrLeavingIsAnnouncedInAFewUpdates) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto conv = create_convening(endpoint(), "crowd");
+  ASSERT_TRUE(conv);
+  std::unique_ptr<Replica> a, b;
+  ASSERT_NO_FATAL_FAILURE(joined(a, conv->id, conv->participant, "ana"));
+  ASSERT_NO_FATAL_FAILURE(joined(b, conv->id, conv->participant, "ben"));
+  a->pump(milliseconds(200));
+  const size_t before = a->presence_updates().size();
+
+  // Connect first, then send every Hello at once: the joins reach the room
+  // within a few milliseconds of each other.
+  constexpr int kCrowd = 12;
+  std::vector<std::unique_ptr<WsClient>> crowd;
+  std::set<std::string> ids;
+  for (int i = 0; i < kCrowd; ++i) {
+    crowd.push_back(std::make_unique<WsClient>());
+    ASSERT_TRUE(crowd.back()->connect(endpoint())) << crowd.back()->error();
+  }
+  for (auto& ws : crowd) {
+    pb::ClientMessage m;
+    pb::Hello* hello = m.mutable_hello();
+    hello->set_protocol(1);
+    hello->set_token(conv->participant);
+    const uint64_t replica = next_replica_id();
+    hello->set_replica(replica);
+    hello->set_convening(conv->id);
+    char id[17];
+    std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(replica));
+    ids.insert(id);
+    ASSERT_TRUE(ws->send(m));
+  }
+  for (auto& ws : crowd)
+    ASSERT_TRUE(ws->receive_until([](const auto& m) { return m.has_welcome(); }, seconds(5)));
+
+  // A's view of who is online, from its updates (joins, then leaves).
+  const auto online = [&] {
+    std::set<std::string> now;
+    for (size_t i = before; i < a->presence_updates().size(); ++i) {
+      for (const auto& m : a->presence_updates()[i].members()) now.insert(m.id());
+      for (const auto& left : a->presence_updates()[i].left()) now.erase(left);
+    }
+    return now;
+  };
+  const auto all_of_crowd_online = [&] {
+    const auto now = online();
+    return std::all_of(ids.begin(), ids.end(), [&](const auto& id) { return now.count(id); });
+  };
+  ASSERT_TRUE(a->pump_until(all_of_crowd_online, seconds(5)));
+  const size_t join_updates = a->presence_updates().size() - before;
+  EXPECT_LT(join_updates, static_cast<size_t>(kCrowd) / 2)
+      << kCrowd << " joins were announced in " << join_updates << " updates";
+
+  // B leaves and comes back at once: the others never lose it.
+  const std::string b_member = b->last_welcome()->member_id();
+  b->drop();
+  ASSERT_TRUE(b->rejoin().ok());
+
+  const size_t before_leaving = a->presence_updates().size();
+  for (auto& ws : crowd) ws->drop();
+  const auto crowd_gone = [&] {
+    const auto now = online();
+    return std::none_of(ids.begin(), ids.end(), [&](const auto& id) { return now.count(id); });
+  };
+  ASSERT_TRUE(a->pump_until(crowd_gone, seconds(5)));
+  a->pump(milliseconds(200));
+  EXPECT_LT(a->presence_updates().size() - before_leaving, static_cast<size_t>(kCrowd) / 2);
+  EXPECT_TRUE(online().count(b_member)) << "B rejoined but is not online for A";
 }
 
 // ---- open mode -----------------------------------------------------------------------

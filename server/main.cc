@@ -2,6 +2,7 @@
 // WebSocket rooms of every convening from one embedded RocksDB store.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <csignal>
 #include <filesystem>
@@ -30,6 +31,21 @@ const char* durability_name(convene::store::Durability d) {
   return "?";
 }
 
+// Every connection is a file descriptor, and RocksDB keeps up to 256 table
+// files open: raise the soft limit on open files to the hard limit (the
+// usual soft default of 1,024 would cap a server at a few hundred clients).
+// Returns the limit in force.
+rlim_t raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -42,6 +58,8 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(config->log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  const rlim_t open_files = raise_open_file_limit();
 
   std::error_code fs_error;
   std::filesystem::create_directories(config->data_dir, fs_error);
@@ -78,6 +96,8 @@ int main(int argc, char** argv) {
                CONVENE_VERSION, config->data_dir, durability_name(config->durability),
                config->threads);
   spdlog::info("open http://{}:{}/ in a browser", bound.address().to_string(), bound.port());
+  spdlog::info("open-file limit {} (about that many connections)",
+               static_cast<unsigned long long>(open_files));
   if (config->open) spdlog::warn("--open: anyone who can reach this server can join and edit");
 
   // SIGINT/SIGTERM: stop accepting, let rooms finish their commits and close

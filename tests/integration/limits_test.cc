@@ -4,6 +4,7 @@
 // stops reading is dropped without slowing anyone, and bad HTTP input gets a
 // JSON error. A real convene-server process; real WebSocket clients.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <filesystem>
@@ -239,6 +240,28 @@ TEST_F(LimitsTest, BadHttpInputGetsAJsonErrorAndChangesNothing) {
   const HttpResponse exported = export_convening(endpoint(), conv->id, conv->observer);
   EXPECT_EQ(exported.status, 200) << "the observer invite still works: " << exported.describe();
   EXPECT_EQ(exported.json()["head_seq"], 0);
+}
+
+// Every connection is a file: the server raises its soft open-file limit to
+// the hard limit, whatever soft limit it was started with.
+TEST_F(LimitsTest, ServerRaisesItsOpenFileLimitToTheHardLimit) {
+  rlimit mine{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &mine), 0);
+  if (mine.rlim_max <= 256) GTEST_SKIP() << "the hard limit is too low to tell";
+  rlimit lowered = mine;
+  lowered.rlim_cur = 256;  // the server inherits this
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &lowered), 0);
+  start();
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &mine), 0);
+  std::ifstream limits("/proc/" + std::to_string(server_->pid()) + "/limits");
+  std::string line;
+  while (std::getline(limits, line))
+    if (line.rfind("Max open files", 0) == 0) break;
+  std::istringstream fields(line.substr(std::string("Max open files").size()));
+  std::string soft, hard;
+  fields >> soft >> hard;
+  EXPECT_EQ(soft, hard) << line;
+  EXPECT_NE(soft, "256") << line;
 }
 
 }  // namespace

@@ -92,7 +92,7 @@ std::string label_number(double v) {
 }
 
 constexpr double kWidth = 760, kHeight = 280;
-constexpr double kLeft = 64, kRight = 64, kTop = 40, kBottom = 44;
+constexpr double kLeft = 64, kRight = 64, kTop = 48, kBottom = 44;
 
 }  // namespace
 
@@ -277,13 +277,13 @@ std::string svg_line_chart(const std::string& title, const std::string& x_label,
         << ") rotate(90)\" text-anchor=\"middle\">" << escape_html(right_label) << "</text>\n";
   svg << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << plot_w << "\" height=\""
       << plot_h << "\" fill=\"none\" stroke=\"#888\"/>\n";
-  double legend_x = kLeft + 200;
+  double legend_x = kLeft;  // a row under the title
   for (const Series& s : series) {
     svg << "<polyline fill=\"none\" stroke-width=\"2\" stroke=\"" << s.colour << "\" points=\"";
     for (const auto& [x, y] : s.points) svg << px(x) << "," << py(y, s.right_axis) << " ";
     svg << "\"/>\n";
-    svg << "<rect x=\"" << legend_x << "\" y=\"8\" width=\"12\" height=\"4\" fill=\"" << s.colour
-        << "\"/><text x=\"" << legend_x + 16 << "\" y=\"14\">" << escape_html(s.name)
+    svg << "<rect x=\"" << legend_x << "\" y=\"27\" width=\"12\" height=\"4\" fill=\"" << s.colour
+        << "\"/><text x=\"" << legend_x + 16 << "\" y=\"33\">" << escape_html(s.name)
         << (has_right ? (s.right_axis ? " (right)" : " (left)") : "") << "</text>\n";
     legend_x += 24 + 7.0 * static_cast<double>(s.name.size() + (has_right ? 8 : 0));
   }

@@ -499,8 +499,8 @@ bool LoadRun::run(LoadResult& result, std::string& error) {
       s.duplicated = w.delivery.duplicated - duplicated_before;
       // Each writer may lose up to one tick's op at either end of the window.
       const double slack = static_cast<double>(result.writers) / o_.find_max_step_s;
-      s.sustained = s.p99_ms <= o_.find_max_p99_ms && s.lost == 0 && s.duplicated == 0 &&
-                    w.disconnects == drops_before &&
+      s.sustained = w.committed > 0 && w.latency.count() > 0 && s.p99_ms <= o_.find_max_p99_ms &&
+                    s.lost == 0 && s.duplicated == 0 && w.disconnects == drops_before &&
                     s.committed_ops_per_sec >= kSustainedShare * s.offered_ops_per_sec - slack;
       lost_before = w.delivery.lost;
       duplicated_before = w.delivery.duplicated;

@@ -68,6 +68,9 @@ std::string Metrics::render(const std::vector<std::pair<std::string, double>>& e
   counter("convene_slow_client_disconnects_total",
           "Clients disconnected because their send queue overflowed.",
           slow_client_disconnects.load());
+  counter("convene_frames_merged_total",
+          "Ops frames merged into the Ops frame queued before them (one write for both).",
+          frames_merged.load());
   counter("convene_snapshots_written_total", "Snapshots written.", snapshots_written.load());
   counter("convene_http_requests_total", "HTTP requests served.", http_requests.load());
   commit_latency.render("convene_commit_latency_seconds",

@@ -217,6 +217,16 @@ void WsSession::queue(std::shared_ptr<const std::string> frame) {
     beast::get_lowest_layer(ws_).socket().close(ignored);
     return;
   }
+  // Behind a write in flight, an Ops frame joins the Ops frame queued last:
+  // one write instead of two, the same ops in the same order.
+  if (writing_ && queue_.size() >= 2) {
+    if (auto merged = rooms::merge_ops_frames(*queue_.back(), *frame)) {
+      queued_bytes_ += merged->size() - queue_.back()->size();
+      queue_.back() = std::move(merged);
+      metrics().frames_merged++;
+      return;
+    }
+  }
   queued_bytes_ += frame->size();
   queue_.push_back(std::move(frame));
   if (!writing_) do_write();

@@ -173,6 +173,36 @@ TEST_F(LimitsTest, AnEmptyRoomIsUnloadedAndReloadsIntact) {
   EXPECT_EQ(metric("convene_rooms_loaded"), 1);
 }
 
+// A member that reads late (its writes back up, under its queue limit) gets
+// the Ops frames queued behind the write in flight merged into fewer
+// writes: every op, once, in seq order.
+TEST_F(LimitsTest, OpsQueuedForALateReaderAreMergedInOrder) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const auto conv = create_convening(endpoint(), "late reader");
+  ASSERT_TRUE(conv);
+  auto writer = join(conv->id, conv->participant, "writer");
+  auto reader = join(conv->id, conv->participant, "reader");
+  const crdt::OpId draft = writer->doc().create_draft("long").value;
+  writer->flush();
+  ASSERT_TRUE(writer->wait_acked());
+  const double merged_before = metric("convene_frames_merged_total");
+
+  // ~12 MB in 48 commits while the reader does not read: far beyond what
+  // the kernel buffers, well under the 32 MiB queue limit.
+  const std::string chunk(250'000, 'y');
+  for (int i = 0; i < 48; ++i) {
+    ASSERT_TRUE(writer->doc().insert_text(draft, 0, chunk).is_ok());
+    writer->flush();
+    ASSERT_TRUE(writer->wait_acked(seconds(10))) << "commit " << i;
+  }
+  ASSERT_TRUE(reader->wait_seen(writer->seen_seq(), seconds(20)));
+  EXPECT_EQ(reader->doc().text_length(draft), 48u * chunk.size());
+  EXPECT_TRUE(reader->order_violations().empty());
+  EXPECT_EQ(reader->duplicates_received(), 0u);
+  EXPECT_GT(metric("convene_frames_merged_total"), merged_before);
+  EXPECT_TRUE(reader->connected());
+}
+
 TEST_F(LimitsTest, AClientThatStopsReadingIsDroppedWithoutSlowingTheRoom) {
   ASSERT_NO_FATAL_FAILURE(start());
   const auto conv = create_convening(endpoint(), "slow reader");

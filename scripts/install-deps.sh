@@ -13,6 +13,10 @@ packages=(
   librocksdb-dev libspdlog-dev
 )
 
+# The sanitizer pass builds with clang, whose libFuzzer runtime the fuzz
+# targets link (tests/fuzz).
+packages+=(clang libclang-rt-14-dev)
+
 # The browser client's end-to-end tests drive Debian's Chromium (never a
 # browser downloaded by a test tool).
 packages+=(chromium)

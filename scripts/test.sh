@@ -3,7 +3,8 @@
 # test (C++ with ctest; the browser client's unit tests and its end-to-end
 # tests in Debian's Chromium against a real convene-server, with Vitest), then
 # builds and runs every C++ test again under AddressSanitizer and
-# UndefinedBehaviorSanitizer. Exits non-zero if any step fails.
+# UndefinedBehaviorSanitizer (with clang), and runs each libFuzzer target for
+# a minute. Exits non-zero if any step fails.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -24,12 +25,15 @@ echo "== browser client: formatting and unit tests (types were checked by the bu
 echo "== browser client: end-to-end tests (Chromium, a real convene-server)"
 (cd client-web && CONVENE_SERVER_BINARY="$PWD/../build/convene-server" npx vitest run --project e2e)
 
-echo "== build with sanitizers in build-sanitize/"
-cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONVENE_WERROR=ON \
-  -DCONVENE_SANITIZE=ON >/dev/null
-cmake --build build-sanitize -j"$jobs"
+# clang, so that the same tree builds the libFuzzer targets; its own
+# directory, as CMake keeps one compiler per tree.
+echo "== build with sanitizers and fuzz targets (clang) in build-sanitize-clang/"
+CC=clang CXX=clang++ cmake -S . -B build-sanitize-clang -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCONVENE_WERROR=ON -DCONVENE_SANITIZE=ON -DCONVENE_FUZZ=ON \
+  -DCONVENE_FUZZ_SECONDS="${CONVENE_FUZZ_SECONDS:-60}" >/dev/null
+cmake --build build-sanitize-clang -j"$jobs"
 
-echo "== all tests again under ASan/UBSan"
-(cd build-sanitize && ctest --output-on-failure -j"$jobs")
+echo "== all tests again under ASan/UBSan, and each fuzz target for ${CONVENE_FUZZ_SECONDS:-60} s"
+(cd build-sanitize-clang && ctest --output-on-failure -j"$jobs")
 
 echo "== all tests passed"

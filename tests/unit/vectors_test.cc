@@ -554,7 +554,12 @@ Vector random_session() {
           f.mutable_position()->set_y(static_cast<double>(rng() % 100));
           doc.update_element(els[rng() % els.size()], f);
         } else if (roll == 8) {
-          doc.create_connection(map, els[rng() % els.size()], els[rng() % els.size()], {});
+          // Two draws in sequence, not in one argument list (whose order of
+          // evaluation differs between compilers); `to` first, as the
+          // committed vector was generated.
+          const OpId to = els[rng() % els.size()];
+          const OpId from = els[rng() % els.size()];
+          doc.create_connection(map, from, to, {});
         } else {
           doc.remove(els[rng() % els.size()]);
         }

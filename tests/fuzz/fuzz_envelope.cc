@@ -8,21 +8,12 @@
 #include <cstdlib>
 
 #include "convene/v1/protocol.pb.h"
-#include "fuzz_seed_document.h"
-
-namespace {
-
-void require(bool ok, const char* what) {
-  if (ok) return;
-  std::fprintf(stderr, "fuzz_envelope: %s\n", what);
-  std::abort();
-}
-
-}  // namespace
+#include "fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace convene;
   namespace pb = ::convene::v1;
+  using fuzz::require;
   static const crdt::Document seed = fuzz::seed_document();
   pb::ClientMessage message;
   if (!message.ParseFromArray(data, static_cast<int>(size))) return 0;

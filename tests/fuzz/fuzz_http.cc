@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "fuzz_support.h"
 #include "http/api.h"
 #include "net/http_session.h"
 #include "rooms/room_manager.h"
@@ -26,12 +27,7 @@ namespace {
 
 using namespace convene;
 namespace fs = std::filesystem;
-
-void require(bool ok, const std::string& what) {
-  if (ok) return;
-  std::fprintf(stderr, "fuzz_http: %s\n", what.c_str());
-  std::abort();
-}
+using fuzz::require;
 
 // One server for the whole run: libFuzzer calls the target millions of times.
 struct Server {

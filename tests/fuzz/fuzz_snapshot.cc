@@ -7,21 +7,12 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "fuzz_seed_document.h"
-
-namespace {
-
-void require(bool ok, const char* what) {
-  if (ok) return;
-  std::fprintf(stderr, "fuzz_snapshot: %s\n", what);
-  std::abort();
-}
-
-}  // namespace
+#include "fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace convene;
   namespace pb = ::convene::v1;
+  using fuzz::require;
   auto decoded = crdt::Document::decode_snapshot(
       std::string_view(reinterpret_cast<const char*>(data), size), 7);
   if (!decoded.ok()) return 0;

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "convene/v1/protocol.pb.h"
-#include "fuzz_seed_document.h"
+#include "fuzz_support.h"
 
 namespace {
 

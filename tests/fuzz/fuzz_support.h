@@ -1,14 +1,27 @@
+// What the fuzz targets share: a check that aborts (libFuzzer reports it as a
+// crash, with the input), and the document they start from.
+//
 // A small document every fuzz target starts from: one map with elements, a
 // connection and a region, and a draft with text, all written by replica 1.
 // Fuzzed ops can then refer to real ids (1:1 is the map, and so on) and reach
 // the validation and application code behind those references.
 #pragma once
 
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
 #include "crdt/document.h"
 
 namespace convene::fuzz {
 
 namespace pb = ::convene::v1;
+
+inline void require(bool ok, const std::string& what) {
+  if (ok) return;
+  std::fprintf(stderr, "fuzz: %s\n", what.c_str());
+  std::abort();
+}
 
 inline crdt::Document seed_document() {
   crdt::Document doc(1);

@@ -1,5 +1,6 @@
 // convene-server: serves the browser client, the REST API and the live
 // WebSocket rooms of every convening from one embedded RocksDB store.
+#include <google/protobuf/stubs/logging.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
@@ -58,6 +59,13 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(config->log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  // Protobuf logs every string field with invalid UTF-8 it parses to stderr:
+  // any client could flood the log with malformed frames, which are already
+  // answered with an error. Its messages go to the debug level instead.
+  google::protobuf::SetLogHandler(
+      [](google::protobuf::LogLevel, const char*, int, const std::string& message) {
+        spdlog::debug("protobuf: {}", message);
+      });
 
   const rlim_t open_files = raise_open_file_limit();
 

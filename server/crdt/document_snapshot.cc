@@ -7,6 +7,9 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <zstd.h>
 
+#include <memory>
+#include <optional>
+
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -23,6 +26,33 @@ constexpr size_t kHeaderBytes = 6;
 constexpr int kZstdLevel = 3;
 // A snapshot larger than this when decompressed is refused as hostile.
 constexpr unsigned long long kMaxSnapshotBytes = 1ull << 30;
+
+// Decompresses one zstd frame that must expand to exactly `expected` bytes
+// (at most kMaxSnapshotBytes). The output grows only as data really comes out:
+// the size a frame's header claims costs nothing until the data is there, so
+// a few bytes claiming a gigabyte are refused without allocating it.
+std::optional<std::string> decompress_exactly(std::string_view frame, size_t expected) {
+  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> ctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  if (!ctx) return std::nullopt;
+  ZSTD_inBuffer in{frame.data(), frame.size(), 0};
+  std::string out;
+  size_t remaining_hint = 1;
+  while (remaining_hint != 0) {
+    const size_t used = out.size();
+    // Once `expected` bytes are out, no room is left: the frame's end may
+    // still be read, but more data makes no progress and is refused.
+    out.resize(used + std::min(expected - used, ZSTD_DStreamOutSize()));
+    ZSTD_outBuffer chunk{out.data() + used, out.size() - used, 0};
+    const size_t in_before = in.pos;
+    remaining_hint = ZSTD_decompressStream(ctx.get(), &chunk, &in);
+    if (ZSTD_isError(remaining_hint)) return std::nullopt;
+    out.resize(used + chunk.pos);
+    const bool stuck = chunk.pos == 0 && in.pos == in_before;  // truncated, or too long
+    if (remaining_hint != 0 && stuck) return std::nullopt;
+  }
+  if (in.pos != in.size || out.size() != expected) return std::nullopt;
+  return out;
+}
 
 std::string deterministic_bytes(const pb::Snapshot& snap) {
   std::string out;
@@ -141,11 +171,10 @@ Result<Document> Document::decode_snapshot(std::string_view bytes, uint64_t repl
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN ||
       size > kMaxSnapshotBytes)
     return {Status::corrupt("snapshot body has no valid size")};
-  std::string raw(size, '\0');
-  const size_t n = ZSTD_decompress(raw.data(), raw.size(), body, body_size);
-  if (ZSTD_isError(n) || n != size) return {Status::corrupt("snapshot body does not decompress")};
+  const auto raw = decompress_exactly(std::string_view(body, body_size), size);
+  if (!raw) return {Status::corrupt("snapshot body does not decompress")};
   pb::Snapshot snap;
-  if (!snap.ParseFromString(raw)) return {Status::corrupt("snapshot body does not parse")};
+  if (!snap.ParseFromString(*raw)) return {Status::corrupt("snapshot body does not parse")};
   Result<Document> out{Status::ok(), Document(replica)};
   out.status = out.value.decode_from(snap);
   return out;

@@ -10,6 +10,11 @@
 #include "convene/v1/protocol.pb.h"
 #include "fuzz_support.h"
 
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  convene::fuzz::quiet_protobuf();
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace convene;
   namespace pb = ::convene::v1;

@@ -67,6 +67,11 @@ Server& instance() {
 
 }  // namespace
 
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  convene::fuzz::quiet_protobuf();
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using convene::server::handle_http;
   using convene::server::Response;

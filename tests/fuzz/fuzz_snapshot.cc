@@ -9,6 +9,11 @@
 
 #include "fuzz_support.h"
 
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  convene::fuzz::quiet_protobuf();
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace convene;
   namespace pb = ::convene::v1;

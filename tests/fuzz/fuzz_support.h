@@ -7,6 +7,8 @@
 // the validation and application code behind those references.
 #pragma once
 
+#include <google/protobuf/stubs/logging.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -16,6 +18,12 @@
 namespace convene::fuzz {
 
 namespace pb = ::convene::v1;
+
+// Protobuf logs each string field with invalid UTF-8 it parses; fuzzed input
+// has thousands. The server sends these to its debug log (main.cc).
+inline void quiet_protobuf() {
+  google::protobuf::SetLogHandler(nullptr);
+}
 
 inline void require(bool ok, const std::string& what) {
   if (ok) return;

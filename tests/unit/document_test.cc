@@ -386,6 +386,21 @@ TEST(Document, SnapshotRejectsCorruptBytes) {
   EXPECT_FALSE(Document::decode_snapshot(bytes.substr(0, bytes.size() - 3), 2).ok());
 }
 
+// Found by fuzz_snapshot: a 21-byte snapshot whose zstd header claims a huge
+// size made the decoder allocate (and zero) all of it before decompressing.
+TEST(Document, SnapshotRefusesAHeaderThatClaimsMoreThanItsData) {
+  const std::string claims_huge_size(
+      "CVSN\x01\x01\x28\xb5\x2f\xfd\x93\x28\x2c\xb5\x2f\xfd"
+      "\x93\x93\xc1\x3b\xf0",
+      21);
+  EXPECT_EQ(Document::decode_snapshot(claims_huge_size, 2).status.code(), Status::Code::kCorrupt);
+  // A snapshot followed by more bytes than its frame holds is refused too.
+  Document a(1);
+  (void)a.create_map("m");
+  EXPECT_TRUE(Document::decode_snapshot(a.encode_snapshot(), 2).ok());
+  EXPECT_FALSE(Document::decode_snapshot(a.encode_snapshot() + "extra", 2).ok());
+}
+
 TEST(Document, TimeTravelReplaysTheLog) {
   Document a(1);
   OpLog log(4);  // snapshot every 4 ops

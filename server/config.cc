@@ -71,7 +71,12 @@ std::optional<Config> parse_config(int argc, char** argv, int* exit_code) {
         "comma-separated browser origins allowed to open WebSockets (e.g. "
         "https://convene.example); empty: only the server's own host")
     ("open", po::bool_switch(), "let anyone from an allowed origin join any convening as a "
-        "participant without a token (for local use only)");
+        "participant without a token (for local use only)")
+    ("admin-token", po::value<std::string>()->default_value(""),
+        "operator token: when set, creating a convening needs Authorization: Bearer <it> "
+        "(prefer a --config file, which other users cannot read in the process list)")
+    ("create-per-minute", po::value<double>()->default_value(120),
+        "convenings one client address may create per minute (and in a burst); 0: no limit");
   // clang-format on
   po::variables_map vm;
   try {
@@ -124,6 +129,11 @@ std::optional<Config> parse_config(int argc, char** argv, int* exit_code) {
   c.client_dir = vm["client-dir"].as<std::string>();
   c.allowed_origins = split_commas(vm["allowed-origins"].as<std::string>());
   c.open = vm["open"].as<bool>();
+  c.admin_token = vm["admin-token"].as<std::string>();
+  if (!c.admin_token.empty() && c.admin_token.size() < 16)
+    return fail("--admin-token must be at least 16 characters (use a long random string)");
+  c.create_per_minute = vm["create-per-minute"].as<double>();
+  if (!(c.create_per_minute >= 0)) return fail("--create-per-minute must be 0 or more");
   return c;
 }
 

@@ -22,6 +22,8 @@ struct Config {
   std::string client_dir;                    // empty: no static files
   std::vector<std::string> allowed_origins;  // empty: same host only
   bool open = false;                         // join without a token
+  std::string admin_token;                   // non-empty: needed to create convenings
+  double create_per_minute = 120;            // per client address; 0: no limit
 };
 
 // Parses argv. Returns nullopt and sets `exit_code` when the program should

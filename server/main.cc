@@ -82,7 +82,14 @@ int main(int argc, char** argv) {
   net::thread_pool storage(kStorageThreads);
   rooms::RoomManager rooms(io, storage, *store, {config->snapshot_every});
   server::SessionRegistry sessions;
-  ServerContext context{*config, io, storage, *store, rooms, sessions};
+  server::KeyedRateLimiter create_limiter(config->create_per_minute);
+  ServerContext context{*config,
+                        io,
+                        storage,
+                        *store,
+                        rooms,
+                        sessions,
+                        config->create_per_minute > 0 ? &create_limiter : nullptr};
 
   beast::error_code ec;
   const auto address = net::ip::make_address(

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "config.h"
+#include "http/rate_limit.h"
 #include "net/beast.h"
 #include "net/session_registry.h"
 #include "rooms/room_manager.h"
@@ -16,6 +17,8 @@ struct ServerContext {
   store::Store& store;
   rooms::RoomManager& rooms;
   server::SessionRegistry& sessions;
+  // Convenings created per client address (--create-per-minute); none: unlimited.
+  server::KeyedRateLimiter* create_limiter = nullptr;
 };
 
 }  // namespace convene

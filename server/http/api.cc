@@ -1,9 +1,11 @@
 #include "http/api.h"
 
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <variant>
 
@@ -324,7 +326,31 @@ Response error_response(const Request& req, http::status status, const std::stri
   return json_response(req, status, {{"error", {{"code", code}, {"message", message}}}});
 }
 
-void handle_http(ServerContext& ctx, Request req, Reply reply) {
+// Creating a convening: rate-limited per client address, then (with
+// --admin-token) only for the operator. The limit comes first, so the token
+// cannot be guessed at speed; it is compared as hashes, in constant time.
+std::optional<Response> refuse_create(ServerContext& ctx, const Request& req,
+                                      const std::string& peer) {
+  if (ctx.create_limiter) {
+    const auto now = KeyedRateLimiter::Clock::now();
+    if (!ctx.create_limiter->allow(peer, now)) {
+      Response r = error_response(req, http::status::too_many_requests, "rate_limited",
+                                  "too many convenings created from this address; try later");
+      r.set(http::field::retry_after, std::to_string(ctx.create_limiter->retry_after(peer, now)));
+      return r;
+    }
+  }
+  if (ctx.config.admin_token.empty()) return std::nullopt;
+  const auto token = bearer_token(req);
+  const std::string expected = rooms::token_hash(ctx.config.admin_token);
+  const std::string presented = rooms::token_hash(token.value_or(""));
+  if (token && CRYPTO_memcmp(expected.data(), presented.data(), expected.size()) == 0)
+    return std::nullopt;
+  return error_response(req, http::status::unauthorized, "unauthorized",
+                        "creating convenings on this server needs its operator token");
+}
+
+void handle_http(ServerContext& ctx, Request req, Reply reply, const std::string& peer) {
   metrics().http_requests++;
   const std::string target(req.target());
   const auto qpos = target.find('?');
@@ -346,8 +372,10 @@ void handle_http(ServerContext& ctx, Request req, Reply reply) {
                            "text/plain; version=0.0.4; charset=utf-8");
     });
   if (parts.size() >= 2 && parts[0] == "api" && parts[1] == "convenings") {
-    if (parts.size() == 2 && method == http::verb::post)
+    if (parts.size() == 2 && method == http::verb::post) {
+      if (auto refused = refuse_create(ctx, *shared, peer)) return reply(std::move(*refused));
       return run([&ctx](const Request& r) { return create_convening(ctx, r); });
+    }
     if (parts.size() >= 3 && !valid_id(parts[2]))
       return reply(
           error_response(*shared, http::status::not_found, "not_found", "no such convening"));

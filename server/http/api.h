@@ -16,7 +16,8 @@ using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 using Reply = std::function<void(Response)>;
 
-void handle_http(ServerContext& context, Request request, Reply reply);
+// `peer` is the client's address (rate limits are per address).
+void handle_http(ServerContext& context, Request request, Reply reply, const std::string& peer);
 
 // A JSON error body {"error": {"code", "message"}} with its status.
 Response error_response(const Request& request, http::status status, const std::string& code,

@@ -11,7 +11,11 @@
 namespace convene::server {
 
 HttpSession::HttpSession(tcp::socket&& socket, ServerContext& context)
-    : stream_(std::move(socket)), context_(context) {}
+    : stream_(std::move(socket)), context_(context) {
+  beast::error_code ec;
+  const auto remote = stream_.socket().remote_endpoint(ec);
+  if (!ec) peer_ = remote.address().to_string();
+}
 
 void HttpSession::run() {
   net::dispatch(stream_.get_executor(),
@@ -50,11 +54,13 @@ void HttpSession::on_read(beast::error_code ec, size_t) {
     std::make_shared<WsSession>(stream_.release_socket(), context_)->run(std::move(request));
     return;
   }
-  handle_http(context_, std::move(request),
-              [self = shared_from_this()](http::response<http::string_body> response) {
-                net::post(self->stream_.get_executor(),
-                          [self, r = std::move(response)]() mutable { self->write(std::move(r)); });
-              });
+  handle_http(
+      context_, std::move(request),
+      [self = shared_from_this()](http::response<http::string_body> response) {
+        net::post(self->stream_.get_executor(),
+                  [self, r = std::move(response)]() mutable { self->write(std::move(r)); });
+      },
+      peer_);
 }
 
 // Browsers send Origin on WebSocket requests; other clients do not. An origin

@@ -86,8 +86,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   auto answered = std::make_shared<std::promise<Response>>();
   auto answer = answered->get_future();
-  handle_http(*s.context, parser.release(),
-              [answered](Response response) { answered->set_value(std::move(response)); });
+  handle_http(
+      *s.context, parser.release(),
+      [answered](Response response) { answered->set_value(std::move(response)); }, "127.0.0.1");
   require(answer.wait_for(std::chrono::seconds(10)) == std::future_status::ready,
           "a request was never answered");
   const Response response = answer.get();

@@ -21,6 +21,7 @@ usage:
                     [--rooms R --clients-per-room C --writers-per-room W
                      --rate OPS_PER_WRITER_PER_S --mix map|text|mixed --presence-rate HZ]
                     [--history N --join-spread S] [--threads N] [--server-pid PID]
+                    [--admin-token T]
                     [--find-max [--find-max-step S]] [--json] [--report report.html]
   convene-bench --help
 
@@ -95,6 +96,9 @@ load    Simulated participants against a running convene-server, in one
                      server admits, at most 256 joining at once)
   --threads N        bench threads (default 2)
   --server-pid PID   sample the server's CPU and RSS from /proc once a second
+  --admin-token T    the operator token, for a server started with --admin-token
+                     (start the server with --create-per-minute 0: the bench
+                     creates up to a hundred convenings per run)
   --find-max         search for the highest committed ops/s at which the p99
                      submit -> receive stays <= 50 ms with nothing lost: steps
                      of --find-max-step seconds (default 8), doubling the rate

@@ -114,6 +114,7 @@ std::optional<LoadOptions> parse_load_options(int argc, char** argv, int first,
       .value("threads")
       .value("server-pid")
       .value("report")
+      .value("admin-token")
       .value("find-max-step")
       .toggle("json")
       .toggle("find-max");
@@ -177,6 +178,7 @@ std::optional<LoadOptions> parse_load_options(int argc, char** argv, int first,
     o.server_pid = static_cast<int>(*pid);
   }
   o.report = f.get("report");
+  o.admin_token = f.get("admin-token");
   o.json = f.on("json");
   o.find_max = f.on("find-max");
   if (o.find_max && o.writers_per_room == 0) {

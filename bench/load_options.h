@@ -30,6 +30,9 @@ struct LoadOptions {
   std::optional<int> server_pid;
   bool json = false;
   std::string report;  // HTML path, empty: none
+  // Sent as the bearer token when creating convenings (a server started
+  // with --admin-token lets only its operator create them).
+  std::string admin_token;
   bool find_max = false;
   double find_max_p99_ms = 50;
   double find_max_step_s = 8;  // duration of each step of the search

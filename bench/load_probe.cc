@@ -88,7 +88,8 @@ uint64_t raise_open_file_limit() {
 }
 
 HttpResult http_call(const std::string& host, uint16_t port, const std::string& method,
-                     const std::string& target, const std::string& body) {
+                     const std::string& target, const std::string& body,
+                     const std::string& bearer_token) {
   namespace net = boost::asio;
   namespace beast = boost::beast;
   namespace http = beast::http;
@@ -102,6 +103,7 @@ HttpResult http_call(const std::string& host, uint16_t port, const std::string& 
     req.set(http::field::host, host + ":" + std::to_string(port));
     req.set(http::field::user_agent, "convene-bench");
     if (!body.empty()) req.set(http::field::content_type, "application/json");
+    if (!bearer_token.empty()) req.set(http::field::authorization, "Bearer " + bearer_token);
     req.body() = body;
     req.prepare_payload();
     http::write(stream, req);

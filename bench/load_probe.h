@@ -37,7 +37,8 @@ struct HttpResult {
 
 // One request on a fresh connection, with a deadline.
 HttpResult http_call(const std::string& host, uint16_t port, const std::string& method,
-                     const std::string& target, const std::string& body = {});
+                     const std::string& target, const std::string& body = {},
+                     const std::string& bearer_token = {});
 
 // The unlabelled samples and histogram buckets of a Prometheus text page:
 // `name` or `name{le="0.005"}` -> value.

@@ -102,9 +102,13 @@ bool LoadRun::create_rooms(std::string& error) {
   for (uint64_t r = 0; r < o_.rooms; ++r) {
     const nlohmann::json body = {
         {"name", "convene-bench " + o_.scenario + " " + std::to_string(r)}};
-    const HttpResult res = http_call(o_.host, o_.port, "POST", "/api/convenings", body.dump());
+    const HttpResult res =
+        http_call(o_.host, o_.port, "POST", "/api/convenings", body.dump(), o_.admin_token);
     const auto json = nlohmann::json::parse(res.body, nullptr, false);
     if (res.status != 201 || json.is_discarded() || !json.contains("id")) {
+      // 429: the server limits convenings created per address and minute
+      // (start a server to benchmark with --create-per-minute 0); 401: it
+      // wants its operator token (--admin-token).
       error = "POST /api/convenings: " +
               (res.status ? "status " + std::to_string(res.status) + " " + res.body : res.error);
       return false;

@@ -168,7 +168,8 @@ TEST(LoadOptions, ScenariosAndOverrides) {
   EXPECT_DOUBLE_EQ(o->rate * o->writers_per_room, 300);
 
   o = parse({"--server", "http://localhost:9001/", "--scenario", "workshop", "--rooms", "2",
-             "--rate=2.5", "--mix", "text", "--json", "--server-pid", "42", "--report", "r.html"},
+             "--rate=2.5", "--mix", "text", "--json", "--server-pid", "42", "--report", "r.html",
+             "--admin-token", "operator-secret-1234"},
             &error);
   ASSERT_TRUE(o) << error;
   EXPECT_EQ(o->host, "127.0.0.1");
@@ -180,6 +181,7 @@ TEST(LoadOptions, ScenariosAndOverrides) {
   EXPECT_TRUE(o->json);
   EXPECT_EQ(o->server_pid, 42);
   EXPECT_EQ(o->report, "r.html");
+  EXPECT_EQ(o->admin_token, "operator-secret-1234");
 
   o = parse({"--scenario", "join-storm"}, &error);
   ASSERT_TRUE(o) << error;

@@ -89,6 +89,26 @@ TEST_F(LoadBenchTest, SmallScenarioLosesNothingAndMatchesMetrics) {
   EXPECT_LT(server_rate, 1.5 * bench_rate) << out;
 }
 
+// A server that lets only its operator create convenings: the bench needs
+// the token, and fails cleanly without it.
+TEST_F(LoadBenchTest, UsesTheOperatorTokenToCreateConvenings) {
+  ServerOptions options;
+  const std::string token = "bench-operator-token-0123456789";
+  options.extra_args = {"--admin-token", token};
+  start(options);
+  const std::string command = bench_binary() + " load --server http://" + server_->address() +
+                              " --scenario custom --rooms 1 --clients-per-room 2"
+                              " --writers-per-room 1 --rate 10 --duration 1 --presence-rate 0"
+                              " --threads 1 --json";
+  const auto [out, status] = run(command + " --admin-token " + token);
+  ASSERT_EQ(status, 0) << out;
+  const auto j = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << out;
+  EXPECT_EQ(j["lost"], 0);
+  EXPECT_GT(j["committed_ops"].get<uint64_t>(), 0u);
+  EXPECT_EQ(WEXITSTATUS(run(command + " 2>/dev/null").second), 1);
+}
+
 TEST_F(LoadBenchTest, RefusesABadCommandLineAndAMissingServer) {
   EXPECT_EQ(WEXITSTATUS(run(bench_binary() + " load --rooms 0 2>/dev/null").second), 2);
   // Nothing listens on this port: the run fails before any client starts.

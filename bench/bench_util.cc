@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 
 namespace convene::bench {
 
@@ -96,6 +97,15 @@ double peak_rss_mb() {
 double round_to(double value, int digits) {
   const double scale = std::pow(10.0, digits);
   return std::round(value * scale) / scale;
+}
+
+void print_fields(const nlohmann::ordered_json& report, int key_width,
+                  const std::vector<std::string>& skip) {
+  for (const auto& [key, value] : report.items()) {
+    if (std::find(skip.begin(), skip.end(), key) != skip.end()) continue;
+    std::printf("  %-*s %s\n", key_width, key.c_str(),
+                value.is_string() ? value.get<std::string>().c_str() : value.dump().c_str());
+  }
 }
 
 }  // namespace convene::bench

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,10 +54,16 @@ double peak_rss_mb();
 // Rounds to `digits` decimals, for readable JSON.
 double round_to(double value, int digits);
 
+// Prints each field of a report as "  key  value", values as JSON except
+// strings; keys in `skip` are left out.
+void print_fields(const nlohmann::ordered_json& report, int key_width,
+                  const std::vector<std::string>& skip = {});
+
 // Subcommands: parse their flags from argv[2..] and run.
 int run_trace(int argc, char** argv);
 int run_map(int argc, char** argv);
 int run_load(int argc, char** argv);
+int run_crash(int argc, char** argv);
 
 void print_help();
 

@@ -23,6 +23,9 @@ usage:
                     [--history N --join-spread S] [--threads N] [--server-pid PID]
                     [--admin-token T]
                     [--find-max [--find-max-step S]] [--json] [--report report.html]
+  convene-bench crash --server-bin PATH [--kills N] [--terms N] [--clients N] [--churn PCT]
+                    [--max-delay-ms MS] [--seed S] [--snapshot-every N]
+                    [--durability fsync|os|none] [--quiet] [--json]
   convene-bench --help
 
 trace   Replays a sequential editing trace (a .json.gz file from the editing
@@ -108,10 +111,32 @@ load    Simulated participants against a running convene-server, in one
         The bench raises its open-file soft limit to the hard limit and
         refuses to start if that is too few for the clients.
 
+crash   Starts the server at --server-bin on a temporary data directory
+        (--durability fsync), creates a convening and lets --clients writers
+        (default 4) edit its map and draft. Over and over, while they edit,
+        the server is signalled at a random moment within --max-delay-ms
+        (default 250) of everyone being back: --kills times SIGKILL
+        (default 20; commits in flight included), --terms times SIGTERM
+        (default 0; it must exit 0), each time restarted on the same data,
+        and every writer reconnects, resending what was not acknowledged.
+        With --churn PCT, each writer drops its connection (and edits
+        offline) or comes back with that chance per step. At the end
+        everyone reconnects and catches up, and the run checks, from a
+        Welcome holding the whole log and from the export: every
+        acknowledged op is in the log exactly once, the log has no gaps,
+        and every writer's document equals the server's.
+        Reports: kills, terms, clients, seed, durability,
+        faults_with_unacked_ops (faults
+        that struck with an op submitted but not yet acknowledged),
+        submitted_ops, acked_ops, lost_acked_ops, duplicated_ops, log_ops,
+        log_gaps, diverged_clients, unclean_stops, restart_ms_median,
+        duration_s, problems, ok. Progress goes to stderr (--quiet: none).
+
 Exit status: 0 if every check passed, 1 if a check failed (content_ok or
 converged false; a load run that lost, duplicated or reordered ops, or
-whose clients failed to join or were dropped), 2 for a bad command line or
-an unreadable trace.
+whose clients failed to join or were dropped; a crash run that lost or
+doubled an acknowledged op or ended with a writer unlike the server), 2 for
+a bad command line or an unreadable trace.
 )",
       stdout);
 }
@@ -121,7 +146,8 @@ an unreadable trace.
 int main(int argc, char** argv) {
   using namespace convene::bench;
   if (argc < 2) {
-    std::fputs("convene-bench: missing subcommand (trace, map or load); see --help\n", stderr);
+    std::fputs("convene-bench: missing subcommand (trace, map, load or crash); see --help\n",
+               stderr);
     return kExitUsage;
   }
   const std::string command = argv[1];
@@ -138,7 +164,9 @@ int main(int argc, char** argv) {
   if (command == "trace") return run_trace(argc, argv);
   if (command == "map") return run_map(argc, argv);
   if (command == "load") return run_load(argc, argv);
-  std::fprintf(stderr, "convene-bench: unknown subcommand '%s' (trace, map or load); see --help\n",
+  if (command == "crash") return run_crash(argc, argv);
+  std::fprintf(stderr,
+               "convene-bench: unknown subcommand '%s' (trace, map, load or crash); see --help\n",
                command.c_str());
   return kExitUsage;
 }

@@ -311,10 +311,7 @@ int run_map(int argc, char** argv) {
     std::printf("map: %llu replicas updating one map%s\n",
                 static_cast<unsigned long long>(p.replicas),
                 p.repeat > 1 ? ", timings are medians" : "");
-    for (const auto& [key, value] : out.items()) {
-      std::printf("  %-30s %s\n", key.c_str(),
-                  value.is_string() ? value.get<std::string>().c_str() : value.dump().c_str());
-    }
+    print_fields(out, 30);
   }
   if (!converged) {
     std::cerr << "convene-bench map: " << error << "\n";

@@ -176,11 +176,7 @@ int run_trace(int argc, char** argv) {
   } else {
     std::printf("trace %s (%zu txns)%s\n", trace->name.c_str(), trace->txns.size(),
                 *repeat > 1 ? ", timings are medians" : "");
-    for (const auto& [key, value] : out.items()) {
-      if (key == "trace") continue;
-      std::printf("  %-20s %s\n", key.c_str(),
-                  value.is_string() ? value.get<std::string>().c_str() : value.dump().c_str());
-    }
+    print_fields(out, 20, {"trace"});
   }
   if (!all_ok) {
     std::cerr << "convene-bench trace: " << first_error << "\n";

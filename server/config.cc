@@ -76,7 +76,10 @@ std::optional<Config> parse_config(int argc, char** argv, int* exit_code) {
         "operator token: when set, creating a convening needs Authorization: Bearer <it> "
         "(prefer a --config file, which other users cannot read in the process list)")
     ("create-per-minute", po::value<double>()->default_value(120),
-        "convenings one client address may create per minute (and in a burst); 0: no limit");
+        "convenings one client address may create per minute (and in a burst); 0: no limit")
+    ("disk-reserve-mb", po::value<uint64_t>()->default_value(64),
+        "free space (MiB) to keep on the disk holding --data: below it edits are refused, "
+        "/healthz answers 503 and clients keep their edits until space returns");
   // clang-format on
   po::variables_map vm;
   try {
@@ -134,6 +137,14 @@ std::optional<Config> parse_config(int argc, char** argv, int* exit_code) {
     return fail("--admin-token must be at least 16 characters (use a long random string)");
   c.create_per_minute = vm["create-per-minute"].as<double>();
   if (!(c.create_per_minute >= 0)) return fail("--create-per-minute must be 0 or more");
+  c.disk_reserve_mb = vm["disk-reserve-mb"].as<uint64_t>();
+  // Debian's RocksDB (7.8) aborts the process when its write-ahead log is
+  // written again after a failed write: the reserve is what keeps a full
+  // disk from ever failing a write.
+  if (c.disk_reserve_mb < 1 || c.disk_reserve_mb > (uint64_t{1} << 30))
+    return fail(
+        "--disk-reserve-mb must be 1 to 2^30: without a reserve a full disk would stop "
+        "the server");
   return c;
 }
 

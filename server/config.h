@@ -24,6 +24,7 @@ struct Config {
   bool open = false;                         // join without a token
   std::string admin_token;                   // non-empty: needed to create convenings
   double create_per_minute = 120;            // per client address; 0: no limit
+  uint64_t disk_reserve_mb = 64;             // free space kept on the data's disk
 };
 
 // Parses argv. Returns nullopt and sets `exit_code` when the program should

@@ -14,10 +14,13 @@
 #include "net/listener.h"
 #include "rooms/room_manager.h"
 #include "server_context.h"
+#include "store_watch.h"
 
 namespace {
 
 constexpr auto kShutdownGrace = std::chrono::milliseconds(500);
+// How often a failing store (e.g. a full disk) is tried again.
+constexpr auto kStoreRetryPeriod = std::chrono::milliseconds(1000);
 constexpr size_t kStorageThreads = 2;
 
 const char* durability_name(convene::store::Durability d) {
@@ -78,6 +81,8 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  store->set_disk_reserve(config->disk_reserve_mb << 20);
+
   net::io_context io(static_cast<int>(config->threads));
   net::thread_pool storage(kStorageThreads);
   rooms::RoomManager rooms(io, storage, *store, {config->snapshot_every});
@@ -106,6 +111,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   listener->run();
+  auto store_watch = std::make_shared<server::StoreWatch>(io, storage, *store, kStoreRetryPeriod);
+  store_watch->start();
   const auto bound = listener->local_endpoint();
   spdlog::info("convene-server {} listening; data in {} (durability {}), {} threads",
                CONVENE_VERSION, config->data_dir, durability_name(config->durability),
@@ -123,6 +130,7 @@ int main(int argc, char** argv) {
     if (error) return;
     spdlog::info("signal {}: shutting down", signal);
     listener->stop();
+    store_watch->stop();
     rooms.shut_down([&] {
       sessions.close_all();  // those not in a room
       net::post(io, [&] {

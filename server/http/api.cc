@@ -291,8 +291,10 @@ Response revoke_invite(ServerContext& ctx, const Request& req, const std::string
   return json_response(req, http::status::ok, {{"invites", {{kind, token}}}});
 }
 
+// Writable storage is what "healthy" means: a failing store is tried again
+// (and recovers here if its cause is gone), a working one is probed.
 Response health(ServerContext& ctx, const Request& req) {
-  const store::Status s = ctx.store.probe_write();
+  const store::Status s = ctx.store.failing() ? ctx.store.recover() : ctx.store.probe_write();
   if (!s.is_ok())
     return error_response(req, http::status::service_unavailable, "unavailable",
                           "the store is not writable: " + s.message());

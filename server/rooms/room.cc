@@ -22,6 +22,7 @@ constexpr auto kPresenceInterval = std::chrono::milliseconds(50);  // at most 20
 constexpr uint16_t kCloseGoingAway = 1001;
 constexpr uint16_t kClosePolicy = 1008;
 constexpr uint16_t kCloseInternal = 1011;
+constexpr uint16_t kCloseTryAgainLater = 1013;
 
 std::string member_id_of(uint64_t replica) {
   char buf[17];
@@ -176,6 +177,13 @@ void Room::do_join(JoinRequest request) {
   if (closing_) {
     request.peer->send(error_frame(pb::ERROR_UNAVAILABLE, "the convening is restarting; retry"));
     request.peer->close(kCloseGoingAway, "restarting");
+    return;
+  }
+  if (store_.failing()) {
+    // Nothing could be stored: the client keeps its edits and comes back.
+    request.peer->send(error_frame(pb::ERROR_UNAVAILABLE,
+                                   "storage is failing; your edits are kept, retry shortly"));
+    request.peer->close(kCloseTryAgainLater, "storage unavailable");
     return;
   }
   if (replicas_.count(replica)) {
@@ -562,7 +570,7 @@ void Room::fail(const std::string& why) {
   auto frame = error_frame(pb::ERROR_UNAVAILABLE, "storage is failing; reconnect and resend");
   for (auto& [key, m] : members_) {
     m.peer->send(frame);
-    m.peer->close(kCloseInternal, "storage failure");
+    m.peer->close(kCloseTryAgainLater, "storage failure");
   }
   members_.clear();
   replicas_.clear();

@@ -8,6 +8,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -373,17 +374,18 @@ std::unique_ptr<RocksDbStore> RocksDbStore::open(const std::string& dir, Durabil
   const rocksdb::Status s = rocksdb::DB::Open(db_options(durability), dir, families, &handles, &db);
   if (!s.ok()) return fail(from_rocksdb(s, "open " + dir));
   set(status, Status::ok());
-  return std::unique_ptr<RocksDbStore>(new RocksDbStore(db, std::move(handles), durability));
+  return std::unique_ptr<RocksDbStore>(new RocksDbStore(db, std::move(handles), durability, dir));
 }
 
 RocksDbStore::RocksDbStore(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
-                           Durability durability)
+                           Durability durability, std::string dir)
     : db_(db),
       handles_(std::move(handles)),
       log_(handles_.at(1)),
       snap_(handles_.at(2)),
       meta_(handles_.at(3)),
-      durability_(durability) {}
+      durability_(durability),
+      dir_(std::move(dir)) {}
 
 RocksDbStore::~RocksDbStore() {
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
@@ -397,8 +399,29 @@ RocksDbStore::~RocksDbStore() {
 
 // ---- helpers -----------------------------------------------------------------------
 
+// Once a write has failed, none reaches RocksDB until recover() succeeds:
+// the RocksDB of Debian 12 (7.8) aborts the process on an assertion when the
+// write-ahead log is written again after a failed write. The disk reserve
+// keeps that failure from happening in the first place.
 Status RocksDbStore::write(rocksdb::WriteBatch* batch, std::string_view what) {
-  return from_rocksdb(db_->Write(write_options(durability_), batch), what);
+  Status s = check_space(disk_reserve_, what);
+  if (s.is_ok() && failing_)
+    s = Status::error(std::string(what) + ": storage is failing; writes wait for it to recover");
+  if (s.is_ok()) s = from_rocksdb(db_->Write(write_options(durability_), batch), what);
+  failing_ = !s.is_ok();
+  return s;
+}
+
+Status RocksDbStore::check_space(uint64_t needed, std::string_view what) const {
+  if (needed == 0) return Status::ok();
+  struct statvfs fs {};
+  if (::statvfs(dir_.c_str(), &fs) != 0) return Status::ok();  // unknown: let RocksDB try
+  const uint64_t free = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  if (free >= needed) return Status::ok();
+  constexpr uint64_t kMiB = 1 << 20;
+  return Status::error(std::string(what) + ": the disk holding the data has " +
+                       std::to_string(free / kMiB) + " MiB free, below the " +
+                       std::to_string(needed / kMiB) + " MiB kept in reserve");
 }
 
 Status RocksDbStore::get_meta(const std::string& key, std::string* value, bool* found) {
@@ -799,11 +822,28 @@ std::optional<Snapshot> RocksDbStore::snapshot_at_or_before(std::string_view con
 
 Status RocksDbStore::probe_write() {
   const rocksdb::WriteOptions options = write_options(durability_);
-  if (Status s = from_rocksdb(db_->Put(options, meta_, kProbeKey, "probe"), "probe_write put");
-      !s.is_ok()) {
+  Status s = check_space(disk_reserve_, "probe_write");
+  if (s.is_ok()) s = from_rocksdb(db_->Put(options, meta_, kProbeKey, "probe"), "probe_write put");
+  if (s.is_ok()) s = from_rocksdb(db_->Delete(options, meta_, kProbeKey), "probe_write delete");
+  failing_ = !s.is_ok();
+  return s;
+}
+
+// After a failed write RocksDB refuses every further write (a "background
+// error") until Resume() succeeds, which it does once the cause is gone.
+Status RocksDbStore::recover() {
+  // A quarter more than the reserve, so that writing does not at once tip
+  // the store back into failing.
+  const uint64_t reserve = disk_reserve_;
+  if (Status s = check_space(reserve + reserve / 4, "recover"); !s.is_ok()) {
+    failing_ = true;
     return s;
   }
-  return from_rocksdb(db_->Delete(options, meta_, kProbeKey), "probe_write delete");
+  if (Status s = from_rocksdb(db_->Resume(), "resume"); !s.is_ok()) {
+    failing_ = true;
+    return s;
+  }
+  return probe_write();
 }
 
 std::vector<std::pair<std::string, double>> RocksDbStore::stats() {
@@ -835,6 +875,7 @@ std::vector<std::pair<std::string, double>> RocksDbStore::stats() {
                                 : db_->GetIntProperty(meta_, p.property, &value);
     if (found) out.emplace_back(p.name, static_cast<double>(value));
   }
+  out.emplace_back("failing", failing() ? 1.0 : 0.0);
   return out;
 }
 

@@ -13,6 +13,7 @@
 //   pull in RocksDB's headers.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -72,6 +73,9 @@ class RocksDbStore final : public Store {
                                                 Status* status) override;
 
   Status probe_write() override;
+  bool failing() const override { return failing_.load(); }
+  Status recover() override;
+  void set_disk_reserve(uint64_t bytes) override { disk_reserve_ = bytes; }
   std::vector<std::pair<std::string, double>> stats() override;
   Status checkpoint(const std::string& dir) override;
   Status flush() override;
@@ -94,14 +98,19 @@ class RocksDbStore final : public Store {
 
   // Takes ownership of `db` and of `handles` (default, log, snap, meta).
   RocksDbStore(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
-               Durability durability);
+               Durability durability, std::string dir);
+
+  // Ok when the data directory's file system has at least `needed` bytes
+  // free (statvfs: no disk access).
+  Status check_space(uint64_t needed, std::string_view what) const;
 
   // The (created on first use) head of `convening`; never null.
   std::shared_ptr<LogHead> log_head(std::string_view convening);
   // Reads the head seq of `convening` from the log family.
   Status read_head_seq(std::string_view convening, uint64_t* seq);
   // Writes `batch` with the configured durability; `what` names the
-  // operation in the error message.
+  // operation in the error message. Every write goes through here or
+  // probe_write(), which keep failing_ up to date.
   Status write(rocksdb::WriteBatch* batch, std::string_view what);
   // Reads a key of the meta family; *found is false (and the status ok) if
   // the key is absent.
@@ -113,6 +122,11 @@ class RocksDbStore final : public Store {
   rocksdb::ColumnFamilyHandle* snap_;
   rocksdb::ColumnFamilyHandle* meta_;
   const Durability durability_;
+  const std::string dir_;
+
+  // Whether the last write failed (see failing()).
+  std::atomic<bool> failing_{false};
+  std::atomic<uint64_t> disk_reserve_{0};
 
   // Serialises create_convening's check-then-write.
   std::mutex create_mu_;

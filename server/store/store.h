@@ -146,6 +146,17 @@ class Store {
   // ---- health and stats --------------------------------------------------------
   // Writes and deletes a probe key with the configured durability.
   virtual Status probe_write() = 0;
+  // True from a failed write (say, the disk is full) until a write succeeds
+  // again. Cheap: no disk access, so it may be asked on every join.
+  virtual bool failing() const = 0;
+  // Tries to leave the failing state once its cause is gone (the disk has
+  // space again): clears the database's background error, then probes a
+  // write. Ok when writes work again.
+  virtual Status recover() = 0;
+  // Free bytes to keep on the data directory's file system: below them every
+  // write is refused (and failing() is true) before the database itself runs
+  // out of space; recover() wants a quarter more. 0: no reserve.
+  virtual void set_disk_reserve(uint64_t bytes) = 0;
   // RocksDB figures worth watching, as (metric name suffix, value).
   virtual std::vector<std::pair<std::string, double>> stats() = 0;
   // Writes a consistent copy of the database, which Store::open can open, to

@@ -3,32 +3,14 @@
 // every other client of its room, and agree with the server's /metrics.
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "bench_command.h"
 #include "server_fixture.h"
 
 namespace convene::itest {
 namespace {
-
-std::string bench_binary() {
-  if (const char* env = std::getenv("CONVENE_BENCH_BINARY"); env != nullptr && *env != '\0')
-    return env;
-  return CONVENE_BENCH_BINARY;
-}
-
-// Runs a command; its stdout and exit status.
-std::pair<std::string, int> run(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return {out, -1};
-  std::array<char, 4096> buf{};
-  while (size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
-  return {out, ::pclose(pipe)};
-}
 
 class LoadBenchTest : public ServerFixture {};
 
@@ -42,7 +24,7 @@ TEST_F(LoadBenchTest, SmallScenarioLosesNothingAndMatchesMetrics) {
       std::to_string(kClients) + " --writers-per-room " + std::to_string(kWriters) +
       " --rate 20 --duration 2 --presence-rate 5 --mix mixed --threads 1 --json --server-pid " +
       std::to_string(server_->pid());
-  const auto [out, status] = run(command);
+  const auto [out, status] = run_command(command);
   ASSERT_EQ(status, 0) << command << "\n" << out;
   const auto j = nlohmann::json::parse(out, nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << out;
@@ -100,21 +82,21 @@ TEST_F(LoadBenchTest, UsesTheOperatorTokenToCreateConvenings) {
                               " --scenario custom --rooms 1 --clients-per-room 2"
                               " --writers-per-room 1 --rate 10 --duration 1 --presence-rate 0"
                               " --threads 1 --json";
-  const auto [out, status] = run(command + " --admin-token " + token);
+  const auto [out, status] = run_command(command + " --admin-token " + token);
   ASSERT_EQ(status, 0) << out;
   const auto j = nlohmann::json::parse(out, nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << out;
   EXPECT_EQ(j["lost"], 0);
   EXPECT_GT(j["committed_ops"].get<uint64_t>(), 0u);
-  EXPECT_EQ(WEXITSTATUS(run(command + " 2>/dev/null").second), 1);
+  EXPECT_EQ(WEXITSTATUS(run_command(command + " 2>/dev/null").second), 1);
 }
 
 TEST_F(LoadBenchTest, RefusesABadCommandLineAndAMissingServer) {
-  EXPECT_EQ(WEXITSTATUS(run(bench_binary() + " load --rooms 0 2>/dev/null").second), 2);
+  EXPECT_EQ(WEXITSTATUS(run_command(bench_binary() + " load --rooms 0 2>/dev/null").second), 2);
   // Nothing listens on this port: the run fails before any client starts.
   const auto port = ServerProcess::free_port();
-  EXPECT_EQ(WEXITSTATUS(run(bench_binary() + " load --server http://127.0.0.1:" +
-                            std::to_string(port) + " --duration 1 2>/dev/null")
+  EXPECT_EQ(WEXITSTATUS(run_command(bench_binary() + " load --server http://127.0.0.1:" +
+                                    std::to_string(port) + " --duration 1 2>/dev/null")
                             .second),
             1);
 }

@@ -582,6 +582,35 @@ TEST(Store, ProbeWriteStatsAndFlush) {
   }
 }
 
+// A reserve larger than the disk's free space: every write is refused before
+// it reaches RocksDB, failing() says so, nothing is stored; with the reserve
+// back within reach, recover() ends it and writes work again.
+TEST(Store, DiskReserveRefusesWritesUntilRecovered) {
+  TempDir dir;
+  auto store = open_ok(dir.db(), Durability::kFsync);
+  ASSERT_TRUE(store->append("c1", entries(1, 3)).is_ok());
+  EXPECT_FALSE(store->failing());
+
+  store->set_disk_reserve(uint64_t{1} << 62);  // more than any disk has
+  const Status refused = store->append("c1", entries(4, 5));
+  EXPECT_FALSE(refused.is_ok());
+  EXPECT_NE(refused.message().find("reserve"), std::string::npos) << refused.message();
+  EXPECT_TRUE(store->failing());
+  EXPECT_FALSE(store->probe_write().is_ok());
+  EXPECT_FALSE(store->recover().is_ok());
+  EXPECT_EQ(store->head_seq("c1", nullptr), 3u);
+
+  // Space "returns": the gate stays shut until recover() succeeds.
+  store->set_disk_reserve(1 << 20);
+  EXPECT_TRUE(store->failing());
+  EXPECT_FALSE(store->append("c1", entries(4, 5)).is_ok()) << "writes wait for recover()";
+  const Status recovered = store->recover();
+  EXPECT_TRUE(recovered.is_ok()) << recovered.message();
+  EXPECT_FALSE(store->failing());
+  ASSERT_TRUE(store->append("c1", entries(4, 5)).is_ok());
+  EXPECT_EQ(read_all(*store, "c1").size(), 5u);
+}
+
 TEST(Store, CheckpointIsAnOpenableCopy) {
   for (Durability durability : {Durability::kFsync, Durability::kNone}) {
     TempDir dir;

@@ -60,7 +60,7 @@ uint16_t ServerProcess::free_port() {
 
 ServerProcess::ServerProcess(ServerOptions options) : options_(std::move(options)) {
   dir_ = make_temp_dir();
-  data_dir_ = dir_ / "data";
+  data_dir_ = options_.data_dir.empty() ? dir_ / "data" : std::filesystem::path(options_.data_dir);
   log_path_ = dir_ / "server.log";
 }
 
@@ -73,7 +73,7 @@ ServerProcess::~ServerProcess() {
 }
 
 bool ServerProcess::spawn() {
-  std::vector<std::string> args = {binary(),
+  std::vector<std::string> args = {options_.binary.empty() ? binary() : options_.binary,
                                    "--listen",
                                    address(),
                                    "--data",
@@ -126,6 +126,9 @@ bool ServerProcess::spawn() {
     if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
     ::dup2(log_fd, STDOUT_FILENO);
     ::dup2(log_fd, STDERR_FILENO);
+    // Nothing else of the parent's: its client sockets (Asio opens them
+    // without close-on-exec) would otherwise live on in the server.
+    ::close_range(3, ~0U, 0);
     ::execv(argv[0], argv.data());
     const char msg[] = "itest: exec of convene-server failed\n";
     [[maybe_unused]] auto n = ::write(STDERR_FILENO, msg, sizeof msg - 1);

@@ -35,6 +35,7 @@
 namespace convene::itest {
 
 struct ServerOptions {
+  std::string binary;                     // empty: ServerProcess::binary()
   std::string durability = "fsync";       // --durability
   std::optional<int> snapshot_every;      // --snapshot-every
   bool open = false;                      // --open
@@ -42,6 +43,8 @@ struct ServerOptions {
   std::string log_level = "info";         // --log-level
   std::optional<std::string> client_dir;  // --client-dir
   std::vector<std::string> extra_args;
+  // --data; empty: data/ in the process's temporary directory. Not removed.
+  std::string data_dir;
 };
 
 class ServerProcess {

@@ -1,7 +1,5 @@
 #include "support/ws_client.h"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -48,11 +46,48 @@ bool trace_enabled() {
   return enabled;
 }
 
+// Collects one violation's message and hands it to the reporter when the
+// statement ends, so call sites read like GoogleTest's ADD_FAILURE().
+class Violation {
+ public:
+  Violation() = default;
+  Violation(const Violation&) = delete;
+  Violation& operator=(const Violation&) = delete;
+  ~Violation() { report_violation(out_.str()); }
+  template <class T>
+  Violation& operator<<(const T& value) {
+    out_ << value;
+    return *this;
+  }
+
+ private:
+  std::ostringstream out_;
+};
+
 std::string id_str(const pb::OpId& id) {
   return std::to_string(id.replica()) + ":" + std::to_string(id.counter());
 }
 
 }  // namespace
+
+// ---- protocol violations -----------------------------------------------------------
+
+namespace {
+ViolationReporter& reporter() {
+  static ViolationReporter instance = [](const std::string& what) {
+    std::cerr << "protocol violation: " << what << "\n";
+  };
+  return instance;
+}
+}  // namespace
+
+void set_violation_reporter(ViolationReporter new_reporter) {
+  reporter() = std::move(new_reporter);
+}
+
+void report_violation(const std::string& what) {
+  reporter()(what);
+}
 
 // ---- HTTP ---------------------------------------------------------------------
 
@@ -142,7 +177,7 @@ std::optional<ConveningTokens> create_convening(const Endpoint& at, const std::s
   const HttpResponse r =
       http_request(at, "POST", "/api/convenings", nlohmann::json{{"name", name}}.dump());
   if (r.status != 200 && r.status != 201) {
-    ADD_FAILURE() << "POST /api/convenings: " << r.describe();
+    Violation() << "POST /api/convenings: " << r.describe();
     return std::nullopt;
   }
   const nlohmann::json j = r.json();
@@ -160,7 +195,7 @@ std::optional<ConveningTokens> create_convening(const Endpoint& at, const std::s
     }
   }
   if (t.id.empty() || t.convener.empty() || t.participant.empty() || t.observer.empty()) {
-    ADD_FAILURE() << "POST /api/convenings: missing id or tokens: " << r.describe();
+    Violation() << "POST /api/convenings: missing id or tokens: " << r.describe();
     return std::nullopt;
   }
   return t;
@@ -248,14 +283,14 @@ void WsClient::start_read() {
     }
     const std::string bytes = beast::buffers_to_string(buffer_.data());
     if (!ws_->got_binary()) {
-      ADD_FAILURE() << "server sent a text frame: '" << bytes.substr(0, 200) << "'";
+      Violation() << "server sent a text frame: '" << bytes.substr(0, 200) << "'";
     } else {
       pb::ServerMessage message;
       if (message.ParseFromString(bytes))
         inbox_.push_back(std::move(message));
       else
-        ADD_FAILURE() << "server sent a frame that is not a ServerMessage (" << bytes.size()
-                      << " bytes)";
+        Violation() << "server sent a frame that is not a ServerMessage (" << bytes.size()
+                    << " bytes)";
     }
     start_read();
   });
@@ -314,7 +349,7 @@ bool WsClient::connect(const Endpoint& at, const std::string& target, Millis tim
 bool WsClient::send(const pb::ClientMessage& message, Millis timeout) {
   std::string bytes;
   if (!message.SerializeToString(&bytes)) {
-    ADD_FAILURE() << "cannot serialize a ClientMessage";
+    Violation() << "cannot serialize a ClientMessage";
     return false;
   }
   return send_raw(bytes, timeout);
@@ -337,7 +372,9 @@ bool WsClient::send_raw(std::string_view bytes, Millis timeout) {
     return false;
   }
   if (st->ec) {
-    if (error_.empty()) error_ = "write: " + st->ec.message();
+    // The connection is broken (say, the server died): it cannot be used
+    // again, and connected() must say so.
+    fail_hard("write: " + st->ec.message());
     return false;
   }
   return true;
@@ -504,8 +541,8 @@ void Replica::adopt_welcome(const pb::Welcome& welcome) {
     crdt::Result<crdt::Document> decoded =
         crdt::Document::decode_snapshot(welcome.snapshot(), replica_id_);
     if (!decoded.ok()) {
-      ADD_FAILURE() << label()
-                    << ": the Welcome's snapshot does not decode: " << decoded.status.str();
+      Violation() << label()
+                  << ": the Welcome's snapshot does not decode: " << decoded.status.str();
     } else {
       doc_ = std::move(decoded.value);
       from_snapshot_ = true;
@@ -515,8 +552,8 @@ void Replica::adopt_welcome(const pb::Welcome& welcome) {
   }
   for (const pb::SequencedOp& op : welcome.ops()) {
     if (op.seq() != expected)
-      ADD_FAILURE() << label() << ": Welcome op with seq " << op.seq() << " where seq " << expected
-                    << " was due";
+      Violation() << label() << ": Welcome op with seq " << op.seq() << " where seq " << expected
+                  << " was due";
     expected = op.seq() + 1;
     apply_sequenced(op, /*from_broadcast=*/false);
   }
@@ -525,12 +562,12 @@ void Replica::adopt_welcome(const pb::Welcome& welcome) {
     for (const pb::Op& op : pending_) {
       const crdt::Status s = doc_.apply(op);
       if (!s.applied())
-        ADD_FAILURE() << label() << ": own pending op does not apply on the snapshot: " << s.str();
+        Violation() << label() << ": own pending op does not apply on the snapshot: " << s.str();
     }
   }
   if (seen_seq_ < welcome.head_seq())
-    ADD_FAILURE() << label() << ": Welcome (head_seq " << welcome.head_seq()
-                  << ") leaves a gap: its ops end at seq " << seen_seq_;
+    Violation() << label() << ": Welcome (head_seq " << welcome.head_seq()
+                << ") leaves a gap: its ops end at seq " << seen_seq_;
   seen_seq_ = std::max(seen_seq_, welcome.head_seq());
 }
 
@@ -541,9 +578,9 @@ void Replica::apply_sequenced(const pb::SequencedOp& op, bool from_broadcast) {
   } else if (!s.is_ok()) {
     // The first few say what went wrong; the rest would only repeat it.
     if (++apply_failures_ <= 3)
-      ADD_FAILURE() << label() << ": op " << op.op().replica() << ":" << op.op().counter()
-                    << " (seq " << op.seq() << ") from the server does not apply: " << s.str()
-                    << (apply_failures_ == 3 ? " (further such failures not shown)" : "");
+      Violation() << label() << ": op " << op.op().replica() << ":" << op.op().counter() << " (seq "
+                  << op.seq() << ") from the server does not apply: " << s.str()
+                  << (apply_failures_ == 3 ? " (further such failures not shown)" : "");
   }
   mark_seen(op.seq());
 }
@@ -568,7 +605,7 @@ void Replica::handle(const pb::ServerMessage& message) {
       const pb::Ack& ack = message.ack();
       ++ack_messages_;
       if (ack.replica() != replica_id_) {
-        ADD_FAILURE() << label() << ": Ack for another replica: " << describe(message);
+        Violation() << label() << ": Ack for another replica: " << describe(message);
         break;
       }
       // The Ack names one op; ops of ours before it are committed too (an
@@ -593,11 +630,11 @@ void Replica::handle(const pb::ServerMessage& message) {
       } else if (auto done = acks_.upper_bound(ack.counter()); done != acks_.begin()) {
         --done;
         if (done->second != 0 && ack.seq() != 0 && done->second != ack.seq())
-          ADD_FAILURE() << label() << ": op counter " << done->first << " acknowledged at seq "
-                        << done->second << " and again at seq " << ack.seq();
+          Violation() << label() << ": op counter " << done->first << " acknowledged at seq "
+                      << done->second << " and again at seq " << ack.seq();
         mark_seen(ack.seq());
       } else {
-        ADD_FAILURE() << label() << ": Ack for an op never sent: " << describe(message);
+        Violation() << label() << ": Ack for an op never sent: " << describe(message);
       }
       break;
     }
@@ -608,7 +645,7 @@ void Replica::handle(const pb::ServerMessage& message) {
       errors_.push_back(message.error());
       break;
     case pb::ServerMessage::kWelcome:
-      ADD_FAILURE() << label() << ": a second Welcome on one connection";
+      Violation() << label() << ": a second Welcome on one connection";
       break;
     case pb::ServerMessage::kPong:
     case pb::ServerMessage::BODY_NOT_SET:
@@ -626,7 +663,8 @@ std::vector<pb::Op> Replica::flush() {
   if (connected()) {
     pb::ClientMessage m;
     for (const pb::Op& op : ops) *m.mutable_submit()->add_ops() = op;
-    if (!ws_->send(m)) ADD_FAILURE() << label() << ": cannot submit: " << ws_->error();
+    // A failed write leaves the ops pending: they are resent on the next join.
+    ws_->send(m);
   }
   return ops;
 }
@@ -650,7 +688,8 @@ bool Replica::pump_until(const std::function<bool()>& done, Millis timeout) {
   for (;;) {
     if (done()) return true;
     if (!connected()) return false;
-    const auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now());
+    // Rounded up: a short pump must still read what has arrived.
+    const auto left = std::chrono::ceil<Millis>(deadline - Clock::now());
     if (left.count() <= 0) return false;
     if (std::optional<pb::ServerMessage> m = ws_->receive(left)) handle(*m);
   }

@@ -37,7 +37,8 @@
 //
 // Protocol violations by the server (an undecodable frame, a text frame, an
 // Ack for an op never sent, an op that does not apply, a Welcome with a gap)
-// are reported as GoogleTest failures (ADD_FAILURE) where they are seen.
+// go to the violation reporter where they are seen: GoogleTest failures in
+// the tests (support/gtest_reporter.cc), a count in convene-bench crash.
 // Frames out of seq order are only recorded (order_violations()), for the
 // test that checks the order.
 #pragma once
@@ -72,6 +73,14 @@ struct Endpoint {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
 };
+
+// ---- protocol violations -----------------------------------------------------------
+
+// Receives a description of each violation. The default prints it to stderr.
+// Set it once, before any client runs: it is not synchronised.
+using ViolationReporter = std::function<void(const std::string&)>;
+void set_violation_reporter(ViolationReporter reporter);
+void report_violation(const std::string& what);
 
 // ---- HTTP ---------------------------------------------------------------------
 

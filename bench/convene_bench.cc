@@ -98,7 +98,11 @@ load    Simulated participants against a running convene-server, in one
   --join-spread S    join every client within S seconds (0: as fast as the
                      server admits, at most 256 joining at once)
   --threads N        bench threads (default 2)
-  --server-pid PID   sample the server's CPU and RSS from /proc once a second
+  --server-pid PID   sample the server's CPU, RSS and open files from /proc once
+                     a second; reports server_rss_drift_pct (RSS at the end
+                     against a quarter into the window) and server_fd_growth
+                     (open files at the end minus at the start): a soak is a
+                     long --duration with these near 0
   --admin-token T    the operator token, for a server started with --admin-token
                      (start the server with --create-per-minute 0: the bench
                      creates up to a hundred convenings per run)

@@ -13,6 +13,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -63,6 +64,16 @@ std::optional<uint64_t> parse_status_rss_kb(const std::string& status) {
   return std::nullopt;
 }
 
+// Open file descriptors: the entries of /proc/PID/fd (readable for our own
+// processes and as root).
+int count_open_fds(const std::string& fd_dir) {
+  std::error_code ec;
+  int count = 0;
+  for (std::filesystem::directory_iterator it(fd_dir, ec), end; !ec && it != end; it.increment(ec))
+    ++count;
+  return ec ? -1 : count;
+}
+
 std::optional<ProcSample> sample_process(int pid) {
   const std::string dir = pid == 0 ? "/proc/self" : "/proc/" + std::to_string(pid);
   const auto stat = read_text(dir + "/stat");
@@ -73,7 +84,7 @@ std::optional<ProcSample> sample_process(int pid) {
   if (!ticks || !rss) return std::nullopt;
   static const double ticks_per_second = static_cast<double>(sysconf(_SC_CLK_TCK));
   return ProcSample{static_cast<double>(*ticks) / ticks_per_second,
-                    static_cast<double>(*rss) / 1024.0};
+                    static_cast<double>(*rss) / 1024.0, count_open_fds(dir + "/fd")};
 }
 
 uint64_t raise_open_file_limit() {

@@ -14,6 +14,7 @@ namespace convene::bench {
 struct ProcSample {
   double cpu_seconds = 0;  // user + system time so far
   double rss_mb = 0;       // resident set (VmRSS), MiB
+  int open_fds = -1;       // entries of /proc/PID/fd; -1 if unreadable
 };
 
 // utime + stime in clock ticks from the text of /proc/PID/stat (whose second

@@ -132,6 +132,8 @@ nlohmann::json to_json(const LoadResult& r) {
       {"server_rss_mb", optional_number(r.server_rss_mb)},
       {"server_rss_before_mb", optional_number(r.server_rss_before_mb)},
       {"rss_per_connection_kb", optional_number(r.rss_per_connection_kb, 2)},
+      {"server_rss_drift_pct", optional_number(r.soak.rss_drift_pct, 2)},
+      {"server_fd_growth", r.soak.fd_growth ? nlohmann::json(*r.soak.fd_growth) : nlohmann::json()},
       {"bench_cpu_pct", round_to(r.bench_cpu_pct, 1)},
       {"open_file_limit", r.open_file_limit},
       {"passed", r.passed()},
@@ -207,6 +209,9 @@ std::string to_table(const LoadResult& r) {
   row("server CPU", maybe(r.server_cpu_pct, 1, " % of one core"));
   row("server RSS", maybe(r.server_rss_mb, 1, " MiB"));
   row("RSS per connection", maybe(r.rss_per_connection_kb, 2, " KiB"));
+  row("RSS drift", maybe(r.soak.rss_drift_pct, 2, " % (end against a quarter in)"));
+  row("open files growth",
+      r.soak.fd_growth ? std::to_string(*r.soak.fd_growth) + " descriptors" : "—");
   row("bench CPU", fixed(r.bench_cpu_pct, 1) + " % of one core");
   if (r.server_metrics) {
     const ServerMetrics& m = *r.server_metrics;
@@ -393,6 +398,20 @@ std::string to_html(const LoadResult& r) {
   html << "<details><summary>JSON</summary><pre>" << escape_html(to_json(r).dump(2))
        << "</pre></details>\n</body></html>\n";
   return html.str();
+}
+
+SoakFigures soak_figures(const std::vector<ServerSample>& samples) {
+  SoakFigures out;
+  if (samples.size() < 2) return out;
+  const ServerSample& last = samples.back();
+  const double quarter = last.t_s / 4;
+  const auto settled = std::find_if(samples.begin(), samples.end(),
+                                    [&](const ServerSample& s) { return s.t_s >= quarter; });
+  if (settled != samples.end() && settled->rss_mb > 0 && &*settled != &last)
+    out.rss_drift_pct = 100.0 * (last.rss_mb - settled->rss_mb) / settled->rss_mb;
+  if (samples.front().open_fds >= 0 && last.open_fds >= 0)
+    out.fd_growth = last.open_fds - samples.front().open_fds;
+  return out;
 }
 
 }  // namespace convene::bench

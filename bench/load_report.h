@@ -17,7 +17,18 @@ struct ServerSample {
   double t_s = 0;      // seconds since the load started
   double cpu_pct = 0;  // of one core
   double rss_mb = 0;
+  int open_fds = -1;  // -1: unknown
 };
+
+// What a long run (a soak) must show: memory and descriptors that stay put.
+struct SoakFigures {
+  // RSS at the end against RSS a quarter into the window, when caches and
+  // queues have filled: positive is growth.
+  std::optional<double> rss_drift_pct;
+  // Open descriptors at the end minus at the start of the window.
+  std::optional<int> fd_growth;
+};
+SoakFigures soak_figures(const std::vector<ServerSample>& samples);
 
 // The server's own view of the same window, from /metrics.
 struct ServerMetrics {
@@ -56,6 +67,7 @@ struct LoadResult {
   uint64_t open_file_limit = 0;
   std::vector<double> p99_by_second, committed_by_second, deliveries_by_second;
   std::vector<ServerSample> server_samples;
+  SoakFigures soak;
   std::optional<ServerMetrics> server_metrics;
   std::vector<FindMaxStep> find_max_steps;
   std::optional<double> find_max_ops_per_sec;

@@ -295,7 +295,7 @@ Window LoadRun::measure(double rate, double duration_s) {
     const double dt = at - (w.samples.empty() ? 0.0 : w.samples.back().t_s);
     w.samples.push_back({at,
                          dt > 0 ? 100.0 * (sample->cpu_seconds - server_last->cpu_seconds) / dt : 0,
-                         sample->rss_mb});
+                         sample->rss_mb, sample->open_fds});
     server_last = sample;
   }
   w.seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
@@ -392,6 +392,7 @@ void fill_window(LoadResult& r, const Window& w, double duration_s) {
   r.server_rss_mb = w.server_rss_mb;
   r.bench_cpu_pct = w.bench_cpu_pct;
   r.server_samples = w.samples;
+  r.soak = soak_figures(w.samples);
   r.p99_by_second.clear();
   r.committed_by_second.clear();
   r.deliveries_by_second.clear();

@@ -138,6 +138,32 @@ TEST(LoadProbe, ParsesProcFiles) {
   EXPECT_GT(self->rss_mb, 0);
 }
 
+TEST(LoadProbe, SamplesThisProcessWithItsOpenFiles) {
+  const auto self = sample_process(0);
+  ASSERT_TRUE(self.has_value());
+  EXPECT_GE(self->open_fds, 3);  // stdin, stdout, stderr at least
+  EXPECT_GT(self->rss_mb, 0);
+}
+
+TEST(SoakFigures, DriftFromAQuarterInAndDescriptorGrowth) {
+  std::vector<ServerSample> samples;
+  // Warm-up from 100 to 200 MiB over the first quarter, then flat with a
+  // last step to 210: 5 % drift. Descriptors 40 -> 43.
+  for (int t = 1; t <= 40; ++t)
+    samples.push_back({static_cast<double>(t), 50, t <= 10 ? 100.0 + 10 * t : 200.0, 40});
+  samples.back().rss_mb = 210;
+  samples.back().open_fds = 43;
+  const SoakFigures f = soak_figures(samples);
+  ASSERT_TRUE(f.rss_drift_pct.has_value());
+  EXPECT_NEAR(*f.rss_drift_pct, 5.0, 1e-9);
+  ASSERT_TRUE(f.fd_growth.has_value());
+  EXPECT_EQ(*f.fd_growth, 3);
+
+  samples.back().open_fds = -1;  // unreadable
+  EXPECT_FALSE(soak_figures(samples).fd_growth.has_value());
+  EXPECT_FALSE(soak_figures({samples.front()}).rss_drift_pct.has_value());
+}
+
 TEST(LoadProbe, ParsesPrometheusText) {
   const auto m = parse_prometheus(
       "# HELP convene_ops_committed_total Ops.\n# TYPE x counter\n"

@@ -71,6 +71,31 @@ TEST_F(LoadBenchTest, SmallScenarioLosesNothingAndMatchesMetrics) {
   EXPECT_LT(server_rate, 1.5 * bench_rate) << out;
 }
 
+// The soak's short version: a steady load for 20 s. The server's open
+// descriptors stay put (every client connected before the window), and its
+// memory, a quarter into the window, is within a quarter of what it is at
+// the end. (The 30-minute run and its figures: docs/reliability.md.)
+TEST_F(LoadBenchTest, ShortSoakKeepsDescriptorsAndMemoryFlat) {
+  start();
+  const std::string command = bench_binary() + " load --server http://" + server_->address() +
+                              " --scenario custom --rooms 4 --clients-per-room 10 "
+                              "--writers-per-room 3 --rate 10 --duration 20 --presence-rate 5 "
+                              "--mix mixed --threads 1 --json --server-pid " +
+                              std::to_string(server_->pid());
+  const auto [out, status] = run_command(command);
+  ASSERT_EQ(status, 0) << command << "\n" << out;
+  const auto j = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << out;
+  ASSERT_TRUE(j["server_fd_growth"].is_number()) << out;
+  // RocksDB may open a new table file or log during the window.
+  EXPECT_LE(j["server_fd_growth"].get<int>(), 4) << out;
+  ASSERT_TRUE(j["server_rss_drift_pct"].is_number()) << out;
+#ifndef CONVENE_SANITIZED  // AddressSanitizer's quarantine grows by design
+  EXPECT_LT(j["server_rss_drift_pct"].get<double>(), 25) << out;
+#endif
+  EXPECT_TRUE(j["passed"].get<bool>()) << out;
+}
+
 // A server that lets only its operator create convenings: the bench needs
 // the token, and fails cleanly without it.
 TEST_F(LoadBenchTest, UsesTheOperatorTokenToCreateConvenings) {

@@ -56,7 +56,8 @@ std::string Metrics::render(const std::vector<std::pair<std::string, double>>& e
   gauge("convene_rooms_loaded", "Rooms (convenings) loaded in memory.", rooms_loaded.load());
   counter("convene_connections_total", "WebSocket connections accepted.", connections_total.load());
   counter("convene_ops_received_total", "Ops received from clients.", ops_received.load());
-  counter("convene_ops_rejected_total", "Ops refused (invalid, forbidden, missing dependency).",
+  counter("convene_ops_rejected_total",
+          "Ops refused (invalid, forbidden, missing dependency, over the rate).",
           ops_rejected.load());
   counter("convene_ops_committed_total", "Ops committed to the log.", ops_committed.load());
   counter("convene_ops_broadcast_total", "Op deliveries queued to other clients.",

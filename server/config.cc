@@ -41,6 +41,29 @@ std::vector<std::string> split_commas(const std::string& s) {
   return out;
 }
 
+// The WebSocket limits; the problem with them, or null.
+const char* read_ws_limits(const po::variables_map& vm, Config& c) {
+  c.max_message_bytes = vm["max-message-bytes"].as<size_t>();
+  if (c.max_message_bytes < 4096 || c.max_message_bytes > (size_t{64} << 20))
+    return "--max-message-bytes must be from 4096 to 67108864";
+  c.messages_per_second = vm["messages-per-second"].as<double>();
+  c.ops_per_second = vm["ops-per-second"].as<double>();
+  c.ops_burst = vm["ops-burst"].as<double>();
+  c.connections_per_ip = vm["connections-per-ip"].as<size_t>();
+  c.connects_per_minute = vm["connects-per-minute"].as<double>();
+  if (!(c.messages_per_second >= 0) || !(c.ops_per_second >= 0) || !(c.connects_per_minute >= 0))
+    return "--messages-per-second, --ops-per-second and --connects-per-minute must be 0 or more";
+  if (!(c.ops_burst >= 1)) return "--ops-burst must be at least 1";
+  c.hello_timeout_s = vm["hello-timeout"].as<double>();
+  c.idle_timeout_s = vm["idle-timeout"].as<double>();
+  c.handshake_timeout_s = vm["handshake-timeout"].as<double>();
+  for (const double t : {c.hello_timeout_s, c.idle_timeout_s, c.handshake_timeout_s})
+    if (!(t >= 0.1 && t <= 86'400))
+      return "--hello-timeout, --idle-timeout and --handshake-timeout must be from 0.1 to 86400 "
+             "seconds";
+  return nullptr;
+}
+
 }  // namespace
 
 std::optional<Config> parse_config(int argc, char** argv, int* exit_code) {
@@ -79,7 +102,30 @@ std::optional<Config> parse_config(int argc, char** argv, int* exit_code) {
         "convenings one client address may create per minute (and in a burst); 0: no limit")
     ("disk-reserve-mb", po::value<uint64_t>()->default_value(64),
         "free space (MiB) to keep on the disk holding --data: below it edits are refused, "
-        "/healthz answers 503 and clients keep their edits until space returns");
+        "/healthz answers 503 and clients keep their edits until space returns")
+    ("max-message-bytes", po::value<size_t>()->default_value(1 << 20),
+        "largest WebSocket message a client may send; a larger one closes the connection with "
+        "1009")
+    ("messages-per-second", po::value<double>()->default_value(500),
+        "messages (Submit, presence, ping) one connection may send per second, with bursts of "
+        "10 seconds' worth; 0: no limit")
+    ("ops-per-second", po::value<double>()->default_value(5000),
+        "ops one connection may submit per second; a Submit beyond is refused with "
+        "ERROR_RATE_LIMITED; 0: no limit")
+    ("ops-burst", po::value<double>()->default_value(100000),
+        "ops one connection may submit at once before --ops-per-second applies")
+    ("connections-per-ip", po::value<size_t>()->default_value(1000),
+        "WebSocket connections one client address may hold open (429 beyond); 0: no limit")
+    ("connects-per-minute", po::value<double>()->default_value(1200),
+        "WebSocket connections one client address may open per minute (and in a burst; 429 "
+        "beyond); 0: no limit")
+    ("hello-timeout", po::value<double>()->default_value(10),
+        "seconds a new WebSocket connection has to send Hello before it is closed")
+    ("idle-timeout", po::value<double>()->default_value(60),
+        "seconds a WebSocket connection may stay silent (the server pings it half-way) "
+        "before it is closed")
+    ("handshake-timeout", po::value<double>()->default_value(10),
+        "seconds to receive an HTTP request, or to open or close a WebSocket");
   // clang-format on
   po::variables_map vm;
   try {
@@ -137,6 +183,7 @@ std::optional<Config> parse_config(int argc, char** argv, int* exit_code) {
     return fail("--admin-token must be at least 16 characters (use a long random string)");
   c.create_per_minute = vm["create-per-minute"].as<double>();
   if (!(c.create_per_minute >= 0)) return fail("--create-per-minute must be 0 or more");
+  if (const char* problem = read_ws_limits(vm, c)) return fail(problem);
   c.disk_reserve_mb = vm["disk-reserve-mb"].as<uint64_t>();
   // Debian's RocksDB (7.8) aborts the process when its write-ahead log is
   // written again after a failed write: the reserve is what keeps a full
@@ -146,6 +193,10 @@ std::optional<Config> parse_config(int argc, char** argv, int* exit_code) {
         "--disk-reserve-mb must be 1 to 2^30: without a reserve a full disk would stop "
         "the server");
   return c;
+}
+
+std::chrono::milliseconds seconds_to_ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
 }
 
 }  // namespace convene

@@ -2,6 +2,8 @@
 // config file holding the same keys (key = value lines).
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,7 +27,21 @@ struct Config {
   std::string admin_token;                   // non-empty: needed to create convenings
   double create_per_minute = 120;            // per client address; 0: no limit
   uint64_t disk_reserve_mb = 64;             // free space kept on the data's disk
+
+  // WebSocket limits (docs/security.md; the reasons in docs/decisions.md, 30).
+  size_t max_message_bytes = 1 << 20;  // a bigger message closes with 1009
+  double messages_per_second = 500;    // per connection, after Hello; 0: no limit
+  double ops_per_second = 5'000;       // per connection, in Submits; 0: no limit
+  double ops_burst = 100'000;          // ops saved up (a whole Hello resend)
+  size_t connections_per_ip = 1'000;   // open WebSockets per client address; 0: no limit
+  double connects_per_minute = 1'200;  // WebSocket attempts per client address; 0: no limit
+  double hello_timeout_s = 10;         // from the upgrade to Hello
+  double idle_timeout_s = 60;          // nothing received (pings answered count)
+  double handshake_timeout_s = 10;     // an HTTP request, a WebSocket opening or close
 };
+
+// Seconds held in a double, as a duration (for timers and Beast's options).
+std::chrono::milliseconds seconds_to_ms(double seconds);
 
 // Parses argv. Returns nullopt and sets `exit_code` when the program should
 // stop: 0 after --help, 2 after a usage error (the message is printed).

@@ -88,13 +88,16 @@ int main(int argc, char** argv) {
   rooms::RoomManager rooms(io, storage, *store, {config->snapshot_every});
   server::SessionRegistry sessions;
   server::KeyedRateLimiter create_limiter(config->create_per_minute);
+  server::ConnectionLimits connection_limits(
+      {config->connections_per_ip, config->connects_per_minute});
   ServerContext context{*config,
                         io,
                         storage,
                         *store,
                         rooms,
                         sessions,
-                        config->create_per_minute > 0 ? &create_limiter : nullptr};
+                        config->create_per_minute > 0 ? &create_limiter : nullptr,
+                        &connection_limits};
 
   beast::error_code ec;
   const auto address = net::ip::make_address(

@@ -56,7 +56,8 @@ std::string Metrics::render(const std::vector<std::pair<std::string, double>>& e
   gauge("convene_rooms_loaded", "Rooms (convenings) loaded in memory.", rooms_loaded.load());
   counter("convene_connections_total", "WebSocket connections accepted.", connections_total.load());
   counter("convene_ops_received_total", "Ops received from clients.", ops_received.load());
-  counter("convene_ops_rejected_total", "Ops refused (invalid, forbidden, missing dependency).",
+  counter("convene_ops_rejected_total",
+          "Ops refused (invalid, forbidden, missing dependency, over the rate).",
           ops_rejected.load());
   counter("convene_ops_committed_total", "Ops committed to the log.", ops_committed.load());
   counter("convene_ops_broadcast_total", "Op deliveries queued to other clients.",
@@ -69,8 +70,20 @@ std::string Metrics::render(const std::vector<std::pair<std::string, double>>& e
           "Clients disconnected because their send queue overflowed.",
           slow_client_disconnects.load());
   counter("convene_frames_merged_total",
-          "Ops frames merged into the Ops frame queued before them (one write for both).",
+          "Ops frames written as part of the Ops frame before them (one write for several).",
           frames_merged.load());
+  counter("convene_rate_limited_total",
+          "WebSocket messages refused by a connection's rate limits (messages, ops).",
+          rate_limited.load());
+  counter("convene_rate_limit_closes_total",
+          "WebSocket connections closed (1008) for going on over their rate limits.",
+          rate_limit_closes.load());
+  counter("convene_connections_refused_total",
+          "WebSocket upgrades refused by the per-address limits (429).",
+          connections_refused.load());
+  counter("convene_timeouts_total",
+          "WebSocket connections closed for sending no Hello in time, or cut off while closing.",
+          timeouts.load());
   counter("convene_snapshots_written_total", "Snapshots written.", snapshots_written.load());
   counter("convene_http_requests_total", "HTTP requests served.", http_requests.load());
   commit_latency.render("convene_commit_latency_seconds",

@@ -39,7 +39,11 @@ struct Metrics {
   std::atomic<uint64_t> commits{0};
   std::atomic<uint64_t> commit_failures{0};
   std::atomic<uint64_t> slow_client_disconnects{0};
-  std::atomic<uint64_t> frames_merged{0};  // Ops frames merged into a queued one
+  std::atomic<uint64_t> frames_merged{0};  // Ops frames written with the one before
+  std::atomic<uint64_t> rate_limited{0};
+  std::atomic<uint64_t> rate_limit_closes{0};
+  std::atomic<uint64_t> connections_refused{0};
+  std::atomic<uint64_t> timeouts{0};
   std::atomic<uint64_t> snapshots_written{0};
   std::atomic<uint64_t> http_requests{0};
   Histogram commit_latency;     // append to the store, submit to durable

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "http/rate_limit.h"
 #include "net/beast.h"
+#include "net/connection_limits.h"
 #include "net/session_registry.h"
 #include "rooms/room_manager.h"
 #include "store/store.h"
@@ -19,6 +20,8 @@ struct ServerContext {
   server::SessionRegistry& sessions;
   // Convenings created per client address (--create-per-minute); none: unlimited.
   server::KeyedRateLimiter* create_limiter = nullptr;
+  // WebSocket connections per client address; none: unlimited.
+  server::ConnectionLimits* connection_limits = nullptr;
 };
 
 }  // namespace convene

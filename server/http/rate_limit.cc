@@ -9,35 +9,56 @@ namespace {
 constexpr double kSlack = 1e-9;
 }  // namespace
 
+TokenBucket::TokenBucket(double per_second, double capacity, RateClock::time_point now)
+    : per_second_(per_second), capacity_(capacity), tokens_(capacity), at_(now) {}
+
+void TokenBucket::refill(RateClock::time_point now) {
+  const double seconds = std::chrono::duration<double>(now - at_).count();
+  tokens_ = std::min(capacity_, tokens_ + std::max(0.0, seconds) * per_second_);
+  at_ = std::max(at_, now);
+}
+
+bool TokenBucket::has(double n, RateClock::time_point now) {
+  refill(now);
+  return tokens_ >= n - kSlack;
+}
+
+bool TokenBucket::take(double n, RateClock::time_point now) {
+  if (!has(n, now)) return false;
+  tokens_ = std::max(0.0, tokens_ - n);
+  return true;
+}
+
+double TokenBucket::seconds_until(double n, RateClock::time_point now) {
+  refill(now);
+  const double missing = n - kSlack - tokens_;
+  if (missing <= 0) return 0;
+  return per_second_ > 0 ? missing / per_second_ : INFINITY;
+}
+
+bool TokenBucket::full(RateClock::time_point now) {
+  refill(now);
+  return tokens_ >= capacity_;
+}
+
 KeyedRateLimiter::KeyedRateLimiter(double per_minute, std::size_t max_keys)
     : per_minute_(per_minute), max_keys_(std::max<std::size_t>(1, max_keys)) {}
-
-double KeyedRateLimiter::refilled(const Bucket& b, Clock::time_point now) const {
-  const double minutes = std::chrono::duration<double, std::ratio<60>>(now - b.at).count();
-  return std::min(per_minute_, b.tokens + std::max(0.0, minutes) * per_minute_);
-}
 
 bool KeyedRateLimiter::allow(const std::string& key, Clock::time_point now) {
   std::lock_guard lock(mutex_);
   auto it = buckets_.find(key);
   if (it == buckets_.end()) {
     make_room(now);
-    it = buckets_.emplace(key, Bucket{per_minute_, now}).first;
+    it = buckets_.emplace(key, TokenBucket(per_minute_ / 60.0, per_minute_, now)).first;
   }
-  Bucket& b = it->second;
-  b.tokens = refilled(b, now);
-  b.at = now;
-  if (b.tokens < 1.0 - kSlack) return false;
-  b.tokens -= 1.0;
-  return true;
+  return it->second.take(1.0, now);
 }
 
 int KeyedRateLimiter::retry_after(const std::string& key, Clock::time_point now) {
   std::lock_guard lock(mutex_);
   const auto it = buckets_.find(key);
   if (it == buckets_.end() || per_minute_ <= 0) return 1;
-  const double missing = 1.0 - kSlack - refilled(it->second, now);
-  return std::max(1, static_cast<int>(std::ceil(missing * 60.0 / per_minute_)));
+  return std::max(1, static_cast<int>(std::ceil(it->second.seconds_until(1.0, now))));
 }
 
 std::size_t KeyedRateLimiter::size() {
@@ -48,8 +69,8 @@ std::size_t KeyedRateLimiter::size() {
 // Called with the lock held, before a new key goes in.
 void KeyedRateLimiter::make_room(Clock::time_point now) {
   if (buckets_.size() < max_keys_) return;
-  std::erase_if(buckets_,
-                [&](const auto& entry) { return refilled(entry.second, now) >= per_minute_; });
+  for (auto it = buckets_.begin(); it != buckets_.end();)
+    it = it->second.full(now) ? buckets_.erase(it) : std::next(it);
   // Every bucket is in use: forgetting them all only lets each key start
   // afresh, which is better than refusing every newcomer.
   if (buckets_.size() >= max_keys_) buckets_.clear();

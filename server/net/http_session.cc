@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "http/api.h"
+#include "metrics.h"
 #include "net/ws_session.h"
 
 namespace convene::server {
@@ -26,7 +27,8 @@ void HttpSession::do_read() {
   parser_.emplace();
   parser_->body_limit(kMaxBodyBytes);
   parser_->header_limit(kMaxHeaderBytes);
-  stream_.expires_after(std::chrono::seconds(30));
+  // Also the keep-alive wait between requests, and a slow sender's limit.
+  stream_.expires_after(seconds_to_ms(context_.config.handshake_timeout_s));
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
 }
@@ -51,7 +53,10 @@ void HttpSession::on_read(beast::error_code ec, size_t) {
     if (!origin_allowed(request))
       return write(error_response(request, http::status::forbidden, "forbidden",
                                   "this origin may not open WebSockets here"));
-    std::make_shared<WsSession>(stream_.release_socket(), context_)->run(std::move(request));
+    ConnectionLimits::Slot slot;
+    if (auto refused = admit_upgrade(request, slot)) return write(std::move(*refused));
+    std::make_shared<WsSession>(stream_.release_socket(), context_, std::move(slot))
+        ->run(std::move(request));
     return;
   }
   handle_http(
@@ -61,6 +66,25 @@ void HttpSession::on_read(beast::error_code ec, size_t) {
                   [self, r = std::move(response)]() mutable { self->write(std::move(r)); });
       },
       peer_);
+}
+
+// The per-address limits, before anything of the WebSocket exists: a refused
+// client gets a JSON 429 and the connection closes.
+std::optional<http::response<http::string_body>> HttpSession::admit_upgrade(
+    const http::request<http::string_body>& request, ConnectionLimits::Slot& slot) {
+  if (!context_.connection_limits) return std::nullopt;
+  auto admission = context_.connection_limits->admit(peer_, RateClock::now());
+  if (admission.refused.empty()) {
+    slot = std::move(admission.slot);
+    return std::nullopt;
+  }
+  metrics().connections_refused++;
+  spdlog::info("http {}: WebSocket refused: {}", peer_, admission.refused);
+  auto response = error_response(request, http::status::too_many_requests, admission.refused,
+                                 admission.message);
+  response.set(http::field::retry_after, std::to_string(admission.retry_after_s));
+  response.keep_alive(false);
+  return response;
 }
 
 // Browsers send Origin on WebSocket requests; other clients do not. An origin

@@ -29,6 +29,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void do_read();
   void on_read(beast::error_code ec, size_t bytes);
   bool origin_allowed(const http::request<http::string_body>& req) const;
+  std::optional<http::response<http::string_body>> admit_upgrade(
+      const http::request<http::string_body>& request, ConnectionLimits::Slot& slot);
   void write(http::response<http::string_body> response);
   void on_write(bool close, beast::error_code ec, size_t bytes);
   void do_close();

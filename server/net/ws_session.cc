@@ -11,8 +11,13 @@ namespace {
 namespace pb = ::convene::v1;
 
 constexpr uint16_t kClosePolicy = 1008;
+constexpr uint16_t kCloseTryAgainLater = 1013;
 constexpr size_t kMaxConveningId = 64;
 constexpr int kMaxResend = 100'000;
+// Ops frames written as one write at the most (bytes of ops).
+constexpr size_t kMaxMergedBytes = 1 << 20;
+// Messages saved up: this many seconds of --messages-per-second.
+constexpr double kMessageBurstSeconds = 10;
 
 pb::Role role_of(store::TokenKind kind) {
   switch (kind) {
@@ -26,10 +31,29 @@ pb::Role role_of(store::TokenKind kind) {
   return pb::ROLE_OBSERVER;
 }
 
+MessageLimits::Options message_limits(const Config& c) {
+  return {c.messages_per_second, c.messages_per_second * kMessageBurstSeconds, c.ops_per_second,
+          c.ops_burst};
+}
+
+websocket::stream_base::timeout timeouts(const Config& c) {
+  websocket::stream_base::timeout t;
+  t.handshake_timeout = seconds_to_ms(c.handshake_timeout_s);  // opening and closing
+  t.idle_timeout = seconds_to_ms(c.idle_timeout_s);
+  // A ping half-way: a peer that is there answers it (browsers do, even in a
+  // background tab), a dead one is closed when the idle timeout is up.
+  t.keep_alive_pings = true;
+  return t;
+}
+
 }  // namespace
 
-WsSession::WsSession(tcp::socket&& socket, ServerContext& context)
-    : ws_(std::move(socket)), context_(context) {
+WsSession::WsSession(tcp::socket&& socket, ServerContext& context, ConnectionLimits::Slot slot)
+    : ws_(std::move(socket)),
+      context_(context),
+      slot_(std::move(slot)),
+      limits_(message_limits(context.config), RateClock::now()),
+      deadline_(ws_.get_executor()) {
   beast::error_code ec;
   const auto endpoint = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
   remote_ = ec ? "?" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
@@ -38,15 +62,19 @@ WsSession::WsSession(tcp::socket&& socket, ServerContext& context)
 }
 
 WsSession::~WsSession() {
+  context_.sessions.remove(this);
   metrics().connections--;
 }
 
 void WsSession::run(http::request<http::string_body> request) {
   beast::get_lowest_layer(ws_).expires_never();  // the websocket has its own timeouts
-  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  ws_.set_option(timeouts(context_.config));
+  // No permessage-deflate (Beast's default, kept on purpose): a compressed
+  // message can expand far beyond what arrived, and inflating costs CPU.
+  ws_.set_option(websocket::permessage_deflate{});
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(http::field::server, "convene-server"); }));
-  ws_.read_message_max(kMaxFrameBytes);
+  ws_.read_message_max(context_.config.max_message_bytes);  // beyond: close 1009
   ws_.binary(true);
   ws_.async_accept(request, beast::bind_front_handler(&WsSession::on_accept, shared_from_this()));
 }
@@ -55,7 +83,18 @@ void WsSession::on_accept(beast::error_code ec) {
   if (ec) return fail(ec, "accept");
   context_.sessions.add(shared_from_this());
   spdlog::info("ws {}: connected", remote_);
+  deadline_.expires_after(seconds_to_ms(context_.config.hello_timeout_s));
+  deadline_.async_wait(
+      beast::bind_front_handler(&WsSession::on_hello_deadline, shared_from_this()));
   do_read();
+}
+
+// A connection that says nothing holds a socket and a slot of its address.
+void WsSession::on_hello_deadline(beast::error_code ec) {
+  if (ec || state_ != State::kAwaitingHello || closing_) return;
+  metrics().timeouts++;
+  queue(rooms::error_frame(pb::ERROR_PROTOCOL, "no Hello in time"));
+  do_close(kClosePolicy, "no Hello in time");
 }
 
 void WsSession::do_read() {
@@ -88,17 +127,22 @@ void WsSession::handle(const std::string& payload) {
         send(rooms::error_frame(pb::ERROR_PROTOCOL, "the first message must be Hello"));
         return close(kClosePolicy, "expected Hello");
       }
+      deadline_.cancel();
       return on_hello(std::move(*message.mutable_hello()));
     case State::kJoining:
       send(rooms::error_frame(pb::ERROR_PROTOCOL, "wait for Welcome before sending"));
       return;
     case State::kJoined:
-      break;
+      return handle_joined(message);
   }
+}
+
+void WsSession::handle_joined(pb::ClientMessage& message) {
+  if (message.has_submit()) return on_submit(std::move(*message.mutable_submit()));
+  // Beyond the limit presence and pings are dropped unanswered: presence is
+  // only ever the latest state, and a client pings every 20 s.
+  if (!within_limits(limits_.message(RateClock::now()))) return;
   switch (message.body_case()) {
-    case pb::ClientMessage::kSubmit:
-      room_->submit(this, std::move(*message.mutable_submit()));
-      break;
     case pb::ClientMessage::kPresence:
       room_->presence(this, std::move(*message.mutable_presence()));
       break;
@@ -112,6 +156,35 @@ void WsSession::handle(const std::string& payload) {
       send(rooms::error_frame(pb::ERROR_PROTOCOL, "Hello was already received"));
       break;
   }
+}
+
+// Over the limits a Submit is refused whole, naming its first op: the client
+// resends from there after a pause (MessageLimits holds the rest till then).
+void WsSession::on_submit(pb::Submit submit) {
+  const uint64_t first = submit.ops_size() > 0 ? submit.ops(0).counter() : 0;
+  const auto verdict = limits_.submit(submit.ops_size(), first, RateClock::now());
+  if (verdict == MessageLimits::Verdict::kAccept) return room_->submit(this, std::move(submit));
+  if (submit.ops_size() > 0) {
+    const crdt::OpId id = crdt::op_id(submit.ops(0));
+    queue(rooms::error_frame(pb::ERROR_RATE_LIMITED,
+                             "too many ops or messages on this connection: resend from op " +
+                                 id.str() + " after a pause",
+                             &id));
+  }
+  metrics().ops_rejected += submit.ops_size();
+  within_limits(verdict);
+}
+
+bool WsSession::within_limits(MessageLimits::Verdict verdict) {
+  if (verdict == MessageLimits::Verdict::kAccept) return true;
+  metrics().rate_limited++;
+  if (verdict == MessageLimits::Verdict::kAbuse) {
+    metrics().rate_limit_closes++;
+    spdlog::warn("ws {}: still over its rate limits after {} s of refusals: closing", remote_,
+                 std::chrono::seconds(MessageLimits::kAbuseAfter).count());
+    do_close(kClosePolicy, "rate limit exceeded");
+  }
+  return false;
 }
 
 // Malformed input: answer, and give up on a peer that keeps sending it.
@@ -197,53 +270,46 @@ void WsSession::send(std::shared_ptr<const std::string> frame) {
   });
 }
 
+// The bounds apply to frames waiting behind the write in flight; a frame
+// larger than them (a big Welcome) still goes out when nothing waits.
 void WsSession::queue(std::shared_ptr<const std::string> frame) {
   if (closing_) return;
-  if (queue_.size() >= kMaxQueuedFrames || queued_bytes_ + frame->size() > kMaxQueuedBytes) {
-    metrics().slow_client_disconnects++;
-    spdlog::warn("ws {}: send queue full ({} frames, {} bytes): disconnecting a slow client",
-                 remote_, queue_.size(), queued_bytes_);
-    queue_.clear();
-    queued_bytes_ = 0;
-    // A client that does not read cannot read a close frame either, and its
-    // pending write might never finish: drop the connection at once.
-    closing_ = true;
-    if (room_) {
-      room_->leave(this);
-      room_.reset();
-    }
-    beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
-    beast::get_lowest_layer(ws_).socket().close(ignored);
-    return;
-  }
-  // Behind a write in flight, an Ops frame joins the Ops frame queued last:
-  // one write instead of two, the same ops in the same order.
-  if (writing_ && queue_.size() >= 2) {
-    if (auto merged = rooms::merge_ops_frames(*queue_.back(), *frame)) {
-      queued_bytes_ += merged->size() - queue_.back()->size();
-      queue_.back() = std::move(merged);
-      metrics().frames_merged++;
-      return;
-    }
-  }
+  if (!queue_.empty() &&
+      (queue_.size() >= kMaxQueuedFrames || queued_bytes_ + frame->size() > kMaxQueuedBytes))
+    return drop_slow_client();
   queued_bytes_ += frame->size();
   queue_.push_back(std::move(frame));
   if (!writing_) do_write();
 }
 
+// The client does not read what its room sends: it leaves the room at once
+// (nothing more is queued for it, the frames waiting are freed) and gets a
+// 1013 close frame after the write in flight, or is cut off at kCloseGrace.
+void WsSession::drop_slow_client() {
+  metrics().slow_client_disconnects++;
+  spdlog::warn("ws {}: send queue full ({} frames, {} bytes): disconnecting a slow client", remote_,
+               queue_.size(), queued_bytes_);
+  leave_room();
+  queue_.clear();
+  queued_bytes_ = 0;
+  start_closing(kCloseTryAgainLater, "too slow: reconnect to catch up");
+}
+
+// Ops frames waiting at the front go out in one write (decision 29).
 void WsSession::do_write() {
   writing_ = true;
-  ws_.async_write(net::buffer(*queue_.front()),
+  queued_bytes_ -= in_flight_.take(queue_, kMaxMergedBytes);
+  ws_.async_write(in_flight_.buffers(),
                   beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
 }
 
 void WsSession::on_write(beast::error_code ec, size_t bytes) {
   writing_ = false;
+  const size_t frames = in_flight_.frames();
+  in_flight_.clear();
   if (ec) return fail(ec, "write");
   metrics().bytes_out += bytes;
-  queued_bytes_ -= queue_.front()->size();
-  queue_.pop_front();
+  if (frames > 1) metrics().frames_merged += frames - 1;
   if (!queue_.empty()) return do_write();
   if (closing_) {
     ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) {});
@@ -262,15 +328,36 @@ void WsSession::close(uint16_t code, std::string reason) {
 // error that explains the close) are written.
 void WsSession::do_close(uint16_t code, std::string reason) {
   if (closing_) return;
-  closing_ = true;
   spdlog::info("ws {}: closing ({} {})", remote_, code, reason);
-  if (room_) {
-    room_->leave(this);
-    room_.reset();
-  }
+  leave_room();
+  start_closing(code, std::move(reason));
+}
+
+void WsSession::start_closing(uint16_t code, std::string reason) {
+  closing_ = true;
   close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
+  deadline_.expires_after(kCloseGrace);
+  deadline_.async_wait(beast::bind_front_handler(&WsSession::cut_off, shared_from_this()));
   if (!writing_ && queue_.empty())
     ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) {});
+}
+
+void WsSession::leave_room() {
+  if (!room_) return;
+  room_->leave(this);
+  room_.reset();
+}
+
+// The close did not finish in time (the peer reads nothing): end the TCP
+// connection; the pending read and write fail and the session ends.
+void WsSession::cut_off(beast::error_code ec) {
+  if (ec) return;  // cancelled: the connection ended first
+  metrics().timeouts++;
+  spdlog::info("ws {}: cut off: the close did not finish in {} s", remote_,
+               std::chrono::seconds(kCloseGrace).count());
+  beast::error_code ignored;
+  beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+  beast::get_lowest_layer(ws_).socket().close(ignored);
 }
 
 void WsSession::fail(beast::error_code ec, const char* what) {
@@ -283,10 +370,8 @@ void WsSession::fail(beast::error_code ec, const char* what) {
   closing_ = true;
   queue_.clear();
   queued_bytes_ = 0;
-  if (room_) {
-    room_->leave(this);
-    room_.reset();
-  }
+  deadline_.cancel();
+  leave_room();
 }
 
 }  // namespace convene::server

@@ -25,65 +25,13 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-class LimitsTest : public ServerFixture {
- protected:
-  std::unique_ptr<Replica> join(const std::string& convening, const std::string& token,
-                                const std::string& name) {
-    auto r = replica(convening, token, name);
-    const JoinResult result = r->join();
-    EXPECT_TRUE(result.ok()) << name << ": " << result.describe();
-    return r;
-  }
-
-  // A sample of /metrics (counters and gauges without labels).
-  double metric(const std::string& name) {
-    const HttpResponse r = http_request(endpoint(), "GET", "/metrics");
-    EXPECT_EQ(r.status, 200) << r.describe();
-    std::istringstream in(r.body);
-    std::string line;
-    while (std::getline(in, line))
-      if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
-    ADD_FAILURE() << "no metric " << name;
-    return -1;
-  }
-
-  // Polls a metric until `done` holds for it.
-  bool metric_becomes(const std::string& name, const std::function<bool(double)>& done,
-                      milliseconds timeout = seconds(10)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (done(metric(name))) return true;
-      std::this_thread::sleep_for(milliseconds(50));
-    }
-    return false;
-  }
-
-  // The status of a WebSocket upgrade request with these extra headers.
-  int upgrade_status(const std::vector<std::pair<std::string, std::string>>& extra) {
-    std::vector<std::pair<std::string, std::string>> headers = {
-        {"Upgrade", "websocket"},
-        {"Connection", "Upgrade"},
-        {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="},
-        {"Sec-WebSocket-Version", "13"}};
-    headers.insert(headers.end(), extra.begin(), extra.end());
-    return http_request(endpoint(), "GET", "/ws", "", headers).status;
-  }
-};
+class LimitsTest : public ServerFixture {};
 
 std::string read_all(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
-}
-
-pb::ElementFields labelled(const std::string& label) {
-  pb::ElementFields f;
-  f.set_kind(pb::ELEMENT_KIND_PERSON);
-  f.set_label(label);
-  f.mutable_position()->set_x(1);
-  f.mutable_position()->set_y(2);
-  return f;
 }
 
 TEST_F(LimitsTest, TokensAndContentNeverReachTheLogAndTokensNeverReachTheDisk) {

@@ -182,6 +182,18 @@ export class LocalStore {
   }
 
   /**
+   * Stores `ops` of `replica` over what is stored under the same counters (an
+   * op replaced by its pieces: the first piece keeps the op's counter).
+   */
+  async replacePending(convening: string, replica: string, ops: Op[]): Promise<void> {
+    const tx = this.db.transaction("pending", "readwrite", { durability: "strict" });
+    for (const op of ops) {
+      void tx.store.put(encodeOp(op), [convening, replica, toSafeNumber(op.counter, "counter")]);
+    }
+    await tx.done;
+  }
+
+  /**
    * Records committed ops, drops the pending ops they cover, and advances
    * lastSeenSeq, in one transaction. The ops' bytes are those they arrived in,
    * or for our own acknowledged ops those already made for the pending store.

@@ -36,6 +36,7 @@ import {
 import { encodeOp, rememberFrameOps } from "./op-bytes";
 import { mergePresence, Roster, Throttle } from "./presence";
 import { claimReplica, defaultLocks, type LockManagerLike } from "./replica";
+import { splitForFrames } from "./split-ops";
 import {
   chunkOps,
   type ClientBody,
@@ -88,6 +89,12 @@ export interface SessionTiming {
   handshakeTimeoutMs: number;
   /** At most one PresenceState per interval (the server relays 20 per second). */
   presenceIntervalMs: number;
+  /**
+   * Pauses before resending what the server refused as over its rate
+   * (ERROR_RATE_LIMITED). At least 1.5 s: the server takes tries a second or
+   * more apart for a client backing off, not for abuse (decision 30).
+   */
+  rateLimitBackoff: BackoffOptions;
 }
 
 export const DEFAULT_TIMING: SessionTiming = {
@@ -96,6 +103,7 @@ export const DEFAULT_TIMING: SessionTiming = {
   pongTimeoutMs: 10_000,
   handshakeTimeoutMs: 30_000,
   presenceIntervalMs: 50,
+  rateLimitBackoff: { baseMs: 2_000, capMs: 30_000, minMs: 1_500 },
 };
 
 export interface SessionOptions {
@@ -191,6 +199,10 @@ export class Session {
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private pongTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set while Submits wait out a rate limit; sendPending sends nothing meanwhile. */
+  private rateLimitTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Refusals for rate since the last Ack (the pause grows with them). */
+  private rateLimited = 0;
   private nonce = 0n;
   /** MISSING_DEPENDENCY answers waited out since the last Ack (see onServerError). */
   private missingRetries = 0;
@@ -365,7 +377,7 @@ export class Session {
     if (this.pending.length + this.unstored.length + this.doc_.outboxSize() > limit) {
       throw new PendingLimitError(limit);
     }
-    const ops = this.doc_.takeOutbox();
+    const ops = splitForFrames(this.doc_.takeOutbox());
     const tooLarge = ops.findIndex((op) => this.sizeOf(op) > FRAME_BUDGET_BYTES);
     this.store(tooLarge >= 0 ? ops.slice(0, tooLarge) : ops);
     if (tooLarge >= 0) this.undoUnsendable(ops[tooLarge], ops.length - tooLarge);
@@ -429,7 +441,7 @@ export class Session {
 
   /** Sends pending ops not yet sent on this connection, in frames the server takes. */
   private sendPending(): void {
-    if (this.phase !== "joined") return;
+    if (this.phase !== "joined" || this.rateLimitTimer !== undefined) return;
     const unsent = this.pending.filter((op) => op.counter > this.sentThrough);
     for (const ops of chunkOps(unsent, MAX_OPS_PER_SUBMIT, (op) => this.sizeOf(op))) {
       if (!this.send({ case: "submit", value: { ops } })) return;
@@ -547,7 +559,8 @@ export class Session {
     clearTimeout(this.handshakeTimer);
     clearInterval(this.pingTimer);
     clearTimeout(this.pongTimer);
-    this.handshakeTimer = this.pingTimer = this.pongTimer = undefined;
+    clearTimeout(this.rateLimitTimer);
+    this.handshakeTimer = this.pingTimer = this.pongTimer = this.rateLimitTimer = undefined;
     this.ws = undefined;
     this.phase = "idle";
     this.sentThrough = 0n;
@@ -733,6 +746,7 @@ export class Session {
     }
     const seq = ack.seq > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(ack.seq);
     this.missingRetries = 0;
+    this.rateLimited = 0;
     // Only ops sent on this connection can be acknowledged on it.
     const covered = (op: Op) => op.counter <= ack.counter && op.counter <= this.sentThrough;
     const done = this.pending.filter(covered);
@@ -771,6 +785,12 @@ export class Session {
       case ErrorCode.ERROR_UNAVAILABLE:
         // The server closes the socket; we come back after the backoff.
         return;
+      case ErrorCode.ERROR_RATE_LIMITED:
+        if (error.op && error.op.replica === this.replica && this.isPending(error.op.counter)) {
+          this.onRateLimited(error.op.counter);
+          return;
+        }
+        break;
       case ErrorCode.ERROR_INVALID_OP:
       case ErrorCode.ERROR_MISSING_DEPENDENCY:
         if (error.op && error.op.replica === this.replica && this.isPending(error.op.counter)) {
@@ -788,6 +808,23 @@ export class Session {
     }
     const op = error.op ? opKey(error.op.replica, error.op.counter) : undefined;
     this.report({ kind: "server", code, op, message: text });
+  }
+
+  /**
+   * The server refused a Submit from op `counter` on as over this
+   * connection's rate, and takes nothing of ours until that op comes again:
+   * resend from it after a pause. Nothing is dropped. Refusals of the Submits
+   * that were already on their way name later ops and change nothing.
+   */
+  private onRateLimited(counter: bigint): void {
+    if (counter - 1n < this.sentThrough) this.sentThrough = counter - 1n;
+    if (this.rateLimitTimer !== undefined) return;
+    const delay = backoffDelay(this.rateLimited++, this.random, this.timing.rateLimitBackoff);
+    this.rateLimitTimer = setTimeout(() => {
+      this.rateLimitTimer = undefined;
+      this.sendPending();
+    }, delay);
+    this.emitStatus();
   }
 
   private sendPresence(): void {
@@ -833,7 +870,7 @@ export class Session {
     for (const [replica, ops] of byReplica) {
       const through = committed.get(replica) ?? 0n;
       const waiting = ops.filter((op) => op.counter > through);
-      if (replica === mine) this.pending = waiting;
+      if (replica === mine) this.pending = this.splitStored(waiting);
       else if (waiting.length > 0) this.foreign.set(replica, waiting);
     }
     if (committed.size > 0) {
@@ -843,6 +880,19 @@ export class Session {
         committed: [...committed].map(([replica, through]) => ({ replica, through })),
       });
     }
+  }
+
+  /**
+   * Pending ops stored by an older client may be too large for a frame: they
+   * are split, and stored split, so that an Ack of the first piece never
+   * drops the others with the op they came from (stored by first counter).
+   */
+  private splitStored(ops: Op[]): Op[] {
+    const split = splitForFrames(ops);
+    if (split.length === ops.length) return ops;
+    const replica = this.replica.toString();
+    this.enqueue(() => this.loaded.store.replacePending(this.convening, replica, split));
+    return split;
   }
 
   /** Drops pending ops (ours and others' we hold) that the log shows committed. */

@@ -7,8 +7,15 @@ import type { RoleName } from "../ui/context";
 
 export const PROTOCOL_VERSION = 1;
 
-/** The server refuses WebSocket frames above 4 MiB; stay well below. */
-export const FRAME_BUDGET_BYTES = 3_500_000;
+/**
+ * Encoded ops per frame. The server closes a connection that sends a message
+ * above 1 MiB (--max-message-bytes, docs/security.md); the rest is room for
+ * the envelope and Hello's other fields. Ops larger than this are split first
+ * (split-ops.ts).
+ */
+export const FRAME_BUDGET_BYTES = 768 * 1024;
+/** The server's default message limit. */
+export const SERVER_MESSAGE_LIMIT_BYTES = 1024 * 1024;
 /** Ops per Submit (protocol.md, "Limits"). */
 export const MAX_OPS_PER_SUBMIT = 10_000;
 /** Ops per Hello.resend (protocol.md, "Limits"). */

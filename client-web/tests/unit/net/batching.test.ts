@@ -1,7 +1,7 @@
 // Storing with less main-thread work: committed ops keep the bytes they came
 // in, pending writes are coalesced, and a large Welcome is stored in chunks
 // when the page is idle, without the join record claiming unstored ops.
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Document } from "../../../src/crdt/document";
 import type { Op } from "../../../src/gen/convene/v1/ops_pb";
@@ -12,22 +12,11 @@ import {
 } from "../../../src/gen/convene/v1/protocol_pb";
 import { LocalStore } from "../../../src/net/local-store";
 import { encodeSequencedOp, rememberFrameOps } from "../../../src/net/op-bytes";
-import { COMMIT_CHUNK_OPS, type Session } from "../../../src/net/session";
+import { COMMIT_CHUNK_OPS } from "../../../src/net/session";
 import { FakeServer } from "./fake-server";
-import { FAKE_TIMERS, foreignOps, newStore, openSession, settle } from "./helpers";
+import { FAKE_TIMERS, foreignOps, newStore, openSession, settle, trackSessions } from "./helpers";
 
-const sessions: Session[] = [];
-
-async function track(session: Promise<Session>): Promise<Session> {
-  const s = await session;
-  sessions.push(s);
-  return s;
-}
-
-afterEach(async () => {
-  for (const s of sessions.splice(0)) await s.close();
-  vi.useRealTimers();
-});
+const track = trackSessions();
 
 /** Another member's ops: a map and `count - 1` elements on it. */
 function manyForeignOps(count: number): { ops: Op[]; map: string } {

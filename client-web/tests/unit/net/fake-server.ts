@@ -3,6 +3,9 @@
 // rooms do (docs/protocol.md): Hello -> Welcome (ops after last_seen_seq),
 // Submit -> validate with a real Document, seq, Ops to the others then Ack
 // to the author; duplicates re-acknowledged; presence relayed; Ping -> Pong.
+// Like the server, it closes a connection with 1009 on a message above its
+// limit, and can refuse Submits as over a rate (ERROR_RATE_LIMITED naming the
+// first op, then nothing of that connection until the refused op comes again).
 import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { Document } from "../../../src/crdt/document";
 import type { Op } from "../../../src/gen/convene/v1/ops_pb";
@@ -17,6 +20,7 @@ import {
   type Member,
   type SequencedOp,
 } from "../../../src/gen/convene/v1/protocol_pb";
+import { SERVER_MESSAGE_LIMIT_BYTES } from "../../../src/net/wire";
 
 type ServerBody = MessageInitShape<typeof ServerMessageSchema>["body"];
 type ClientCase = NonNullable<ClientMessage["body"]["case"]>;
@@ -56,8 +60,16 @@ export class FakeSocket {
     readonly url: string,
   ) {}
 
+  /** Submits are refused as over the rate until one starts at this counter. */
+  heldFrom: bigint | undefined;
+
   send(data: Uint8Array): void {
     if (this.readyState !== FakeSocket.OPEN) throw new Error("socket is not open");
+    this.server.frameSizes.push(data.length);
+    if (data.length > this.server.maxMessageBytes) {
+      this.drop(1009);
+      return;
+    }
     const message = fromBinary(ClientMessageSchema, data);
     this.sent.push(message);
     this.server.receive(this, message);
@@ -115,6 +127,12 @@ export class FakeServer {
   refuseIf: (op: Op) => boolean = () => false;
   /** When false, committed ops are not acknowledged (the Ack is lost). */
   acking = true;
+  /** The largest message taken; a larger one closes the socket with 1009. */
+  maxMessageBytes = SERVER_MESSAGE_LIMIT_BYTES;
+  /** The size of every frame any client sent. */
+  readonly frameSizes: number[] = [];
+  /** Submits (not Hello's resend) this answers with ERROR_RATE_LIMITED. */
+  overRate: (ops: Op[]) => boolean = () => false;
   conveningName = "Watershed";
 
   readonly factory = (url: string): WebSocket => {
@@ -162,6 +180,7 @@ export class FakeServer {
       case "hello":
         return this.hello(socket, body.value);
       case "submit":
+        if (this.rateLimited(socket, body.value.ops)) return;
         return this.submit(socket, body.value.ops);
       case "presence":
         for (const other of this.live()) {
@@ -227,6 +246,26 @@ export class FakeServer {
       if (other !== socket) other.deliver({ case: "presence", value: { members: [me] } });
     }
     if (hello.resend.length > 0) this.submit(socket, hello.resend);
+  }
+
+  private rateLimited(socket: FakeSocket, ops: Op[]): boolean {
+    const first = ops[0];
+    if (!first) return false;
+    const held = socket.heldFrom !== undefined && first.counter > socket.heldFrom;
+    if (!held && !this.overRate(ops)) {
+      socket.heldFrom = undefined;
+      return false;
+    }
+    if (!held) socket.heldFrom = first.counter;
+    socket.deliver({
+      case: "error",
+      value: {
+        code: ErrorCode.ERROR_RATE_LIMITED,
+        message: "over the rate",
+        op: { replica: first.replica, counter: first.counter },
+      },
+    });
+    return true;
   }
 
   private submit(socket: FakeSocket, ops: Op[]): void {

@@ -1,6 +1,7 @@
 // Shared test scaffolding: isolated IndexedDB databases, a controllable
 // network monitor, fake Web Locks, and a way to let async work finish.
 import "fake-indexeddb/auto";
+import { afterEach, vi } from "vitest";
 import { Document } from "../../../src/crdt/document";
 import type { Op } from "../../../src/gen/convene/v1/ops_pb";
 import { LocalStore } from "../../../src/net/local-store";
@@ -89,4 +90,21 @@ export function foreignOps(): { ops: Op[]; map: string; element: string } {
   const map = other.createMap("Rivers");
   const element = other.createElement(map, { label: "Weir" });
   return { ops: other.takeOutbox(), map, element };
+}
+
+/**
+ * Sessions a test opens through the returned function are closed after it,
+ * and real timers are back.
+ */
+export function trackSessions(): (session: Promise<Session>) => Promise<Session> {
+  const sessions: Session[] = [];
+  afterEach(async () => {
+    for (const s of sessions.splice(0)) await s.close();
+    vi.useRealTimers();
+  });
+  return async (session) => {
+    const s = await session;
+    sessions.push(s);
+    return s;
+  };
 }

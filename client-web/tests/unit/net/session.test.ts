@@ -1,24 +1,13 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import { Document } from "../../../src/crdt/document";
 import { SequencedOpSchema } from "../../../src/gen/convene/v1/protocol_pb";
 import { PendingLimitError } from "../../../src/net/local-store";
-import type { Session, SessionError } from "../../../src/net/session";
+import type { SessionError } from "../../../src/net/session";
 import { FakeServer } from "./fake-server";
-import { FakeNetwork, foreignOps, newStore, openSession, settle } from "./helpers";
+import { FakeNetwork, foreignOps, newStore, openSession, settle, trackSessions } from "./helpers";
 
-const sessions: Session[] = [];
-
-async function track(session: Promise<Session>): Promise<Session> {
-  const s = await session;
-  sessions.push(s);
-  return s;
-}
-
-afterEach(async () => {
-  for (const s of sessions.splice(0)) await s.close();
-  vi.useRealTimers();
-});
+const track = trackSessions();
 
 describe("joining", () => {
   it("says Hello with the stored state, asking for ops only", async () => {

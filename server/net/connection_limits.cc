@@ -1,0 +1,69 @@
+#include "net/connection_limits.h"
+
+#include <utility>
+
+namespace convene::server {
+
+ConnectionLimits::Slot::Slot(ConnectionLimits* limits, std::string address)
+    : limits_(limits), address_(std::move(address)) {}
+
+ConnectionLimits::Slot::Slot(Slot&& other) noexcept
+    : limits_(std::exchange(other.limits_, nullptr)), address_(std::move(other.address_)) {}
+
+ConnectionLimits::Slot& ConnectionLimits::Slot::operator=(Slot&& other) noexcept {
+  if (this != &other) {
+    release();
+    limits_ = std::exchange(other.limits_, nullptr);
+    address_ = std::move(other.address_);
+  }
+  return *this;
+}
+
+ConnectionLimits::Slot::~Slot() {
+  release();
+}
+
+void ConnectionLimits::Slot::release() {
+  if (limits_) limits_->release(address_);
+  limits_ = nullptr;
+}
+
+ConnectionLimits::ConnectionLimits(Options options)
+    : options_(options), attempts_(options.attempts_per_minute) {}
+
+ConnectionLimits::Admission ConnectionLimits::admit(const std::string& address,
+                                                    RateClock::time_point now) {
+  Admission a;
+  if (options_.attempts_per_minute > 0 && !attempts_.allow(address, now)) {
+    a.refused = "rate_limited";
+    a.message = "too many connection attempts from this address; try later";
+    a.retry_after_s = attempts_.retry_after(address, now);
+    return a;
+  }
+  std::lock_guard lock(mutex_);
+  size_t& open = open_[address];
+  if (options_.max_per_address > 0 && open >= options_.max_per_address) {
+    a.refused = "too_many_connections";
+    a.message = "too many open connections from this address";
+    a.retry_after_s = 10;
+    return a;
+  }
+  ++open;
+  a.slot = Slot(this, address);
+  return a;
+}
+
+size_t ConnectionLimits::open(const std::string& address) {
+  std::lock_guard lock(mutex_);
+  const auto it = open_.find(address);
+  return it == open_.end() ? 0 : it->second;
+}
+
+void ConnectionLimits::release(const std::string& address) {
+  std::lock_guard lock(mutex_);
+  const auto it = open_.find(address);
+  if (it == open_.end()) return;
+  if (--it->second == 0) open_.erase(it);
+}
+
+}  // namespace convene::server

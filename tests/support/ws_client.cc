@@ -687,7 +687,14 @@ bool Replica::pump_until(const std::function<bool()>& done, Millis timeout) {
   const auto deadline = Clock::now() + timeout;
   for (;;) {
     if (done()) return true;
-    if (!connected()) return false;
+    if (!connected()) {
+      // What arrived before the close (say, the Error explaining it) is
+      // still handled.
+      std::optional<pb::ServerMessage> m = ws_ ? ws_->receive(Millis(0)) : std::nullopt;
+      if (!m) return false;
+      handle(*m);
+      continue;
+    }
     // Rounded up: a short pump must still read what has arrived.
     const auto left = std::chrono::ceil<Millis>(deadline - Clock::now());
     if (left.count() <= 0) return false;

@@ -500,7 +500,7 @@ TEST_F(AbuseTest, MessagesOverTheirRateAreDroppedUnanswered) {
   while ((m = ws->read()) && !(m->has_pong() && m->pong().nonce() == 1000)) pongs += m->has_pong();
   ASSERT_TRUE(m) << "a burst is not abuse: the connection stays open";
   EXPECT_GE(pongs, 50u);
-  EXPECT_LE(pongs, 55u);
+  EXPECT_LE(pongs, 60u);  // and what refilled while they were sent
   EXPECT_GE(metric("convene_rate_limited_total"), 45);
 }
 

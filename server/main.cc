@@ -83,13 +83,16 @@ int main(int argc, char** argv) {
 
   store->set_disk_reserve(config->disk_reserve_mb << 20);
 
-  net::io_context io(static_cast<int>(config->threads));
-  net::thread_pool storage(kStorageThreads);
-  rooms::RoomManager rooms(io, storage, *store, {config->snapshot_every});
+  // Declared before the io_context, so they outlive it: the sessions still
+  // held by its handlers at exit are destroyed with it, and give their
+  // places back to these.
   server::SessionRegistry sessions;
   server::KeyedRateLimiter create_limiter(config->create_per_minute);
   server::ConnectionLimits connection_limits(
       {config->connections_per_ip, config->connects_per_minute});
+  net::io_context io(static_cast<int>(config->threads));
+  net::thread_pool storage(kStorageThreads);
+  rooms::RoomManager rooms(io, storage, *store, {config->snapshot_every});
   ServerContext context{*config,
                         io,
                         storage,

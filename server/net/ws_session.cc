@@ -51,6 +51,7 @@ websocket::stream_base::timeout timeouts(const Config& c) {
 WsSession::WsSession(tcp::socket&& socket, ServerContext& context, ConnectionLimits::Slot slot)
     : ws_(std::move(socket)),
       context_(context),
+      registry_(context.sessions),
       slot_(std::move(slot)),
       limits_(message_limits(context.config), RateClock::now()),
       deadline_(ws_.get_executor()) {
@@ -61,8 +62,10 @@ WsSession::WsSession(tcp::socket&& socket, ServerContext& context, ConnectionLim
   metrics().connections_total++;
 }
 
+// Not through context_: at exit the io_context's pending handlers, and the
+// sessions they hold, outlive the ServerContext (main.cc).
 WsSession::~WsSession() {
-  context_.sessions.remove(this);
+  registry_.remove(this);
   metrics().connections--;
 }
 

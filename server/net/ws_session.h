@@ -74,6 +74,7 @@ class WsSession : public rooms::Peer, public std::enable_shared_from_this<WsSess
 
   websocket::stream<beast::tcp_stream> ws_;
   ServerContext& context_;
+  SessionRegistry& registry_;
   ConnectionLimits::Slot slot_;  // this connection's place in its address's limit
   MessageLimits limits_;
   net::steady_timer deadline_;  // Hello, then the end of a close

@@ -500,7 +500,7 @@ TEST_F(AbuseTest, MessagesOverTheirRateAreDroppedUnanswered) {
   while ((m = ws->read()) && !(m->has_pong() && m->pong().nonce() == 1000)) pongs += m->has_pong();
   ASSERT_TRUE(m) << "a burst is not abuse: the connection stays open";
   EXPECT_GE(pongs, 50u);
-  EXPECT_LE(pongs, 55u);
+  EXPECT_LE(pongs, 60u);  // and what refilled while they were sent
   EXPECT_GE(metric("convene_rate_limited_total"), 45);
 }
 
@@ -608,6 +608,22 @@ TEST_F(AbuseTest, ASlowReaderThatReadsAgainGetsA1013Close) {
   EXPECT_TRUE(sleeper->doc().text(draft) == author_->doc().text(draft));
 }
 
+// The server's growth allowed in the test below: measured at 73 MiB (RSS 22 MiB
+// before, 95 MiB at most), and 610 MiB under AddressSanitizer, whose redzones
+// and quarantine of freed memory (256 MiB) count too.
+#if defined(__SANITIZE_ADDRESS__)
+#define CONVENE_ITEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CONVENE_ITEST_ASAN 1
+#endif
+#endif
+#ifdef CONVENE_ITEST_ASAN
+constexpr long kMaxRssGrowthKiB = 1024 * 1024;
+#else
+constexpr long kMaxRssGrowthKiB = 256 * 1024;
+#endif
+
 // 1,000 members join and never read a byte while one writes: each is dropped
 // when its queue is full, without slowing the writer or a reading member, and
 // the server's memory stays bounded (frames are shared, not copied per member).
@@ -679,7 +695,8 @@ TEST_F(AbuseTest, AThousandClientsThatNeverReadAreCutOffWithoutHurtingTheRoom) {
   RecordProperty("server_rss_before_kib", std::to_string(rss_before));
   RecordProperty("server_rss_joined_kib", std::to_string(rss_joined));
   RecordProperty("server_rss_peak_kib", std::to_string(rss_peak));
-  EXPECT_LT(rss_peak - rss_before, 256 * 1024) << "the server's memory grew by more than 256 MiB";
+  EXPECT_LT(rss_peak - rss_before, kMaxRssGrowthKiB)
+      << "the server's memory grew by more than " << kMaxRssGrowthKiB / 1024 << " MiB";
 
   EXPECT_EQ(reader->doc().text_length(draft), static_cast<size_t>(commits) * chunk.size());
   EXPECT_TRUE(reader->order_violations().empty());

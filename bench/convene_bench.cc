@@ -104,8 +104,11 @@ load    Simulated participants against a running convene-server, in one
                      (open files at the end minus at the start): a soak is a
                      long --duration with these near 0
   --admin-token T    the operator token, for a server started with --admin-token
-                     (start the server with --create-per-minute 0: the bench
-                     creates up to a hundred convenings per run)
+        Start the server to measure with --create-per-minute 0
+        --connections-per-ip 0 --connects-per-minute 0 --ops-per-second 0
+        --messages-per-second 0: the bench creates up to a hundred convenings
+        a run and opens thousands of connections from one address, beyond
+        the per-address and per-connection limits meant for real clients.
   --find-max         search for the highest committed ops/s at which the p99
                      submit -> receive stays <= 50 ms with nothing lost: steps
                      of --find-max-step seconds (default 8), doubling the rate

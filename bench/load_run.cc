@@ -107,7 +107,7 @@ bool LoadRun::create_rooms(std::string& error) {
     const auto json = nlohmann::json::parse(res.body, nullptr, false);
     if (res.status != 201 || json.is_discarded() || !json.contains("id")) {
       // 429: the server limits convenings created per address and minute
-      // (start a server to benchmark with --create-per-minute 0); 401: it
+      // (start a server to benchmark with the limits at 0: --help); 401: it
       // wants its operator token (--admin-token).
       error = "POST /api/convenings: " +
               (res.status ? "status " + std::to_string(res.status) + " " + res.body : res.error);

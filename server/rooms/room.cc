@@ -92,33 +92,6 @@ std::shared_ptr<const std::string> ops_frame(const std::vector<const std::string
   return frame;
 }
 
-namespace {
-
-// The payload of an Ops frame (the concatenated SequencedOp elements), or
-// nullopt if `frame` is not exactly one Ops envelope.
-std::optional<std::string_view> ops_payload(const std::string& frame) {
-  using google::protobuf::internal::WireFormatLite;
-  const uint32_t tag = WireFormatLite::MakeTag(pb::ServerMessage::kOpsFieldNumber,
-                                               WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
-  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(frame.data()),
-                                            static_cast<int>(frame.size()));
-  uint32_t length = 0;
-  if (in.ReadTag() != tag || !in.ReadVarint32(&length)) return std::nullopt;
-  const auto header = static_cast<size_t>(in.CurrentPosition());
-  if (header + length != frame.size()) return std::nullopt;
-  return std::string_view(frame).substr(header);
-}
-
-}  // namespace
-
-std::shared_ptr<const std::string> merge_ops_frames(const std::string& first,
-                                                    const std::string& second) {
-  const auto a = ops_payload(first), b = ops_payload(second);
-  if (!a || !b) return nullptr;
-  const std::string a_bytes(*a), b_bytes(*b);
-  return ops_frame({&a_bytes, &b_bytes});
-}
-
 Room::Room(std::string id, RoomState state, net::any_io_executor io, net::thread_pool& storage_pool,
            store::Store& store, RoomOptions options, std::function<void(const Room*)> on_idle,
            std::function<void(JoinRequest)> reroute)

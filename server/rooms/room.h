@@ -72,11 +72,6 @@ std::shared_ptr<const std::string> encode(const pb::ServerMessage& m);
 // once however many members receive it.
 std::string ops_element(const pb::SequencedOp& op);
 std::shared_ptr<const std::string> ops_frame(const std::vector<const std::string*>& elements);
-// One Ops frame with the ops of `first` followed by those of `second`, or
-// null if either is not an Ops frame (a connection's queued Ops frames merge
-// into one write; seq order is kept).
-std::shared_ptr<const std::string> merge_ops_frames(const std::string& first,
-                                                    const std::string& second);
 std::shared_ptr<const std::string> error_frame(pb::ErrorCode code, std::string message,
                                                const crdt::OpId* op = nullptr);
 

@@ -164,22 +164,6 @@ TEST(OpsFrame, AssembledFrameEqualsTheMessage) {
   ASSERT_TRUE(empty.ParseFromString(*rooms::ops_frame({})));
   EXPECT_TRUE(empty.has_ops());
   EXPECT_EQ(empty.ops().ops_size(), 0);
-
-  // Two queued frames merged: one frame with the first's ops, then the second's.
-  const auto first = rooms::ops_frame({&elements[0], &elements[1]});
-  const auto second = rooms::ops_frame({&elements[2]});
-  const auto merged = rooms::merge_ops_frames(*first, *second);
-  ASSERT_TRUE(merged);
-  rooms::pb::ServerMessage all;
-  for (const auto& op : ops) *all.mutable_ops()->add_ops() = op;
-  EXPECT_EQ(*merged, all.SerializeAsString());
-  // Anything but two Ops frames is left alone.
-  rooms::pb::ServerMessage ack;
-  ack.mutable_ack()->set_seq(3);
-  EXPECT_FALSE(rooms::merge_ops_frames(*first, ack.SerializeAsString()));
-  EXPECT_FALSE(rooms::merge_ops_frames(ack.SerializeAsString(), *second));
-  EXPECT_FALSE(rooms::merge_ops_frames(first->substr(0, first->size() - 1), *second));
-  EXPECT_FALSE(rooms::merge_ops_frames(*first + "x", *second));
 }
 
 }  // namespace

@@ -1,40 +1,11 @@
 #include "net/ops_frames.h"
 
-#include "convene/v1/protocol.pb.h"
+#include "rooms/room.h"
 
 namespace convene::server {
-namespace {
 
-// ServerMessage.ops: field 2, length-delimited (one byte).
-constexpr unsigned char kOpsTag = (convene::v1::ServerMessage::kOpsFieldNumber << 3) | 2;
-
-}  // namespace
-
-std::optional<std::string_view> ops_frame_payload(std::string_view frame) {
-  if (frame.empty() || static_cast<unsigned char>(frame[0]) != kOpsTag) return std::nullopt;
-  uint64_t length = 0;
-  size_t at = 1;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (at >= frame.size()) return std::nullopt;
-    const auto byte = static_cast<unsigned char>(frame[at++]);
-    length |= uint64_t{byte & 0x7fu} << shift;
-    if ((byte & 0x80u) == 0) break;
-    if (shift + 7 >= 64) return std::nullopt;
-  }
-  if (length != frame.size() - at) return std::nullopt;
-  return frame.substr(at);
-}
-
-std::string ops_frame_header(size_t payload_bytes) {
-  std::string header(1, static_cast<char>(kOpsTag));
-  uint64_t n = payload_bytes;
-  while (n >= 0x80) {
-    header.push_back(static_cast<char>((n & 0x7f) | 0x80));
-    n >>= 7;
-  }
-  header.push_back(static_cast<char>(n));
-  return header;
-}
+using rooms::ops_frame_header;
+using rooms::ops_frame_payload;
 
 size_t OpsWrite::take(std::deque<std::shared_ptr<const std::string>>& queue, size_t max_bytes) {
   clear();

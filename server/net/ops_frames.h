@@ -1,6 +1,7 @@
 // Writing queued frames: consecutive Ops frames at the front of a
-// connection's queue go out as one Ops frame (decision 29), assembled from a
-// new envelope header and the frames' payloads as a buffer sequence, without
+// connection's queue go out as one Ops frame (decisions 29 and 31), assembled
+// from a new envelope header and the frames' payloads (rooms::ops_frame_header
+// and ops_frame_payload) as a buffer sequence, without
 // copying them. Frames broadcast to a room stay shared by its members however
 // far behind one of them is.
 #pragma once
@@ -16,13 +17,6 @@
 #include "net/beast.h"
 
 namespace convene::server {
-
-// The payload of an Ops frame (its concatenated SequencedOp elements), or
-// nullopt if `frame` is not exactly one ServerMessage.ops envelope.
-std::optional<std::string_view> ops_frame_payload(std::string_view frame);
-
-// The envelope header of an Ops frame whose payload is `payload_bytes` long.
-std::string ops_frame_header(size_t payload_bytes);
 
 // One write in flight: the frames it holds stay alive until it is cleared.
 class OpsWrite {

@@ -74,20 +74,36 @@ std::string ops_element(const pb::SequencedOp& op) {
   return out;
 }
 
-std::shared_ptr<const std::string> ops_frame(const std::vector<const std::string*>& elements) {
+std::string ops_frame_header(size_t payload_bytes) {
   using google::protobuf::internal::WireFormatLite;
+  std::string header;
+  google::protobuf::io::StringOutputStream stream(&header);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.WriteTag(WireFormatLite::MakeTag(pb::ServerMessage::kOpsFieldNumber,
+                                         WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+  coded.WriteVarint64(payload_bytes);
+  coded.Trim();
+  return header;
+}
+
+std::optional<std::string_view> ops_frame_payload(std::string_view frame) {
+  using google::protobuf::internal::WireFormatLite;
+  const uint32_t tag = WireFormatLite::MakeTag(pb::ServerMessage::kOpsFieldNumber,
+                                               WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(frame.data()),
+                                            static_cast<int>(frame.size()));
+  uint64_t length = 0;
+  if (in.ReadTag() != tag || !in.ReadVarint64(&length)) return std::nullopt;
+  const auto header = static_cast<size_t>(in.CurrentPosition());
+  if (length != frame.size() - header) return std::nullopt;
+  return frame.substr(header);
+}
+
+std::shared_ptr<const std::string> ops_frame(const std::vector<const std::string*>& elements) {
   size_t inner = 0;
   for (const std::string* e : elements) inner += e->size();
-  auto frame = std::make_shared<std::string>();
-  frame->reserve(inner + 8);
-  {
-    google::protobuf::io::StringOutputStream stream(frame.get());
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.WriteTag(WireFormatLite::MakeTag(pb::ServerMessage::kOpsFieldNumber,
-                                           WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
-    coded.WriteVarint32(static_cast<uint32_t>(inner));
-    coded.Trim();
-  }
+  auto frame = std::make_shared<std::string>(ops_frame_header(inner));
+  frame->reserve(frame->size() + inner);
   for (const std::string* e : elements) frame->append(*e);
   return frame;
 }

@@ -19,7 +19,9 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -72,6 +74,12 @@ std::shared_ptr<const std::string> encode(const pb::ServerMessage& m);
 // once however many members receive it.
 std::string ops_element(const pb::SequencedOp& op);
 std::shared_ptr<const std::string> ops_frame(const std::vector<const std::string*>& elements);
+// The envelope header of an Ops frame whose payload (its elements) is
+// `payload_bytes` long.
+std::string ops_frame_header(size_t payload_bytes);
+// The payload of an Ops frame, or nullopt if `frame` is not exactly one
+// ServerMessage.ops envelope.
+std::optional<std::string_view> ops_frame_payload(std::string_view frame);
 std::shared_ptr<const std::string> error_frame(pb::ErrorCode code, std::string message,
                                                const crdt::OpId* op = nullptr);
 

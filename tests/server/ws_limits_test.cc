@@ -12,6 +12,7 @@
 #include "net/connection_limits.h"
 #include "net/message_limits.h"
 #include "net/ops_frames.h"
+#include "rooms/room.h"
 
 namespace convene::server {
 namespace {
@@ -19,6 +20,8 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Verdict = MessageLimits::Verdict;
+using ::convene::rooms::ops_frame_header;
+using ::convene::rooms::ops_frame_payload;
 namespace pb = ::convene::v1;
 
 const RateClock::time_point t0{};

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <tuple>
 
 #include "bench_command.h"
 #include "server_fixture.h"
@@ -12,21 +13,36 @@
 namespace convene::itest {
 namespace {
 
-class LoadBenchTest : public ServerFixture {};
+class LoadBenchTest : public ServerFixture {
+ protected:
+  // convene-bench load against this test's server: a custom scenario on one
+  // bench thread, one JSON object out.
+  std::string load_command(const std::string& flags) const {
+    return bench_binary() + " load --server http://" + server_->address() +
+           " --scenario custom --threads 1 --json " + flags;
+  }
+  // Runs it, sampling the server; expects exit status 0. The JSON
+  // (discarded if the output is not JSON); the output goes to `out`.
+  nlohmann::json run_load(const std::string& flags, std::string* out) {
+    const std::string command =
+        load_command(flags + " --server-pid " + std::to_string(server_->pid()));
+    int status = 0;
+    std::tie(*out, status) = run_command(command);
+    EXPECT_EQ(status, 0) << command << "\n" << *out;
+    return nlohmann::json::parse(*out, nullptr, false);
+  }
+};
 
 TEST_F(LoadBenchTest, SmallScenarioLosesNothingAndMatchesMetrics) {
   start();
   constexpr int kRooms = 2, kClients = 5, kWriters = 2;
   constexpr double kRate = 20, kSeconds = 2;
-  const std::string command =
-      bench_binary() + " load --server http://" + server_->address() +
-      " --scenario custom --rooms " + std::to_string(kRooms) + " --clients-per-room " +
-      std::to_string(kClients) + " --writers-per-room " + std::to_string(kWriters) +
-      " --rate 20 --duration 2 --presence-rate 5 --mix mixed --threads 1 --json --server-pid " +
-      std::to_string(server_->pid());
-  const auto [out, status] = run_command(command);
-  ASSERT_EQ(status, 0) << command << "\n" << out;
-  const auto j = nlohmann::json::parse(out, nullptr, false);
+  std::string out;
+  const auto j =
+      run_load("--rooms " + std::to_string(kRooms) + " --clients-per-room " +
+                   std::to_string(kClients) + " --writers-per-room " + std::to_string(kWriters) +
+                   " --rate 20 --duration 2 --presence-rate 5 --mix mixed",
+               &out);
   ASSERT_FALSE(j.is_discarded()) << out;
 
   EXPECT_EQ(j["scenario"], "custom");
@@ -77,14 +93,11 @@ TEST_F(LoadBenchTest, SmallScenarioLosesNothingAndMatchesMetrics) {
 // the end. (The 30-minute run and its figures: docs/reliability.md.)
 TEST_F(LoadBenchTest, ShortSoakKeepsDescriptorsAndMemoryFlat) {
   start();
-  const std::string command = bench_binary() + " load --server http://" + server_->address() +
-                              " --scenario custom --rooms 4 --clients-per-room 10 "
-                              "--writers-per-room 3 --rate 10 --duration 20 --presence-rate 5 "
-                              "--mix mixed --threads 1 --json --server-pid " +
-                              std::to_string(server_->pid());
-  const auto [out, status] = run_command(command);
-  ASSERT_EQ(status, 0) << command << "\n" << out;
-  const auto j = nlohmann::json::parse(out, nullptr, false);
+  std::string out;
+  const auto j = run_load(
+      "--rooms 4 --clients-per-room 10 --writers-per-room 3 --rate 10 --duration 20 "
+      "--presence-rate 5 --mix mixed",
+      &out);
   ASSERT_FALSE(j.is_discarded()) << out;
   ASSERT_TRUE(j["server_fd_growth"].is_number()) << out;
   // RocksDB may open a new table file or log during the window.
@@ -103,10 +116,9 @@ TEST_F(LoadBenchTest, UsesTheOperatorTokenToCreateConvenings) {
   const std::string token = "bench-operator-token-0123456789";
   options.extra_args = {"--admin-token", token};
   start(options);
-  const std::string command = bench_binary() + " load --server http://" + server_->address() +
-                              " --scenario custom --rooms 1 --clients-per-room 2"
-                              " --writers-per-room 1 --rate 10 --duration 1 --presence-rate 0"
-                              " --threads 1 --json";
+  const std::string command = load_command(
+      "--rooms 1 --clients-per-room 2 --writers-per-room 1 --rate 10 --duration 1 "
+      "--presence-rate 0");
   const auto [out, status] = run_command(command + " --admin-token " + token);
   ASSERT_EQ(status, 0) << out;
   const auto j = nlohmann::json::parse(out, nullptr, false);

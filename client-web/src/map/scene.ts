@@ -648,10 +648,21 @@ export function pairKey(a: IdKey, b: IdKey): string {
 
 /** Orders IdKeys as the document does: by replica, then counter (numerically). */
 export function compareIds(a: IdKey, b: IdKey): number {
-  const [ra, ca] = a.split(":");
-  const [rb, cb] = b.split(":");
-  if (ra !== rb) return BigInt(ra) < BigInt(rb) ? -1 : 1;
-  const na = BigInt(ca);
-  const nb = BigInt(cb);
-  return na < nb ? -1 : na > nb ? 1 : 0;
+  // Both parts are decimal without leading zeros, so the shorter is the
+  // smaller and equal lengths compare as strings: no BigInt per comparison.
+  const colonA = a.indexOf(":");
+  const colonB = b.indexOf(":");
+  return (
+    compareDecimal(a, 0, colonA, b, 0, colonB) ||
+    compareDecimal(a, colonA + 1, a.length, b, colonB + 1, b.length)
+  );
+}
+
+function compareDecimal(a: string, a0: number, a1: number, b: string, b0: number, b1: number) {
+  if (a1 - a0 !== b1 - b0) return a1 - a0 < b1 - b0 ? -1 : 1;
+  for (let i = 0; i < a1 - a0; i++) {
+    const d = a.charCodeAt(a0 + i) - b.charCodeAt(b0 + i);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return 0;
 }

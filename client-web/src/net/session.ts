@@ -235,10 +235,19 @@ export class Session {
    * from it and starts connecting. Resolves without waiting for the network.
    */
   static async open(options: SessionOptions): Promise<Session> {
-    const loaded = await load(options);
+    // The socket's handshake runs while IndexedDB is read: the Hello needs
+    // both, and the server says nothing before it, so nothing is missed.
+    const early = openEarlySocket(options);
+    let loaded: Loaded;
+    try {
+      loaded = await load(options);
+    } catch (error) {
+      early?.close();
+      throw error;
+    }
     const session = new Session(options, loaded);
     for (const problem of loaded.problems) session.report(problem);
-    session.connect();
+    session.connect(early);
     return session;
   }
 
@@ -255,8 +264,8 @@ export class Session {
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
     this.random = options.random ?? Math.random;
     this.network = options.network ?? browserNetwork();
-    this.wsUrl = options.wsUrl ?? defaultWsUrl();
-    this.webSocketFactory = options.webSocketFactory ?? ((url) => new WebSocket(url));
+    this.wsUrl = socketUrl(options);
+    this.webSocketFactory = socketFactory(options);
     this.createDocument = options.createDocument ?? ((replica) => new Document(replica));
     this.whenIdle = options.whenIdle ?? browserIdle;
     this.roster = new Roster(() => this.me());
@@ -502,13 +511,17 @@ export class Session {
 
   // ---- connection -------------------------------------------------------------------
 
-  private connect(): void {
-    if (this.closed || this.denied || this.ws) return;
+  /** Opens a socket, or takes over `opened` (see open()), and says Hello once it is open. */
+  private connect(opened?: WebSocket): void {
+    if (this.closed || this.denied || this.ws) {
+      opened?.close();
+      return;
+    }
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
     let ws: WebSocket;
     try {
-      ws = this.webSocketFactory(this.wsUrl);
+      ws = opened ?? this.webSocketFactory(this.wsUrl);
     } catch (error) {
       this.report({ kind: "unexpected", message: `cannot open ${this.wsUrl}: ${describe(error)}` });
       this.scheduleReconnect();
@@ -523,6 +536,9 @@ export class Session {
     ws.onerror = () => ws === this.ws && this.onConnectionLost();
     this.handshakeTimer = setTimeout(() => this.onConnectionLost(), this.timing.handshakeTimeoutMs);
     this.emitStatus();
+    // A socket taken over may have opened or failed before it had handlers.
+    if (ws.readyState === SOCKET_OPEN) this.onOpen();
+    else if (ws.readyState >= SOCKET_CLOSING) this.onConnectionLost();
   }
 
   private onOpen(): void {
@@ -1082,6 +1098,29 @@ function subscribe<T>(set: Set<Listener<T>>, listener: Listener<T>): () => void 
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** WebSocket's readyState values (the global may be missing where tests run). */
+const SOCKET_OPEN = 1;
+const SOCKET_CLOSING = 2;
+
+function socketUrl(options: SessionOptions): string {
+  return options.wsUrl ?? defaultWsUrl();
+}
+
+function socketFactory(options: SessionOptions): (url: string) => WebSocket {
+  return options.webSocketFactory ?? ((url) => new WebSocket(url));
+}
+
+/** The first socket, opened before the replica is loaded; undefined if it cannot be. */
+function openEarlySocket(options: SessionOptions): WebSocket | undefined {
+  try {
+    const ws = socketFactory(options)(socketUrl(options));
+    ws.binaryType = "arraybuffer";
+    return ws;
+  } catch {
+    return undefined; // connect() tries again and reports why
+  }
 }
 
 function defaultWsUrl(): string {

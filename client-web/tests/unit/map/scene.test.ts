@@ -312,4 +312,22 @@ describe("id ordering", () => {
     expect(compareIds("3:3", "3:3")).toBe(0);
     expect(pairKey("5:2", "5:1")).toBe(pairKey("5:1", "5:2"));
   });
+
+  it("agrees with numeric order over the whole 64-bit range", () => {
+    const values = [1n, 9n, 10n, 99n, 100n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 63n, 2n ** 64n - 1n];
+    let seed = 7;
+    const next = () => BigInt((seed = (seed * 48271) % 2147483647));
+    for (let i = 0; i < 12; i++) values.push((next() * next() * next()) % 2n ** 64n);
+    const sign = (x: bigint) => (x < 0n ? -1 : x > 0n ? 1 : 0);
+    for (const ra of values)
+      for (const rb of values)
+        for (const [ca, cb] of [
+          [ra, rb],
+          [rb, ra],
+          [1n, 2n ** 64n - 1n],
+        ]) {
+          const expected = ra !== rb ? sign(ra - rb) : sign(ca - cb);
+          expect(compareIds(`${ra}:${ca}`, `${rb}:${cb}`)).toBe(expected);
+        }
+  });
 });

@@ -82,14 +82,14 @@ export class FakeSocket {
     this.server.left(this);
   }
 
-  /** Server side: one ServerMessage frame, delivered asynchronously. */
+  /** Server side: one ServerMessage frame, delivered in a later task, as browsers do. */
   deliver(body: ServerBody): void {
     const bytes = toBinary(ServerMessageSchema, create(ServerMessageSchema, { body }));
     this.deliverRaw(bytes.slice().buffer);
   }
 
   deliverRaw(data: unknown): void {
-    queueMicrotask(() => {
+    setImmediate(() => {
       if (this.readyState === FakeSocket.OPEN) this.onmessage?.({ data });
     });
   }
@@ -99,7 +99,7 @@ export class FakeSocket {
     if (this.readyState === FakeSocket.CLOSED) return;
     this.server.left(this);
     // Frames already sent arrive before the close.
-    queueMicrotask(() => {
+    setImmediate(() => {
       if (this.readyState === FakeSocket.CLOSED) return;
       this.readyState = FakeSocket.CLOSED;
       this.onclose?.({ code });

@@ -3,7 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import { Document } from "../../../src/crdt/document";
 import { SequencedOpSchema } from "../../../src/gen/convene/v1/protocol_pb";
 import { PendingLimitError } from "../../../src/net/local-store";
-import type { SessionError } from "../../../src/net/session";
+import { DEFAULT_TIMING, type SessionError } from "../../../src/net/session";
 import { FakeServer } from "./fake-server";
 import { FakeNetwork, foreignOps, newStore, openSession, settle, trackSessions } from "./helpers";
 
@@ -58,6 +58,37 @@ describe("joining", () => {
       replica: session.replica.toString(),
     });
     expect((await store.loadLog("c1")).ops.map((e) => e.seq)).toEqual([1n, 2n]);
+  });
+  it("opens its socket while the replica loads, and says Hello as open() returns", async () => {
+    const server = new FakeServer();
+    const store = await newStore();
+    const opening = openSession(server, store);
+    // The socket exists before the replica is read from IndexedDB.
+    expect(server.sockets).toHaveLength(1);
+    const session = await track(opening);
+
+    expect(server.sockets).toHaveLength(1);
+    expect(server.sentOf("hello")).toHaveLength(1);
+    expect(server.sentOf("hello")[0].replica).toBe(session.replica);
+    await settle();
+    expect(session.status()).toEqual({ state: "saved", pending: 0 });
+  });
+
+  it("retries when the socket opened early could not connect", async () => {
+    const server = new FakeServer();
+    server.reachable = false;
+    const session = await track(
+      openSession(server, await newStore(), {
+        timing: { ...DEFAULT_TIMING, backoff: { baseMs: 1, capMs: 2, minMs: 1 } },
+      }),
+    );
+    await settle();
+    expect(server.sentOf("hello")).toHaveLength(0);
+    expect(session.status().state).not.toBe("saved");
+
+    server.reachable = true;
+    await vi.waitFor(() => expect(session.status().state).toBe("saved"));
+    expect(server.sentOf("hello")).toHaveLength(1);
   });
 });
 

@@ -36,8 +36,17 @@ export interface IdSpan {
 export const MAX_U64 = (1n << 64n) - 1n;
 export const NO_STAMP: Stamp = { lamport: 0n, replica: 0n };
 
+// Keys are made for every reference of every op applied, and runs of ops
+// share a replica: its decimal form is kept rather than redone each time.
+let lastReplica = -1n;
+let lastReplicaText = "";
+
 export function idKey(replica: bigint, counter: number | bigint): IdKey {
-  return `${replica}:${counter}`;
+  if (replica !== lastReplica) {
+    lastReplica = replica;
+    lastReplicaText = replica.toString();
+  }
+  return `${lastReplicaText}:${counter}`;
 }
 
 export function keyOf(id: Id | Ref): IdKey {

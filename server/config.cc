@@ -100,6 +100,11 @@ std::optional<Config> parse_config(int argc, char** argv, int* exit_code) {
         "(prefer a --config file, which other users cannot read in the process list)")
     ("create-per-minute", po::value<double>()->default_value(120),
         "convenings one client address may create per minute (and in a burst); 0: no limit")
+    ("tls-cert", po::value<std::string>()->default_value(""),
+        "PEM file with the server's certificate chain: with --tls-key, the port serves "
+        "https and wss only (plain http is redirected)")
+    ("tls-key", po::value<std::string>()->default_value(""),
+        "PEM file with the private key of --tls-cert")
     ("disk-reserve-mb", po::value<uint64_t>()->default_value(64),
         "free space (MiB) to keep on the disk holding --data: below it edits are refused, "
         "/healthz answers 503 and clients keep their edits until space returns")
@@ -184,6 +189,10 @@ std::optional<Config> parse_config(int argc, char** argv, int* exit_code) {
   c.create_per_minute = vm["create-per-minute"].as<double>();
   if (!(c.create_per_minute >= 0)) return fail("--create-per-minute must be 0 or more");
   if (const char* problem = read_ws_limits(vm, c)) return fail(problem);
+  c.tls_cert = vm["tls-cert"].as<std::string>();
+  c.tls_key = vm["tls-key"].as<std::string>();
+  if (c.tls_cert.empty() != c.tls_key.empty())
+    return fail("--tls-cert and --tls-key go together: give both, or neither for plain http");
   c.disk_reserve_mb = vm["disk-reserve-mb"].as<uint64_t>();
   // Debian's RocksDB (7.8) aborts the process when its write-ahead log is
   // written again after a failed write: the reserve is what keeps a full

@@ -27,6 +27,8 @@ struct Config {
   std::string admin_token;                   // non-empty: needed to create convenings
   double create_per_minute = 120;            // per client address; 0: no limit
   uint64_t disk_reserve_mb = 64;             // free space kept on the data's disk
+  std::string tls_cert;                      // PEM chain; set with tls_key: https/wss only
+  std::string tls_key;                       // PEM private key
 
   // WebSocket limits (docs/security.md; the reasons in docs/decisions.md, 30).
   size_t max_message_bytes = 1 << 20;  // a bigger message closes with 1009

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "net/listener.h"
+#include "net/tls.h"
 #include "rooms/room_manager.h"
 #include "server_context.h"
 #include "store_watch.h"
@@ -83,6 +84,16 @@ int main(int argc, char** argv) {
 
   store->set_disk_reserve(config->disk_reserve_mb << 20);
 
+  std::unique_ptr<server::ssl::context> tls;
+  if (!config->tls_cert.empty()) {
+    std::string problem;
+    tls = server::make_tls_context(config->tls_cert, config->tls_key, problem);
+    if (!tls) {
+      spdlog::critical("cannot serve TLS: {}", problem);
+      return 1;
+    }
+  }
+
   // Declared before the io_context, so they outlive it: the sessions still
   // held by its handlers at exit are destroyed with it, and give their
   // places back to these.
@@ -100,7 +111,8 @@ int main(int argc, char** argv) {
                         rooms,
                         sessions,
                         config->create_per_minute > 0 ? &create_limiter : nullptr,
-                        &connection_limits};
+                        &connection_limits,
+                        tls.get()};
 
   beast::error_code ec;
   const auto address = net::ip::make_address(
@@ -123,7 +135,8 @@ int main(int argc, char** argv) {
   spdlog::info("convene-server {} listening; data in {} (durability {}), {} threads",
                CONVENE_VERSION, config->data_dir, durability_name(config->durability),
                config->threads);
-  spdlog::info("open http://{}:{}/ in a browser", bound.address().to_string(), bound.port());
+  spdlog::info("open {}://{}:{}/ in a browser", tls ? "https" : "http", bound.address().to_string(),
+               bound.port());
   spdlog::info("open-file limit {} (about that many connections)",
                static_cast<unsigned long long>(open_files));
   if (config->open) spdlog::warn("--open: anyone who can reach this server can join and edit");

@@ -9,6 +9,10 @@
 #include "rooms/room_manager.h"
 #include "store/store.h"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace convene {
 
 struct ServerContext {
@@ -22,6 +26,8 @@ struct ServerContext {
   server::KeyedRateLimiter* create_limiter = nullptr;
   // WebSocket connections per client address; none: unlimited.
   server::ConnectionLimits* connection_limits = nullptr;
+  // --tls-cert/--tls-key: every connection speaks TLS; none: plain.
+  boost::asio::ssl::context* tls = nullptr;
 };
 
 }  // namespace convene

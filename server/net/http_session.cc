@@ -11,29 +11,55 @@
 
 namespace convene::server {
 
-HttpSession::HttpSession(tcp::socket&& socket, ServerContext& context)
-    : stream_(std::move(socket)), context_(context) {
+template <class Stream>
+HttpSession<Stream>::HttpSession(Stream&& stream, beast::flat_buffer buffer, ServerContext& context)
+    : stream_(std::move(stream)), buffer_(std::move(buffer)), context_(context) {
   beast::error_code ec;
-  const auto remote = stream_.socket().remote_endpoint(ec);
+  const auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
   if (!ec) peer_ = remote.address().to_string();
 }
 
-void HttpSession::run() {
-  net::dispatch(stream_.get_executor(),
-                beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
+template <class Stream>
+void HttpSession<Stream>::run() {
+  if constexpr (kIsTls<Stream>) {
+    beast::get_lowest_layer(stream_).expires_after(
+        seconds_to_ms(context_.config.handshake_timeout_s));
+    stream_.async_handshake(
+        ssl::stream_base::server, buffer_.data(),
+        beast::bind_front_handler(&HttpSession::on_handshake, this->shared_from_this()));
+  } else {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&HttpSession::do_read, this->shared_from_this()));
+  }
 }
 
-void HttpSession::do_read() {
+template <class Stream>
+void HttpSession<Stream>::on_handshake(beast::error_code ec, size_t used) {
+  if (ec) {
+    // Scanners, expired certificates on the client's side, plain bytes: the
+    // connection is simply closed.
+    spdlog::debug("tls {}: handshake: {}", peer_, ec.message());
+    beast::get_lowest_layer(stream_).close();
+    return;
+  }
+  buffer_.consume(used);
+  do_read();
+}
+
+template <class Stream>
+void HttpSession<Stream>::do_read() {
   parser_.emplace();
   parser_->body_limit(kMaxBodyBytes);
   parser_->header_limit(kMaxHeaderBytes);
   // Also the keep-alive wait between requests, and a slow sender's limit.
-  stream_.expires_after(seconds_to_ms(context_.config.handshake_timeout_s));
+  beast::get_lowest_layer(stream_).expires_after(
+      seconds_to_ms(context_.config.handshake_timeout_s));
   http::async_read(stream_, buffer_, *parser_,
-                   beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+                   beast::bind_front_handler(&HttpSession::on_read, this->shared_from_this()));
 }
 
-void HttpSession::on_read(beast::error_code ec, size_t) {
+template <class Stream>
+void HttpSession<Stream>::on_read(beast::error_code ec, size_t) {
   if (ec == http::error::end_of_stream) return do_close();
   if (ec) {
     if (ec != net::error::operation_aborted && ec != beast::error::timeout)
@@ -55,13 +81,13 @@ void HttpSession::on_read(beast::error_code ec, size_t) {
                                   "this origin may not open WebSockets here"));
     ConnectionLimits::Slot slot;
     if (auto refused = admit_upgrade(request, slot)) return write(std::move(*refused));
-    std::make_shared<WsSession>(stream_.release_socket(), context_, std::move(slot))
+    std::make_shared<WsSession<Stream>>(std::move(stream_), context_, std::move(slot))
         ->run(std::move(request));
     return;
   }
   handle_http(
       context_, std::move(request),
-      [self = shared_from_this()](http::response<http::string_body> response) {
+      [self = this->shared_from_this()](http::response<http::string_body> response) {
         net::post(self->stream_.get_executor(),
                   [self, r = std::move(response)]() mutable { self->write(std::move(r)); });
       },
@@ -70,7 +96,8 @@ void HttpSession::on_read(beast::error_code ec, size_t) {
 
 // The per-address limits, before anything of the WebSocket exists: a refused
 // client gets a JSON 429 and the connection closes.
-std::optional<http::response<http::string_body>> HttpSession::admit_upgrade(
+template <class Stream>
+std::optional<http::response<http::string_body>> HttpSession<Stream>::admit_upgrade(
     const http::request<http::string_body>& request, ConnectionLimits::Slot& slot) {
   if (!context_.connection_limits) return std::nullopt;
   auto admission = context_.connection_limits->admit(peer_, RateClock::now());
@@ -89,7 +116,8 @@ std::optional<http::response<http::string_body>> HttpSession::admit_upgrade(
 
 // Browsers send Origin on WebSocket requests; other clients do not. An origin
 // must be listed, or (with no list) be this server's own host.
-bool HttpSession::origin_allowed(const http::request<http::string_body>& req) const {
+template <class Stream>
+bool HttpSession<Stream>::origin_allowed(const http::request<http::string_body>& req) const {
   const auto origin = req.find(http::field::origin);
   if (origin == req.end()) return true;
   const std::string value(origin->value());
@@ -102,14 +130,17 @@ bool HttpSession::origin_allowed(const http::request<http::string_body>& req) co
          value.substr(scheme_end + 3) == std::string(host->value());
 }
 
-void HttpSession::write(http::response<http::string_body> response) {
+template <class Stream>
+void HttpSession<Stream>::write(http::response<http::string_body> response) {
   response_ = std::make_shared<http::response<http::string_body>>(std::move(response));
   const bool close = response_->need_eof();
-  http::async_write(stream_, *response_,
-                    beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), close));
+  http::async_write(
+      stream_, *response_,
+      beast::bind_front_handler(&HttpSession::on_write, this->shared_from_this(), close));
 }
 
-void HttpSession::on_write(bool close, beast::error_code ec, size_t) {
+template <class Stream>
+void HttpSession<Stream>::on_write(bool close, beast::error_code ec, size_t) {
   response_.reset();
   if (ec) return do_close();
   if (close) return do_close();
@@ -119,20 +150,107 @@ void HttpSession::on_write(bool close, beast::error_code ec, size_t) {
 // Half-closes, then reads and discards what the client is still sending (a
 // body we refused, say) for a short while: closing a socket with unread data
 // makes the kernel send a reset, which can destroy the response in flight.
-void HttpSession::do_close() {
-  beast::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream_.expires_after(kLingerTime);
-  drain(0);
+//
+// Over TLS the close_notify goes first (the peer's answer to it is awaited
+// within the linger time), then the same half-close and drain.
+template <class Stream>
+void HttpSession<Stream>::do_close() {
+  auto& tcp_layer = beast::get_lowest_layer(stream_);
+  tcp_layer.expires_after(kLingerTime);
+  if constexpr (kIsTls<Stream>) {
+    stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+      beast::error_code ignored;
+      beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+      beast::get_lowest_layer(self->stream_).close();
+    });
+  } else {
+    beast::error_code ec;
+    tcp_layer.socket().shutdown(tcp::socket::shutdown_send, ec);
+    drain(0);
+  }
 }
 
-void HttpSession::drain(size_t drained) {
+template <class Stream>
+void HttpSession<Stream>::drain(size_t drained) {
   if (drained > kMaxLingerBytes) return;  // enough: let the reset happen
   auto scratch = std::make_shared<std::array<char, 16384>>();
-  stream_.async_read_some(net::buffer(*scratch), [self = shared_from_this(), scratch, drained](
-                                                     beast::error_code ec, size_t n) {
+  stream_.async_read_some(net::buffer(*scratch), [self = this->shared_from_this(), scratch,
+                                                  drained](beast::error_code ec, size_t n) {
     if (!ec) self->drain(drained + n);
   });
+}
+
+template class HttpSession<PlainStream>;
+template class HttpSession<TlsStream>;
+
+// ---- connections and TLS detection ------------------------------------------------
+
+void start_connection(tcp::socket&& socket, ServerContext& context) {
+  if (context.tls) {
+    std::make_shared<TlsDetector>(std::move(socket), context)->run();
+    return;
+  }
+  std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(socket)), beast::flat_buffer{},
+                                             context)
+      ->run();
+}
+
+TlsDetector::TlsDetector(tcp::socket&& socket, ServerContext& context)
+    : stream_(std::move(socket)), context_(context) {}
+
+void TlsDetector::run() {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    self->stream_.expires_after(seconds_to_ms(self->context_.config.handshake_timeout_s));
+    beast::async_detect_ssl(self->stream_, self->buffer_,
+                            beast::bind_front_handler(&TlsDetector::on_detect, self));
+  });
+}
+
+void TlsDetector::on_detect(beast::error_code ec, bool is_tls) {
+  if (ec) return close();
+  if (is_tls) {
+    std::make_shared<HttpSession<TlsStream>>(TlsStream(std::move(stream_), *context_.tls),
+                                             std::move(buffer_), context_)
+        ->run();
+    return;
+  }
+  // The whole request, body included (bounded as usual), is read before the
+  // answer: closing with unread bytes would reset the connection under it.
+  parser_.emplace();
+  parser_->header_limit(kMaxHeaderBytes);
+  parser_->body_limit(kMaxBodyBytes);
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&TlsDetector::on_plain_request, shared_from_this()));
+}
+
+// Plain HTTP on a TLS port: point a browser to the https address of the same
+// page. Nothing else is served in the clear.
+void TlsDetector::on_plain_request(beast::error_code ec, size_t) {
+  if (ec) return close();
+  const auto& request = parser_->get();
+  const auto host = request.find(http::field::host);
+  const std::string target(request.target());
+  http::response<http::string_body> response;
+  if (host != request.end() && !host->value().empty() && !target.empty() && target[0] == '/' &&
+      host->value().find_first_of("/\\@ \r\n") == beast::string_view::npos) {
+    response = error_response(Request{}, http::status::permanent_redirect, "https_only",
+                              "this server speaks https only");
+    response.set(http::field::location, "https://" + std::string(host->value()) + target);
+  } else {
+    response = error_response(Request{}, http::status::bad_request, "https_only",
+                              "this server speaks https only");
+  }
+  response.keep_alive(false);
+  response.prepare_payload();
+  response_ = std::make_shared<http::response<http::string_body>>(std::move(response));
+  http::async_write(stream_, *response_,
+                    [self = shared_from_this()](beast::error_code, size_t) { self->close(); });
+}
+
+void TlsDetector::close() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream_.close();
 }
 
 }  // namespace convene::server

@@ -36,7 +36,7 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
     spdlog::warn("accept: {}", ec.message());
   } else {
     socket.set_option(tcp::no_delay(true), ec);
-    std::make_shared<HttpSession>(std::move(socket), context_)->run();
+    start_connection(std::move(socket), context_);
   }
   if (acceptor_.is_open()) do_accept();
 }

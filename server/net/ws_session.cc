@@ -48,8 +48,9 @@ websocket::stream_base::timeout timeouts(const Config& c) {
 
 }  // namespace
 
-WsSession::WsSession(tcp::socket&& socket, ServerContext& context, ConnectionLimits::Slot slot)
-    : ws_(std::move(socket)),
+template <class Stream>
+WsSession<Stream>::WsSession(Stream&& stream, ServerContext& context, ConnectionLimits::Slot slot)
+    : ws_(std::move(stream)),
       context_(context),
       registry_(context.sessions),
       slot_(std::move(slot)),
@@ -64,12 +65,14 @@ WsSession::WsSession(tcp::socket&& socket, ServerContext& context, ConnectionLim
 
 // Not through context_: at exit the io_context's pending handlers, and the
 // sessions they hold, outlive the ServerContext (main.cc).
-WsSession::~WsSession() {
+template <class Stream>
+WsSession<Stream>::~WsSession() {
   registry_.remove(this);
   metrics().connections--;
 }
 
-void WsSession::run(http::request<http::string_body> request) {
+template <class Stream>
+void WsSession<Stream>::run(http::request<http::string_body> request) {
   beast::get_lowest_layer(ws_).expires_never();  // the websocket has its own timeouts
   ws_.set_option(timeouts(context_.config));
   // No permessage-deflate (Beast's default, kept on purpose): a compressed
@@ -79,32 +82,37 @@ void WsSession::run(http::request<http::string_body> request) {
       [](websocket::response_type& res) { res.set(http::field::server, "convene-server"); }));
   ws_.read_message_max(context_.config.max_message_bytes);  // beyond: close 1009
   ws_.binary(true);
-  ws_.async_accept(request, beast::bind_front_handler(&WsSession::on_accept, shared_from_this()));
+  ws_.async_accept(request,
+                   beast::bind_front_handler(&WsSession::on_accept, this->shared_from_this()));
 }
 
-void WsSession::on_accept(beast::error_code ec) {
+template <class Stream>
+void WsSession<Stream>::on_accept(beast::error_code ec) {
   if (ec) return fail(ec, "accept");
-  context_.sessions.add(shared_from_this());
+  context_.sessions.add(this->shared_from_this());
   spdlog::info("ws {}: connected", remote_);
   deadline_.expires_after(seconds_to_ms(context_.config.hello_timeout_s));
   deadline_.async_wait(
-      beast::bind_front_handler(&WsSession::on_hello_deadline, shared_from_this()));
+      beast::bind_front_handler(&WsSession::on_hello_deadline, this->shared_from_this()));
   do_read();
 }
 
 // A connection that says nothing holds a socket and a slot of its address.
-void WsSession::on_hello_deadline(beast::error_code ec) {
+template <class Stream>
+void WsSession<Stream>::on_hello_deadline(beast::error_code ec) {
   if (ec || state_ != State::kAwaitingHello || closing_) return;
   metrics().timeouts++;
   queue(rooms::error_frame(pb::ERROR_PROTOCOL, "no Hello in time"));
   do_close(kClosePolicy, "no Hello in time");
 }
 
-void WsSession::do_read() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::on_read, shared_from_this()));
+template <class Stream>
+void WsSession<Stream>::do_read() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::on_read, this->shared_from_this()));
 }
 
-void WsSession::on_read(beast::error_code ec, size_t bytes) {
+template <class Stream>
+void WsSession<Stream>::on_read(beast::error_code ec, size_t bytes) {
   if (ec) return fail(ec, "read");
   metrics().bytes_in += bytes;
   if (closing_) {
@@ -118,7 +126,8 @@ void WsSession::on_read(beast::error_code ec, size_t bytes) {
   do_read();
 }
 
-void WsSession::handle(const std::string& payload) {
+template <class Stream>
+void WsSession<Stream>::handle(const std::string& payload) {
   pb::ClientMessage message;
   if (!message.ParseFromString(payload) || message.body_case() == pb::ClientMessage::BODY_NOT_SET) {
     refuse(pb::ERROR_MALFORMED, "the frame is not a ClientMessage");
@@ -140,7 +149,8 @@ void WsSession::handle(const std::string& payload) {
   }
 }
 
-void WsSession::handle_joined(pb::ClientMessage& message) {
+template <class Stream>
+void WsSession<Stream>::handle_joined(pb::ClientMessage& message) {
   if (message.has_submit()) return on_submit(std::move(*message.mutable_submit()));
   // Beyond the limit presence and pings are dropped unanswered: presence is
   // only ever the latest state, and a client pings every 20 s.
@@ -163,7 +173,8 @@ void WsSession::handle_joined(pb::ClientMessage& message) {
 
 // Over the limits a Submit is refused whole, naming its first op: the client
 // resends from there after a pause (MessageLimits holds the rest till then).
-void WsSession::on_submit(pb::Submit submit) {
+template <class Stream>
+void WsSession<Stream>::on_submit(pb::Submit submit) {
   const uint64_t first = submit.ops_size() > 0 ? submit.ops(0).counter() : 0;
   const auto verdict = limits_.submit(submit.ops_size(), first, RateClock::now());
   if (verdict == MessageLimits::Verdict::kAccept) return room_->submit(this, std::move(submit));
@@ -178,7 +189,8 @@ void WsSession::on_submit(pb::Submit submit) {
   within_limits(verdict);
 }
 
-bool WsSession::within_limits(MessageLimits::Verdict verdict) {
+template <class Stream>
+bool WsSession<Stream>::within_limits(MessageLimits::Verdict verdict) {
   if (verdict == MessageLimits::Verdict::kAccept) return true;
   metrics().rate_limited++;
   if (verdict == MessageLimits::Verdict::kAbuse) {
@@ -191,12 +203,14 @@ bool WsSession::within_limits(MessageLimits::Verdict verdict) {
 }
 
 // Malformed input: answer, and give up on a peer that keeps sending it.
-void WsSession::refuse(pb::ErrorCode code, const std::string& message) {
+template <class Stream>
+void WsSession<Stream>::refuse(pb::ErrorCode code, const std::string& message) {
   send(rooms::error_frame(code, message));
   if (++bad_frames_ >= kMaxBadFrames) close(kClosePolicy, "too many malformed frames");
 }
 
-void WsSession::on_hello(pb::Hello hello) {
+template <class Stream>
+void WsSession<Stream>::on_hello(pb::Hello hello) {
   if (hello.protocol() != 1) {
     send(rooms::error_frame(pb::ERROR_PROTOCOL, "unsupported protocol version " +
                                                     std::to_string(hello.protocol()) +
@@ -214,7 +228,7 @@ void WsSession::on_hello(pb::Hello hello) {
   const bool open_join = context_.config.open && hello.token().empty();
   std::string hash = open_join ? std::string() : rooms::token_hash(hello.token());
   hello.clear_token();  // never kept in memory longer than needed
-  net::post(context_.storage_pool, [self = shared_from_this(), hello = std::move(hello),
+  net::post(context_.storage_pool, [self = this->shared_from_this(), hello = std::move(hello),
                                     hash = std::move(hash), open_join]() mutable {
     store::Status s;
     pb::Role role = pb::ROLE_PARTICIPANT;
@@ -245,15 +259,16 @@ void WsSession::on_hello(pb::Hello hello) {
   });
 }
 
-void WsSession::authorized(pb::Hello hello, pb::Role role, std::string token_hash) {
+template <class Stream>
+void WsSession<Stream>::authorized(pb::Hello hello, pb::Role role, std::string token_hash) {
   if (closing_) return;
   const std::string convening = hello.convening();
   rooms::JoinRequest request;
-  request.peer = shared_from_this();
+  request.peer = this->shared_from_this();
   request.hello = std::move(hello);
   request.role = role;
   request.token_hash = std::move(token_hash);
-  request.attached = [weak = weak_from_this()](std::shared_ptr<rooms::Room> room) {
+  request.attached = [weak = this->weak_from_this()](std::shared_ptr<rooms::Room> room) {
     auto self = weak.lock();
     if (!self) return;
     net::post(self->ws_.get_executor(), [self, room = std::move(room)]() mutable {
@@ -267,15 +282,18 @@ void WsSession::authorized(pb::Hello hello, pb::Role role, std::string token_has
 
 // ---- writing ------------------------------------------------------------------------
 
-void WsSession::send(std::shared_ptr<const std::string> frame) {
-  net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
-    self->queue(std::move(frame));
-  });
+template <class Stream>
+void WsSession<Stream>::send(std::shared_ptr<const std::string> frame) {
+  net::post(ws_.get_executor(),
+            [self = this->shared_from_this(), frame = std::move(frame)]() mutable {
+              self->queue(std::move(frame));
+            });
 }
 
 // The bounds apply to frames waiting behind the write in flight; a frame
 // larger than them (a big Welcome) still goes out when nothing waits.
-void WsSession::queue(std::shared_ptr<const std::string> frame) {
+template <class Stream>
+void WsSession<Stream>::queue(std::shared_ptr<const std::string> frame) {
   if (closing_) return;
   if (!queue_.empty() &&
       (queue_.size() >= kMaxQueuedFrames || queued_bytes_ + frame->size() > kMaxQueuedBytes))
@@ -288,7 +306,8 @@ void WsSession::queue(std::shared_ptr<const std::string> frame) {
 // The client does not read what its room sends: it leaves the room at once
 // (nothing more is queued for it, the frames waiting are freed) and gets a
 // 1013 close frame after the write in flight, or is cut off at kCloseGrace.
-void WsSession::drop_slow_client() {
+template <class Stream>
+void WsSession<Stream>::drop_slow_client() {
   metrics().slow_client_disconnects++;
   spdlog::warn("ws {}: send queue full ({} frames, {} bytes): disconnecting a slow client", remote_,
                queue_.size(), queued_bytes_);
@@ -299,14 +318,16 @@ void WsSession::drop_slow_client() {
 }
 
 // Ops frames waiting at the front go out in one write (decision 29).
-void WsSession::do_write() {
+template <class Stream>
+void WsSession<Stream>::do_write() {
   writing_ = true;
   queued_bytes_ -= in_flight_.take(queue_, kMaxMergedBytes);
   ws_.async_write(in_flight_.buffers(),
-                  beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
+                  beast::bind_front_handler(&WsSession::on_write, this->shared_from_this()));
 }
 
-void WsSession::on_write(beast::error_code ec, size_t bytes) {
+template <class Stream>
+void WsSession<Stream>::on_write(beast::error_code ec, size_t bytes) {
   writing_ = false;
   const size_t frames = in_flight_.frames();
   in_flight_.clear();
@@ -315,37 +336,42 @@ void WsSession::on_write(beast::error_code ec, size_t bytes) {
   if (frames > 1) metrics().frames_merged += frames - 1;
   if (!queue_.empty()) return do_write();
   if (closing_) {
-    ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) {});
+    ws_.async_close(close_reason_, [self = this->shared_from_this()](beast::error_code) {});
   }
 }
 
 // ---- closing -------------------------------------------------------------------------
 
-void WsSession::close(uint16_t code, std::string reason) {
-  net::post(ws_.get_executor(), [self = shared_from_this(), code, r = std::move(reason)]() mutable {
-    self->do_close(code, std::move(r));
-  });
+template <class Stream>
+void WsSession<Stream>::close(uint16_t code, std::string reason) {
+  net::post(ws_.get_executor(),
+            [self = this->shared_from_this(), code, r = std::move(reason)]() mutable {
+              self->do_close(code, std::move(r));
+            });
 }
 
 // Leaves the room, then sends the close frame once queued frames (say, the
 // error that explains the close) are written.
-void WsSession::do_close(uint16_t code, std::string reason) {
+template <class Stream>
+void WsSession<Stream>::do_close(uint16_t code, std::string reason) {
   if (closing_) return;
   spdlog::info("ws {}: closing ({} {})", remote_, code, reason);
   leave_room();
   start_closing(code, std::move(reason));
 }
 
-void WsSession::start_closing(uint16_t code, std::string reason) {
+template <class Stream>
+void WsSession<Stream>::start_closing(uint16_t code, std::string reason) {
   closing_ = true;
   close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
   deadline_.expires_after(kCloseGrace);
-  deadline_.async_wait(beast::bind_front_handler(&WsSession::cut_off, shared_from_this()));
+  deadline_.async_wait(beast::bind_front_handler(&WsSession::cut_off, this->shared_from_this()));
   if (!writing_ && queue_.empty())
-    ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) {});
+    ws_.async_close(close_reason_, [self = this->shared_from_this()](beast::error_code) {});
 }
 
-void WsSession::leave_room() {
+template <class Stream>
+void WsSession<Stream>::leave_room() {
   if (!room_) return;
   room_->leave(this);
   room_.reset();
@@ -353,7 +379,8 @@ void WsSession::leave_room() {
 
 // The close did not finish in time (the peer reads nothing): end the TCP
 // connection; the pending read and write fail and the session ends.
-void WsSession::cut_off(beast::error_code ec) {
+template <class Stream>
+void WsSession<Stream>::cut_off(beast::error_code ec) {
   if (ec) return;  // cancelled: the connection ended first
   metrics().timeouts++;
   spdlog::info("ws {}: cut off: the close did not finish in {} s", remote_,
@@ -363,9 +390,14 @@ void WsSession::cut_off(beast::error_code ec) {
   beast::get_lowest_layer(ws_).socket().close(ignored);
 }
 
-void WsSession::fail(beast::error_code ec, const char* what) {
+template <class Stream>
+void WsSession<Stream>::fail(beast::error_code ec, const char* what) {
+  // A client that goes away without a close frame (a tab closed, a laptop
+  // lid shut) is ordinary; over TLS that shows as a truncated stream.
   const bool normal = ec == websocket::error::closed || ec == net::error::operation_aborted ||
-                      ec == net::error::eof || ec == beast::error::timeout;
+                      ec == net::error::eof || ec == beast::error::timeout ||
+                      ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+                      ec == ssl::error::stream_truncated;
   if (normal)
     spdlog::info("ws {}: disconnected", remote_);
   else
@@ -376,5 +408,8 @@ void WsSession::fail(beast::error_code ec, const char* what) {
   deadline_.cancel();
   leave_room();
 }
+
+template class WsSession<PlainStream>;
+template class WsSession<TlsStream>;
 
 }  // namespace convene::server

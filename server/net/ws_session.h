@@ -25,12 +25,15 @@
 #include "net/connection_limits.h"
 #include "net/message_limits.h"
 #include "net/ops_frames.h"
+#include "net/streams.h"
 #include "rooms/room.h"
 #include "server_context.h"
 
 namespace convene::server {
 
-class WsSession : public rooms::Peer, public std::enable_shared_from_this<WsSession> {
+// Stream: PlainStream or TlsStream (net/streams.h).
+template <class Stream>
+class WsSession : public rooms::Peer, public std::enable_shared_from_this<WsSession<Stream>> {
  public:
   // Frames waiting behind the write in flight. Frames broadcast to a room are
   // shared by its members, so a member that falls behind costs little memory
@@ -42,7 +45,7 @@ class WsSession : public rooms::Peer, public std::enable_shared_from_this<WsSess
   // peer that reads nothing never takes the close frame).
   static constexpr auto kCloseGrace = std::chrono::seconds(5);
 
-  WsSession(tcp::socket&& socket, ServerContext& context, ConnectionLimits::Slot slot = {});
+  WsSession(Stream&& stream, ServerContext& context, ConnectionLimits::Slot slot = {});
   ~WsSession() override;
 
   void run(http::request<http::string_body> request);
@@ -72,7 +75,7 @@ class WsSession : public rooms::Peer, public std::enable_shared_from_this<WsSess
   void cut_off(beast::error_code ec);
   void fail(beast::error_code ec, const char* what);
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   ServerContext& context_;
   SessionRegistry& registry_;
   ConnectionLimits::Slot slot_;  // this connection's place in its address's limit

@@ -80,8 +80,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Server& s = instance();
   http::request_parser<http::string_body> parser;
   parser.eager(true);
-  parser.body_limit(server::HttpSession::kMaxBodyBytes);
-  parser.header_limit(server::HttpSession::kMaxHeaderBytes);
+  parser.body_limit(server::HttpLimits::kMaxBodyBytes);
+  parser.header_limit(server::HttpLimits::kMaxHeaderBytes);
   beast::error_code ec;
   parser.put(net::buffer(data, size), ec);
   if (ec || !parser.is_done()) return 0;

@@ -56,7 +56,7 @@ class ServerFixture : public ::testing::Test {
                 << server_->log_tail(60);
   }
 
-  Endpoint endpoint() const { return {server_->host(), server_->port()}; }
+  Endpoint endpoint() const { return {server_->host(), server_->port(), server_->tls_ca()}; }
 
   // A replica of `convening` that will present `token` (not connected yet).
   std::unique_ptr<Replica> replica(const std::string& convening, const std::string& token,

@@ -67,7 +67,7 @@ class Drill {
   }
 
  private:
-  Endpoint endpoint() const { return {server_.host(), server_.port()}; }
+  Endpoint endpoint() const { return {server_.host(), server_.port(), server_.tls_ca()}; }
   void problem(std::string what) { report_.add_problem(std::move(what)); }
   bool chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
   size_t pick(size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }

@@ -93,6 +93,10 @@ bool ServerProcess::spawn() {
     args.push_back("--client-dir");
     args.push_back(*options_.client_dir);
   }
+  if (options_.tls) {
+    args.insert(args.end(), {"--tls-cert", options_.tls->cert.string(), "--tls-key",
+                             options_.tls->key.string()});
+  }
   for (const auto& a : options_.extra_args) args.push_back(a);
 
   // Everything the child needs is prepared before fork(): between fork and
@@ -158,7 +162,7 @@ bool ServerProcess::start(std::chrono::milliseconds timeout) {
   if (!spawn()) return false;
 
   const auto deadline = Clock::now() + timeout;
-  const Endpoint at{host_, port_};
+  const Endpoint at{host_, port_, tls_ca()};
   std::string last;
   while (Clock::now() < deadline) {
     if (exited_by_itself()) {

@@ -32,6 +32,8 @@
 #include <string>
 #include <vector>
 
+#include "support/tls_files.h"
+
 namespace convene::itest {
 
 struct ServerOptions {
@@ -42,6 +44,7 @@ struct ServerOptions {
   int threads = 2;                        // --threads
   std::string log_level = "info";         // --log-level
   std::optional<std::string> client_dir;  // --client-dir
+  std::optional<TlsFiles> tls;            // --tls-cert, --tls-key: https and wss only
   std::vector<std::string> extra_args;
   // --data; empty: data/ in the process's temporary directory. Not removed.
   std::string data_dir;
@@ -76,6 +79,8 @@ class ServerProcess {
   const std::string& host() const { return host_; }
   uint16_t port() const { return port_; }
   std::string address() const { return host_ + ":" + std::to_string(port_); }
+  // The certificate clients must trust (Endpoint::tls_ca); empty without TLS.
+  std::string tls_ca() const { return options_.tls ? options_.tls->cert.string() : ""; }
   const std::filesystem::path& data_dir() const { return data_dir_; }
   const std::filesystem::path& log_path() const { return log_path_; }
   const std::string& error() const { return error_; }

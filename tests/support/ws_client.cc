@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <cctype>
 #include <cstdlib>
 #include <iostream>
@@ -35,6 +38,29 @@ std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
+}
+
+namespace ssl = net::ssl;
+
+// A client context that trusts only `ca_file`. nullptr if it cannot be read.
+std::unique_ptr<ssl::context> client_tls_context(const std::string& ca_file, std::string& error) {
+  auto context = std::make_unique<ssl::context>(ssl::context::tls_client);
+  error_code ec;
+  context->load_verify_file(ca_file, ec);
+  if (ec) {
+    error = "cannot load " + ca_file + ": " + ec.message();
+    return nullptr;
+  }
+  context->set_verify_mode(ssl::verify_peer);
+  return context;
+}
+
+// Checks the server's name and sends it as SNI (a name, never an address).
+void prepare_tls(beast::ssl_stream<beast::tcp_stream>& stream, const std::string& host) {
+  stream.set_verify_callback(ssl::host_name_verification(host));
+  error_code ec;
+  net::ip::make_address(host, ec);
+  if (ec) SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());
 }
 
 // CONVENE_ITEST_TRACE=1 prints every message a Replica handles.
@@ -111,6 +137,41 @@ std::string HttpResponse::describe() const {
   return out.str();
 }
 
+namespace {
+
+// Writes `req` and reads the answer on a connected stream (plain or TLS).
+template <class Stream>
+HttpResponse exchange(net::io_context& ioc, Stream& stream,
+                      const http::request<http::string_body>& req) {
+  HttpResponse out;
+  error_code ec;
+  ioc.restart();
+  http::async_write(stream, req, [&](error_code e, size_t) { ec = e; });
+  ioc.run();
+  if (ec) {
+    out.transport_error = "write: " + ec.message();
+    return out;
+  }
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64u << 20);
+  ioc.restart();
+  http::async_read(stream, buffer, parser, [&](error_code e, size_t) { ec = e; });
+  ioc.run();
+  if (ec) {
+    out.transport_error = "read: " + ec.message();
+    return out;
+  }
+  const auto& res = parser.get();
+  out.status = static_cast<int>(res.result_int());
+  out.body = res.body();
+  for (const auto& field : res)
+    out.headers[lower(std::string(field.name_string()))] = std::string(field.value());
+  return out;
+}
+
+}  // namespace
+
 HttpResponse http_request(const Endpoint& at, const std::string& method, const std::string& target,
                           const std::string& body,
                           const std::vector<std::pair<std::string, std::string>>& headers,
@@ -146,30 +207,24 @@ HttpResponse http_request(const Endpoint& at, const std::string& method, const s
       req.set(http::field::content_type, "application/json");
     req.prepare_payload();
   }
-  ioc.restart();
-  http::async_write(stream, req, [&](error_code e, size_t) { ec = e; });
-  ioc.run();
-  if (ec) {
-    out.transport_error = "write: " + ec.message();
+  if (at.tls_ca.empty()) {
+    out = exchange(ioc, stream, req);
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
     return out;
   }
-
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(64u << 20);
+  auto context = client_tls_context(at.tls_ca, out.transport_error);
+  if (!context) return out;
+  beast::ssl_stream<beast::tcp_stream> tls(std::move(stream), *context);
+  prepare_tls(tls, at.host);
   ioc.restart();
-  http::async_read(stream, buffer, parser, [&](error_code e, size_t) { ec = e; });
+  tls.async_handshake(ssl::stream_base::client, [&](error_code e) { ec = e; });
   ioc.run();
   if (ec) {
-    out.transport_error = "read: " + ec.message();
+    out.transport_error = "tls handshake: " + ec.message();
     return out;
   }
-  const auto& res = parser.get();
-  out.status = static_cast<int>(res.result_int());
-  out.body = res.body();
-  for (const auto& field : res)
-    out.headers[lower(std::string(field.name_string()))] = std::string(field.value());
-  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  out = exchange(ioc, tls, req);
+  beast::get_lowest_layer(tls).socket().shutdown(tcp::socket::shutdown_both, ec);
   return out;
 }
 
@@ -234,13 +289,17 @@ nlohmann::json document_part(const nlohmann::json& state) {
 WsClient::WsClient() = default;
 
 WsClient::~WsClient() {
-  if (ws_) {
+  if (has_stream()) {
     error_code ec;
-    beast::get_lowest_layer(*ws_).socket().close(ec);
+    tcp_layer().socket().close(ec);
     // Let the pending handlers finish (with errors) while *this is alive.
     ioc_.restart();
     ioc_.run_for(Millis(500));
   }
+}
+
+beast::tcp_stream& WsClient::tcp_layer() {
+  return with_ws([](auto& ws) -> beast::tcp_stream& { return beast::get_lowest_layer(ws); });
 }
 
 bool WsClient::run_until(const std::function<bool()>& done, Millis timeout) {
@@ -254,7 +313,7 @@ void WsClient::fail_hard(const std::string& why) {
   if (error_.empty()) error_ = why;
   open_ = false;
   error_code ec;
-  beast::get_lowest_layer(*ws_).socket().close(ec);
+  tcp_layer().socket().close(ec);
   // Every pending operation now completes; run them out.
   ioc_.restart();
   const auto deadline = Clock::now() + Millis(2000);
@@ -266,23 +325,29 @@ void WsClient::start_read() {
   if (!open_ || read_pending_) return;
   read_pending_ = true;
   buffer_.clear();
-  ws_->async_read(buffer_, [this](error_code ec, size_t) {
-    read_pending_ = false;
+  with_ws(
+      [this](auto& ws) { ws.async_read(buffer_, [this](error_code ec, size_t) { on_read(ec); }); });
+}
+
+void WsClient::on_read(error_code ec) {
+  read_pending_ = false;
+  {
     if (ec) {
       open_ = false;
       // A close frame may have arrived even when the read ends in another
       // error (a failing teardown after it).
-      if (ec == websocket::error::closed || ws_->reason().code != websocket::close_code::none) {
-        close_code_ = static_cast<int>(ws_->reason().code);
-        close_reason_ = std::string(ws_->reason().reason.data(), ws_->reason().reason.size());
+      const websocket::close_reason reason = with_ws([](auto& ws) { return ws.reason(); });
+      if (ec == websocket::error::closed || reason.code != websocket::close_code::none) {
+        close_code_ = static_cast<int>(reason.code);
+        close_reason_ = std::string(reason.reason.data(), reason.reason.size());
       }
       if (ec != websocket::error::closed && error_.empty()) error_ = "read: " + ec.message();
       error_code ignored;
-      beast::get_lowest_layer(*ws_).socket().close(ignored);
+      tcp_layer().socket().close(ignored);
       return;
     }
     const std::string bytes = beast::buffers_to_string(buffer_.data());
-    if (!ws_->got_binary()) {
+    if (!with_ws([](auto& ws) { return ws.got_binary(); })) {
       Violation() << "server sent a text frame: '" << bytes.substr(0, 200) << "'";
     } else {
       pb::ServerMessage message;
@@ -292,12 +357,13 @@ void WsClient::start_read() {
         Violation() << "server sent a frame that is not a ServerMessage (" << bytes.size()
                     << " bytes)";
     }
-    start_read();
-  });
+  }
+  start_read();
 }
 
 bool WsClient::connect(const Endpoint& at, const std::string& target, Millis timeout) {
-  ws_ = std::make_unique<websocket::stream<beast::tcp_stream>>(ioc_);
+  plain_ws_.reset();
+  tls_ws_.reset();
   open_ = false;
   read_pending_ = write_pending_ = false;
   inbox_.clear();
@@ -310,11 +376,18 @@ bool WsClient::connect(const Endpoint& at, const std::string& target, Millis tim
     error_ = "bad address " + at.host;
     return false;
   }
-  // The stream's own timeout bounds connect and handshake (it closes the
+  if (at.tls_ca.empty()) {
+    plain_ws_ = std::make_unique<PlainWs>(ioc_);
+  } else {
+    if (!tls_context_) tls_context_ = client_tls_context(at.tls_ca, error_);
+    if (!tls_context_) return false;
+    tls_ws_ = std::make_unique<TlsWs>(ioc_, *tls_context_);
+  }
+  // The stream's own timeout bounds connect and handshakes (it closes the
   // socket when it fires); it is off once the connection is open.
-  beast::get_lowest_layer(*ws_).expires_after(timeout);
+  tcp_layer().expires_after(timeout);
   auto st = std::make_shared<OpState>();
-  beast::get_lowest_layer(*ws_).async_connect(tcp::endpoint(address, at.port), [st](error_code e) {
+  tcp_layer().async_connect(tcp::endpoint(address, at.port), [st](error_code e) {
     st->done = true;
     st->ec = e;
   });
@@ -324,15 +397,18 @@ bool WsClient::connect(const Endpoint& at, const std::string& target, Millis tim
     if (!st->done) fail_hard(error_);
     return false;
   }
-  ws_->binary(true);
-  ws_->read_message_max(64u << 20);
-  ws_->set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
-    req.set(beast::http::field::user_agent, "convene-itest");
-  }));
-  st = std::make_shared<OpState>();
-  ws_->async_handshake(at.host + ":" + std::to_string(at.port), target, [st](error_code e) {
-    st->done = true;
-    st->ec = e;
+  if (tls_ws_ && !tls_handshake(at, timeout)) return false;
+  with_ws([&](auto& ws) {
+    ws.binary(true);
+    ws.read_message_max(64u << 20);
+    ws.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
+      req.set(beast::http::field::user_agent, "convene-itest");
+    }));
+    st = std::make_shared<OpState>();
+    ws.async_handshake(at.host + ":" + std::to_string(at.port), target, [st](error_code e) {
+      st->done = true;
+      st->ec = e;
+    });
   });
   run_until([&] { return st->done; }, timeout + Millis(1000));
   if (!st->done || st->ec) {
@@ -340,10 +416,24 @@ bool WsClient::connect(const Endpoint& at, const std::string& target, Millis tim
     fail_hard(error_);
     return false;
   }
-  beast::get_lowest_layer(*ws_).expires_never();
+  tcp_layer().expires_never();
   open_ = true;
   start_read();
   return true;
+}
+
+bool WsClient::tls_handshake(const Endpoint& at, Millis timeout) {
+  prepare_tls(tls_ws_->next_layer(), at.host);
+  auto st = std::make_shared<OpState>();
+  tls_ws_->next_layer().async_handshake(ssl::stream_base::client, [st](error_code e) {
+    st->done = true;
+    st->ec = e;
+  });
+  run_until([&] { return st->done; }, timeout + Millis(1000));
+  if (st->done && !st->ec) return true;
+  error_ = "tls handshake: " + (st->done ? st->ec.message() : std::string("timeout"));
+  fail_hard(error_);
+  return false;
 }
 
 bool WsClient::send(const pb::ClientMessage& message, Millis timeout) {
@@ -359,12 +449,14 @@ bool WsClient::send_raw(std::string_view bytes, Millis timeout) {
   if (!open_ || write_pending_) return false;
   auto st = std::make_shared<OpState>();
   auto data = std::make_shared<std::string>(bytes);
-  ws_->binary(true);
   write_pending_ = true;
-  ws_->async_write(net::buffer(*data), [this, st, data](error_code e, size_t) {
-    write_pending_ = false;
-    st->done = true;
-    st->ec = e;
+  with_ws([&](auto& ws) {
+    ws.binary(true);
+    ws.async_write(net::buffer(*data), [this, st, data](error_code e, size_t) {
+      write_pending_ = false;
+      st->done = true;
+      st->ec = e;
+    });
   });
   run_until([&] { return st->done; }, timeout);
   if (!st->done) {
@@ -427,19 +519,21 @@ void WsClient::close(Millis timeout) {
   if (!open_) return;
   // The pending read takes the server's close frame; async_close sends ours.
   auto st = std::make_shared<OpState>();
-  ws_->async_close(websocket::close_code::normal, [st](error_code e) {
-    st->done = true;
-    st->ec = e;
+  with_ws([&](auto& ws) {
+    ws.async_close(websocket::close_code::normal, [st](error_code e) {
+      st->done = true;
+      st->ec = e;
+    });
   });
   run_until([&] { return st->done && !read_pending_; }, timeout);
   open_ = false;
   if (!st->done || read_pending_) fail_hard("close: timeout");
   error_code ec;
-  beast::get_lowest_layer(*ws_).socket().close(ec);
+  tcp_layer().socket().close(ec);
 }
 
 void WsClient::drop() {
-  if (!ws_) return;
+  if (!has_stream()) return;
   if (open_) fail_hard("dropped by the client");
   open_ = false;
 }

@@ -44,8 +44,10 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <chrono>
 #include <cstdint>
@@ -72,6 +74,10 @@ using Millis = std::chrono::milliseconds;
 struct Endpoint {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
+  // A PEM certificate to trust: the client speaks TLS (https, wss) and
+  // checks the server's certificate against it and the name "localhost".
+  // Empty: plain HTTP and WebSocket.
+  std::string tls_ca;
 };
 
 // ---- protocol violations -----------------------------------------------------------
@@ -165,14 +171,29 @@ class WsClient {
   const std::string& error() const { return error_; }
 
  private:
+  using PlainWs = boost::beast::websocket::stream<boost::beast::tcp_stream>;
+  using TlsWs = boost::beast::websocket::stream<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
+
+  // Calls f with the open stream, whichever kind it is.
+  template <class F>
+  decltype(auto) with_ws(F&& f) {
+    return tls_ws_ ? f(*tls_ws_) : f(*plain_ws_);
+  }
+  bool has_stream() const { return plain_ws_ || tls_ws_; }
+  boost::beast::tcp_stream& tcp_layer();
+  // The TLS handshake, when `at` asks for TLS. False with error_ set.
+  bool tls_handshake(const Endpoint& at, Millis timeout);
   // Runs the io_context until done() or the deadline. True if done.
   bool run_until(const std::function<bool()>& done, Millis timeout);
   void start_read();
+  void on_read(boost::system::error_code ec);
   // Closes the socket and runs the pending operations out.
   void fail_hard(const std::string& why);
 
   boost::asio::io_context ioc_;
-  std::unique_ptr<boost::beast::websocket::stream<boost::beast::tcp_stream>> ws_;
+  std::unique_ptr<boost::asio::ssl::context> tls_context_;
+  std::unique_ptr<PlainWs> plain_ws_;  // one of these two while connected
+  std::unique_ptr<TlsWs> tls_ws_;
   boost::beast::flat_buffer buffer_;
   std::deque<pb::ServerMessage> inbox_;
   bool open_ = false;

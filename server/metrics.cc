@@ -64,7 +64,12 @@ std::string Metrics::render(const std::vector<std::pair<std::string, double>>& e
           ops_broadcast.load());
   counter("convene_bytes_in_total", "WebSocket payload bytes received.", bytes_in.load());
   counter("convene_bytes_out_total", "WebSocket payload bytes sent.", bytes_out.load());
-  counter("convene_commits_total", "Group commits (write batches) to the store.", commits.load());
+  counter("convene_commits_total", "Room commits: one room's batch of ops made durable.",
+          commits.load());
+  counter("convene_log_writes_total",
+          "Writes of the op log, each holding the commits of every room ready at the time "
+          "(one fsync each).",
+          log_writes.load());
   counter("convene_commit_failures_total", "Group commits that failed.", commit_failures.load());
   counter("convene_slow_client_disconnects_total",
           "Clients disconnected because their send queue overflowed.",

@@ -37,6 +37,7 @@ struct Metrics {
   std::atomic<uint64_t> bytes_in{0};
   std::atomic<uint64_t> bytes_out{0};
   std::atomic<uint64_t> commits{0};
+  std::atomic<uint64_t> log_writes{0};  // store writes holding commits (GroupCommitter)
   std::atomic<uint64_t> commit_failures{0};
   std::atomic<uint64_t> slow_client_disconnects{0};
   std::atomic<uint64_t> frames_merged{0};  // Ops frames written with the one before

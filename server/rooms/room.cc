@@ -109,13 +109,14 @@ std::shared_ptr<const std::string> ops_frame(const std::vector<const std::string
 }
 
 Room::Room(std::string id, RoomState state, net::any_io_executor io, net::thread_pool& storage_pool,
-           store::Store& store, RoomOptions options, std::function<void(const Room*)> on_idle,
-           std::function<void(JoinRequest)> reroute)
+           store::Store& store, GroupCommitter& committer, RoomOptions options,
+           std::function<void(const Room*)> on_idle, std::function<void(JoinRequest)> reroute)
     : id_(std::move(id)),
       name_(std::move(state.name)),
       strand_(net::make_strand(io)),
       storage_(net::make_strand(storage_pool.get_executor())),
       store_(store),
+      committer_(committer),
       options_(options),
       on_idle_(std::move(on_idle)),
       reroute_(std::move(reroute)),
@@ -441,18 +442,25 @@ void Room::maybe_commit() {
     snapshot_seq = due_snapshot_seq_;
     due_snapshot_seq_ = 0;
   }
-  net::post(storage_,
-            [self = shared_from_this(), batch = std::move(batch), entries = std::move(entries),
-             snapshot = std::move(snapshot), snapshot_seq]() mutable {
-              store::Status s = self->store_.append(self->id_, entries);
-              const auto durable_at = Clock::now();
-              if (s.is_ok() && snapshot_seq != 0)
-                self->store_snapshot(snapshot_seq, std::move(snapshot));
-              net::post(self->strand_,
-                        [self, batch = std::move(batch), s = std::move(s), durable_at]() mutable {
-                          self->on_committed(std::move(batch), std::move(s), durable_at);
-                        });
-            });
+  // The callback must be copyable (std::function): the batch rides in a shared_ptr.
+  // As before group commit, a due snapshot is written on the room's storage
+  // strand before on_committed is posted, so the room's in-memory snapshot
+  // and tail change in the same order as ever.
+  auto committed = std::make_shared<std::vector<Pending>>(std::move(batch));
+  auto snapshot_bytes = std::make_shared<std::string>(std::move(snapshot));
+  committer_.commit(
+      id_, std::move(entries),
+      [self = shared_from_this(), committed, snapshot_bytes, snapshot_seq](
+          store::Status s, GroupCommitter::Clock::time_point durable_at) {
+        net::post(self->storage_, [self, committed, snapshot_bytes, snapshot_seq, s = std::move(s),
+                                   durable_at]() mutable {
+          if (s.is_ok() && snapshot_seq != 0)
+            self->store_snapshot(snapshot_seq, std::move(*snapshot_bytes));
+          net::post(self->strand_, [self, committed, s = std::move(s), durable_at]() mutable {
+            self->on_committed(std::move(*committed), std::move(s), durable_at);
+          });
+        });
+      });
 }
 
 // On the storage strand, after the log holds `seq`. A snapshot that fails to

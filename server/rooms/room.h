@@ -28,6 +28,7 @@
 #include "convene/v1/protocol.pb.h"
 #include "crdt/document.h"
 #include "net/beast.h"
+#include "rooms/group_commit.h"
 #include "store/store.h"
 
 namespace convene::rooms {
@@ -91,8 +92,8 @@ class Room : public std::enable_shared_from_this<Room> {
   // flushed, or has failed: the manager forgets it. A join that reaches a
   // room after that is handed to `reroute`, which finds or loads a new one.
   Room(std::string id, RoomState state, net::any_io_executor io, net::thread_pool& storage_pool,
-       store::Store& store, RoomOptions options, std::function<void(const Room*)> on_idle,
-       std::function<void(JoinRequest)> reroute);
+       store::Store& store, GroupCommitter& committer, RoomOptions options,
+       std::function<void(const Room*)> on_idle, std::function<void(JoinRequest)> reroute);
   ~Room();
 
   const std::string& id() const { return id_; }
@@ -158,6 +159,7 @@ class Room : public std::enable_shared_from_this<Room> {
   net::strand<net::any_io_executor> strand_;
   StorageStrand storage_;
   store::Store& store_;
+  GroupCommitter& committer_;  // the log's writes, shared by every room
   RoomOptions options_;
   std::function<void(const Room*)> on_idle_;
   std::function<void(JoinRequest)> reroute_;

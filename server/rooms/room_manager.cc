@@ -6,7 +6,11 @@ namespace convene::rooms {
 
 RoomManager::RoomManager(net::io_context& io, net::thread_pool& storage_pool, store::Store& store,
                          RoomOptions options)
-    : io_(io), storage_pool_(storage_pool), store_(store), options_(options) {}
+    : io_(io),
+      storage_pool_(storage_pool),
+      store_(store),
+      committer_(storage_pool, store),
+      options_(options) {}
 
 size_t RoomManager::loaded() const {
   std::lock_guard lock(mutex_);
@@ -59,8 +63,8 @@ void RoomManager::loaded(const std::string& convening, std::shared_ptr<RoomState
       rooms_.erase(it);
     } else {
       room = std::make_shared<Room>(
-          convening, std::move(*state), io_.get_executor(), storage_pool_, store_, options_,
-          [this](const Room* r) { forget(r); },
+          convening, std::move(*state), io_.get_executor(), storage_pool_, store_, committer_,
+          options_, [this](const Room* r) { forget(r); },
           [this, convening](JoinRequest request) { join(convening, std::move(request)); });
       it->second.room = room;
     }

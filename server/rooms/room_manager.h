@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "rooms/group_commit.h"
 #include "rooms/room.h"
 
 namespace convene::rooms {
@@ -46,6 +47,7 @@ class RoomManager {
   net::io_context& io_;
   net::thread_pool& storage_pool_;
   store::Store& store_;
+  GroupCommitter committer_;
   RoomOptions options_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Entry> rooms_;  // GUARDED_BY(mutex_)

@@ -689,40 +689,91 @@ std::vector<Version> RocksDbStore::versions(std::string_view convening, Status* 
 // ---- op log ------------------------------------------------------------------------
 
 Status RocksDbStore::append(std::string_view convening, const std::vector<LogEntry>& entries) {
-  if (Status s = check_id("convening", convening); !s.is_ok()) return s;
-  if (entries.empty()) return Status::ok();
-  const std::string what = "append " + std::string(convening);
-  rocksdb::WriteBatch batch;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    const uint64_t seq = entries[i].seq;
-    if (i > 0 && (entries[i - 1].seq == std::numeric_limits<uint64_t>::max() ||
-                  seq != entries[i - 1].seq + 1)) {
-      return Status::error(what + ": seq " + std::to_string(seq) + " does not follow " +
+  return append_group({{convening, &entries}}).front();
+}
+
+namespace {
+
+// An append's own checks, before any lock: a valid id and consecutive seqs.
+Status check_append(const Store::GroupAppend& a) {
+  if (Status s = check_id("convening", a.convening); !s.is_ok()) return s;
+  const std::vector<LogEntry>& entries = *a.entries;
+  for (std::size_t i = 1; i < entries.size(); ++i) {
+    if (entries[i - 1].seq == std::numeric_limits<uint64_t>::max() ||
+        entries[i].seq != entries[i - 1].seq + 1) {
+      return Status::error("append " + std::string(a.convening) + ": seq " +
+                           std::to_string(entries[i].seq) + " does not follow " +
                            std::to_string(entries[i - 1].seq));
     }
-    if (Status s =
-            batch_put(&batch, log_, seq_key(convening, seq), encode_log_entry(entries[i]), what);
-        !s.is_ok()) {
-      return s;
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+// Each convening's head lock is held from the check that its first seq
+// follows the head to the head's update, and the locks are taken in the
+// order of the convenings' ids, so concurrent groups never deadlock.
+std::vector<Status> RocksDbStore::append_group(const std::vector<GroupAppend>& appends) {
+  std::vector<Status> statuses(appends.size(), Status::ok());
+  std::vector<std::size_t> order;  // appends with entries that passed their own checks
+  for (std::size_t i = 0; i < appends.size(); ++i) {
+    statuses[i] = check_append(appends[i]);
+    if (statuses[i].is_ok() && !appends[i].entries->empty()) order.push_back(i);
+  }
+  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    return appends[x].convening < appends[y].convening;
+  });
+
+  std::vector<std::shared_ptr<LogHead>> heads(appends.size());
+  std::vector<std::unique_lock<std::mutex>> locks;
+  rocksdb::WriteBatch batch;
+  std::vector<std::size_t> written;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const std::size_t i = order[k];
+    const GroupAppend& a = appends[i];
+    const std::string what = "append " + std::string(a.convening);
+    if (k > 0 && appends[order[k - 1]].convening == a.convening) {
+      statuses[i] = Status::error(what + ": twice in one group");
+      continue;
+    }
+    heads[i] = log_head(a.convening);
+    locks.emplace_back(heads[i]->mu);
+    statuses[i] = follows_head(*heads[i], a, what);
+    for (std::size_t e = 0; statuses[i].is_ok() && e < a.entries->size(); ++e) {
+      const LogEntry& entry = (*a.entries)[e];
+      statuses[i] =
+          batch_put(&batch, log_, seq_key(a.convening, entry.seq), encode_log_entry(entry), what);
+    }
+    if (statuses[i].is_ok()) written.push_back(i);
+  }
+  if (written.empty()) return statuses;
+
+  const Status s = write(
+      &batch, written.size() == 1 ? "append " + std::string(appends[written[0]].convening)
+                                  : "append of " + std::to_string(written.size()) + " convenings");
+  for (const std::size_t i : written) {
+    if (!s.is_ok()) {
+      heads[i]->known = false;
+      statuses[i] = s;
+    } else {
+      heads[i]->seq = appends[i].entries->back().seq;
     }
   }
+  return statuses;
+}
 
-  const std::shared_ptr<LogHead> head = log_head(convening);
-  std::lock_guard<std::mutex> lock(head->mu);
-  if (!head->known) {
-    if (Status s = read_head_seq(convening, &head->seq); !s.is_ok()) return s;
-    head->known = true;
+// With the head's lock held: the head is known (read once) and `a` starts
+// right after it.
+Status RocksDbStore::follows_head(LogHead& head, const GroupAppend& a, const std::string& what) {
+  if (!head.known) {
+    if (Status s = read_head_seq(a.convening, &head.seq); !s.is_ok()) return s;
+    head.known = true;
   }
-  if (head->seq == std::numeric_limits<uint64_t>::max() || entries.front().seq != head->seq + 1) {
-    return Status::error(what + ": first seq " + std::to_string(entries.front().seq) +
-                         " does not follow head " + std::to_string(head->seq));
+  if (head.seq == std::numeric_limits<uint64_t>::max() || a.entries->front().seq != head.seq + 1) {
+    return Status::error(what + ": first seq " + std::to_string(a.entries->front().seq) +
+                         " does not follow head " + std::to_string(head.seq));
   }
-  Status s = write(&batch, what);
-  if (!s.is_ok()) {
-    head->known = false;
-    return s;
-  }
-  head->seq = entries.back().seq;
   return Status::ok();
 }
 

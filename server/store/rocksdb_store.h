@@ -6,7 +6,8 @@
 // - Thread safety: all methods may be called concurrently. Appends to one
 //   convening are serialised by that convening's lock; appends to different
 //   convenings run in parallel, and RocksDB commits concurrent writes in one
-//   group (one WAL write and one fsync for all of them).
+//   group (one WAL write and one fsync for all of them). append_group() puts
+//   several convenings' appends into one write batch itself.
 // - head_seq is cached per convening after its first use, so this must be the
 //   only writer of the database (RocksDB's LOCK file makes it the only process).
 // - RocksDB types are forward-declared only: including this header does not
@@ -64,6 +65,7 @@ class RocksDbStore final : public Store {
   std::vector<Version> versions(std::string_view convening, Status* status) override;
 
   Status append(std::string_view convening, const std::vector<LogEntry>& entries) override;
+  std::vector<Status> append_group(const std::vector<GroupAppend>& appends) override;
   uint64_t head_seq(std::string_view convening, Status* status) override;
   Status read_log(std::string_view convening, uint64_t from, uint64_t to,
                   const std::function<bool(const LogEntry&)>& visit) override;
@@ -112,6 +114,7 @@ class RocksDbStore final : public Store {
   // operation in the error message. Every write goes through here or
   // probe_write(), which keep failing_ up to date.
   Status write(rocksdb::WriteBatch* batch, std::string_view what);
+  Status follows_head(LogHead& head, const GroupAppend& a, const std::string& what);
   // Reads a key of the meta family; *found is false (and the status ok) if
   // the key is absent.
   Status get_meta(const std::string& key, std::string* value, bool* found);

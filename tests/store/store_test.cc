@@ -303,6 +303,55 @@ TEST(Store, AppendRefusesGapsAndRepeatsWritingNothing) {
   EXPECT_EQ(seqs(read_all(*store, "c1")), range(1, 4));
 }
 
+TEST(Store, AppendGroupWritesEveryConveningAndRefusesOnlyTheBadOnes) {
+  TempDir dir;
+  auto store = open_ok(dir.db(), Durability::kFsync);
+  ASSERT_TRUE(store->append("b", entries(1, 2)).is_ok());
+  const std::vector<LogEntry> a1 = entries(1, 3), b3 = entries(3, 4), c_gap = entries(2, 2),
+                              d_bad = {entry(1), entry(3)}, e1 = entries(1, 1), none;
+  const std::vector<Status> statuses = store->append_group({{"a", &a1},
+                                                            {"c", &c_gap},  // gap from head 0
+                                                            {"b", &b3},
+                                                            {"d", &d_bad},  // gap inside
+                                                            {"bad id!", &e1},
+                                                            {"e", &none},
+                                                            {"a", &a1}});  // twice in a group
+  ASSERT_EQ(statuses.size(), 7u);
+  EXPECT_TRUE(statuses[0].is_ok()) << statuses[0].message();
+  EXPECT_FALSE(statuses[1].is_ok());
+  EXPECT_TRUE(statuses[2].is_ok()) << statuses[2].message();
+  EXPECT_FALSE(statuses[3].is_ok());
+  EXPECT_FALSE(statuses[4].is_ok());
+  EXPECT_TRUE(statuses[5].is_ok());  // nothing to append
+  EXPECT_FALSE(statuses[6].is_ok());
+  EXPECT_NE(statuses[6].message().find("twice"), std::string::npos) << statuses[6].message();
+
+  EXPECT_EQ(seqs(read_all(*store, "a")), range(1, 3));
+  EXPECT_EQ(seqs(read_all(*store, "b")), range(1, 4));
+  EXPECT_EQ(head(*store, "c"), 0u);
+  EXPECT_EQ(head(*store, "d"), 0u);
+  // The heads moved with the group: the next appends follow them.
+  EXPECT_TRUE(store->append("a", entries(4, 4)).is_ok());
+  EXPECT_TRUE(store->append("b", entries(5, 5)).is_ok());
+}
+
+TEST(Store, AFailedGroupWriteFailsEveryAppendInItAndWritesNothing) {
+  TempDir dir;
+  auto store = open_ok(dir.db(), Durability::kFsync);
+  store->set_disk_reserve(uint64_t{1} << 62);  // more than any disk has
+  const std::vector<LogEntry> one = entries(1, 2);
+  const std::vector<Status> statuses = store->append_group({{"a", &one}, {"b", &one}});
+  ASSERT_EQ(statuses.size(), 2u);
+  EXPECT_FALSE(statuses[0].is_ok());
+  EXPECT_FALSE(statuses[1].is_ok());
+  store->set_disk_reserve(1 << 20);
+  ASSERT_TRUE(store->recover().is_ok());
+  EXPECT_EQ(head(*store, "a"), 0u);
+  EXPECT_EQ(head(*store, "b"), 0u);
+  EXPECT_TRUE(store->append_group({{"a", &one}, {"b", &one}})[1].is_ok());
+  EXPECT_EQ(seqs(read_all(*store, "b")), range(1, 2));
+}
+
 TEST(Store, ReadLogStopsWhenVisitReturnsFalse) {
   TempDir dir;
   auto store = open_ok(dir.db());

@@ -227,21 +227,18 @@ void TlsDetector::on_detect(beast::error_code ec, bool is_tls) {
 // page. Nothing else is served in the clear.
 void TlsDetector::on_plain_request(beast::error_code ec, size_t) {
   if (ec) return close();
-  const auto& request = parser_->get();
+  const Request& request = parser_->get();
   const auto host = request.find(http::field::host);
   const std::string target(request.target());
-  http::response<http::string_body> response;
-  if (host != request.end() && !host->value().empty() && !target.empty() && target[0] == '/' &&
-      host->value().find_first_of("/\\@ \r\n") == beast::string_view::npos) {
-    response = error_response(Request{}, http::status::permanent_redirect, "https_only",
-                              "this server speaks https only");
+  const bool redirect = host != request.end() && !host->value().empty() && !target.empty() &&
+                        target[0] == '/' &&
+                        host->value().find_first_of("/\\@ \r\n") == beast::string_view::npos;
+  Response response = error_response(
+      request, redirect ? http::status::permanent_redirect : http::status::bad_request,
+      "https_only", "this server speaks https only");
+  if (redirect)
     response.set(http::field::location, "https://" + std::string(host->value()) + target);
-  } else {
-    response = error_response(Request{}, http::status::bad_request, "https_only",
-                              "this server speaks https only");
-  }
   response.keep_alive(false);
-  response.prepare_payload();
   response_ = std::make_shared<http::response<http::string_body>>(std::move(response));
   http::async_write(stream_, *response_,
                     [self = shared_from_this()](beast::error_code, size_t) { self->close(); });

@@ -452,14 +452,18 @@ void Room::maybe_commit() {
       id_, std::move(entries),
       [self = shared_from_this(), committed, snapshot_bytes, snapshot_seq](
           store::Status s, GroupCommitter::Clock::time_point durable_at) {
-        net::post(self->storage_, [self, committed, snapshot_bytes, snapshot_seq, s = std::move(s),
-                                   durable_at]() mutable {
-          if (s.is_ok() && snapshot_seq != 0)
-            self->store_snapshot(snapshot_seq, std::move(*snapshot_bytes));
-          net::post(self->strand_, [self, committed, s = std::move(s), durable_at]() mutable {
+        auto report = [self, committed, durable_at](store::Status status) {
+          net::post(self->strand_, [self, committed, s = std::move(status), durable_at]() mutable {
             self->on_committed(std::move(*committed), std::move(s), durable_at);
           });
-        });
+        };
+        // Most commits carry no snapshot: straight back to the room.
+        if (!s.is_ok() || snapshot_seq == 0) return report(std::move(s));
+        net::post(self->storage_,
+                  [self, snapshot_bytes, snapshot_seq, report, s = std::move(s)]() mutable {
+                    self->store_snapshot(snapshot_seq, std::move(*snapshot_bytes));
+                    report(std::move(s));
+                  });
       });
 }
 

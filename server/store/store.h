@@ -133,13 +133,12 @@ class Store {
   // Several appends, to different convenings, in one write: the group commit
   // of every room ready at the same moment, which shares one fsync. Returns
   // each append's status, in order: one whose seqs do not follow its head
-  // fails alone; a failed write fails them all. This default appends one by
-  // one.
+  // fails alone; a failed write fails them all.
   struct GroupAppend {
     std::string_view convening;
     const std::vector<LogEntry>* entries;
   };
-  virtual std::vector<Status> append_group(const std::vector<GroupAppend>& appends);
+  virtual std::vector<Status> append_group(const std::vector<GroupAppend>& appends) = 0;
   virtual uint64_t head_seq(std::string_view convening, Status* status) = 0;
   // Calls `visit` for entries with from < seq <= to, in order, until it
   // returns false.

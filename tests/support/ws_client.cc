@@ -331,32 +331,30 @@ void WsClient::start_read() {
 
 void WsClient::on_read(error_code ec) {
   read_pending_ = false;
-  {
-    if (ec) {
-      open_ = false;
-      // A close frame may have arrived even when the read ends in another
-      // error (a failing teardown after it).
-      const websocket::close_reason reason = with_ws([](auto& ws) { return ws.reason(); });
-      if (ec == websocket::error::closed || reason.code != websocket::close_code::none) {
-        close_code_ = static_cast<int>(reason.code);
-        close_reason_ = std::string(reason.reason.data(), reason.reason.size());
-      }
-      if (ec != websocket::error::closed && error_.empty()) error_ = "read: " + ec.message();
-      error_code ignored;
-      tcp_layer().socket().close(ignored);
-      return;
+  if (ec) {
+    open_ = false;
+    // A close frame may have arrived even when the read ends in another
+    // error (a failing teardown after it).
+    const websocket::close_reason reason = with_ws([](auto& ws) { return ws.reason(); });
+    if (ec == websocket::error::closed || reason.code != websocket::close_code::none) {
+      close_code_ = static_cast<int>(reason.code);
+      close_reason_ = std::string(reason.reason.data(), reason.reason.size());
     }
-    const std::string bytes = beast::buffers_to_string(buffer_.data());
-    if (!with_ws([](auto& ws) { return ws.got_binary(); })) {
-      Violation() << "server sent a text frame: '" << bytes.substr(0, 200) << "'";
-    } else {
-      pb::ServerMessage message;
-      if (message.ParseFromString(bytes))
-        inbox_.push_back(std::move(message));
-      else
-        Violation() << "server sent a frame that is not a ServerMessage (" << bytes.size()
-                    << " bytes)";
-    }
+    if (ec != websocket::error::closed && error_.empty()) error_ = "read: " + ec.message();
+    error_code ignored;
+    tcp_layer().socket().close(ignored);
+    return;
+  }
+  const std::string bytes = beast::buffers_to_string(buffer_.data());
+  if (!with_ws([](auto& ws) { return ws.got_binary(); })) {
+    Violation() << "server sent a text frame: '" << bytes.substr(0, 200) << "'";
+  } else {
+    pb::ServerMessage message;
+    if (message.ParseFromString(bytes))
+      inbox_.push_back(std::move(message));
+    else
+      Violation() << "server sent a frame that is not a ServerMessage (" << bytes.size()
+                  << " bytes)";
   }
   start_read();
 }

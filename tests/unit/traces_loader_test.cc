@@ -37,7 +37,9 @@ const Expected kConcurrent[] = {
 };
 
 // Names the parameter in test listings.
-void PrintTo(const Expected& e, std::ostream* os) { *os << e.file; }
+void PrintTo(const Expected& e, std::ostream* os) {
+  *os << e.file;
+}
 
 std::string expected_name(const Expected& e) {
   std::string name = std::filesystem::path(e.file).filename().string();

@@ -1,7 +1,10 @@
 #include "load_client.h"
 
+#include <google/protobuf/io/coded_stream.h>
+
 #include <algorithm>
 #include <cmath>
+#include <string_view>
 
 #include "crdt/ids.h"
 
@@ -20,6 +23,33 @@ constexpr auto kIdleCheck = std::chrono::milliseconds(100);
 
 std::chrono::microseconds micros(double us) {
   return std::chrono::microseconds(static_cast<int64_t>(us));
+}
+
+constexpr uint32_t length_delimited(int field) {
+  return (static_cast<uint32_t>(field) << 3) | 2;
+}
+
+// Calls f with each message of a frame: the frame itself, or each message of
+// a Batch, without parsing them. False if a Batch is malformed.
+template <class F>
+bool for_each_message(std::string_view frame, F&& f) {
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(frame.data()),
+                                            static_cast<int>(frame.size()));
+  if (in.ReadTag() != length_delimited(pb::ServerMessage::kBatchFieldNumber)) {
+    f(frame);
+    return true;
+  }
+  uint32_t length = 0;
+  if (!in.ReadVarint32(&length) || length != frame.size() - in.CurrentPosition()) return false;
+  while (!in.ExpectAtEnd()) {
+    if (in.ReadTag() != length_delimited(pb::Batch::kMessagesFieldNumber) ||
+        !in.ReadVarint32(&length))
+      return false;
+    const auto start = static_cast<size_t>(in.CurrentPosition());
+    if (!in.Skip(static_cast<int>(length))) return false;
+    f(frame.substr(start, length));
+  }
+  return true;
 }
 
 }  // namespace
@@ -108,6 +138,7 @@ void Client::on_handshake(beast::error_code ec) {
   hello->set_convening(room_.id);
   hello->set_name("bench " + std::to_string(index_));
   hello->set_colour("#3366aa");
+  hello->set_batches(true);
   send(m);
   do_read();
 }
@@ -128,20 +159,26 @@ void Client::on_read(beast::error_code ec, size_t) {
     return fail("read", ec.message());
   }
   const int64_t at = now_us();
-  pb::ServerMessage m;
   const auto data = buffer_.data();
-  // A PresenceUpdate (ServerMessage field 4, length-delimited: tag 0x22) is
-  // only counted: parsing thousands a second would take cores the server
-  // shares with the bench.
-  constexpr uint8_t kPresenceTag = (pb::ServerMessage::kPresenceFieldNumber << 3) | 2;
-  if (data.size() > 0 && static_cast<const uint8_t*>(data.data())[0] == kPresenceTag) {
-    if (shard_.recording) ++shard_.presence_received;
-  } else if (!m.ParseFromArray(data.data(), static_cast<int>(data.size()))) {
-    fail("decode", "a frame that is not a ServerMessage");
-  } else {
-    handle(m, at);
-  }
+  const std::string_view frame(static_cast<const char*>(data.data()), data.size());
+  bool parsed = true;
+  const bool framed = for_each_message(frame, [&](std::string_view bytes) {
+    // A PresenceUpdate (ServerMessage field 4, length-delimited: tag 0x22)
+    // is only counted: parsing thousands a second would take cores the
+    // server shares with the bench.
+    if (!bytes.empty() && static_cast<uint8_t>(bytes[0]) ==
+                              length_delimited(pb::ServerMessage::kPresenceFieldNumber)) {
+      if (shard_.recording) ++shard_.presence_received;
+      return;
+    }
+    pb::ServerMessage m;
+    if (!m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) || m.has_batch())
+      parsed = false;
+    else
+      handle(m, at);
+  });
   buffer_.consume(buffer_.size());
+  if (!framed || !parsed) return fail("decode", "a frame that is not a ServerMessage");
   do_read();
 }
 

@@ -86,6 +86,9 @@ std::optional<Config> parse_config(int argc, char** argv, int* exit_code) {
         "network threads; 0 means one per core")
     ("snapshot-every", po::value<uint64_t>()->default_value(1000),
         "write a snapshot of a convening every N ops (fast joins and restarts)")
+    ("delivery-interval-ms", po::value<unsigned>()->default_value(5),
+        "each participant gets at most one delivery of ops, acks and presence per interval; "
+        "commits closer together than this go out together (0: each commit at once)")
     ("log-level", po::value<std::string>()->default_value("info"),
         "trace, debug, info, warn, error or off")
     ("client-dir", po::value<std::string>()->default_value(""),
@@ -176,6 +179,8 @@ std::optional<Config> parse_config(int argc, char** argv, int* exit_code) {
   if (c.threads > 256) return fail("--threads must be at most 256");
   c.snapshot_every = vm["snapshot-every"].as<uint64_t>();
   if (c.snapshot_every == 0) return fail("--snapshot-every must be at least 1");
+  c.delivery_interval_ms = vm["delivery-interval-ms"].as<unsigned>();
+  if (c.delivery_interval_ms > 1000) return fail("--delivery-interval-ms must be at most 1000");
   c.log_level = vm["log-level"].as<std::string>();
   static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};
   if (std::find(std::begin(levels), std::end(levels), c.log_level) == std::end(levels))

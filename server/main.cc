@@ -103,7 +103,10 @@ int main(int argc, char** argv) {
       {config->connections_per_ip, config->connects_per_minute});
   net::io_context io(static_cast<int>(config->threads));
   net::thread_pool storage(kStorageThreads);
-  rooms::RoomManager rooms(io, storage, *store, {config->snapshot_every});
+  rooms::RoomOptions room_options;
+  room_options.snapshot_every = config->snapshot_every;
+  room_options.delivery_interval = std::chrono::milliseconds(config->delivery_interval_ms);
+  rooms::RoomManager rooms(io, storage, *store, room_options);
   ServerContext context{*config,
                         io,
                         storage,

@@ -74,8 +74,10 @@ std::string Metrics::render(const std::vector<std::pair<std::string, double>>& e
   counter("convene_slow_client_disconnects_total",
           "Clients disconnected because their send queue overflowed.",
           slow_client_disconnects.load());
+  counter("convene_frames_written_total", "WebSocket frames written to clients (one write each).",
+          frames_written.load());
   counter("convene_frames_merged_total",
-          "Ops frames written as part of the Ops frame before them (one write for several).",
+          "Messages written inside the frame of another message (a merged Ops frame or a Batch).",
           frames_merged.load());
   counter("convene_rate_limited_total",
           "WebSocket messages refused by a connection's rate limits (messages, ops).",

@@ -40,7 +40,8 @@ struct Metrics {
   std::atomic<uint64_t> log_writes{0};  // store writes holding commits (GroupCommitter)
   std::atomic<uint64_t> commit_failures{0};
   std::atomic<uint64_t> slow_client_disconnects{0};
-  std::atomic<uint64_t> frames_merged{0};  // Ops frames written with the one before
+  std::atomic<uint64_t> frames_written{0};  // WebSocket frames (writes) to clients
+  std::atomic<uint64_t> frames_merged{0};   // messages written in the frame of another
   std::atomic<uint64_t> rate_limited{0};
   std::atomic<uint64_t> rate_limit_closes{0};
   std::atomic<uint64_t> connections_refused{0};

@@ -14,7 +14,7 @@ constexpr uint16_t kClosePolicy = 1008;
 constexpr uint16_t kCloseTryAgainLater = 1013;
 constexpr size_t kMaxConveningId = 64;
 constexpr int kMaxResend = 100'000;
-// Ops frames written as one write at the most (bytes of ops).
+// Frames merged into one at the most (bytes).
 constexpr size_t kMaxMergedBytes = 1 << 20;
 // Messages saved up: this many seconds of --messages-per-second.
 constexpr double kMessageBurstSeconds = 10;
@@ -225,6 +225,7 @@ void WsSession<Stream>::on_hello(pb::Hello hello) {
     return close(kClosePolicy, "bad Hello");
   }
   state_ = State::kJoining;
+  batches_ = hello.batches();
   const bool open_join = context_.config.open && hello.token().empty();
   std::string hash = open_join ? std::string() : rooms::token_hash(hello.token());
   hello.clear_token();  // never kept in memory longer than needed
@@ -283,24 +284,42 @@ void WsSession<Stream>::authorized(pb::Hello hello, pb::Role role, std::string t
 // ---- writing ------------------------------------------------------------------------
 
 template <class Stream>
-void WsSession<Stream>::send(std::shared_ptr<const std::string> frame) {
+void WsSession<Stream>::send(rooms::Frame frame) {
   net::post(ws_.get_executor(),
             [self = this->shared_from_this(), frame = std::move(frame)]() mutable {
               self->queue(std::move(frame));
             });
 }
 
+template <class Stream>
+void WsSession<Stream>::send(rooms::Frames frames) {
+  net::post(ws_.get_executor(),
+            [self = this->shared_from_this(), frames = std::move(frames)]() mutable {
+              for (rooms::Frame& frame : frames)
+                if (!self->enqueue(std::move(frame))) return;
+              if (!self->writing_) self->do_write();
+            });
+}
+
+template <class Stream>
+void WsSession<Stream>::queue(rooms::Frame frame) {
+  if (enqueue(std::move(frame)) && !writing_) do_write();
+}
+
 // The bounds apply to frames waiting behind the write in flight; a frame
 // larger than them (a big Welcome) still goes out when nothing waits.
+// False when the frame is not queued (closing, or the client is dropped).
 template <class Stream>
-void WsSession<Stream>::queue(std::shared_ptr<const std::string> frame) {
-  if (closing_) return;
+bool WsSession<Stream>::enqueue(rooms::Frame frame) {
+  if (closing_) return false;
   if (!queue_.empty() &&
-      (queue_.size() >= kMaxQueuedFrames || queued_bytes_ + frame->size() > kMaxQueuedBytes))
-    return drop_slow_client();
+      (queue_.size() >= kMaxQueuedFrames || queued_bytes_ + frame->size() > kMaxQueuedBytes)) {
+    drop_slow_client();
+    return false;
+  }
   queued_bytes_ += frame->size();
   queue_.push_back(std::move(frame));
-  if (!writing_) do_write();
+  return true;
 }
 
 // The client does not read what its room sends: it leaves the room at once
@@ -317,11 +336,11 @@ void WsSession<Stream>::drop_slow_client() {
   start_closing(kCloseTryAgainLater, "too slow: reconnect to catch up");
 }
 
-// Ops frames waiting at the front go out in one write (decision 29).
+// What waits at the front goes out in one frame (decisions 29 and 37).
 template <class Stream>
 void WsSession<Stream>::do_write() {
   writing_ = true;
-  queued_bytes_ -= in_flight_.take(queue_, kMaxMergedBytes);
+  queued_bytes_ -= in_flight_.take(queue_, kMaxMergedBytes, batches_);
   ws_.async_write(in_flight_.buffers(),
                   beast::bind_front_handler(&WsSession::on_write, this->shared_from_this()));
 }
@@ -333,6 +352,7 @@ void WsSession<Stream>::on_write(beast::error_code ec, size_t bytes) {
   in_flight_.clear();
   if (ec) return fail(ec, "write");
   metrics().bytes_out += bytes;
+  metrics().frames_written++;
   if (frames > 1) metrics().frames_merged += frames - 1;
   if (!queue_.empty()) return do_write();
   if (closing_) {

@@ -23,8 +23,8 @@
 
 #include "net/beast.h"
 #include "net/connection_limits.h"
+#include "net/frame_write.h"
 #include "net/message_limits.h"
-#include "net/ops_frames.h"
 #include "net/streams.h"
 #include "rooms/room.h"
 #include "server_context.h"
@@ -50,7 +50,8 @@ class WsSession : public rooms::Peer, public std::enable_shared_from_this<WsSess
 
   void run(http::request<http::string_body> request);
 
-  void send(std::shared_ptr<const std::string> frame) override;
+  void send(rooms::Frame frame) override;
+  void send(rooms::Frames frames) override;
   void close(uint16_t code, std::string reason) override;
 
  private:
@@ -65,7 +66,8 @@ class WsSession : public rooms::Peer, public std::enable_shared_from_this<WsSess
   void on_hello(convene::v1::Hello hello);
   void authorized(convene::v1::Hello hello, convene::v1::Role role, std::string token_hash);
   void refuse(convene::v1::ErrorCode code, const std::string& message);
-  void queue(std::shared_ptr<const std::string> frame);
+  void queue(rooms::Frame frame);
+  bool enqueue(rooms::Frame frame);
   void drop_slow_client();
   void do_write();
   void on_write(beast::error_code ec, size_t bytes);
@@ -82,9 +84,10 @@ class WsSession : public rooms::Peer, public std::enable_shared_from_this<WsSess
   MessageLimits limits_;
   net::steady_timer deadline_;  // Hello, then the end of a close
   beast::flat_buffer buffer_;
-  std::deque<std::shared_ptr<const std::string>> queue_;  // waiting, not in flight
+  std::deque<rooms::Frame> queue_;  // waiting, not in flight
   size_t queued_bytes_ = 0;
-  OpsWrite in_flight_;
+  FrameWrite in_flight_;
+  bool batches_ = false;  // Hello.batches: several messages may share a frame
   bool writing_ = false;
   bool closing_ = false;
   enum class State { kAwaitingHello, kJoining, kJoined } state_ = State::kAwaitingHello;

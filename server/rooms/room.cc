@@ -1,8 +1,5 @@
 #include "rooms/room.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-#include <google/protobuf/wire_format_lite.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -41,73 +38,6 @@ void fill_member(pb::Member* out, const std::string& id, const std::string& name
 
 }  // namespace
 
-std::shared_ptr<const std::string> encode(const pb::ServerMessage& m) {
-  auto frame = std::make_shared<std::string>();
-  m.SerializeToString(frame.get());
-  return frame;
-}
-
-std::shared_ptr<const std::string> error_frame(pb::ErrorCode code, std::string message,
-                                               const crdt::OpId* op) {
-  pb::ServerMessage m;
-  auto* e = m.mutable_error();
-  e->set_code(code);
-  e->set_message(std::move(message));
-  if (op) op->to_pb(e->mutable_op());
-  return encode(m);
-}
-
-// An Ops frame is ServerMessage{ops: Ops{ops: [SequencedOp...]}}: field 2
-// of the envelope wrapping repeated field 1. Protobuf encodes a repeated
-// message field as the concatenation of its elements, so a frame can be put
-// together from elements serialised once.
-std::string ops_element(const pb::SequencedOp& op) {
-  using google::protobuf::internal::WireFormatLite;
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.WriteTag(
-      WireFormatLite::MakeTag(pb::Ops::kOpsFieldNumber, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
-  coded.WriteVarint32(static_cast<uint32_t>(op.ByteSizeLong()));
-  op.SerializeWithCachedSizes(&coded);
-  coded.Trim();
-  return out;
-}
-
-std::string ops_frame_header(size_t payload_bytes) {
-  using google::protobuf::internal::WireFormatLite;
-  std::string header;
-  google::protobuf::io::StringOutputStream stream(&header);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.WriteTag(WireFormatLite::MakeTag(pb::ServerMessage::kOpsFieldNumber,
-                                         WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
-  coded.WriteVarint64(payload_bytes);
-  coded.Trim();
-  return header;
-}
-
-std::optional<std::string_view> ops_frame_payload(std::string_view frame) {
-  using google::protobuf::internal::WireFormatLite;
-  const uint32_t tag = WireFormatLite::MakeTag(pb::ServerMessage::kOpsFieldNumber,
-                                               WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
-  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(frame.data()),
-                                            static_cast<int>(frame.size()));
-  uint64_t length = 0;
-  if (in.ReadTag() != tag || !in.ReadVarint64(&length)) return std::nullopt;
-  const auto header = static_cast<size_t>(in.CurrentPosition());
-  if (length != frame.size() - header) return std::nullopt;
-  return frame.substr(header);
-}
-
-std::shared_ptr<const std::string> ops_frame(const std::vector<const std::string*>& elements) {
-  size_t inner = 0;
-  for (const std::string* e : elements) inner += e->size();
-  auto frame = std::make_shared<std::string>(ops_frame_header(inner));
-  frame->reserve(frame->size() + inner);
-  for (const std::string* e : elements) frame->append(*e);
-  return frame;
-}
-
 Room::Room(std::string id, RoomState state, net::any_io_executor io, net::thread_pool& storage_pool,
            store::Store& store, GroupCommitter& committer, RoomOptions options,
            std::function<void(const Room*)> on_idle, std::function<void(JoinRequest)> reroute)
@@ -129,7 +59,7 @@ Room::Room(std::string id, RoomState state, net::any_io_executor io, net::thread
                     : std::make_shared<const std::string>(std::move(state.snapshot))),
       tail_(std::move(state.tail)),
       last_snapshot_encoded_(state.snapshot_seq),
-      presence_timer_(strand_) {
+      delivery_timer_(strand_) {
   for (const auto& op : tail_) tail_bytes_ += op.ByteSizeLong();
   metrics().rooms_loaded++;
 }
@@ -143,7 +73,7 @@ Room::~Room() {
 void Room::retire() {
   if (retired_) return;
   retired_ = true;
-  presence_timer_.cancel();
+  delivery_timer_.cancel();
   on_idle_(this);
 }
 
@@ -183,6 +113,9 @@ void Room::do_join(JoinRequest request) {
     request.peer->close(kClosePolicy, "replica in use");
     return;
   }
+  // The Welcome holds every committed op: those still waiting for their
+  // delivery go to the others first, or the newcomer would get them twice.
+  if (!outbox_.empty()) deliver();
   Member m;
   m.peer = request.peer;
   m.id = member_id_of(replica);
@@ -199,15 +132,17 @@ void Room::do_join(JoinRequest request) {
 
   send_welcome(member, request.hello.last_seen_seq(), request.hello.ops_only());
 
-  // Tell the others with the next presence flush: a crowd joining at once
-  // costs one update per flush, not one per join for each member. A replica
-  // that rejoins before its leave was flushed was never gone for the others.
+  // Tell the others with the next presence update: a crowd joining at once
+  // costs one update per delivery, not one per join for each member. A
+  // replica that rejoins before its leave went out was never gone for the
+  // others.
   if (const auto gone = std::find(left_.begin(), left_.end(), member.id); gone != left_.end()) {
     left_.erase(gone);
     member.announced = true;
   }
   member.presence_dirty = true;
-  schedule_presence_flush();
+  presence_changed_ = true;
+  schedule_presence();
   // Remember the member (names for the export).
   store::Member record{member.id,   member.name,    member.colour,
                        member.role, unix_time_ms(), unix_time_ms()};
@@ -390,6 +325,8 @@ void Room::ack_duplicate(const Member& m, const pb::Op& op) {
     if (pos != e.end() && pos->first == last) seq = pos->second;
   }
   if (seq > committed_seq_) return;
+  // Frames reach a member in seq order: first what waits for delivery.
+  if (!outbox_.empty()) deliver();
   pb::ServerMessage msg;
   auto* ack = msg.mutable_ack();
   ack->set_replica(op.replica());
@@ -501,65 +438,105 @@ void Room::on_committed(std::vector<Pending> batch, store::Status status,
     metrics().commit_latency.observe(
         std::chrono::duration<double>(durable_at - p.received).count());
   committed_seq_ = batch.back().op.seq();
-  deliver(batch);
-  metrics().broadcast_latency.observe(
-      std::chrono::duration<double>(Clock::now() - durable_at).count());
   for (Pending& p : batch) {
+    outbox_.push_back({ops_element(p.op), p.op.op().replica(), p.last_counter, p.op.seq()});
     tail_bytes_ += p.op.ByteSizeLong();
     tail_.push_back(std::move(p.op));
   }
+  outbox_durable_at_.push_back(durable_at);
+  deliver_soon();
   maybe_encode_snapshot();
   maybe_commit();
   if (closing_ && !committing_) return finish_shutdown();
   check_idle();
 }
 
-// To every member one Ops frame with the ops of this commit that are not
-// theirs, then to authors one Ack (per replica: "everything up to counter").
-// Ops go first so that once a client has the Ack it has every op up to the
-// highest seq it has received: that seq is its last_seen_seq.
-// Each op is serialised once; frames are assembled from those bytes.
-void Room::deliver(const std::vector<Pending>& batch) {
+// ---- delivery ------------------------------------------------------------------------
+
+// Committed ops go out at once unless a delivery went out less than an
+// interval ago; then with the next one, which takes every commit since.
+void Room::deliver_soon() {
+  const auto due = last_delivery_ + options_.delivery_interval;
+  if (Clock::now() >= due) return deliver();
+  schedule_delivery(due);
+}
+
+// Presence alone goes out at most every kPresenceInterval, sooner with ops.
+void Room::schedule_presence() {
+  schedule_delivery(std::max(Clock::now(), last_presence_ + kPresenceInterval));
+}
+
+// One timer for both: it is moved earlier when something is due sooner.
+// (A wait that is cancelled runs its handler with an error and does nothing;
+// one that had already fired only makes an extra, harmless, delivery.)
+void Room::schedule_delivery(Clock::time_point due) {
+  if (delivery_scheduled_ && delivery_due_ <= due) return;
+  delivery_scheduled_ = true;
+  delivery_due_ = due;
+  delivery_timer_.expires_at(due);
+  delivery_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec) return;
+    self->delivery_scheduled_ = false;
+    self->deliver();
+  });
+}
+
+// To every member one delivery: an Ops frame with the waiting ops that are
+// not theirs, an Ack if some are (per replica: "everything up to counter"),
+// and the presence update. Ops go before the Ack so that once a client has
+// the Ack it has every op up to the highest seq it has received: that seq
+// is its last_seen_seq. Each op is serialised once; frames are assembled
+// from those bytes and shared by every member they fit.
+void Room::deliver() {
+  last_delivery_ = Clock::now();
+  const Frame presence = take_presence();
   struct Author {
     uint64_t last_counter, last_seq;
     size_t ops = 0;
   };
   std::unordered_map<uint64_t, Author> authors;  // by replica
-  std::vector<std::string> elements;
-  elements.reserve(batch.size());
-  for (const Pending& p : batch) {
-    Author& a = authors[p.op.op().replica()];
-    a.last_counter = p.last_counter;
-    a.last_seq = p.op.seq();
+  for (const Outgoing& o : outbox_) {
+    Author& a = authors[o.replica];
+    a.last_counter = o.last_counter;
+    a.last_seq = o.seq;
     ++a.ops;
-    elements.push_back(ops_element(p.op));
   }
   const auto frame_without = [&](uint64_t replica) {
     std::vector<const std::string*> parts;
-    for (size_t i = 0; i < batch.size(); ++i)
-      if (batch[i].op.op().replica() != replica) parts.push_back(&elements[i]);
+    for (const Outgoing& o : outbox_)
+      if (o.replica != replica) parts.push_back(&o.element);
     return ops_frame(parts);
   };
 
-  std::shared_ptr<const std::string> everything;  // for members with no op here
+  Frame everything;  // for members with no op here
   for (auto& [key, m] : members_) {
+    Frames frames;
     const auto mine = authors.find(m.replica);
-    if (mine == authors.end()) {
+    if (outbox_.empty()) {
+      // presence only
+    } else if (mine == authors.end()) {
       if (!everything) everything = frame_without(0);  // replica 0 never authors
-      metrics().ops_broadcast += batch.size();
-      m.peer->send(everything);
-      continue;
+      metrics().ops_broadcast += outbox_.size();
+      frames.push_back(everything);
+    } else if (authors.size() > 1) {  // others' ops too
+      metrics().ops_broadcast += outbox_.size() - mine->second.ops;
+      frames.push_back(frame_without(m.replica));
     }
-    if (authors.size() > 1) {  // others' ops too
-      metrics().ops_broadcast += batch.size() - mine->second.ops;
-      m.peer->send(frame_without(m.replica));
+    if (mine != authors.end()) {
+      pb::ServerMessage ack;
+      ack.mutable_ack()->set_replica(m.replica);
+      ack.mutable_ack()->set_counter(mine->second.last_counter);
+      ack.mutable_ack()->set_seq(mine->second.last_seq);
+      frames.push_back(encode(ack));
     }
-    pb::ServerMessage ack;
-    ack.mutable_ack()->set_replica(m.replica);
-    ack.mutable_ack()->set_counter(mine->second.last_counter);
-    ack.mutable_ack()->set_seq(mine->second.last_seq);
-    m.peer->send(encode(ack));
+    if (presence) frames.push_back(presence);
+    if (!frames.empty()) m.peer->send(std::move(frames));
   }
+  const auto now = Clock::now();
+  for (const auto durable_at : outbox_durable_at_)
+    metrics().broadcast_latency.observe(std::chrono::duration<double>(now - durable_at).count());
+  outbox_.clear();
+  outbox_durable_at_.clear();
 }
 
 // The store refused a commit: the document now holds ops that are not
@@ -568,6 +545,7 @@ void Room::fail(const std::string& why) {
   spdlog::error("room {}: {}; closing the room", id_, why);
   failed_ = true;
   pending_.clear();
+  if (!outbox_.empty()) deliver();  // those are durable
   auto frame = error_frame(pb::ERROR_UNAVAILABLE, "storage is failing; reconnect and resend");
   for (auto& [key, m] : members_) {
     m.peer->send(frame);
@@ -586,26 +564,19 @@ void Room::presence(const Peer* peer, pb::PresenceState state) {
     if (!m) return;
     m->presence = std::move(s);
     m->presence_dirty = true;
-    self->schedule_presence_flush();
-  });
-}
-
-void Room::schedule_presence_flush() {
-  if (presence_scheduled_) return;
-  presence_scheduled_ = true;
-  presence_timer_.expires_at(std::max(Clock::now(), last_presence_flush_ + kPresenceInterval));
-  presence_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    self->presence_scheduled_ = false;
-    if (!ec) self->flush_presence();
+    self->presence_changed_ = true;
+    self->schedule_presence();
   });
 }
 
 // One update with every member who joined or whose presence changed since
-// the last flush, and every member who left: each member's updates reach
-// the others at most 20 times a second, and a crowd joining or leaving costs
-// one frame per member per flush.
-void Room::flush_presence() {
-  last_presence_flush_ = Clock::now();
+// the last one, and every member who left, or null if nothing changed. Each
+// change goes out once, with the next delivery: a crowd joining or leaving
+// costs one frame per member per delivery.
+Frame Room::take_presence() {
+  if (!presence_changed_) return nullptr;
+  presence_changed_ = false;
+  last_presence_ = Clock::now();
   pb::ServerMessage update;
   for (auto& [key, m] : members_) {
     if (!m.presence_dirty) continue;
@@ -616,13 +587,9 @@ void Room::flush_presence() {
   }
   for (std::string& id : left_) update.mutable_presence()->add_left(std::move(id));
   left_.clear();
-  if (update.presence().members_size() > 0 || update.presence().left_size() > 0)
-    broadcast(encode(update));
-}
-
-void Room::broadcast(const std::shared_ptr<const std::string>& frame, const Peer* except) {
-  for (auto& [key, m] : members_)
-    if (key != except) m.peer->send(frame);
+  // Nothing, when the only ones who changed left before anyone heard of them.
+  if (!update.has_presence()) return nullptr;
+  return encode(update);
 }
 
 // ---- leaving, revocation, shutdown --------------------------------------------------
@@ -641,7 +608,8 @@ void Room::do_leave(const Peer* peer) {
   spdlog::info("room {}: member {} left", id_, id);
   if (announced) {  // else the others never heard of it
     left_.push_back(id);
-    schedule_presence_flush();
+    presence_changed_ = true;
+    schedule_presence();
   }
   check_idle();
 }
@@ -667,6 +635,7 @@ void Room::shut_down(std::function<void()> done) {
 
 // Everything accepted is durable: close every member with 1001.
 void Room::finish_shutdown() {
+  if (!outbox_.empty()) deliver();
   for (auto& [key, m] : members_) m.peer->close(kCloseGoingAway, "server shutting down");
   members_.clear();
   replicas_.clear();

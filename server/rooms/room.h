@@ -6,7 +6,10 @@
 // the next seq and waits in `pending_`. One group commit at a time takes
 // everything pending to the store in one write batch; only when it is durable
 // are the ops acknowledged to their authors and broadcast to everyone else,
-// in seq order. A failed commit fails the room: members are told, closed,
+// in seq order. Each member gets one delivery at a time: the Ops of every
+// commit since the last one, its Ack, and the presence that changed, at most
+// once per RoomOptions::delivery_interval (and presence at most every 50 ms
+// on its own). A failed commit fails the room: members are told, closed,
 // and the room is dropped so the next join reloads it from the store (the
 // uncommitted ops are still in their authors' pending queues).
 //
@@ -28,6 +31,7 @@
 #include "convene/v1/protocol.pb.h"
 #include "crdt/document.h"
 #include "net/beast.h"
+#include "rooms/frames.h"
 #include "rooms/group_commit.h"
 #include "store/store.h"
 
@@ -40,7 +44,10 @@ class Peer {
  public:
   virtual ~Peer() = default;
   // Queues a frame; a peer whose queue overflows disconnects itself.
-  virtual void send(std::shared_ptr<const std::string> frame) = 0;
+  virtual void send(Frame frame) = 0;
+  // Queues the frames of one delivery, in order (to a client that takes
+  // batches they go out as one frame).
+  virtual void send(Frames frames) = 0;
   // Sends a close frame with `code` and ends the connection.
   virtual void close(uint16_t code, std::string reason) = 0;
 };
@@ -48,6 +55,10 @@ class Peer {
 struct RoomOptions {
   uint64_t snapshot_every = 1000;
   size_t max_ops_per_submit = 10'000;
+  // A member gets at most one delivery (Ops, Ack, PresenceUpdate) per
+  // interval: commits that follow one another closer than this wait and go
+  // out together. A delivery after a quieter spell goes at once.
+  std::chrono::milliseconds delivery_interval{5};
 };
 
 struct JoinRequest {
@@ -68,21 +79,6 @@ struct RoomState {
   std::deque<pb::SequencedOp> tail;  // committed ops after snapshot_seq
   std::string name;
 };
-
-// Frames shared by the rooms and the sessions.
-std::shared_ptr<const std::string> encode(const pb::ServerMessage& m);
-// An Ops frame assembled from elements made by ops_element, each serialised
-// once however many members receive it.
-std::string ops_element(const pb::SequencedOp& op);
-std::shared_ptr<const std::string> ops_frame(const std::vector<const std::string*>& elements);
-// The envelope header of an Ops frame whose payload (its elements) is
-// `payload_bytes` long.
-std::string ops_frame_header(size_t payload_bytes);
-// The payload of an Ops frame, or nullopt if `frame` is not exactly one
-// ServerMessage.ops envelope.
-std::optional<std::string_view> ops_frame_payload(std::string_view frame);
-std::shared_ptr<const std::string> error_frame(pb::ErrorCode code, std::string message,
-                                               const crdt::OpId* op = nullptr);
 
 class Room : public std::enable_shared_from_this<Room> {
  public:
@@ -127,6 +123,14 @@ class Room : public std::enable_shared_from_this<Room> {
     uint64_t last_counter;  // the op's last counter: what its Ack names
     std::chrono::steady_clock::time_point received;
   };
+  // A committed op not yet delivered: its element of an Ops frame, and what
+  // its author's Ack names.
+  struct Outgoing {
+    std::string element;
+    uint64_t replica;
+    uint64_t last_counter;
+    uint64_t seq;
+  };
   struct AckIndex {  // per replica: (last counter of an op, its seq), ascending
     std::vector<std::pair<uint64_t, uint64_t>> entries;
   };
@@ -143,12 +147,13 @@ class Room : public std::enable_shared_from_this<Room> {
   void maybe_commit();
   void on_committed(std::vector<Pending> batch, store::Status status,
                     std::chrono::steady_clock::time_point durable_at);
-  void deliver(const std::vector<Pending>& batch);
+  void deliver_soon();
+  void schedule_delivery(std::chrono::steady_clock::time_point due);
+  void schedule_presence();
+  void deliver();
+  Frame take_presence();
   void fail(const std::string& why);
   void do_leave(const Peer* peer);
-  void schedule_presence_flush();
-  void flush_presence();
-  void broadcast(const std::shared_ptr<const std::string>& frame, const Peer* except = nullptr);
   void check_idle();
   void retire();
   void finish_shutdown();
@@ -184,11 +189,18 @@ class Room : public std::enable_shared_from_this<Room> {
   std::unordered_map<const Peer*, Member> members_;
   std::unordered_map<uint64_t, const Peer*> replicas_;
   std::unordered_map<uint64_t, AckIndex> acks_;
-  // Members that left since the last presence flush (announced ones only).
+  // Committed ops waiting for the next delivery, and when each of their
+  // commits became durable.
+  std::vector<Outgoing> outbox_;
+  std::vector<std::chrono::steady_clock::time_point> outbox_durable_at_;
+  // Members that left since the last presence update (announced ones only).
   std::vector<std::string> left_;
-  net::steady_timer presence_timer_;
-  bool presence_scheduled_ = false;
-  std::chrono::steady_clock::time_point last_presence_flush_{};
+  bool presence_changed_ = false;  // a member is presence_dirty, or left_ holds one
+  net::steady_timer delivery_timer_;
+  bool delivery_scheduled_ = false;
+  std::chrono::steady_clock::time_point delivery_due_{};
+  std::chrono::steady_clock::time_point last_delivery_{};
+  std::chrono::steady_clock::time_point last_presence_{};
   bool closing_ = false;  // shutting down: no joins, close once flushed
   std::function<void()> shutdown_done_;
 };

@@ -399,6 +399,51 @@ TEST_F(ServerTest, OneAckCoversEveryOpOfACommitInSeqOrder) {
   EXPECT_EQ(broadcast, (std::vector<uint64_t>{1, 2, 3}));
 }
 
+// A member gets at most one delivery per --delivery-interval-ms: commits
+// closer together wait and go out as one Ops frame, with the member's Ack; a
+// client that asked for batches gets the two in one Batch frame, any other
+// gets them one per frame.
+TEST_F(ServerTest, CommitsCloseTogetherReachAMemberAsOneDelivery) {
+  ServerOptions options;
+  options.extra_args = {"--delivery-interval-ms", "400"};
+  ASSERT_NO_FATAL_FAILURE(start(options));
+  const auto conv = create_convening(endpoint(), "rounds");
+  ASSERT_TRUE(conv);
+  std::unique_ptr<Replica> a, b;
+  ASSERT_NO_FATAL_FAILURE(joined(a, conv->id, conv->participant, "ana"));
+  ASSERT_NO_FATAL_FAILURE(joined(b, conv->id, conv->participant, "ben"));
+  ReplicaOptions plain;
+  plain.token = conv->participant;
+  plain.name = "cy";
+  plain.batches = false;
+  auto c = std::make_unique<Replica>(endpoint(), conv->id, next_replica_id(), plain);
+  ASSERT_TRUE(c->join().ok());
+  const OpId draft = a->doc().create_draft("d").value;
+  a->flush();
+  ASSERT_TRUE(AllAcked({a.get()}));
+  ASSERT_TRUE(AllCaughtUp({a.get(), b.get(), c.get()}, {a.get()}));
+  const size_t c_ops = c->ops_messages(), a_acks = a->ack_messages();
+  const size_t a_batches = a->ws()->batch_frames(), b_batches = b->ws()->batch_frames();
+
+  // Three commits well within one interval of the delivery above.
+  ASSERT_TRUE(a->doc().insert_text(draft, 0, "a").is_ok());
+  a->flush();
+  ASSERT_TRUE(b->doc().insert_text(draft, 0, "b").is_ok());
+  b->flush();
+  ASSERT_TRUE(a->doc().insert_text(draft, 0, "A").is_ok());
+  a->flush();
+  ASSERT_TRUE(AllAcked({a.get(), b.get()}));
+  ASSERT_TRUE(AllCaughtUp({a.get(), b.get(), c.get()}, {a.get(), b.get()}));
+  EXPECT_TRUE(Converged({a.get(), b.get(), c.get()}));
+
+  EXPECT_EQ(c->ops_messages(), c_ops + 1) << "seqs 2..4 in one Ops frame";
+  EXPECT_EQ(a->ack_messages(), a_acks + 1) << "one Ack for both of ana's ops";
+  EXPECT_EQ(a->ws()->batch_frames(), a_batches + 1) << "ben's op and ana's Ack";
+  EXPECT_EQ(b->ws()->batch_frames(), b_batches + 1) << "ana's ops and ben's Ack";
+  EXPECT_EQ(c->ws()->batch_frames(), 0u) << "cy did not ask for batches";
+  for (Replica* r : {a.get(), b.get(), c.get()}) EXPECT_TRUE(r->order_violations().empty());
+}
+
 std::string first_violations(const Replica& r) {
   std::string out;
   for (size_t i = 0; i < r.order_violations().size() && i < 5; ++i)

@@ -1,18 +1,13 @@
 // The WebSocket limits' parts, driven by explicit time points: a
 // connection's message and op budgets (MessageLimits), the per-address
-// connection limits, and the Ops frames written as one.
+// connection limits.
 #include <gtest/gtest.h>
 
-#include <deque>
-#include <memory>
-#include <string>
 #include <vector>
 
 #include "convene/v1/protocol.pb.h"
 #include "net/connection_limits.h"
 #include "net/message_limits.h"
-#include "net/ops_frames.h"
-#include "rooms/room.h"
 
 namespace convene::server {
 namespace {
@@ -20,9 +15,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Verdict = MessageLimits::Verdict;
-using ::convene::rooms::ops_frame_header;
-using ::convene::rooms::ops_frame_payload;
-namespace pb = ::convene::v1;
 
 const RateClock::time_point t0{};
 
@@ -131,86 +123,6 @@ TEST(ConnectionLimits, ZeroMeansNoLimit) {
   EXPECT_EQ(limits.open("127.0.0.1"), 5000u);
   held.clear();
   EXPECT_EQ(limits.open("127.0.0.1"), 0u);
-}
-
-// ---- Ops frames written as one ---------------------------------------------------
-
-std::shared_ptr<const std::string> ops_frame_of(std::initializer_list<uint64_t> seqs) {
-  pb::ServerMessage m;
-  for (const uint64_t seq : seqs) {
-    pb::SequencedOp* op = m.mutable_ops()->add_ops();
-    op->set_seq(seq);
-    op->mutable_op()->set_replica(7);
-    op->mutable_op()->set_counter(seq);
-    op->mutable_op()->mutable_create_map()->set_name(std::string(100, 'm'));
-  }
-  return std::make_shared<const std::string>(m.SerializeAsString());
-}
-
-std::shared_ptr<const std::string> ack_frame(uint64_t seq) {
-  pb::ServerMessage m;
-  m.mutable_ack()->set_seq(seq);
-  return std::make_shared<const std::string>(m.SerializeAsString());
-}
-
-std::string written(const OpsWrite& w) {
-  std::string out;
-  for (const auto& b : w.buffers()) out.append(static_cast<const char*>(b.data()), b.size());
-  return out;
-}
-
-std::vector<uint64_t> seqs_of(const std::string& frame) {
-  pb::ServerMessage m;
-  EXPECT_TRUE(m.ParseFromString(frame));
-  std::vector<uint64_t> out;
-  for (const auto& op : m.ops().ops()) out.push_back(op.seq());
-  return out;
-}
-
-TEST(OpsFrames, PayloadAndHeaderRoundTrip) {
-  const auto frame = ops_frame_of({1, 2});
-  const auto payload = ops_frame_payload(*frame);
-  ASSERT_TRUE(payload);
-  EXPECT_EQ(ops_frame_header(payload->size()) + std::string(*payload), *frame);
-  EXPECT_FALSE(ops_frame_payload(*ack_frame(1)));
-  EXPECT_FALSE(ops_frame_payload(frame->substr(0, frame->size() - 1)));
-  EXPECT_FALSE(ops_frame_payload(*frame + "x"));
-  EXPECT_FALSE(ops_frame_payload(""));
-  EXPECT_FALSE(ops_frame_payload(std::string("\x12\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 11)));
-  for (const size_t n : {0u, 127u, 128u, 300u, 1u << 20}) {
-    const std::string header = ops_frame_header(n);
-    EXPECT_TRUE(ops_frame_payload(header + std::string(n, '\0'))) << n;
-  }
-}
-
-TEST(OpsFrames, ConsecutiveOpsFramesAreWrittenAsOneNeverAcrossAnotherFrame) {
-  std::deque<std::shared_ptr<const std::string>> queue = {
-      ops_frame_of({1}), ops_frame_of({2, 3}), ops_frame_of({4}), ack_frame(4), ops_frame_of({5})};
-  const size_t first_three = queue[0]->size() + queue[1]->size() + queue[2]->size();
-  OpsWrite w;
-  EXPECT_EQ(w.take(queue, 1 << 20), first_three);
-  EXPECT_EQ(w.frames(), 3u);
-  EXPECT_EQ(seqs_of(written(w)), (std::vector<uint64_t>{1, 2, 3, 4}));
-  ASSERT_EQ(queue.size(), 2u);
-  const std::string ack = *queue.front();
-  EXPECT_EQ(w.take(queue, 1 << 20), ack.size());
-  EXPECT_EQ(written(w), ack) << "an Ack goes alone";
-  w.take(queue, 1 << 20);
-  EXPECT_EQ(seqs_of(written(w)), (std::vector<uint64_t>{5}));
-  EXPECT_TRUE(queue.empty());
-}
-
-TEST(OpsFrames, AMergedWriteStopsAtItsByteBound) {
-  std::deque<std::shared_ptr<const std::string>> queue;
-  for (uint64_t seq = 1; seq <= 10; ++seq) queue.push_back(ops_frame_of({seq}));
-  const size_t one = ops_frame_payload(*queue.front())->size();
-  OpsWrite w;
-  w.take(queue, 3 * one);
-  EXPECT_EQ(seqs_of(written(w)), (std::vector<uint64_t>{1, 2, 3}));
-  EXPECT_EQ(queue.size(), 7u);
-  // A frame larger than the bound still goes, alone.
-  w.take(queue, 1);
-  EXPECT_EQ(seqs_of(written(w)), (std::vector<uint64_t>{4}));
 }
 
 }  // namespace

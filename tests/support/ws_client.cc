@@ -350,11 +350,19 @@ void WsClient::on_read(error_code ec) {
     Violation() << "server sent a text frame: '" << bytes.substr(0, 200) << "'";
   } else {
     pb::ServerMessage message;
-    if (message.ParseFromString(bytes))
-      inbox_.push_back(std::move(message));
-    else
+    if (!message.ParseFromString(bytes)) {
       Violation() << "server sent a frame that is not a ServerMessage (" << bytes.size()
                   << " bytes)";
+    } else if (message.has_batch()) {
+      ++batch_frames_;
+      for (pb::ServerMessage& m : *message.mutable_batch()->mutable_messages()) {
+        if (m.has_batch() || m.body_case() == pb::ServerMessage::BODY_NOT_SET)
+          Violation() << "server sent a Batch holding " << describe(m);
+        inbox_.push_back(std::move(m));
+      }
+    } else {
+      inbox_.push_back(std::move(message));
+    }
   }
   start_read();
 }
@@ -588,6 +596,7 @@ JoinResult Replica::join(Millis timeout) {
   hello->set_name(options_.name);
   hello->set_colour(options_.colour);
   hello->set_ops_only(options_.ops_only);
+  hello->set_batches(options_.batches);
   if (!ws_->send(hello_message, timeout)) {
     result.failure = "sending Hello: " + ws_->error();
     return result;
@@ -685,6 +694,7 @@ void Replica::handle(const pb::ServerMessage& message) {
   if (trace_enabled()) std::cerr << "itest " << label() << " <- " << describe(message) << "\n";
   switch (message.body_case()) {
     case pb::ServerMessage::kOps:
+      ++ops_messages_;
       for (const pb::SequencedOp& op : message.ops().ops()) {
         if (op.seq() <= seen_seq_ && order_violations_.size() < 100)
           order_violations_.push_back("Ops seq " + std::to_string(op.seq()) +
@@ -738,6 +748,9 @@ void Replica::handle(const pb::ServerMessage& message) {
       break;
     case pb::ServerMessage::kWelcome:
       Violation() << label() << ": a second Welcome on one connection";
+      break;
+    case pb::ServerMessage::kBatch:  // WsClient hands on a Batch's messages one by one
+      Violation() << label() << ": a Batch reached the replica";
       break;
     case pb::ServerMessage::kPong:
     case pb::ServerMessage::BODY_NOT_SET:
@@ -860,6 +873,9 @@ std::string describe(const pb::ServerMessage& message) {
       break;
     case pb::ServerMessage::kPong:
       out << "Pong{" << message.pong().nonce() << "}";
+      break;
+    case pb::ServerMessage::kBatch:
+      out << "Batch{" << message.batch().messages_size() << " messages}";
       break;
     case pb::ServerMessage::BODY_NOT_SET:
       out << "ServerMessage{no body}";

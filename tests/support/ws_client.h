@@ -169,6 +169,8 @@ class WsClient {
   std::optional<int> close_code() const { return close_code_; }
   std::string close_reason() const { return close_reason_; }
   const std::string& error() const { return error_; }
+  // Frames that arrived as a Batch (their messages are received one by one).
+  size_t batch_frames() const { return batch_frames_; }
 
  private:
   using PlainWs = boost::beast::websocket::stream<boost::beast::tcp_stream>;
@@ -196,6 +198,7 @@ class WsClient {
   std::unique_ptr<TlsWs> tls_ws_;
   boost::beast::flat_buffer buffer_;
   std::deque<pb::ServerMessage> inbox_;
+  size_t batch_frames_ = 0;
   bool open_ = false;
   bool read_pending_ = false;
   bool write_pending_ = false;
@@ -223,6 +226,7 @@ struct ReplicaOptions {
   std::string name = "tester";
   std::string colour = "#336699";
   bool ops_only = false;  // Hello.ops_only: every op, never a snapshot
+  bool batches = true;    // Hello.batches: several messages may share a frame
 };
 
 // A client replica: a crdt::Document plus the protocol state a real client
@@ -282,6 +286,7 @@ class Replica {
   // Ops acknowledged only through the Ack of a later op.
   size_t cumulative_acks() const { return cumulative_acks_; }
   size_t ack_messages() const { return ack_messages_; }
+  size_t ops_messages() const { return ops_messages_; }
   // Ops that arrived in Ops messages, in arrival order.
   const std::vector<pb::SequencedOp>& broadcast_ops() const { return broadcast_ops_; }
   // Ops in Ops messages that this document already had (re-broadcasts, or
@@ -314,6 +319,7 @@ class Replica {
   std::map<uint64_t, pb::Op> sent_;
   std::map<uint64_t, uint64_t> acks_;
   size_t ack_messages_ = 0;
+  size_t ops_messages_ = 0;
   size_t cumulative_acks_ = 0;
   std::vector<pb::SequencedOp> broadcast_ops_;
   size_t duplicates_received_ = 0;

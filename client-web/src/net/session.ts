@@ -42,6 +42,7 @@ import {
   type ClientBody,
   encodeClientMessage,
   FRAME_BUDGET_BYTES,
+  frameMessages,
   MAX_OPS_PER_RESEND,
   MAX_OPS_PER_SUBMIT,
   memberIdOf,
@@ -557,6 +558,7 @@ export class Session {
         name: join.name,
         colour: join.colour,
         opsOnly: true,
+        batches: true,
       },
     });
     if (!sent) return;
@@ -636,16 +638,28 @@ export class Session {
     // Anything arriving proves the socket alive (a Pong may queue behind a big Welcome).
     clearTimeout(this.pongTimer);
     this.pongTimer = undefined;
-    let message: ServerMessage;
+    let messages: Uint8Array[];
     try {
       if (!(data instanceof ArrayBuffer)) throw new TypeError("not a binary frame");
-      const bytes = new Uint8Array(data);
+      messages = frameMessages(new Uint8Array(data));
+    } catch (error) {
+      this.report({ kind: "decode", message: `ignored a frame: ${describe(error)}` });
+      return;
+    }
+    for (const bytes of messages) this.onMessage(bytes);
+  }
+
+  /** One ServerMessage: a frame, or one message of a Batch. */
+  private onMessage(bytes: Uint8Array): void {
+    let message: ServerMessage;
+    try {
       message = fromBinary(ServerMessageSchema, bytes);
+      if (message.body.case === "batch") throw new Error("a Batch inside a Batch");
       // Committed ops are stored as the bytes they arrived in (no re-encoding).
       const body = message.body;
       if (body.case === "welcome" || body.case === "ops") rememberFrameOps(bytes, body.value.ops);
     } catch (error) {
-      this.report({ kind: "decode", message: `ignored a frame: ${describe(error)}` });
+      this.report({ kind: "decode", message: `ignored a message: ${describe(error)}` });
       return;
     }
     try {

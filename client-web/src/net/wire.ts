@@ -1,11 +1,38 @@
 // Small pieces shared by the network layer: protocol constants, ids as the
 // server spells them, and the frame limits of docs/protocol.md.
 import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import type { Op } from "../gen/convene/v1/ops_pb";
 import { ClientMessageSchema, Role } from "../gen/convene/v1/protocol_pb";
 import type { RoleName } from "../ui/context";
 
 export const PROTOCOL_VERSION = 1;
+
+/** ServerMessage.batch and Batch.messages (protocol.proto). */
+const SERVER_BATCH_FIELD = 7;
+const BATCH_MESSAGES_FIELD = 1;
+
+/**
+ * The ServerMessages of a frame, as bytes: the frame itself, or each message
+ * of a Batch (views into the frame, so the ops in them keep their bytes).
+ * Throws on a malformed Batch.
+ */
+export function frameMessages(frame: Uint8Array): Uint8Array[] {
+  if (frame.length === 0) return [frame];
+  const top = new BinaryReader(frame);
+  const [field, wireType] = top.tag();
+  if (field !== SERVER_BATCH_FIELD || wireType !== WireType.LengthDelimited) return [frame];
+  const batch = new BinaryReader(top.bytes());
+  if (top.pos !== top.len) throw new Error("a Batch frame with bytes after the Batch");
+  const messages: Uint8Array[] = [];
+  while (batch.pos < batch.len) {
+    const [f, t] = batch.tag();
+    if (f !== BATCH_MESSAGES_FIELD || t !== WireType.LengthDelimited)
+      throw new Error(`a Batch with field ${f}`);
+    messages.push(batch.bytes());
+  }
+  return messages;
+}
 
 /**
  * Encoded ops per frame. The server closes a connection that sends a message

@@ -3,6 +3,8 @@
 // rooms do (docs/protocol.md): Hello -> Welcome (ops after last_seen_seq),
 // Submit -> validate with a real Document, seq, Ops to the others then Ack
 // to the author; duplicates re-acknowledged; presence relayed; Ping -> Pong.
+// To a client that sets Hello.batches, what it sends one connection in one
+// turn arrives as one Batch frame (unless `batching` is off).
 // Like the server, it closes a connection with 1009 on a message above its
 // limit, and can refuse Submits as over a rate (ERROR_RATE_LIMITED naming the
 // first op, then nothing of that connection until the refused op comes again).
@@ -15,6 +17,7 @@ import {
   MemberSchema,
   Role,
   SequencedOpSchema,
+  BatchSchema,
   ServerMessageSchema,
   type ClientMessage,
   type Member,
@@ -54,6 +57,12 @@ export class FakeSocket {
   role = Role.UNSPECIFIED;
   joined = false;
   closedByClient: number | undefined;
+  /** Hello.batches, while the server batches. */
+  batches = false;
+  /** Frames of this turn, for one Batch. */
+  private outbox: Uint8Array[] = [];
+  /** Batch frames delivered. */
+  batchFrames = 0;
 
   constructor(
     readonly server: FakeServer,
@@ -82,10 +91,31 @@ export class FakeSocket {
     this.server.left(this);
   }
 
-  /** Server side: one ServerMessage frame, delivered in a later task, as browsers do. */
+  /**
+   * Server side: one ServerMessage, delivered in a later task, as browsers do;
+   * to a batching client, with the others of this turn in one Batch frame.
+   */
   deliver(body: ServerBody): void {
     const bytes = toBinary(ServerMessageSchema, create(ServerMessageSchema, { body }));
-    this.deliverRaw(bytes.slice().buffer);
+    if (!this.batches) return this.deliverRaw(bytes.slice().buffer);
+    this.outbox.push(bytes);
+    if (this.outbox.length === 1) setImmediate(() => this.deliverBatch());
+  }
+
+  private deliverBatch(): void {
+    const messages = this.outbox.map((bytes) => fromBinary(ServerMessageSchema, bytes));
+    this.outbox = [];
+    const frame =
+      messages.length === 1
+        ? toBinary(ServerMessageSchema, messages[0])
+        : toBinary(
+            ServerMessageSchema,
+            create(ServerMessageSchema, {
+              body: { case: "batch", value: create(BatchSchema, { messages }) },
+            }),
+          );
+    if (messages.length > 1) this.batchFrames++;
+    if (this.readyState === FakeSocket.OPEN) this.onmessage?.({ data: frame.slice().buffer });
   }
 
   deliverRaw(data: unknown): void {
@@ -134,6 +164,8 @@ export class FakeServer {
   /** Submits (not Hello's resend) this answers with ERROR_RATE_LIMITED. */
   overRate: (ops: Op[]) => boolean = () => false;
   conveningName = "Watershed";
+  /** Batch frames to clients that ask for them, as the real server does. */
+  batching = true;
 
   readonly factory = (url: string): WebSocket => {
     const socket = new FakeSocket(this, url);
@@ -228,6 +260,7 @@ export class FakeServer {
     socket.colour = hello.colour;
     socket.role = role;
     socket.memberId = hello.replica.toString(16).padStart(16, "0");
+    socket.batches = this.batching && hello.batches;
     socket.joined = true;
     const me = this.member(socket);
     socket.deliver({

@@ -9,6 +9,23 @@ import { FakeNetwork, foreignOps, newStore, openSession, settle, trackSessions }
 
 const track = trackSessions();
 
+/** A joined session whose reported errors are collected. */
+async function reportingSession(server: FakeServer) {
+  const session = await track(openSession(server, await newStore()));
+  const errors: SessionError[] = [];
+  session.onError((e) => errors.push(e));
+  await settle();
+  return { session, errors };
+}
+
+/** After bad input, a new edit still reaches the server and is acknowledged. */
+async function expectEditsStillSave(session: Awaited<ReturnType<typeof openSession>>) {
+  session.doc.createMap("Still fine");
+  await session.flush();
+  await settle();
+  expect(session.status()).toEqual({ state: "saved", pending: 0 });
+}
+
 describe("joining", () => {
   it("says Hello with the stored state, asking for ops only", async () => {
     const server = new FakeServer();
@@ -281,10 +298,7 @@ describe("refused edits", () => {
 describe("hostile input", () => {
   it("reports and ignores frames that make no sense, and carries on", async () => {
     const server = new FakeServer();
-    const session = await track(openSession(server, await newStore()));
-    const errors: SessionError[] = [];
-    session.onError((e) => errors.push(e));
-    await settle();
+    const { session, errors } = await reportingSession(server);
     const socket = server.live()[0];
 
     socket.deliverRaw("a text frame");
@@ -303,18 +317,12 @@ describe("hostile input", () => {
     ]);
     expect(session.log()).toEqual([]);
 
-    session.doc.createMap("Still fine");
-    await session.flush();
-    await settle();
-    expect(session.status()).toEqual({ state: "saved", pending: 0 });
+    await expectEditsStillSave(session);
   });
 
   it("reports a committed op the document cannot apply, without stopping", async () => {
     const server = new FakeServer();
-    const session = await track(openSession(server, await newStore()));
-    const errors: SessionError[] = [];
-    session.onError((e) => errors.push(e));
-    await settle();
+    const { session, errors } = await reportingSession(server);
     const { ops } = foreignOps();
     // Only the element: its map is missing.
     server.live()[0].deliver({
@@ -356,5 +364,59 @@ describe("status", () => {
       }),
     );
     expect(made).toEqual([session.replica]);
+  });
+});
+
+describe("batches", () => {
+  it("asks for them, and takes a Batch's messages as if each had come alone", async () => {
+    const server = new FakeServer();
+    const store = await newStore();
+    const session = await track(openSession(server, store));
+    await settle();
+    expect(server.sentOf("hello")[0].batches).toBe(true);
+    const socket = server.live()[0];
+
+    const { ops, map } = foreignOps();
+    const entries = ops.map((op, i) =>
+      create(SequencedOpSchema, { seq: BigInt(i + 1), op, author: "00000000000000ff" }),
+    );
+    // One turn of the server: two Ops and a presence update, one frame.
+    socket.deliver({ case: "ops", value: { ops: [entries[0]] } });
+    socket.deliver({ case: "ops", value: { ops: [entries[1]] } });
+    socket.deliver({
+      case: "presence",
+      value: { members: [{ id: "00000000000000ff", name: "Bo", colour: "#123456" }] },
+    });
+    await settle();
+
+    expect(socket.batchFrames).toBe(1);
+    expect(session.doc.elements(map).map((e) => e.fields.label)).toEqual(["Weir"]);
+    expect(session.log().map((e) => e.seq)).toEqual([1n, 2n]);
+    expect(session.member("00000000000000ff")?.name).toBe("Bo");
+    // The ops keep the bytes they came in: the log reloads from IndexedDB.
+    expect((await store.loadLog("c1")).ops.map((e) => e.seq)).toEqual([1n, 2n]);
+
+    // Own edits: the Ack may share a frame with others' ops.
+    session.doc.createMap("Mine");
+    await session.flush();
+    await settle();
+    expect(session.status()).toEqual({ state: "saved", pending: 0 });
+  });
+
+  it("reports a malformed Batch whole and carries on", async () => {
+    const server = new FakeServer();
+    const { session, errors } = await reportingSession(server);
+    const socket = server.live()[0];
+
+    // ServerMessage.batch holding field 2 instead of messages; then a Batch cut short.
+    socket.deliverRaw(new Uint8Array([0x3a, 0x02, 0x12, 0x00]).buffer);
+    socket.deliverRaw(new Uint8Array([0x3a, 0x05, 0x0a, 0x09]).buffer);
+    // A Batch inside a Batch.
+    socket.deliverRaw(new Uint8Array([0x3a, 0x04, 0x0a, 0x02, 0x3a, 0x00]).buffer);
+    await settle();
+    expect(errors.map((e) => e.kind)).toEqual(["decode", "decode", "decode"]);
+    expect(errors[2].message).toContain("a Batch inside a Batch");
+
+    await expectEditsStillSave(session);
   });
 });

@@ -359,7 +359,10 @@ void Room::maybe_commit() {
       due_snapshot_seq_ = 0;
       net::post(storage_,
                 [self = shared_from_this(), seq, bytes = std::move(due_snapshot_)]() mutable {
-                  self->store_snapshot(seq, std::move(bytes));
+                  if (!self->store_snapshot(seq, bytes)) return;
+                  net::post(self->strand_, [self, seq, bytes = std::move(bytes)]() mutable {
+                    self->adopt_snapshot(seq, std::move(bytes));
+                  });
                 });
     }
     return;
@@ -380,47 +383,55 @@ void Room::maybe_commit() {
     due_snapshot_seq_ = 0;
   }
   // The callback must be copyable (std::function): the batch rides in a shared_ptr.
-  // As before group commit, a due snapshot is written on the room's storage
-  // strand before on_committed is posted, so the room's in-memory snapshot
-  // and tail change in the same order as ever.
+  // A due snapshot is written on the room's storage strand once the log
+  // holds its seq; the room takes the commit first and the snapshot after
+  // it, in one step, so that no Welcome ever offers a snapshot beyond the
+  // room's head (its joiner would then get the snapshot's last ops again).
   auto committed = std::make_shared<std::vector<Pending>>(std::move(batch));
   auto snapshot_bytes = std::make_shared<std::string>(std::move(snapshot));
   committer_.commit(
       id_, std::move(entries),
       [self = shared_from_this(), committed, snapshot_bytes, snapshot_seq](
           store::Status s, GroupCommitter::Clock::time_point durable_at) {
-        auto report = [self, committed, durable_at](store::Status status) {
-          net::post(self->strand_, [self, committed, s = std::move(status), durable_at]() mutable {
+        auto report = [self, committed, durable_at, snapshot_bytes](store::Status status,
+                                                                    uint64_t written_seq) {
+          net::post(self->strand_, [self, committed, s = std::move(status), durable_at,
+                                    snapshot_bytes, written_seq]() mutable {
             self->on_committed(std::move(*committed), std::move(s), durable_at);
+            if (written_seq != 0) self->adopt_snapshot(written_seq, std::move(*snapshot_bytes));
           });
         };
         // Most commits carry no snapshot: straight back to the room.
-        if (!s.is_ok() || snapshot_seq == 0) return report(std::move(s));
+        if (!s.is_ok() || snapshot_seq == 0) return report(std::move(s), 0);
         net::post(self->storage_,
                   [self, snapshot_bytes, snapshot_seq, report, s = std::move(s)]() mutable {
-                    self->store_snapshot(snapshot_seq, std::move(*snapshot_bytes));
-                    report(std::move(s));
+                    const bool written = self->store_snapshot(snapshot_seq, *snapshot_bytes);
+                    report(std::move(s), written ? snapshot_seq : 0);
                   });
       });
 }
 
 // On the storage strand, after the log holds `seq`. A snapshot that fails to
-// write costs only join speed: log and go on.
-void Room::store_snapshot(uint64_t seq, std::string bytes) {
+// write costs only join speed: log and go on. True if it was written.
+bool Room::store_snapshot(uint64_t seq, const std::string& bytes) {
   if (auto s = store_.put_snapshot(id_, {seq, bytes}); !s.is_ok()) {
     spdlog::warn("room {}: snapshot at seq {} not written: {}", id_, seq, s.message());
-    return;
+    return false;
   }
   metrics().snapshots_written++;
-  net::post(strand_, [self = shared_from_this(), seq, bytes = std::move(bytes)]() mutable {
-    self->snapshot_ = std::make_shared<const std::string>(std::move(bytes));
-    self->snapshot_seq_ = seq;
-    while (!self->tail_.empty() && self->tail_.front().seq() <= seq) {
-      self->tail_bytes_ -= self->tail_.front().ByteSizeLong();
-      self->tail_.pop_front();
-    }
-    self->trim_acks(seq);
-  });
+  return true;
+}
+
+// On the room's strand, once the commit holding `seq` is the room's: joiners
+// get this snapshot from now on, and the tail keeps only the ops after it.
+void Room::adopt_snapshot(uint64_t seq, std::string bytes) {
+  snapshot_ = std::make_shared<const std::string>(std::move(bytes));
+  snapshot_seq_ = seq;
+  while (!tail_.empty() && tail_.front().seq() <= seq) {
+    tail_bytes_ -= tail_.front().ByteSizeLong();
+    tail_.pop_front();
+  }
+  trim_acks(seq);
 }
 
 void Room::on_committed(std::vector<Pending> batch, store::Status status,

@@ -143,7 +143,8 @@ class Room : public std::enable_shared_from_this<Room> {
   void ack_duplicate(const Member& m, const pb::Op& op);
   void trim_acks(uint64_t upto_seq);
   void maybe_encode_snapshot();
-  void store_snapshot(uint64_t seq, std::string bytes);
+  bool store_snapshot(uint64_t seq, const std::string& bytes);
+  void adopt_snapshot(uint64_t seq, std::string bytes);
   void maybe_commit();
   void on_committed(std::vector<Pending> batch, store::Status status,
                     std::chrono::steady_clock::time_point durable_at);

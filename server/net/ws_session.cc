@@ -285,10 +285,7 @@ void WsSession<Stream>::authorized(pb::Hello hello, pb::Role role, std::string t
 
 template <class Stream>
 void WsSession<Stream>::send(rooms::Frame frame) {
-  net::post(ws_.get_executor(),
-            [self = this->shared_from_this(), frame = std::move(frame)]() mutable {
-              self->queue(std::move(frame));
-            });
+  send(rooms::Frames{std::move(frame)});
 }
 
 template <class Stream>

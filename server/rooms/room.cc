@@ -523,9 +523,7 @@ void Room::deliver() {
   for (auto& [key, m] : members_) {
     Frames frames;
     const auto mine = authors.find(m.replica);
-    if (outbox_.empty()) {
-      // presence only
-    } else if (mine == authors.end()) {
+    if (!outbox_.empty() && mine == authors.end()) {
       if (!everything) everything = frame_without(0);  // replica 0 never authors
       metrics().ops_broadcast += outbox_.size();
       frames.push_back(everything);

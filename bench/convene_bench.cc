@@ -81,6 +81,9 @@ load    Simulated participants against a running convene-server, in one
         Scenarios (flags given after them override their figures):
           workshop    50 rooms x 20 clients, 4 writers each at 5 ops/s, mixed,
                       presence 10 Hz, 30 s
+          soak        the workshop's load for 1,800 s with map edits only (the
+                      documents stay the same size): with --server-pid, the
+                      server's RSS drift is its own
           hot-room    1 room x 300 clients, 30 writers at 10 ops/s, presence 1 Hz
           join-storm  1 room with a 50,000-op history; 2,000 clients join within
                       1 s and must each be caught up (Welcome with every op up

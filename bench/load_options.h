@@ -38,7 +38,7 @@ struct LoadOptions {
   double find_max_step_s = 8;  // duration of each step of the search
 };
 
-// The scenario's figures: workshop, hot-room, join-storm, idle, or custom
+// The scenario's figures: workshop, soak, hot-room, join-storm, idle, or custom
 // (the defaults above). False for an unknown name.
 bool apply_scenario(const std::string& name, LoadOptions& o);
 

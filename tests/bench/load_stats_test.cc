@@ -209,6 +209,13 @@ TEST(LoadOptions, ScenariosAndOverrides) {
   EXPECT_EQ(o->report, "r.html");
   EXPECT_EQ(o->admin_token, "operator-secret-1234");
 
+  o = parse({"--scenario", "soak"}, &error);
+  ASSERT_TRUE(o) << error;
+  EXPECT_EQ(o->rooms * o->clients_per_room, 1000u);
+  EXPECT_EQ(o->mix, OpMix::kMap);
+  EXPECT_DOUBLE_EQ(o->duration_s, 1800);
+  EXPECT_DOUBLE_EQ(o->presence_hz, 10);
+
   o = parse({"--scenario", "join-storm"}, &error);
   ASSERT_TRUE(o) << error;
   EXPECT_EQ(o->clients_per_room, 2000u);

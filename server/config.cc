@@ -89,6 +89,9 @@ std::optional<Config> parse_config(int argc, char** argv, int* exit_code) {
     ("delivery-interval-ms", po::value<unsigned>()->default_value(5),
         "each participant gets at most one delivery of ops, acks and presence per interval; "
         "commits closer together than this go out together (0: each commit at once)")
+    ("presence-interval-ms", po::value<unsigned>()->default_value(50),
+        "cursor and selection changes go out on their own at most once per interval (sooner "
+        "with ops); longer saves frames in large rooms at the cost of smooth cursors")
     ("log-level", po::value<std::string>()->default_value("info"),
         "trace, debug, info, warn, error or off")
     ("client-dir", po::value<std::string>()->default_value(""),
@@ -181,6 +184,9 @@ std::optional<Config> parse_config(int argc, char** argv, int* exit_code) {
   if (c.snapshot_every == 0) return fail("--snapshot-every must be at least 1");
   c.delivery_interval_ms = vm["delivery-interval-ms"].as<unsigned>();
   if (c.delivery_interval_ms > 1000) return fail("--delivery-interval-ms must be at most 1000");
+  c.presence_interval_ms = vm["presence-interval-ms"].as<unsigned>();
+  if (c.presence_interval_ms < 10 || c.presence_interval_ms > 5000)
+    return fail("--presence-interval-ms must be between 10 and 5000");
   c.log_level = vm["log-level"].as<std::string>();
   static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};
   if (std::find(std::begin(levels), std::end(levels), c.log_level) == std::end(levels))

@@ -20,7 +20,8 @@ struct Config {
   store::Durability durability = store::Durability::kFsync;
   unsigned threads = 0;  // 0: one per core
   uint64_t snapshot_every = 1000;
-  unsigned delivery_interval_ms = 5;  // RoomOptions::delivery_interval
+  unsigned delivery_interval_ms = 5;   // RoomOptions::delivery_interval
+  unsigned presence_interval_ms = 50;  // RoomOptions::presence_interval
   std::string log_level = "info";
   std::string client_dir;                    // empty: no static files
   std::vector<std::string> allowed_origins;  // empty: same host only

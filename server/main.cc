@@ -106,6 +106,7 @@ int main(int argc, char** argv) {
   rooms::RoomOptions room_options;
   room_options.snapshot_every = config->snapshot_every;
   room_options.delivery_interval = std::chrono::milliseconds(config->delivery_interval_ms);
+  room_options.presence_interval = std::chrono::milliseconds(config->presence_interval_ms);
   rooms::RoomManager rooms(io, storage, *store, room_options);
   ServerContext context{*config,
                         io,

@@ -15,7 +15,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr auto kPresenceInterval = std::chrono::milliseconds(50);  // at most 20 Hz
 constexpr uint16_t kCloseGoingAway = 1001;
 constexpr uint16_t kClosePolicy = 1008;
 constexpr uint16_t kCloseInternal = 1011;
@@ -472,9 +471,9 @@ void Room::deliver_soon() {
   schedule_delivery(due);
 }
 
-// Presence alone goes out at most every kPresenceInterval, sooner with ops.
+// Presence alone goes out at most once per presence interval, sooner with ops.
 void Room::schedule_presence() {
-  schedule_delivery(std::max(Clock::now(), last_presence_ + kPresenceInterval));
+  schedule_delivery(std::max(Clock::now(), last_presence_ + options_.presence_interval));
 }
 
 // One timer for both: it is moved earlier when something is due sooner.
@@ -488,8 +487,22 @@ void Room::schedule_delivery(Clock::time_point due) {
   delivery_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (ec) return;
     self->delivery_scheduled_ = false;
-    self->deliver();
+    self->on_delivery_due();
   });
+}
+
+// The timer may have been set for presence that a delivery of ops has
+// since taken along: then the presence interval starts from that delivery,
+// and the changes made after it wait for the interval's end rather than
+// going out now in a frame of their own (in a busy room most presence then
+// rides with ops).
+void Room::on_delivery_due() {
+  if (outbox_.empty()) {
+    if (!presence_changed_) return;
+    const auto presence_due = last_presence_ + options_.presence_interval;
+    if (Clock::now() < presence_due) return schedule_delivery(presence_due);
+  }
+  deliver();
 }
 
 // To every member one delivery: an Ops frame with the waiting ops that are

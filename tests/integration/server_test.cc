@@ -1325,6 +1325,66 @@ TEST_F(ServerTest, PresenceBurstsAreCoalescedToTheLatestState) {
   EXPECT_EQ(latest_x(), 100);
 }
 
+// In a busy room presence rides with the ops: a delivery of ops takes the
+// changed cursors along and starts the presence interval again, so changes
+// made after it wait for the next delivery rather than going out in a frame
+// of their own when an interval set before it ends. Nothing is lost: the
+// last cursor still arrives.
+TEST_F(ServerTest, PresenceRidesWithOpsInABusyRoom) {
+  ServerOptions options;
+  options.extra_args = {"--presence-interval-ms", "300"};
+  ASSERT_NO_FATAL_FAILURE(start(options));
+  const auto conv = create_convening(endpoint(), "busy");
+  ASSERT_TRUE(conv);
+  std::unique_ptr<Replica> a, o;
+  ASSERT_NO_FATAL_FAILURE(joined(a, conv->id, conv->participant, "ana"));
+  ASSERT_NO_FATAL_FAILURE(joined(o, conv->id, conv->observer, "obi"));
+  const std::string a_member = a->last_welcome()->member_id();
+  const OpId draft = a->doc().create_draft("d").value;
+  a->flush();
+  ASSERT_TRUE(AllAcked({a.get()}));
+  ASSERT_TRUE(AllCaughtUp({a.get(), o.get()}, {a.get()}));
+  o->pump(milliseconds(400));  // the join announcements
+  const size_t ops_before = o->ops_messages();
+  const size_t presence_before = o->presence_updates().size();
+  const size_t frames_before = o->ws()->frames();
+
+  // For 3 s ana types a letter, and once it is acknowledged moves her cursor
+  // and pauses 10 ms: a cursor change always waits for the next commit's
+  // delivery, which comes far sooner than the 300 ms interval, even on a
+  // slow machine. (Before the interval restarted with each delivery, the
+  // interval's end found that change waiting and sent it on its own.)
+  int x = 0;
+  for (const auto end = Clock::now() + seconds(3); Clock::now() < end;) {
+    ASSERT_TRUE(a->doc().insert_text(draft, 0, "x").is_ok());
+    a->flush();
+    ASSERT_TRUE(a->wait_acked(seconds(5)));
+    pb::PresenceState state;
+    state.mutable_cursor()->set_x(++x);
+    ASSERT_TRUE(a->send_presence(state));
+    a->pump(milliseconds(10));
+  }
+  ASSERT_TRUE(AllCaughtUp({a.get(), o.get()}, {a.get()}));
+  const auto last_cursor = [&] {
+    double last = -1;
+    for (size_t i = presence_before; i < o->presence_updates().size(); ++i)
+      for (const auto& m : o->presence_updates()[i].members())
+        if (m.id() == a_member && m.presence().has_cursor()) last = m.presence().cursor().x();
+    return last;
+  };
+  EXPECT_TRUE(o->pump_until([&] { return last_cursor() == x; }, seconds(5)))
+      << "the last cursor was not relayed; last seen " << last_cursor() << " of " << x;
+  o->pump(milliseconds(400));  // anything still coming
+
+  // obi asked for batches: a delivery is one frame, whatever it holds.
+  const size_t ops = o->ops_messages() - ops_before;
+  const size_t deliveries = o->ws()->frames() - frames_before;
+  EXPECT_GE(ops, 10u);
+  // Presence on its own at most after the typing stopped (and once at the
+  // start, if the interval set before the first commit ends first).
+  EXPECT_LE(deliveries, ops + 2) << ops << " deliveries of ops among " << deliveries;
+}
+
 // A crowd joining or leaving at once is announced in a few presence updates
 // (one per flush), not one frame per member for everyone; a replica that
 // leaves and rejoins before the flush stays online for the others.

@@ -86,7 +86,8 @@ std::optional<Config> parse(std::vector<std::string> args, int* code) {
 TEST(Config, ParsesFlagsAndConfigFiles) {
   int code = -1;
   auto c = parse({"--listen", "127.0.0.1:9090", "--durability", "os", "--snapshot-every", "50",
-                  "--allowed-origins", "https://a.example, https://b.example", "--open"},
+                  "--allowed-origins", "https://a.example, https://b.example", "--open",
+                  "--delivery-interval-ms", "20", "--presence-interval-ms", "200"},
                  &code);
   ASSERT_TRUE(c);
   EXPECT_EQ(c->listen_port, 9090);
@@ -95,6 +96,8 @@ TEST(Config, ParsesFlagsAndConfigFiles) {
   EXPECT_EQ(c->allowed_origins,
             (std::vector<std::string>{"https://a.example", "https://b.example"}));
   EXPECT_TRUE(c->open);
+  EXPECT_EQ(c->delivery_interval_ms, 20u);
+  EXPECT_EQ(c->presence_interval_ms, 200u);
   EXPECT_GE(c->threads, 1u);
 
   const auto file = fs::temp_directory_path() / "convene-config-test.conf";
@@ -114,6 +117,9 @@ TEST(Config, RefusesBadValues) {
                                              {"--listen", "host:99999"},
                                              {"--durability", "maybe"},
                                              {"--snapshot-every", "0"},
+                                             {"--delivery-interval-ms", "1001"},
+                                             {"--presence-interval-ms", "5"},
+                                             {"--presence-interval-ms", "5001"},
                                              {"--log-level", "loud"},
                                              {"--no-such-flag"},
                                              {"--config", "/nonexistent/convene.conf"}}) {

@@ -349,6 +349,7 @@ void WsClient::on_read(error_code ec) {
   if (!with_ws([](auto& ws) { return ws.got_binary(); })) {
     Violation() << "server sent a text frame: '" << bytes.substr(0, 200) << "'";
   } else {
+    ++frames_;
     pb::ServerMessage message;
     if (!message.ParseFromString(bytes)) {
       Violation() << "server sent a frame that is not a ServerMessage (" << bytes.size()

@@ -169,7 +169,9 @@ class WsClient {
   std::optional<int> close_code() const { return close_code_; }
   std::string close_reason() const { return close_reason_; }
   const std::string& error() const { return error_; }
-  // Frames that arrived as a Batch (their messages are received one by one).
+  // Binary frames received, and of those the ones that arrived as a Batch
+  // (their messages are received one by one).
+  size_t frames() const { return frames_; }
   size_t batch_frames() const { return batch_frames_; }
 
  private:
@@ -198,6 +200,7 @@ class WsClient {
   std::unique_ptr<TlsWs> tls_ws_;
   boost::beast::flat_buffer buffer_;
   std::deque<pb::ServerMessage> inbox_;
+  size_t frames_ = 0;
   size_t batch_frames_ = 0;
   bool open_ = false;
   bool read_pending_ = false;

@@ -88,7 +88,8 @@ std::optional<Config> parse_config(int argc, char** argv, int* exit_code) {
         "write a snapshot of a convening every N ops (fast joins and restarts)")
     ("delivery-interval-ms", po::value<unsigned>()->default_value(5),
         "each participant gets at most one delivery of ops, acks and presence per interval; "
-        "commits closer together than this go out together (0: each commit at once)")
+        "commits closer together than this go out together (0: each commit at once); rooms of "
+        "more than 80 stretch it in proportion to their size, to at most 100 ms")
     ("presence-interval-ms", po::value<unsigned>()->default_value(50),
         "cursor and selection changes go out on their own at most once per interval (sooner "
         "with ops); longer saves frames in large rooms at the cost of smooth cursors")

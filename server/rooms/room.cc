@@ -463,10 +463,20 @@ void Room::on_committed(std::vector<Pending> batch, store::Status status,
 
 // ---- delivery ------------------------------------------------------------------------
 
+std::chrono::microseconds delivery_interval_for(size_t members,
+                                                std::chrono::milliseconds configured) {
+  constexpr uint64_t kFramesPerSecond = 16'000;
+  constexpr uint64_t kLongestStretchUs = 100'000;
+  const std::chrono::microseconds by_size{
+      std::min<uint64_t>(kLongestStretchUs, members * 1'000'000 / kFramesPerSecond)};
+  return std::max<std::chrono::microseconds>(configured, by_size);
+}
+
 // Committed ops go out at once unless a delivery went out less than an
 // interval ago; then with the next one, which takes every commit since.
 void Room::deliver_soon() {
-  const auto due = last_delivery_ + options_.delivery_interval;
+  const auto due =
+      last_delivery_ + delivery_interval_for(members_.size(), options_.delivery_interval);
   if (Clock::now() >= due) return deliver();
   schedule_delivery(due);
 }

@@ -111,6 +111,19 @@ TEST(Config, ParsesFlagsAndConfigFiles) {
   EXPECT_EQ(c->log_level, "warn");  // the command line wins
 }
 
+TEST(DeliveryInterval, StretchesInLargeRoomsOnly) {
+  using std::chrono::microseconds;
+  using std::chrono::milliseconds;
+  EXPECT_EQ(rooms::delivery_interval_for(0, milliseconds(5)), microseconds(5'000));
+  EXPECT_EQ(rooms::delivery_interval_for(20, milliseconds(5)), microseconds(5'000));
+  EXPECT_EQ(rooms::delivery_interval_for(80, milliseconds(5)), microseconds(5'000));
+  EXPECT_EQ(rooms::delivery_interval_for(300, milliseconds(5)), microseconds(18'750));
+  EXPECT_EQ(rooms::delivery_interval_for(300, milliseconds(0)), microseconds(18'750));
+  EXPECT_EQ(rooms::delivery_interval_for(300, milliseconds(40)), microseconds(40'000));
+  EXPECT_EQ(rooms::delivery_interval_for(10'000, milliseconds(5)), microseconds(100'000));
+  EXPECT_EQ(rooms::delivery_interval_for(10'000, milliseconds(400)), microseconds(400'000));
+}
+
 TEST(Config, RefusesBadValues) {
   for (const auto& args :
        std::vector<std::vector<std::string>>{{"--listen", "8080"},

@@ -233,6 +233,17 @@ class ServerTest : public ServerFixture {
     EXPECT_TRUE(r.before.empty()) << name << ": " << r.describe();
   }
 
+  // A Hello for a new replica (protocol 1) into `convening` with `token`.
+  pb::ClientMessage hello(const std::string& convening, const std::string& token) {
+    pb::ClientMessage m;
+    pb::Hello* h = m.mutable_hello();
+    h->set_protocol(1);
+    h->set_token(token);
+    h->set_replica(next_replica_id());
+    h->set_convening(convening);
+    return m;
+  }
+
   // Sends Hello{ops_only, last_seen_seq = after} and checks the Welcome: no
   // snapshot, exactly the ops after..head in seq order and, from zero, ops
   // that replay to `reference`'s state.
@@ -242,14 +253,9 @@ class ServerTest : public ServerFixture {
     WsClient ws;
     if (!ws.connect(endpoint(), "/ws", Millis(5000)))
       return ::testing::AssertionFailure() << "connect: " << ws.error();
-    pb::ClientMessage m;
-    pb::Hello* hello = m.mutable_hello();
-    hello->set_protocol(1);
-    hello->set_token(token);
-    hello->set_replica(next_replica_id());
-    hello->set_convening(convening);
-    hello->set_last_seen_seq(after);
-    hello->set_ops_only(true);
+    pb::ClientMessage m = hello(convening, token);
+    m.mutable_hello()->set_last_seen_seq(after);
+    m.mutable_hello()->set_ops_only(true);
     if (!ws.send(m, Millis(5000))) return ::testing::AssertionFailure() << "send: " << ws.error();
     const auto answer = ws.receive_until([](const pb::ServerMessage& s) { return s.has_welcome(); },
                                          Millis(5000), nullptr);
@@ -1385,6 +1391,53 @@ TEST_F(ServerTest, PresenceRidesWithOpsInABusyRoom) {
   EXPECT_LE(deliveries, ops + 2) << ops << " deliveries of ops among " << deliveries;
 }
 
+// A room of 200 members is delivered to at most every 12.5 ms, whatever
+// --delivery-interval-ms says (here 0: at once), so that it writes at most
+// about 16,000 frames a second (delivery_interval_for). A writer that waits
+// for each Ack before its next op therefore gets them 12.5 ms apart. Only a
+// lower bound is checked: a slow machine can stretch the gaps further, but
+// nothing but the rule can make forty of them add up to 400 ms; without it
+// they take a few milliseconds each.
+TEST_F(ServerTest, ALargeRoomStretchesTheIntervalBetweenDeliveries) {
+  ServerOptions options;
+  options.durability = "os";
+  options.extra_args = {"--delivery-interval-ms", "0"};
+  ASSERT_NO_FATAL_FAILURE(start(options));
+  const auto conv = create_convening(endpoint(), "large");
+  ASSERT_TRUE(conv);
+  std::unique_ptr<Replica> a;
+  ASSERT_NO_FATAL_FAILURE(joined(a, conv->id, conv->participant, "ana"));
+  const OpId draft = a->doc().create_draft("d").value;
+  const auto type_a_letter = [&] {  // and wait for its Ack
+    ASSERT_TRUE(a->doc().insert_text(draft, 0, "x").is_ok());
+    a->flush();
+    ASSERT_TRUE(a->wait_acked(seconds(5)));
+  };
+  ASSERT_NO_FATAL_FAILURE(type_a_letter());
+
+  // 199 more members that join and then only listen (what reaches them is a
+  // few KB, well within their sockets' buffers).
+  std::vector<std::unique_ptr<WsClient>> crowd;
+  for (int i = 0; i < 199; ++i) {
+    crowd.push_back(std::make_unique<WsClient>());
+    ASSERT_TRUE(crowd.back()->connect(endpoint())) << crowd.back()->error();
+    ASSERT_TRUE(crowd.back()->send(hello(conv->id, conv->participant)));
+  }
+  for (auto& ws : crowd)
+    ASSERT_TRUE(ws->receive_until([](const auto& m) { return m.has_welcome(); }, seconds(10)))
+        << ws->error();
+  a->pump(milliseconds(200));  // the join announcements
+
+  constexpr int kGaps = 40;
+  ASSERT_NO_FATAL_FAILURE(type_a_letter());
+  const auto first_ack = Clock::now();
+  for (int i = 0; i < kGaps; ++i) ASSERT_NO_FATAL_FAILURE(type_a_letter());
+  const auto elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - first_ack);
+  EXPECT_GE(elapsed.count(), kGaps * 10)
+      << kGaps << " Acks, each after the previous one, came within " << elapsed.count()
+      << " ms: the room of 200 was not held to its stretched interval of 12.5 ms";
+}
+
 // A crowd joining or leaving at once is announced in a few presence updates
 // (one per flush), not one frame per member for everyone; a replica that
 // leaves and rejoins before the flush stays online for the others.
@@ -1408,13 +1461,8 @@ TEST_F(ServerTest, ACrowdJoiningOrLeavingIsAnnouncedInAFewUpdates) {
     ASSERT_TRUE(crowd.back()->connect(endpoint())) << crowd.back()->error();
   }
   for (auto& ws : crowd) {
-    pb::ClientMessage m;
-    pb::Hello* hello = m.mutable_hello();
-    hello->set_protocol(1);
-    hello->set_token(conv->participant);
-    const uint64_t replica = next_replica_id();
-    hello->set_replica(replica);
-    hello->set_convening(conv->id);
+    const pb::ClientMessage m = hello(conv->id, conv->participant);
+    const uint64_t replica = m.hello().replica();
     char id[17];
     std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(replica));
     ids.insert(id);

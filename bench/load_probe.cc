@@ -9,12 +9,14 @@
 #include <utility>
 // clang-format on
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <vector>
 
@@ -74,6 +76,40 @@ int count_open_fds(const std::string& fd_dir) {
   return ec ? -1 : count;
 }
 
+std::optional<uint64_t> parse_schedstat_wait_ns(const std::string& schedstat) {
+  std::istringstream in(schedstat);
+  uint64_t running = 0, waiting = 0;
+  if (!(in >> running >> waiting)) return std::nullopt;
+  return waiting;
+}
+
+// Summed over the process's threads.
+std::optional<double> runqueue_wait_seconds(const std::string& task_dir) {
+  std::error_code ec;
+  uint64_t total_ns = 0;
+  bool any = false;
+  for (std::filesystem::directory_iterator it(task_dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const auto text = read_text(it->path().string() + "/schedstat");
+    if (!text) continue;  // the thread has just ended
+    if (const auto ns = parse_schedstat_wait_ns(*text)) {
+      total_ns += *ns;
+      any = true;
+    }
+  }
+  if (ec || !any) return std::nullopt;
+  return static_cast<double>(total_ns) / 1e9;
+}
+
+std::optional<double> runqueue_wait_pct(const ProcSample& before, const ProcSample& after,
+                                        double seconds) {
+  if (!before.runqueue_wait_seconds || !after.runqueue_wait_seconds || seconds <= 0)
+    return std::nullopt;
+  // A thread that ended takes its count along: never below zero.
+  return std::max(0.0,
+                  100.0 * (*after.runqueue_wait_seconds - *before.runqueue_wait_seconds) / seconds);
+}
+
 std::optional<ProcSample> sample_process(int pid) {
   const std::string dir = pid == 0 ? "/proc/self" : "/proc/" + std::to_string(pid);
   const auto stat = read_text(dir + "/stat");
@@ -84,7 +120,8 @@ std::optional<ProcSample> sample_process(int pid) {
   if (!ticks || !rss) return std::nullopt;
   static const double ticks_per_second = static_cast<double>(sysconf(_SC_CLK_TCK));
   return ProcSample{static_cast<double>(*ticks) / ticks_per_second,
-                    static_cast<double>(*rss) / 1024.0, count_open_fds(dir + "/fd")};
+                    static_cast<double>(*rss) / 1024.0, count_open_fds(dir + "/fd"),
+                    runqueue_wait_seconds(dir + "/task")};
 }
 
 uint64_t raise_open_file_limit() {
@@ -96,6 +133,56 @@ uint64_t raise_open_file_limit() {
     getrlimit(RLIMIT_NOFILE, &limit);
   }
   return limit.rlim_cur;
+}
+
+std::optional<PressureTotals> parse_pressure(const std::string& text) {
+  // Lines: "some avg10=0.00 avg60=0.00 avg300=0.00 total=12345", then "full ...".
+  PressureTotals out;
+  bool some = false;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string kind, field;
+    fields >> kind;
+    if (kind != "some" && kind != "full") continue;
+    while (fields >> field) {
+      if (field.rfind("total=", 0) != 0) continue;
+      uint64_t total = 0;
+      const char* begin = field.data() + 6;
+      const char* end = field.data() + field.size();
+      auto [stop, ec] = std::from_chars(begin, end, total);
+      if (ec != std::errc() || stop != end) return std::nullopt;
+      if (kind == "some") {
+        out.some_us = total;
+        some = true;
+      } else {
+        out.full_us = total;
+      }
+    }
+  }
+  if (!some) return std::nullopt;
+  return out;
+}
+
+std::optional<PressureTotals> sample_pressure(const std::string& resource) {
+  const auto text = read_text("/proc/pressure/" + resource);
+  if (!text) return std::nullopt;
+  return parse_pressure(*text);
+}
+
+MachineSample sample_machine() {
+  return {sample_pressure("io"), sample_pressure("cpu")};
+}
+
+std::optional<double> stalled_pct(const std::optional<PressureTotals>& before,
+                                  const std::optional<PressureTotals>& after, double seconds,
+                                  bool full) {
+  if (!before || !after || seconds <= 0) return std::nullopt;
+  const std::optional<uint64_t> a = full ? before->full_us : before->some_us;
+  const std::optional<uint64_t> b = full ? after->full_us : after->some_us;
+  if (!a || !b || *b < *a) return std::nullopt;
+  return std::min(100.0, 100.0 * static_cast<double>(*b - *a) / 1e6 / seconds);
 }
 
 HttpResult http_call(const std::string& host, uint16_t port, const std::string& method,
@@ -150,6 +237,38 @@ std::map<std::string, double> parse_prometheus(const std::string& text) {
     out[line.substr(0, space)] = v;
   }
   return out;
+}
+
+namespace {
+
+double page_delta(const MetricsPage& before, const MetricsPage& after, const std::string& name) {
+  const auto a = after.find(name), b = before.find(name);
+  return (a == after.end() ? 0 : a->second) - (b == before.end() ? 0 : b->second);
+}
+
+}  // namespace
+
+std::optional<double> histogram_p99_le_ms(const MetricsPage& before, const MetricsPage& after,
+                                          const std::string& name) {
+  const double count = page_delta(before, after, name + "_count");
+  if (count <= 0) return std::nullopt;
+  const std::string prefix = name + "_bucket{le=\"";
+  double le_ms = std::numeric_limits<double>::infinity();
+  for (const auto& [key, value] : after) {
+    if (key.rfind(prefix, 0) != 0) continue;
+    const std::string le = key.substr(prefix.size(), key.size() - prefix.size() - 2);
+    if (le == "+Inf") continue;
+    if (page_delta(before, after, key) >= 0.99 * count)
+      le_ms = std::min(le_ms, 1000 * std::stod(le));
+  }
+  return le_ms;
+}
+
+std::optional<double> histogram_count_above(const MetricsPage& before, const MetricsPage& after,
+                                            const std::string& name, const std::string& le) {
+  const std::string bucket = name + "_bucket{le=\"" + le + "\"}";
+  if (!after.count(bucket)) return std::nullopt;
+  return page_delta(before, after, name + "_count") - page_delta(before, after, bucket);
 }
 
 }  // namespace convene::bench

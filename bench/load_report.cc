@@ -91,6 +91,18 @@ std::string label_number(double v) {
   return fixed(v, std::fabs(v) < 1 ? 2 : 1);
 }
 
+// The machine's pressure stalls over the window, or why they are unknown.
+std::string stall_text(const MachineFigures& m) {
+  if (!m.io_some_pct && !m.cpu_some_pct) return "n/a (no /proc/pressure on this kernel)";
+  std::string out;
+  if (m.io_some_pct)
+    out += "disk: some " + fixed(*m.io_some_pct, 1) + " %" +
+           (m.io_full_pct ? ", all " + fixed(*m.io_full_pct, 1) + " %" : "");
+  if (m.cpu_some_pct)
+    out += std::string(out.empty() ? "" : "; ") + "cores: some " + fixed(*m.cpu_some_pct, 1) + " %";
+  return out + " of the time";
+}
+
 constexpr double kWidth = 760, kHeight = 280;
 constexpr double kLeft = 64, kRight = 64, kTop = 48, kBottom = 44;
 
@@ -135,6 +147,12 @@ nlohmann::json to_json(const LoadResult& r) {
       {"server_rss_drift_pct", optional_number(r.soak.rss_drift_pct, 2)},
       {"server_fd_growth", r.soak.fd_growth ? nlohmann::json(*r.soak.fd_growth) : nlohmann::json()},
       {"bench_cpu_pct", round_to(r.bench_cpu_pct, 1)},
+      {"server_cpu_wait_pct", optional_number(r.server_wait_pct)},
+      {"bench_cpu_wait_pct", optional_number(r.bench_wait_pct)},
+      {"machine",
+       {{"io_some_pct", optional_number(r.machine.io_some_pct)},
+        {"io_full_pct", optional_number(r.machine.io_full_pct)},
+        {"cpu_some_pct", optional_number(r.machine.cpu_some_pct)}}},
       {"open_file_limit", r.open_file_limit},
       {"passed", r.passed()},
   };
@@ -148,6 +166,7 @@ nlohmann::json to_json(const LoadResult& r) {
         {"commit_latency_mean_ms", round_to(m.commit_latency_mean_ms, 3)},
         {"commit_latency_p99_le_ms", round_to(m.commit_latency_p99_le_ms, 3)},
         {"broadcast_latency_mean_ms", round_to(m.broadcast_latency_mean_ms, 3)},
+        {"commits_over_100ms", optional_number(m.commits_over_100ms, 0)},
         {"slow_client_disconnects", m.slow_client_disconnects},
     };
   } else {
@@ -162,7 +181,9 @@ nlohmann::json to_json(const LoadResult& r) {
                        {"p99_ms", round_to(s.p99_ms, 2)},
                        {"lost", s.lost},
                        {"duplicated", s.duplicated},
-                       {"sustained", s.sustained}});
+                       {"sustained", s.sustained},
+                       {"commit_p99_le_ms", optional_number(s.commit_p99_le_ms, 1)},
+                       {"io_full_pct", optional_number(s.io_full_pct)}});
     j["find_max"] = {{"p99_limit_ms", o.find_max_p99_ms},
                      {"steps", steps},
                      {"max_committed_ops_per_sec", optional_number(r.find_max_ops_per_sec)}};
@@ -213,18 +234,30 @@ std::string to_table(const LoadResult& r) {
   row("open files growth",
       r.soak.fd_growth ? std::to_string(*r.soak.fd_growth) + " descriptors" : "—");
   row("bench CPU", fixed(r.bench_cpu_pct, 1) + " % of one core");
+  row("waited for a core", "server " + maybe(r.server_wait_pct, 1, " %") + ", bench " +
+                               (r.bench_wait_pct ? fixed(*r.bench_wait_pct, 1) + " %" : "n/a") +
+                               " of one core");
+  row("machine stalled", stall_text(r.machine));
   if (r.server_metrics) {
     const ServerMetrics& m = *r.server_metrics;
     row("/metrics: committed ops/s", fixed(m.committed_ops_per_sec, 1));
-    row("/metrics: commit latency", "mean " + fixed(m.commit_latency_mean_ms, 2) + " ms, p99 <= " +
-                                        fixed(m.commit_latency_p99_le_ms, 1) + " ms");
+    row("/metrics: commit latency",
+        "mean " + fixed(m.commit_latency_mean_ms, 2) +
+            " ms, p99 <= " + fixed(m.commit_latency_p99_le_ms, 1) + " ms" +
+            (m.commits_over_100ms ? ", " + fixed(*m.commits_over_100ms, 0) + " over 100 ms" : ""));
   }
   if (o.find_max) {
     for (const FindMaxStep& s : r.find_max_steps)
-      row("find-max step", fixed(s.rate, 1) +
-                               " ops/s/writer: " + fixed(s.committed_ops_per_sec, 0) +
-                               " committed/s, p99 " + fixed(s.p99_ms, 1) + " ms, lost " +
-                               std::to_string(s.lost) + (s.sustained ? "  ok" : "  over"));
+      row("find-max step",
+          fixed(s.rate, 1) + " ops/s/writer: " + fixed(s.committed_ops_per_sec, 0) +
+              " committed/s, p99 " + fixed(s.p99_ms, 1) + " ms, lost " + std::to_string(s.lost) +
+              (s.sustained ? "  ok" : "  over") +
+              (s.commit_p99_le_ms
+                   ? "  (commit p99 <= " + fixed(*s.commit_p99_le_ms, 1) + " ms" +
+                         (s.io_full_pct ? ", disk stalled " + fixed(*s.io_full_pct, 1) + " %"
+                                        : "") +
+                         ")"
+                   : ""));
     row("find-max result", r.find_max_ops_per_sec
                                ? fixed(*r.find_max_ops_per_sec, 0) + " committed ops/s"
                                : "none sustained");
@@ -246,14 +279,31 @@ std::string svg_line_chart(const std::string& title, const std::string& x_label,
   const double step_l = nice_step(max_left), step_r = nice_step(max_right);
   const double top_l = std::max(step_l, std::ceil(max_left / step_l) * step_l);
   const double top_r = std::max(step_r, std::ceil(max_right / step_r) * step_r);
-  const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
+  // The legend runs under the title, in as many rows as it needs; the plot
+  // starts below it.
+  constexpr double kLegendRow = 14;
+  const bool has_right =
+      std::any_of(series.begin(), series.end(), [](const Series& s) { return s.right_axis; });
+  std::vector<std::pair<double, double>> legend_at;  // x, y of each series' entry
+  for (double x = kLeft, y = 27; const Series& s : series) {
+    const double w = 24 + 6.5 * static_cast<double>(s.name.size() + (has_right ? 8 : 0));
+    if (x > kLeft && x + w > kWidth - kRight) {
+      x = kLeft;
+      y += kLegendRow;
+    }
+    legend_at.emplace_back(x, y);
+    x += w;
+  }
+  const double extra = legend_at.empty() ? 0 : legend_at.back().second - 27;
+  const double top = kTop + extra, height = kHeight + extra;
+  const double plot_w = kWidth - kLeft - kRight, plot_h = height - top - kBottom;
   const auto px = [&](double x) { return kLeft + x / max_x * plot_w; };
   const auto py = [&](double y, bool right) {
-    return kTop + plot_h - y / (right ? top_r : top_l) * plot_h;
+    return top + plot_h - y / (right ? top_r : top_l) * plot_h;
   };
 
   std::ostringstream svg;
-  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kWidth << "\" height=\"" << kHeight
+  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kWidth << "\" height=\"" << height
       << "\" font-family=\"sans-serif\" font-size=\"11\">\n";
   svg << "<text x=\"" << kLeft << "\" y=\"16\" font-size=\"13\" font-weight=\"bold\">"
       << escape_html(title) << "</text>\n";
@@ -263,34 +313,33 @@ std::string svg_line_chart(const std::string& title, const std::string& x_label,
     svg << "<text x=\"" << kLeft - 6 << "\" y=\"" << py(y, false) + 4 << "\" text-anchor=\"end\">"
         << label_number(y) << "</text>\n";
   }
-  const bool has_right =
-      std::any_of(series.begin(), series.end(), [](const Series& s) { return s.right_axis; });
   if (has_right)
     for (double y = 0; y <= top_r + 1e-9; y += step_r)
       svg << "<text x=\"" << kLeft + plot_w + 6 << "\" y=\"" << py(y, true) + 4 << "\">"
           << label_number(y) << "</text>\n";
   const double step_x = nice_step(max_x);
   for (double x = 0; x <= max_x + 1e-9; x += step_x)
-    svg << "<text x=\"" << px(x) << "\" y=\"" << kTop + plot_h + 16 << "\" text-anchor=\"middle\">"
+    svg << "<text x=\"" << px(x) << "\" y=\"" << top + plot_h + 16 << "\" text-anchor=\"middle\">"
         << label_number(x) << "</text>\n";
-  svg << "<text x=\"" << kLeft + plot_w / 2 << "\" y=\"" << kHeight - 6
+  svg << "<text x=\"" << kLeft + plot_w / 2 << "\" y=\"" << height - 6
       << "\" text-anchor=\"middle\">" << escape_html(x_label) << "</text>\n";
-  svg << "<text transform=\"translate(14," << kTop + plot_h / 2
+  svg << "<text transform=\"translate(14," << top + plot_h / 2
       << ") rotate(-90)\" text-anchor=\"middle\">" << escape_html(left_label) << "</text>\n";
   if (has_right)
-    svg << "<text transform=\"translate(" << kWidth - 10 << "," << kTop + plot_h / 2
+    svg << "<text transform=\"translate(" << kWidth - 10 << "," << top + plot_h / 2
         << ") rotate(90)\" text-anchor=\"middle\">" << escape_html(right_label) << "</text>\n";
-  svg << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << plot_w << "\" height=\""
+  svg << "<rect x=\"" << kLeft << "\" y=\"" << top << "\" width=\"" << plot_w << "\" height=\""
       << plot_h << "\" fill=\"none\" stroke=\"#888\"/>\n";
-  double legend_x = kLeft;  // a row under the title
-  for (const Series& s : series) {
+  for (size_t i = 0; i < series.size(); ++i) {
+    const Series& s = series[i];
+    const auto [lx, ly] = legend_at[i];
     svg << "<polyline fill=\"none\" stroke-width=\"2\" stroke=\"" << s.colour << "\" points=\"";
     for (const auto& [x, y] : s.points) svg << px(x) << "," << py(y, s.right_axis) << " ";
     svg << "\"/>\n";
-    svg << "<rect x=\"" << legend_x << "\" y=\"27\" width=\"12\" height=\"4\" fill=\"" << s.colour
-        << "\"/><text x=\"" << legend_x + 16 << "\" y=\"33\">" << escape_html(s.name)
-        << (has_right ? (s.right_axis ? " (right)" : " (left)") : "") << "</text>\n";
-    legend_x += 24 + 7.0 * static_cast<double>(s.name.size() + (has_right ? 8 : 0));
+    svg << "<rect x=\"" << lx << "\" y=\"" << ly << "\" width=\"12\" height=\"4\" fill=\""
+        << s.colour << "\"/><text x=\"" << lx + 16 << "\" y=\"" << ly + 6 << "\">"
+        << escape_html(s.name) << (has_right ? (s.right_axis ? " (right)" : " (left)") : "")
+        << "</text>\n";
   }
   svg << "</svg>\n";
   return svg.str();
@@ -375,6 +424,15 @@ std::string to_html(const LoadResult& r) {
     cpu.emplace_back(s.t_s, s.cpu_pct);
     rss.emplace_back(s.t_s, s.rss_mb);
   }
+  // A commit slower than the last bucket (2.5 s) is drawn at twice it.
+  std::vector<std::pair<double, double>> commit_p99, io_full, server_wait;
+  for (const StallSample& s : r.stall_samples) {
+    if (s.commit_p99_le_ms)
+      commit_p99.emplace_back(s.t_s, std::isinf(*s.commit_p99_le_ms) ? 5000 : *s.commit_p99_le_ms);
+    if (s.io_full_pct) io_full.emplace_back(s.t_s, *s.io_full_pct);
+  }
+  for (const ServerSample& s : r.server_samples)
+    if (s.wait_pct) server_wait.emplace_back(s.t_s, *s.wait_pct);
   std::ostringstream html;
   html << "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>convene-bench load: "
        << escape_html(r.options.scenario)
@@ -395,6 +453,14 @@ std::string to_html(const LoadResult& r) {
                            {{"CPU %", "#d98a1f", cpu, false}, {"RSS MiB", "#7a4fb3", rss, true}});
   else
     html << "<p>No server CPU or memory: run with <code>--server-pid</code>.</p>\n";
+  if (!r.stall_samples.empty())
+    html << svg_line_chart(
+        "What the ops waited for: the server's commits, the machine's disk and cores", "seconds",
+        "ms", "% of the second",
+        {{"p99 submit→receive (ms)", "#c33", p99, false},
+         {"commit p99 bucket, /metrics (ms)", "#3b6fb6", commit_p99, false},
+         {"disk: every task stalled (%)", "#7a4fb3", io_full, true},
+         {"server waiting for a core (% of one)", "#d98a1f", server_wait, true}});
   html << "<details><summary>JSON</summary><pre>" << escape_html(to_json(r).dump(2))
        << "</pre></details>\n</body></html>\n";
   return html.str();

@@ -17,7 +17,21 @@ struct ServerSample {
   double t_s = 0;      // seconds since the load started
   double cpu_pct = 0;  // of one core
   double rss_mb = 0;
-  int open_fds = -1;  // -1: unknown
+  int open_fds = -1;               // -1: unknown
+  std::optional<double> wait_pct;  // its threads runnable but without a core, % of one core
+};
+
+// Why an op may have waited in one second of the window: the server's
+// commits, and the machine's disk and cores (see MachineSample).
+struct StallSample {
+  double t_s = 0;
+  std::optional<double> commit_p99_le_ms;  // the server's commit latency p99 bucket
+  std::optional<double> io_full_pct;       // every non-idle task waited on the disk
+};
+
+// The machine over the whole window, in % of its time (pressure stalls).
+struct MachineFigures {
+  std::optional<double> io_some_pct, io_full_pct, cpu_some_pct;
 };
 
 // What a long run (a soak) must show: memory and descriptors that stay put.
@@ -38,6 +52,7 @@ struct ServerMetrics {
   double commit_latency_mean_ms = 0;    // arrival -> durable
   double commit_latency_p99_le_ms = 0;  // the p99's histogram bucket (upper edge)
   double broadcast_latency_mean_ms = 0;
+  std::optional<double> commits_over_100ms;  // arrival -> durable slower than 100 ms
   uint64_t slow_client_disconnects = 0;
 };
 
@@ -49,6 +64,8 @@ struct FindMaxStep {
   double p99_ms = 0;
   uint64_t lost = 0, duplicated = 0;
   bool sustained = false;
+  // What else held the step back: the server's commits and the disk.
+  std::optional<double> commit_p99_le_ms, io_full_pct;
 };
 
 struct LoadResult {
@@ -64,9 +81,14 @@ struct LoadResult {
   std::string first_error;
   std::optional<double> server_cpu_pct, server_rss_mb, server_rss_before_mb, rss_per_connection_kb;
   double bench_cpu_pct = 0;
+  // Time the server's and the bench's threads were runnable but had no core
+  // (% of one core): on shared cores, latency that is neither's own work.
+  std::optional<double> server_wait_pct, bench_wait_pct;
   uint64_t open_file_limit = 0;
   std::vector<double> p99_by_second, committed_by_second, deliveries_by_second;
   std::vector<ServerSample> server_samples;
+  std::vector<StallSample> stall_samples;
+  MachineFigures machine;
   SoakFigures soak;
   std::optional<ServerMetrics> server_metrics;
   std::vector<FindMaxStep> find_max_steps;

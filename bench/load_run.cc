@@ -46,7 +46,11 @@ struct Window {
   uint64_t disconnects = 0, server_errors = 0;
   std::optional<double> server_cpu_pct, server_rss_mb;
   double bench_cpu_pct = 0;
+  std::optional<double> server_wait_pct, bench_wait_pct;
   std::vector<ServerSample> samples;
+  std::vector<StallSample> stalls;
+  MachineFigures machine;
+  std::optional<double> commit_p99_le_ms;  // over the sending part of the window
 };
 
 class LoadRun {
@@ -74,7 +78,7 @@ class LoadRun {
   bool seed(std::string& error);
   bool join(std::string& error);
   Window measure(double rate, double duration_s);
-  std::optional<std::map<std::string, double>> server_metrics();
+  std::optional<MetricsPage> server_metrics();
   void stop_threads();
 
   LoadOptions o_;
@@ -261,7 +265,7 @@ bool LoadRun::join(std::string& error) {
   return true;
 }
 
-std::optional<std::map<std::string, double>> LoadRun::server_metrics() {
+std::optional<MetricsPage> LoadRun::server_metrics() {
   const HttpResult res = http_call(o_.host, o_.port, "GET", "/metrics");
   if (res.status != 200) return std::nullopt;
   return parse_prometheus(res.body);
@@ -284,23 +288,43 @@ Window LoadRun::measure(double rate, double duration_s) {
   std::optional<ProcSample> server_first, server_last;
   if (o_.server_pid) server_first = server_last = sample_process(*o_.server_pid);
   const std::optional<ProcSample> bench_first = sample_process(0);
+  const MachineSample machine_first = sample_machine();
+  const std::optional<MetricsPage> metrics_first = server_metrics();
+  MachineSample machine_last = machine_first;
+  std::optional<MetricsPage> metrics_last = metrics_first;
   const auto seconds_total = static_cast<int>(std::ceil(duration_s));
   for (int s = 1; s <= seconds_total; ++s) {
     const double at = std::min(static_cast<double>(s), duration_s);
     std::this_thread::sleep_until(start + std::chrono::duration_cast<SteadyClock::duration>(
                                               std::chrono::duration<double>(at)));
-    if (!o_.server_pid || !server_last) continue;
+    const double dt = at - (w.stalls.empty() ? 0.0 : w.stalls.back().t_s);
+    const MachineSample machine = sample_machine();
+    std::optional<MetricsPage> metrics = server_metrics();
+    StallSample stall{at, std::nullopt, stalled_pct(machine_last.io, machine.io, dt, true)};
+    if (metrics_last && metrics)
+      stall.commit_p99_le_ms =
+          histogram_p99_le_ms(*metrics_last, *metrics, "convene_commit_latency_seconds");
+    w.stalls.push_back(stall);
+    machine_last = machine;
+    if (metrics) metrics_last = std::move(metrics);
+    if (!server_last) continue;
     const auto sample = sample_process(*o_.server_pid);
     if (!sample) continue;
-    const double dt = at - (w.samples.empty() ? 0.0 : w.samples.back().t_s);
-    w.samples.push_back({at,
-                         dt > 0 ? 100.0 * (sample->cpu_seconds - server_last->cpu_seconds) / dt : 0,
-                         sample->rss_mb, sample->open_fds});
+    const double since = at - (w.samples.empty() ? 0.0 : w.samples.back().t_s);
+    w.samples.push_back(
+        {at, since > 0 ? 100.0 * (sample->cpu_seconds - server_last->cpu_seconds) / since : 0,
+         sample->rss_mb, sample->open_fds, runqueue_wait_pct(*server_last, *sample, since)});
     server_last = sample;
   }
   w.seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
   const std::optional<ProcSample> bench_last = sample_process(0);
   on_shards([](Shard& shard) { shard.sending = false; });
+  w.machine = {stalled_pct(machine_first.io, machine_last.io, w.seconds, false),
+               stalled_pct(machine_first.io, machine_last.io, w.seconds, true),
+               stalled_pct(machine_first.cpu, machine_last.cpu, w.seconds, false)};
+  if (metrics_first && metrics_last)
+    w.commit_p99_le_ms =
+        histogram_p99_le_ms(*metrics_first, *metrics_last, "convene_commit_latency_seconds");
 
   const auto deadline = SteadyClock::now() + kDrainTimeout;
   for (bool drained = false; !drained && SteadyClock::now() < deadline;) {
@@ -357,9 +381,12 @@ Window LoadRun::measure(double rate, double duration_s) {
     w.server_cpu_pct =
         100.0 * (server_last->cpu_seconds - server_first->cpu_seconds) / w.samples.back().t_s;
     w.server_rss_mb = server_last->rss_mb;
+    w.server_wait_pct = runqueue_wait_pct(*server_first, *server_last, w.samples.back().t_s);
   }
-  if (bench_first && bench_last && w.seconds > 0)
+  if (bench_first && bench_last && w.seconds > 0) {
     w.bench_cpu_pct = 100.0 * (bench_last->cpu_seconds - bench_first->cpu_seconds) / w.seconds;
+    w.bench_wait_pct = runqueue_wait_pct(*bench_first, *bench_last, w.seconds);
+  }
   return w;
 }
 
@@ -391,7 +418,11 @@ void fill_window(LoadResult& r, const Window& w, double duration_s) {
   r.server_cpu_pct = w.server_cpu_pct;
   r.server_rss_mb = w.server_rss_mb;
   r.bench_cpu_pct = w.bench_cpu_pct;
+  r.server_wait_pct = w.server_wait_pct;
+  r.bench_wait_pct = w.bench_wait_pct;
   r.server_samples = w.samples;
+  r.stall_samples = w.stalls;
+  r.machine = w.machine;
   r.soak = soak_figures(w.samples);
   r.p99_by_second.clear();
   r.committed_by_second.clear();
@@ -407,8 +438,7 @@ void fill_window(LoadResult& r, const Window& w, double duration_s) {
 }
 
 // The server's figures between two /metrics pages.
-ServerMetrics metrics_delta(const std::map<std::string, double>& before,
-                            const std::map<std::string, double>& after, double seconds) {
+ServerMetrics metrics_delta(const MetricsPage& before, const MetricsPage& after, double seconds) {
   const auto delta = [&](const std::string& name) {
     const auto a = after.find(name), b = before.find(name);
     return (a == after.end() ? 0 : a->second) - (b == before.end() ? 0 : b->second);
@@ -417,19 +447,12 @@ ServerMetrics metrics_delta(const std::map<std::string, double>& before,
   m.committed_ops_per_sec = delta("convene_ops_committed_total") / seconds;
   m.broadcast_ops_per_sec = delta("convene_ops_broadcast_total") / seconds;
   m.commits_per_sec = delta("convene_commits_total") / seconds;
-  const double commits = delta("convene_commit_latency_seconds_count");
+  const std::string commit = "convene_commit_latency_seconds";
+  const double commits = delta(commit + "_count");
   if (commits > 0) {
-    m.commit_latency_mean_ms = 1000 * delta("convene_commit_latency_seconds_sum") / commits;
-    // The smallest bucket holding 99% of this window's observations.
-    double le_ms = std::numeric_limits<double>::infinity();
-    for (const auto& [name, value] : after) {
-      const std::string prefix = "convene_commit_latency_seconds_bucket{le=\"";
-      if (name.rfind(prefix, 0) != 0) continue;
-      const std::string le = name.substr(prefix.size(), name.size() - prefix.size() - 2);
-      if (le == "+Inf") continue;
-      if (delta(name) >= 0.99 * commits) le_ms = std::min(le_ms, 1000 * std::stod(le));
-    }
-    m.commit_latency_p99_le_ms = le_ms;
+    m.commit_latency_mean_ms = 1000 * delta(commit + "_sum") / commits;
+    m.commit_latency_p99_le_ms = histogram_p99_le_ms(before, after, commit).value_or(0);
+    m.commits_over_100ms = histogram_count_above(before, after, commit, "0.1");
   }
   const double broadcasts = delta("convene_broadcast_latency_seconds_count");
   if (broadcasts > 0)
@@ -502,6 +525,8 @@ bool LoadRun::run(LoadResult& result, std::string& error) {
       s.p99_ms = static_cast<double>(w.latency.percentile(0.99)) / 1000;
       s.lost = w.delivery.lost - lost_before;
       s.duplicated = w.delivery.duplicated - duplicated_before;
+      s.commit_p99_le_ms = w.commit_p99_le_ms;
+      s.io_full_pct = w.machine.io_full_pct;
       // Each writer may lose up to one tick's op at either end of the window.
       const double slack = static_cast<double>(result.writers) / o_.find_max_step_s;
       s.sustained = w.committed > 0 && w.latency.count() > 0 && s.p99_ms <= o_.find_max_p99_ms &&

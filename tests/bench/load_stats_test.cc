@@ -138,6 +138,18 @@ TEST(LoadProbe, ParsesProcFiles) {
   EXPECT_GT(self->rss_mb, 0);
 }
 
+TEST(LoadProbe, RunQueueWaitFromSchedstat) {
+  EXPECT_EQ(parse_schedstat_wait_ns("5000000 2500000 17\n"), 2500000u);
+  EXPECT_FALSE(parse_schedstat_wait_ns("").has_value());
+  ProcSample before, after;
+  EXPECT_FALSE(runqueue_wait_pct(before, after, 1).has_value());
+  before.runqueue_wait_seconds = 1.0;
+  after.runqueue_wait_seconds = 1.25;
+  EXPECT_DOUBLE_EQ(*runqueue_wait_pct(before, after, 0.5), 50.0);
+  after.runqueue_wait_seconds = 0.5;  // a thread ended and took its count along
+  EXPECT_EQ(runqueue_wait_pct(before, after, 1), 0.0);
+}
+
 TEST(LoadProbe, SamplesThisProcessWithItsOpenFiles) {
   const auto self = sample_process(0);
   ASSERT_TRUE(self.has_value());
@@ -150,7 +162,7 @@ TEST(SoakFigures, DriftFromAQuarterInAndDescriptorGrowth) {
   // Warm-up from 100 to 200 MiB over the first quarter, then flat with a
   // last step to 210: 5 % drift. Descriptors 40 -> 43.
   for (int t = 1; t <= 40; ++t)
-    samples.push_back({static_cast<double>(t), 50, t <= 10 ? 100.0 + 10 * t : 200.0, 40});
+    samples.push_back({static_cast<double>(t), 50, t <= 10 ? 100.0 + 10 * t : 200.0, 40, 5});
   samples.back().rss_mb = 210;
   samples.back().open_fds = 43;
   const SoakFigures f = soak_figures(samples);
@@ -175,6 +187,46 @@ TEST(LoadProbe, ParsesPrometheusText) {
   EXPECT_EQ(m.at("convene_commit_latency_seconds_bucket{le=\"0.005\"}"), 17);
   EXPECT_EQ(m.at("convene_commit_latency_seconds_sum"), 0.125);
   EXPECT_EQ(m.count("broken"), 0u);
+}
+
+TEST(LoadProbe, CommitPercentileAndSlowCommitsBetweenTwoPages) {
+  const std::string name = "convene_commit_latency_seconds";
+  const auto page = [&](double under_5ms, double under_100ms, double all) {
+    return MetricsPage{{name + "_bucket{le=\"0.005\"}", under_5ms},
+                       {name + "_bucket{le=\"0.1\"}", under_100ms},
+                       {name + "_bucket{le=\"+Inf\"}", all},
+                       {name + "_count", all}};
+  };
+  // Between the pages: 1,000 commits, 995 within 5 ms, 3 over 100 ms.
+  const MetricsPage before = page(500, 500, 500), after = page(1495, 1497, 1500);
+  EXPECT_EQ(histogram_p99_le_ms(before, after, name), 5.0);
+  EXPECT_EQ(histogram_count_above(before, after, name, "0.1"), 3.0);
+  // 20 of 1,000 over 100 ms: the p99 is past the last bucket.
+  EXPECT_TRUE(std::isinf(*histogram_p99_le_ms(before, page(1400, 1480, 1500), name)));
+  EXPECT_FALSE(histogram_p99_le_ms(before, before, name).has_value());  // no commits
+  EXPECT_FALSE(histogram_count_above(before, after, name, "0.2").has_value());
+}
+
+TEST(LoadProbe, ParsesPressureStallsAndTheirShareOfTheTime) {
+  const auto io = parse_pressure(
+      "some avg10=1.50 avg60=0.80 avg300=0.20 total=3000000\n"
+      "full avg10=0.50 avg60=0.10 avg300=0.05 total=1000000\n");
+  ASSERT_TRUE(io.has_value());
+  EXPECT_EQ(io->some_us, 3000000u);
+  EXPECT_EQ(io->full_us, 1000000u);
+  const auto cpu = parse_pressure("some avg10=0.00 avg60=0.00 avg300=0.00 total=7\n");
+  ASSERT_TRUE(cpu.has_value());
+  EXPECT_FALSE(cpu->full_us.has_value());  // older kernels have no "full" for the CPU
+  EXPECT_FALSE(parse_pressure("").has_value());
+  EXPECT_FALSE(parse_pressure("some total=12x\n").has_value());
+
+  // 0.5 s of "some" and 0.25 s of "full" stall in 2 s.
+  const PressureTotals later{3500000, 1250000};
+  EXPECT_DOUBLE_EQ(*stalled_pct(io, later, 2, false), 25.0);
+  EXPECT_DOUBLE_EQ(*stalled_pct(io, later, 2, true), 12.5);
+  EXPECT_FALSE(stalled_pct(cpu, cpu, 2, true).has_value());
+  EXPECT_FALSE(stalled_pct(std::nullopt, later, 2, false).has_value());
+  EXPECT_FALSE(stalled_pct(later, io, 2, false).has_value());  // counters never go back
 }
 
 std::optional<LoadOptions> parse(std::vector<std::string> args, std::string* error) {
@@ -266,6 +318,12 @@ TEST(LoadReport, JsonHasEveryFigureAndPassReflectsTheChecks) {
   EXPECT_EQ(j["deliveries_per_sec"], 150.0);
   EXPECT_DOUBLE_EQ(j["latency_ms"]["max"].get<double>(), 10.0);
   EXPECT_TRUE(j["server_cpu_pct"].is_null());
+  for (const char* key : {"io_some_pct", "io_full_pct", "cpu_some_pct"})
+    EXPECT_TRUE(j["machine"].contains(key)) << key;
+  r.machine.io_some_pct = 30;
+  r.machine.io_full_pct = 12.34;
+  EXPECT_EQ(to_json(r)["machine"]["io_full_pct"], 12.3);
+  EXPECT_NE(to_table(r).find("all 12.3 %"), std::string::npos) << to_table(r);
   EXPECT_TRUE(j["passed"].get<bool>());
   r.lost = 1;
   EXPECT_FALSE(to_json(r)["passed"].get<bool>());
@@ -282,7 +340,7 @@ TEST(LoadReport, HtmlIsSelfContainedWithItsCharts) {
   r.committed_by_second = {10, 20, 30};
   r.deliveries_by_second = {100, 200, 300};
   r.p99_by_second = {5, 6, 7};
-  r.server_samples = {{1, 50, 30}, {2, 60, 31}, {3, 55, 31}};
+  r.server_samples = {{1, 50, 30, 20, 2}, {2, 60, 31, 20, 40}, {3, 55, 31, 20, 3}};
   const std::string html = to_html(r);
   EXPECT_EQ(html.find("http://") == std::string::npos ||
                 html.find("http://www.w3.org/2000/svg") != std::string::npos,
@@ -295,6 +353,25 @@ TEST(LoadReport, HtmlIsSelfContainedWithItsCharts) {
   EXPECT_EQ(charts, 3u);
   EXPECT_NE(html.find("p99"), std::string::npos);
   EXPECT_NE(html.find("RSS MiB"), std::string::npos);
+
+  // With the stalls of each second, a fourth chart puts them beside the p99.
+  r.stall_samples = {{1, 2.5, 0}, {2, 250, 40}, {3, 5, 0}};
+  const std::string with_stalls = to_html(r);
+  EXPECT_NE(with_stalls.find("commit p99 bucket"), std::string::npos);
+  EXPECT_NE(with_stalls.find("every task stalled"), std::string::npos);
+  EXPECT_NE(with_stalls.find("server waiting for a core"), std::string::npos);
+}
+
+TEST(LoadReport, ALegendTooWideForOneRowWrapsAndTheChartGrows) {
+  const std::vector<std::pair<double, double>> points = {{1, 1}, {2, 2}};
+  const std::string name(40, 'n');
+  const std::string one_row =
+      svg_line_chart("t", "s", "l", "r", {{name, "#000", points}, {name, "#111", points}});
+  // A right axis adds " (left)" or " (right)" to every entry: now only one fits a row.
+  const std::string two_rows =
+      svg_line_chart("t", "s", "l", "r", {{name, "#000", points}, {name, "#111", points, true}});
+  EXPECT_NE(one_row.find("height=\"280\""), std::string::npos) << one_row;
+  EXPECT_NE(two_rows.find("height=\"294\""), std::string::npos) << two_rows;
 }
 
 }  // namespace

@@ -166,7 +166,7 @@ nlohmann::json to_json(const LoadResult& r) {
         {"commit_latency_mean_ms", round_to(m.commit_latency_mean_ms, 3)},
         {"commit_latency_p99_le_ms", round_to(m.commit_latency_p99_le_ms, 3)},
         {"broadcast_latency_mean_ms", round_to(m.broadcast_latency_mean_ms, 3)},
-        {"commits_over_100ms", optional_number(m.commits_over_100ms, 0)},
+        {"ops_durable_after_100ms", optional_number(m.ops_durable_after_100ms, 0)},
         {"slow_client_disconnects", m.slow_client_disconnects},
     };
   } else {
@@ -183,7 +183,7 @@ nlohmann::json to_json(const LoadResult& r) {
                        {"duplicated", s.duplicated},
                        {"sustained", s.sustained},
                        {"commit_p99_le_ms", optional_number(s.commit_p99_le_ms, 1)},
-                       {"io_full_pct", optional_number(s.io_full_pct)}});
+                       {"io_some_pct", optional_number(s.io_some_pct)}});
     j["find_max"] = {{"p99_limit_ms", o.find_max_p99_ms},
                      {"steps", steps},
                      {"max_committed_ops_per_sec", optional_number(r.find_max_ops_per_sec)}};
@@ -244,7 +244,9 @@ std::string to_table(const LoadResult& r) {
     row("/metrics: commit latency",
         "mean " + fixed(m.commit_latency_mean_ms, 2) +
             " ms, p99 <= " + fixed(m.commit_latency_p99_le_ms, 1) + " ms" +
-            (m.commits_over_100ms ? ", " + fixed(*m.commits_over_100ms, 0) + " over 100 ms" : ""));
+            (m.ops_durable_after_100ms
+                 ? ", " + fixed(*m.ops_durable_after_100ms, 0) + " ops over 100 ms"
+                 : ""));
   }
   if (o.find_max) {
     for (const FindMaxStep& s : r.find_max_steps)
@@ -254,8 +256,7 @@ std::string to_table(const LoadResult& r) {
               (s.sustained ? "  ok" : "  over") +
               (s.commit_p99_le_ms
                    ? "  (commit p99 <= " + fixed(*s.commit_p99_le_ms, 1) + " ms" +
-                         (s.io_full_pct ? ", disk stalled " + fixed(*s.io_full_pct, 1) + " %"
-                                        : "") +
+                         (s.io_some_pct ? ", disk waits " + fixed(*s.io_some_pct, 1) + " %" : "") +
                          ")"
                    : ""));
     row("find-max result", r.find_max_ops_per_sec
@@ -425,11 +426,11 @@ std::string to_html(const LoadResult& r) {
     rss.emplace_back(s.t_s, s.rss_mb);
   }
   // A commit slower than the last bucket (2.5 s) is drawn at twice it.
-  std::vector<std::pair<double, double>> commit_p99, io_full, server_wait;
+  std::vector<std::pair<double, double>> commit_p99, io_some, server_wait;
   for (const StallSample& s : r.stall_samples) {
     if (s.commit_p99_le_ms)
       commit_p99.emplace_back(s.t_s, std::isinf(*s.commit_p99_le_ms) ? 5000 : *s.commit_p99_le_ms);
-    if (s.io_full_pct) io_full.emplace_back(s.t_s, *s.io_full_pct);
+    if (s.io_some_pct) io_some.emplace_back(s.t_s, *s.io_some_pct);
   }
   for (const ServerSample& s : r.server_samples)
     if (s.wait_pct) server_wait.emplace_back(s.t_s, *s.wait_pct);
@@ -459,7 +460,7 @@ std::string to_html(const LoadResult& r) {
         "ms", "% of the second",
         {{"p99 submit→receive (ms)", "#c33", p99, false},
          {"commit p99 bucket, /metrics (ms)", "#3b6fb6", commit_p99, false},
-         {"disk: every task stalled (%)", "#7a4fb3", io_full, true},
+         {"disk: some task waiting (%)", "#7a4fb3", io_some, true},
          {"server waiting for a core (% of one)", "#d98a1f", server_wait, true}});
   html << "<details><summary>JSON</summary><pre>" << escape_html(to_json(r).dump(2))
        << "</pre></details>\n</body></html>\n";

@@ -26,7 +26,9 @@ struct ServerSample {
 struct StallSample {
   double t_s = 0;
   std::optional<double> commit_p99_le_ms;  // the server's commit latency p99 bucket
-  std::optional<double> io_full_pct;       // every non-idle task waited on the disk
+  // Some task waited on the disk: an fsync of the server's among them, or
+  // another's writes that the fsync had to wait behind.
+  std::optional<double> io_some_pct;
 };
 
 // The machine over the whole window, in % of its time (pressure stalls).
@@ -52,7 +54,7 @@ struct ServerMetrics {
   double commit_latency_mean_ms = 0;    // arrival -> durable
   double commit_latency_p99_le_ms = 0;  // the p99's histogram bucket (upper edge)
   double broadcast_latency_mean_ms = 0;
-  std::optional<double> commits_over_100ms;  // arrival -> durable slower than 100 ms
+  std::optional<double> ops_durable_after_100ms;  // arrival -> durable took longer
   uint64_t slow_client_disconnects = 0;
 };
 
@@ -65,7 +67,7 @@ struct FindMaxStep {
   uint64_t lost = 0, duplicated = 0;
   bool sustained = false;
   // What else held the step back: the server's commits and the disk.
-  std::optional<double> commit_p99_le_ms, io_full_pct;
+  std::optional<double> commit_p99_le_ms, io_some_pct;
 };
 
 struct LoadResult {

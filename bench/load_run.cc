@@ -300,7 +300,7 @@ Window LoadRun::measure(double rate, double duration_s) {
     const double dt = at - (w.stalls.empty() ? 0.0 : w.stalls.back().t_s);
     const MachineSample machine = sample_machine();
     std::optional<MetricsPage> metrics = server_metrics();
-    StallSample stall{at, std::nullopt, stalled_pct(machine_last.io, machine.io, dt, true)};
+    StallSample stall{at, std::nullopt, stalled_pct(machine_last.io, machine.io, dt, false)};
     if (metrics_last && metrics)
       stall.commit_p99_le_ms =
           histogram_p99_le_ms(*metrics_last, *metrics, "convene_commit_latency_seconds");
@@ -452,7 +452,7 @@ ServerMetrics metrics_delta(const MetricsPage& before, const MetricsPage& after,
   if (commits > 0) {
     m.commit_latency_mean_ms = 1000 * delta(commit + "_sum") / commits;
     m.commit_latency_p99_le_ms = histogram_p99_le_ms(before, after, commit).value_or(0);
-    m.commits_over_100ms = histogram_count_above(before, after, commit, "0.1");
+    m.ops_durable_after_100ms = histogram_count_above(before, after, commit, "0.1");
   }
   const double broadcasts = delta("convene_broadcast_latency_seconds_count");
   if (broadcasts > 0)
@@ -526,7 +526,7 @@ bool LoadRun::run(LoadResult& result, std::string& error) {
       s.lost = w.delivery.lost - lost_before;
       s.duplicated = w.delivery.duplicated - duplicated_before;
       s.commit_p99_le_ms = w.commit_p99_le_ms;
-      s.io_full_pct = w.machine.io_full_pct;
+      s.io_some_pct = w.machine.io_some_pct;
       // Each writer may lose up to one tick's op at either end of the window.
       const double slack = static_cast<double>(result.writers) / o_.find_max_step_s;
       s.sustained = w.committed > 0 && w.latency.count() > 0 && s.p99_ms <= o_.find_max_p99_ms &&

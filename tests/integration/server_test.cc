@@ -1356,15 +1356,22 @@ TEST_F(ServerTest, PresenceRidesWithOpsInABusyRoom) {
   const size_t frames_before = o->ws()->frames();
 
   // For 3 s ana types a letter, and once it is acknowledged moves her cursor
-  // and pauses 10 ms: a cursor change always waits for the next commit's
-  // delivery, which comes far sooner than the 300 ms interval, even on a
-  // slow machine. (Before the interval restarted with each delivery, the
-  // interval's end found that change waiting and sent it on its own.)
+  // and pauses 10 ms: a cursor change waits for the next commit's delivery,
+  // which normally comes far sooner than the 300 ms interval. (Before the
+  // interval restarted with each delivery, the interval's end found that
+  // change waiting and sent it on its own.) On a machine so busy that the
+  // next Ack takes longer than half the interval, the interval may rightly
+  // end first: such gaps are counted, and each allows one more frame.
   int x = 0;
+  size_t slow_gaps = 0;
+  auto last_ack = Clock::now();
   for (const auto end = Clock::now() + seconds(3); Clock::now() < end;) {
     ASSERT_TRUE(a->doc().insert_text(draft, 0, "x").is_ok());
     a->flush();
     ASSERT_TRUE(a->wait_acked(seconds(5)));
+    const auto acked = Clock::now();
+    if (x > 0 && acked - last_ack >= milliseconds(150)) ++slow_gaps;
+    last_ack = acked;
     pb::PresenceState state;
     state.mutable_cursor()->set_x(++x);
     ASSERT_TRUE(a->send_presence(state));
@@ -1387,8 +1394,10 @@ TEST_F(ServerTest, PresenceRidesWithOpsInABusyRoom) {
   const size_t deliveries = o->ws()->frames() - frames_before;
   EXPECT_GE(ops, 10u);
   // Presence on its own at most after the typing stopped (and once at the
-  // start, if the interval set before the first commit ends first).
-  EXPECT_LE(deliveries, ops + 2) << ops << " deliveries of ops among " << deliveries;
+  // start, if the interval set before the first commit ends first), and in
+  // the slow gaps.
+  EXPECT_LE(deliveries, ops + 2 + slow_gaps)
+      << ops << " deliveries of ops among " << deliveries << ", " << slow_gaps << " slow gaps";
 }
 
 // A room of 200 members is delivered to at most every 12.5 ms, whatever
@@ -1396,8 +1405,8 @@ TEST_F(ServerTest, PresenceRidesWithOpsInABusyRoom) {
 // about 16,000 frames a second (delivery_interval_for). A writer that waits
 // for each Ack before its next op therefore gets them 12.5 ms apart. Only a
 // lower bound is checked: a slow machine can stretch the gaps further, but
-// nothing but the rule can make forty of them add up to 400 ms; without it
-// they take a few milliseconds each.
+// nothing but the rule can make forty of them add up to 500 ms (400 is
+// checked); without it they take a few milliseconds each.
 TEST_F(ServerTest, ALargeRoomStretchesTheIntervalBetweenDeliveries) {
   ServerOptions options;
   options.durability = "os";
@@ -1428,13 +1437,15 @@ TEST_F(ServerTest, ALargeRoomStretchesTheIntervalBetweenDeliveries) {
         << ws->error();
   a->pump(milliseconds(200));  // the join announcements
 
+  // From before the first letter is sent (so before its delivery) to after
+  // the last Ack arrives (so after its delivery): at least kGaps intervals,
+  // however late any Ack is read.
   constexpr int kGaps = 40;
-  ASSERT_NO_FATAL_FAILURE(type_a_letter());
-  const auto first_ack = Clock::now();
-  for (int i = 0; i < kGaps; ++i) ASSERT_NO_FATAL_FAILURE(type_a_letter());
-  const auto elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - first_ack);
+  const auto start = Clock::now();
+  for (int i = 0; i <= kGaps; ++i) ASSERT_NO_FATAL_FAILURE(type_a_letter());
+  const auto elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
   EXPECT_GE(elapsed.count(), kGaps * 10)
-      << kGaps << " Acks, each after the previous one, came within " << elapsed.count()
+      << kGaps + 1 << " Acks, each awaited before the next letter, came within " << elapsed.count()
       << " ms: the room of 200 was not held to its stretched interval of 12.5 ms";
 }
 

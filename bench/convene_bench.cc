@@ -105,7 +105,8 @@ load    Simulated participants against a running convene-server, in one
                      a second; reports server_rss_drift_pct (RSS at the end
                      against a quarter into the window) and server_fd_growth
                      (open files at the end minus at the start): a soak is a
-                     long --duration with these near 0
+                     long --duration with these near 0; and server_cpu_wait_pct,
+                     the time its threads were ready to run but had no core
   --admin-token T    the operator token, for a server started with --admin-token
         Start the server to measure with --create-per-minute 0
         --connections-per-ip 0 --connects-per-minute 0 --ops-per-second 0
@@ -118,6 +119,10 @@ load    Simulated participants against a running convene-server, in one
                      from --rate, then bisecting
   --json             one JSON object instead of a table
   --report FILE      a self-contained HTML page with charts
+        Once a second the bench also reads the server's /metrics (commit
+        latency) and /proc/pressure (time the machine's tasks waited for the
+        disk or a core): when the p99 is high, they say whether the commits,
+        the disk or the cores held the edits back (README, "Benchmarking").
         The bench raises its open-file soft limit to the hard limit and
         refuses to start if that is too few for the clients.
 

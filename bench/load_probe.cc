@@ -239,14 +239,10 @@ std::map<std::string, double> parse_prometheus(const std::string& text) {
   return out;
 }
 
-namespace {
-
 double page_delta(const MetricsPage& before, const MetricsPage& after, const std::string& name) {
   const auto a = after.find(name), b = before.find(name);
   return (a == after.end() ? 0 : a->second) - (b == before.end() ? 0 : b->second);
 }
-
-}  // namespace
 
 std::optional<double> histogram_p99_le_ms(const MetricsPage& before, const MetricsPage& after,
                                           const std::string& name) {

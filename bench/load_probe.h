@@ -82,6 +82,9 @@ HttpResult http_call(const std::string& host, uint16_t port, const std::string& 
 std::map<std::string, double> parse_prometheus(const std::string& text);
 using MetricsPage = std::map<std::string, double>;
 
+// How much sample `name` grew from one page to the next (a missing sample
+// counts as 0).
+double page_delta(const MetricsPage& before, const MetricsPage& after, const std::string& name);
 // Of the observations histogram `name` made between two pages: the upper
 // edge, in ms, of the smallest bucket holding 99% of them (nullopt if there
 // were none, infinity if only +Inf holds them).

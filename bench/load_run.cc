@@ -439,10 +439,7 @@ void fill_window(LoadResult& r, const Window& w, double duration_s) {
 
 // The server's figures between two /metrics pages.
 ServerMetrics metrics_delta(const MetricsPage& before, const MetricsPage& after, double seconds) {
-  const auto delta = [&](const std::string& name) {
-    const auto a = after.find(name), b = before.find(name);
-    return (a == after.end() ? 0 : a->second) - (b == before.end() ? 0 : b->second);
-  };
+  const auto delta = [&](const std::string& name) { return page_delta(before, after, name); };
   ServerMetrics m;
   m.committed_ops_per_sec = delta("convene_ops_committed_total") / seconds;
   m.broadcast_ops_per_sec = delta("convene_ops_broadcast_total") / seconds;

@@ -205,6 +205,9 @@ TEST(LoadProbe, CommitPercentileAndSlowCommitsBetweenTwoPages) {
   EXPECT_TRUE(std::isinf(*histogram_p99_le_ms(before, page(1400, 1480, 1500), name)));
   EXPECT_FALSE(histogram_p99_le_ms(before, before, name).has_value());  // no commits
   EXPECT_FALSE(histogram_count_above(before, after, name, "0.2").has_value());
+  EXPECT_EQ(page_delta(before, after, name + "_count"), 1000.0);
+  EXPECT_EQ(page_delta({}, after, name + "_count"), 1500.0);  // absent before: 0
+  EXPECT_EQ(page_delta(before, after, "convene_absent_total"), 0.0);
 }
 
 TEST(LoadProbe, ParsesPressureStallsAndTheirShareOfTheTime) {

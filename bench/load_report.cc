@@ -106,6 +106,33 @@ std::string stall_text(const MachineFigures& m) {
 constexpr double kWidth = 760, kHeight = 280;
 constexpr double kLeft = 64, kRight = 64, kTop = 48, kBottom = 44;
 
+// The window second by second, as the report's charts draw it, so that a
+// tool can tell a steady p99 from one made by a few bad seconds. Samples
+// carry their own times: /proc and /metrics are read on their own clock.
+nlohmann::json per_second_json(const LoadResult& r) {
+  const auto rounded = [](const std::vector<double>& values, int digits) {
+    nlohmann::json a = nlohmann::json::array();
+    for (double v : values) a.push_back(round_to(v, digits));
+    return a;
+  };
+  nlohmann::json server = nlohmann::json::array();
+  for (const ServerSample& s : r.server_samples)
+    server.push_back({{"t_s", round_to(s.t_s, 2)},
+                      {"cpu_pct", round_to(s.cpu_pct, 1)},
+                      {"rss_mb", round_to(s.rss_mb, 1)},
+                      {"wait_pct", optional_number(s.wait_pct)}});
+  nlohmann::json stalls = nlohmann::json::array();
+  for (const StallSample& s : r.stall_samples)
+    stalls.push_back({{"t_s", round_to(s.t_s, 2)},
+                      {"commit_p99_le_ms", optional_number(s.commit_p99_le_ms)},
+                      {"io_some_pct", optional_number(s.io_some_pct)}});
+  return {{"committed", rounded(r.committed_by_second, 0)},
+          {"deliveries", rounded(r.deliveries_by_second, 0)},
+          {"p99_ms", rounded(r.p99_by_second, 2)},
+          {"server", server},
+          {"stalls", stalls}};
+}
+
 }  // namespace
 
 nlohmann::json to_json(const LoadResult& r) {
@@ -188,6 +215,7 @@ nlohmann::json to_json(const LoadResult& r) {
                      {"steps", steps},
                      {"max_committed_ops_per_sec", optional_number(r.find_max_ops_per_sec)}};
   }
+  j["per_second"] = per_second_json(r);
   return j;
 }
 

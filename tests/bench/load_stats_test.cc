@@ -300,6 +300,28 @@ TEST(LoadOptions, RefusesBadInput) {
   }
 }
 
+TEST(LoadReport, JsonCarriesTheWindowSecondBySecond) {
+  LoadResult r;
+  r.p99_by_second = {12.345, 250.0};
+  r.committed_by_second = {990, 1010};
+  r.deliveries_by_second = {18800, 19200};
+  r.server_samples.push_back({1.0, 93.26, 61.0, 0, 70.0});
+  StallSample stall;
+  stall.t_s = 1.5;
+  stall.commit_p99_le_ms = 250;
+  r.stall_samples.push_back(stall);
+  const auto s = to_json(r)["per_second"];
+  EXPECT_EQ(s["p99_ms"], nlohmann::json({12.35, 250.0}));
+  EXPECT_EQ(s["committed"], nlohmann::json({990.0, 1010.0}));
+  EXPECT_EQ(s["deliveries"], nlohmann::json({18800.0, 19200.0}));
+  ASSERT_EQ(s["server"].size(), 1u);
+  EXPECT_EQ(s["server"][0]["cpu_pct"], 93.3);
+  EXPECT_EQ(s["server"][0]["wait_pct"], 70.0);
+  ASSERT_EQ(s["stalls"].size(), 1u);
+  EXPECT_EQ(s["stalls"][0]["commit_p99_le_ms"], 250.0);
+  EXPECT_TRUE(s["stalls"][0]["io_some_pct"].is_null());
+}
+
 TEST(LoadReport, JsonHasEveryFigureAndPassReflectsTheChecks) {
   LoadResult r;
   r.options.scenario = "custom";

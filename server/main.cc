@@ -7,8 +7,13 @@
 
 #include <csignal>
 #include <filesystem>
+#include <string>
 #include <thread>
 #include <vector>
+
+#ifdef CONVENE_TCMALLOC
+#include <gperftools/tcmalloc.h>
+#endif
 
 #include "config.h"
 #include "net/listener.h"
@@ -23,6 +28,16 @@ constexpr auto kShutdownGrace = std::chrono::milliseconds(500);
 // How often a failing store (e.g. a full disk) is tried again.
 constexpr auto kStoreRetryPeriod = std::chrono::milliseconds(1000);
 constexpr size_t kStorageThreads = 2;
+
+// Named in the start-up log, so that an operator (and a benchmark) can tell
+// which allocator a binary was built with (CMake option CONVENE_TCMALLOC).
+std::string allocator_name() {
+#ifdef CONVENE_TCMALLOC
+  return tc_version(nullptr, nullptr, nullptr);
+#else
+  return "the C library's malloc";
+#endif
+}
 
 const char* durability_name(convene::store::Durability d) {
   switch (d) {
@@ -143,6 +158,7 @@ int main(int argc, char** argv) {
                bound.port());
   spdlog::info("open-file limit {} (about that many connections)",
                static_cast<unsigned long long>(open_files));
+  spdlog::info("memory allocator: {}", allocator_name());
   if (config->open) spdlog::warn("--open: anyone who can reach this server can join and edit");
 
   // SIGINT/SIGTERM: stop accepting, let rooms finish their commits and close

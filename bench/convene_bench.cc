@@ -116,7 +116,9 @@ load    Simulated participants against a running convene-server, in one
   --find-max         search for the highest committed ops/s at which the p99
                      submit -> receive stays <= 50 ms with nothing lost: steps
                      of --find-max-step seconds (default 8), doubling the rate
-                     from --rate, then bisecting
+                     from --rate, then bisecting; a step that misses the p99
+                     or throughput bar is measured once more before its rate
+                     counts as failed (one that loses an op ends the search)
   --json             one JSON object instead of a table
   --report FILE      a self-contained HTML page with charts
         Once a second the bench also reads the server's /metrics (commit

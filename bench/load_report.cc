@@ -209,6 +209,7 @@ nlohmann::json to_json(const LoadResult& r) {
                        {"lost", s.lost},
                        {"duplicated", s.duplicated},
                        {"sustained", s.sustained},
+                       {"retry", s.retry},
                        {"commit_p99_le_ms", optional_number(s.commit_p99_le_ms, 1)},
                        {"io_some_pct", optional_number(s.io_some_pct)}});
     j["find_max"] = {{"p99_limit_ms", o.find_max_p99_ms},
@@ -278,7 +279,7 @@ std::string to_table(const LoadResult& r) {
   }
   if (o.find_max) {
     for (const FindMaxStep& s : r.find_max_steps)
-      row("find-max step",
+      row(s.retry ? "find-max step, again" : "find-max step",
           fixed(s.rate, 1) + " ops/s/writer: " + fixed(s.committed_ops_per_sec, 0) +
               " committed/s, p99 " + fixed(s.p99_ms, 1) + " ms, lost " + std::to_string(s.lost) +
               (s.sustained ? "  ok" : "  over") +

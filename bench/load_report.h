@@ -66,6 +66,7 @@ struct FindMaxStep {
   double p99_ms = 0;
   uint64_t lost = 0, duplicated = 0;
   bool sustained = false;
+  bool retry = false;  // the same rate again, after a window that missed
   // What else held the step back: the server's commits and the disk.
   std::optional<double> commit_p99_le_ms, io_some_pct;
 };

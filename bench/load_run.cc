@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "bench_util.h"
+#include "find_max.h"
 #include "load_client.h"
 #include "load_options.h"
 #include "load_probe.h"
@@ -33,7 +34,8 @@ constexpr size_t kMaxJoining = 256;  // connections being set up at once (no sto
 constexpr auto kDrainTimeout = seconds(10);
 constexpr auto kJoinTimeout = seconds(60);
 constexpr double kSustainedShare = 0.9;  // find-max: committed >= 90% of offered
-constexpr int kFindMaxSteps = 10;
+// find-max: windows at most (a rate that misses once is measured again).
+constexpr int kFindMaxWindows = 14;
 
 // Everything one measured window produced.
 struct Window {
@@ -508,16 +510,14 @@ bool LoadRun::run(LoadResult& result, std::string& error) {
   if (!o_.find_max) {
     fill_window(result, measure(o_.rate, o_.duration_s), o_.duration_s);
   } else {
-    // Doubles the rate while it is sustained, halves it when not, then
-    // bisects between the best sustained and the lowest failed rate.
-    double rate = std::max(o_.rate, 0.1), lo = 0, hi = 0;
+    FindMaxSearch search(o_.rate, kFindMaxWindows);
     uint64_t lost_before = 0, duplicated_before = 0, drops_before = 0;
     std::optional<Window> best;
-    for (int step = 0; step < kFindMaxSteps; ++step) {
-      Window w = measure(rate, o_.find_max_step_s);
+    while (const auto rate = search.next()) {
+      Window w = measure(*rate, o_.find_max_step_s);
       FindMaxStep s;
-      s.rate = rate;
-      s.offered_ops_per_sec = rate * static_cast<double>(result.writers);
+      s.rate = *rate;
+      s.offered_ops_per_sec = *rate * static_cast<double>(result.writers);
       s.committed_ops_per_sec = static_cast<double>(w.committed) / o_.find_max_step_s;
       s.p99_ms = static_cast<double>(w.latency.percentile(0.99)) / 1000;
       s.lost = w.delivery.lost - lost_before;
@@ -526,25 +526,23 @@ bool LoadRun::run(LoadResult& result, std::string& error) {
       s.io_some_pct = w.machine.io_some_pct;
       // Each writer may lose up to one tick's op at either end of the window.
       const double slack = static_cast<double>(result.writers) / o_.find_max_step_s;
-      s.sustained = w.committed > 0 && w.latency.count() > 0 && s.p99_ms <= o_.find_max_p99_ms &&
-                    s.lost == 0 && s.duplicated == 0 && w.disconnects == drops_before &&
-                    s.committed_ops_per_sec >= kSustainedShare * s.offered_ops_per_sec - slack;
+      const bool broken = s.lost != 0 || s.duplicated != 0 || w.disconnects != drops_before;
+      const bool held = !broken && w.committed > 0 && w.latency.count() > 0 &&
+                        s.p99_ms <= o_.find_max_p99_ms &&
+                        s.committed_ops_per_sec >= kSustainedShare * s.offered_ops_per_sec - slack;
       lost_before = w.delivery.lost;
       duplicated_before = w.delivery.duplicated;
       drops_before = w.disconnects;
+      using Outcome = FindMaxSearch::Outcome;
+      s.sustained = search.record(held     ? Outcome::kHeld
+                                  : broken ? Outcome::kBroken
+                                           : Outcome::kMissed);
+      s.retry = search.last_was_retry();
       result.find_max_steps.push_back(s);
-      if (s.sustained) {
-        if (!best || s.committed_ops_per_sec > *result.find_max_ops_per_sec) {
-          best = w;
-          result.find_max_ops_per_sec = s.committed_ops_per_sec;
-        }
-        lo = rate;
-      } else {
-        hi = rate;
+      if (s.sustained && (!best || s.committed_ops_per_sec > *result.find_max_ops_per_sec)) {
+        best = w;
+        result.find_max_ops_per_sec = s.committed_ops_per_sec;
       }
-      if (hi > 0 && lo > 0 && (hi - lo) / lo < 0.1) break;
-      rate = hi == 0 ? rate * 2 : (lo == 0 ? rate / 2 : (lo + hi) / 2);
-      if (w.disconnects > 0) break;  // clients are gone: later steps would measure fewer
     }
     fill_window(result, best ? *best : measure(o_.rate, o_.find_max_step_s), o_.find_max_step_s);
   }

@@ -109,6 +109,42 @@ TEST_F(LoadBenchTest, ShortSoakKeepsDescriptorsAndMemoryFlat) {
   EXPECT_TRUE(j["passed"].get<bool>()) << out;
 }
 
+// --find-max against a real server, in short windows: the search ends by
+// itself, reports each window, repeats a rate right after a window that
+// missed, and reports as its result the best window that held.
+TEST_F(LoadBenchTest, FindMaxSearchesAndRepeatsAMissedRateOnce) {
+  start();
+  std::string out;
+  const auto j = run_load(
+      "--rooms 1 --clients-per-room 3 --writers-per-room 1 --rate 50 --find-max "
+      "--find-max-step 1 --presence-rate 0",
+      &out);
+  ASSERT_FALSE(j.is_discarded()) << out;
+  const auto& steps = j["find_max"]["steps"];
+  ASSERT_GE(steps.size(), 1u) << out;
+  EXPECT_LE(steps.size(), 14u) << out;
+  EXPECT_EQ(steps[0]["rate"], 50.0);
+  EXPECT_FALSE(steps[0]["retry"].get<bool>());
+  double best = 0;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const auto& s = steps[i];
+    EXPECT_EQ(s["lost"], 0) << out;
+    if (s["sustained"].get<bool>()) best = std::max(best, s["committed_ops_per_sec"].get<double>());
+    const bool first_miss = !s["sustained"].get<bool>() && !s["retry"].get<bool>();
+    if (first_miss && i + 1 < steps.size()) {
+      EXPECT_EQ(steps[i + 1]["rate"], s["rate"]) << out;
+      EXPECT_TRUE(steps[i + 1]["retry"].get<bool>()) << out;
+    }
+  }
+  if (best > 0)
+    EXPECT_DOUBLE_EQ(j["find_max"]["max_committed_ops_per_sec"].get<double>(), best) << out;
+  else
+    EXPECT_TRUE(j["find_max"]["max_committed_ops_per_sec"].is_null()) << out;
+  EXPECT_EQ(j["lost"], 0) << out;
+  ASSERT_TRUE(j["per_second"]["p99_ms"].is_array()) << out;
+  EXPECT_GE(j["per_second"]["p99_ms"].size(), 1u) << out;
+}
+
 // A server that lets only its operator create convenings: the bench needs
 // the token, and fails cleanly without it.
 TEST_F(LoadBenchTest, UsesTheOperatorTokenToCreateConvenings) {

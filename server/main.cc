@@ -11,7 +11,9 @@
 #include <thread>
 #include <vector>
 
-#ifdef CONVENE_TCMALLOC
+#if defined(CONVENE_JEMALLOC)
+#include <jemalloc/jemalloc.h>
+#elif defined(CONVENE_TCMALLOC)
 #include <gperftools/tcmalloc.h>
 #endif
 
@@ -30,9 +32,15 @@ constexpr auto kStoreRetryPeriod = std::chrono::milliseconds(1000);
 constexpr size_t kStorageThreads = 2;
 
 // Named in the start-up log, so that an operator (and a benchmark) can tell
-// which allocator a binary was built with (CMake option CONVENE_TCMALLOC).
+// which allocator a binary was built with (CMake option CONVENE_MALLOC).
 std::string allocator_name() {
-#ifdef CONVENE_TCMALLOC
+#if defined(CONVENE_JEMALLOC)
+  const char* version = nullptr;
+  size_t size = sizeof version;
+  if (mallctl("version", &version, &size, nullptr, 0) == 0 && version != nullptr)
+    return std::string("jemalloc ") + version;
+  return "jemalloc";
+#elif defined(CONVENE_TCMALLOC)
   return tc_version(nullptr, nullptr, nullptr);
 #else
   return "the C library's malloc";

@@ -3,7 +3,8 @@
 // not acknowledged without losing or repeating any.
 //
 // Per convening:
-// - `joins`:   the join record (token, who I am, role, replicas, last seen seq);
+// - `joins`:   the join record (token, who I am, role, replicas and their
+//              secrets, last seen seq, last activity);
 // - `log`:     committed ops (SequencedOp bytes) by seq;
 // - `pending`: local ops (Op bytes) by replica and counter, not yet acknowledged.
 //
@@ -35,8 +36,14 @@ export interface JoinRecord {
   replica: string;
   /** Replicas this browser has used here, most recent first, decimal. */
   replicas: string[];
+  /**
+   * The secret of each replica in `replicas` (replica.ts). Records stored
+   * before secrets existed have none: their replicas get one when next used.
+   */
+  secrets?: Record<string, Uint8Array>;
   /** Highest seq received whose op is in `log` (protocol.md). */
   lastSeenSeq: number;
+  /** The last time the convening was opened or synced here (the start page's "last activity"). */
   updatedMs: number;
 }
 
@@ -212,7 +219,7 @@ export class LocalStore {
     const joins = tx.objectStore("joins");
     const join = await joins.get(convening);
     if (join && record.lastSeenSeq > join.lastSeenSeq) {
-      await joins.put({ ...join, lastSeenSeq: record.lastSeenSeq });
+      await joins.put({ ...join, lastSeenSeq: record.lastSeenSeq, updatedMs: Date.now() });
     }
     await tx.done;
   }
@@ -234,6 +241,18 @@ export class LocalStore {
     void tx.objectStore("pending").delete(pendingRange(convening));
     await tx.done;
   }
+}
+
+/**
+ * The secrets of `replicas` (those of forgotten replicas go), with a fresh
+ * one for any that has none yet.
+ */
+export function secretsFor(
+  replicas: readonly string[],
+  secrets: Readonly<Record<string, Uint8Array>> = {},
+  fresh: () => Uint8Array,
+): Record<string, Uint8Array> {
+  return Object.fromEntries(replicas.map((r) => [r, secrets[r] ?? fresh()]));
 }
 
 /**
@@ -263,6 +282,7 @@ function emptyJoin(convening: string): JoinRecord {
     conveningName: "",
     replica: "",
     replicas: [],
+    secrets: {},
     lastSeenSeq: 0,
     updatedMs: 0,
   };

@@ -1,6 +1,6 @@
 // Who is online and where they are looking: the roster kept from Welcome and
 // PresenceUpdate, my own presence, and the throttle on sending it.
-import { clone, create } from "@bufbuild/protobuf";
+import { clone, create, toBinary } from "@bufbuild/protobuf";
 import {
   PresenceStateSchema,
   type Member,
@@ -11,6 +11,41 @@ import { roleName } from "./wire";
 
 const FALLBACK_COLOUR = "#888888";
 const MAX_NAME_CHARS = 100;
+
+/**
+ * The server refuses a PresenceState above 4 KiB serialized or with more than
+ * 256 selection ids (ERROR_TOO_LARGE; the presence is ignored).
+ */
+export const MAX_PRESENCE_BYTES = 4096;
+export const MAX_PRESENCE_SELECTION = 256;
+
+/**
+ * My presence as the server takes it: a selection too large is cut to its
+ * first ids, so that the others see part of it, and my cursor and caret,
+ * rather than nothing at all.
+ */
+export function boundedPresence(state: PresenceState): PresenceState {
+  const most = Math.min(state.selection.length, MAX_PRESENCE_SELECTION);
+  if (most === state.selection.length && fits(state)) return state;
+  const bounded = clone(PresenceStateSchema, state);
+  const withSelection = (count: number) => {
+    bounded.selection = state.selection.slice(0, count);
+    return bounded;
+  };
+  // The largest selection that fits (ids differ in size: search, not divide).
+  let low = 0;
+  let high = most;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (fits(withSelection(middle))) low = middle;
+    else high = middle - 1;
+  }
+  return withSelection(low);
+}
+
+function fits(state: PresenceState): boolean {
+  return toBinary(PresenceStateSchema, state).length < MAX_PRESENCE_BYTES;
+}
 
 /** My presence with the fields named in `update` replaced (absent ones kept). */
 export function mergePresence(current: PresenceState, update: PresenceInit): PresenceState {

@@ -1,4 +1,5 @@
-// Which replica id this tab uses for a convening.
+// Which replica id this tab uses for a convening, and the secret that proves
+// it is ours.
 //
 // A replica's ops must carry contiguous counters, and the server admits one
 // live connection per replica. So a tab reuses the replica of an earlier visit
@@ -21,6 +22,20 @@ export interface ReplicaClaim {
   /** False when no lock could be taken (no Web Locks): another tab might use it. */
   exclusive: boolean;
   release(): void;
+}
+
+/**
+ * Bytes of a replica's secret. The server binds a replica id to the secret of
+ * its first Hello and admits later Hellos with that id only if they present
+ * it (ERROR_REPLICA_CLAIMED otherwise): so nobody who learns our member id
+ * (the hex of the replica, visible to everyone in the room) can take it over.
+ */
+export const REPLICA_SECRET_BYTES = 32;
+
+export function randomSecret(): Uint8Array<ArrayBuffer> {
+  const secret = new Uint8Array(REPLICA_SECRET_BYTES);
+  crypto.getRandomValues(secret);
+  return secret;
 }
 
 /** A random non-zero 64-bit replica id. */
@@ -56,12 +71,24 @@ export async function claimReplica(
   }
   // Everything remembered is taken: a fresh id nobody can hold yet.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const replica = randomReplica();
-    const claim = await tryLock(locks, lockName(convening, replica));
-    if (claim === "unsupported") break;
-    if (claim) return { replica, exclusive: true, release: claim };
+    const claim = await lockReplica(convening, randomReplica(), locks);
+    if (claim.exclusive) return claim;
   }
   return { replica: valid[0] ?? randomReplica(), exclusive: false, release() {} };
+}
+
+/**
+ * Locks `replica` (a fresh id, which no other tab can hold yet); without Web
+ * Locks, or if it is held after all, the claim is not exclusive.
+ */
+export async function lockReplica(
+  convening: string,
+  replica: bigint,
+  locks: LockManagerLike | undefined,
+): Promise<ReplicaClaim> {
+  const claim = locks ? await tryLock(locks, lockName(convening, replica)) : null;
+  if (typeof claim === "function") return { replica, exclusive: true, release: claim };
+  return { replica, exclusive: false, release() {} };
 }
 
 function lockName(convening: string, replica: bigint): string {

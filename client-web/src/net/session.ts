@@ -30,13 +30,22 @@ import {
   LocalStore,
   PendingLimitError,
   rememberReplica,
+  secretsFor,
   type CommitRecord,
   type JoinRecord,
 } from "./local-store";
 import { encodeOp, rememberFrameOps } from "./op-bytes";
-import { mergePresence, Roster, Throttle } from "./presence";
-import { claimReplica, defaultLocks, type LockManagerLike } from "./replica";
+import { boundedPresence, mergePresence, Roster, Throttle } from "./presence";
+import {
+  claimReplica,
+  defaultLocks,
+  lockReplica,
+  randomReplica,
+  randomSecret,
+  type LockManagerLike,
+} from "./replica";
 import { splitForFrames } from "./split-ops";
+import { SubmitHold, type HoldReason } from "./submit-hold";
 import {
   chunkOps,
   type ClientBody,
@@ -51,13 +60,30 @@ import {
   roleName,
 } from "./wire";
 
+/**
+ * held: the server refused our latest edits for now (too fast, or over a
+ * quota that frees up with time); they wait `waitMs` and go out again.
+ * full: the convening is full; the edits stay on this device, resent now and
+ * then. denied: the token does not admit. revoked: a convener withdrew this
+ * browser's access; its copy of the convening was deleted.
+ */
 export type SessionState =
-  "connecting" | "saved" | "saving" | "offline" | "reconnecting" | "denied";
+  | "connecting"
+  | "saved"
+  | "saving"
+  | "offline"
+  | "reconnecting"
+  | "held"
+  | "full"
+  | "denied"
+  | "revoked";
 
 export interface SessionStatus {
   state: SessionState;
   /** Edits stored in this browser that the server has not acknowledged yet. */
   pending: number;
+  /** held: when the edits go out again. */
+  waitMs?: number;
 }
 
 export interface SessionError {
@@ -96,6 +122,11 @@ export interface SessionTiming {
    * more apart for a client backing off, not for abuse (decision 30).
    */
   rateLimitBackoff: BackoffOptions;
+  /**
+   * Pauses while the convening is full (ERROR_QUOTA without a wait): long,
+   * since only its operator can make room; every reconnection tries too.
+   */
+  fullBackoff: { firstMs: number; capMs: number };
 }
 
 export const DEFAULT_TIMING: SessionTiming = {
@@ -105,6 +136,7 @@ export const DEFAULT_TIMING: SessionTiming = {
   handshakeTimeoutMs: 30_000,
   presenceIntervalMs: 50,
   rateLimitBackoff: { baseMs: 2_000, capMs: 30_000, minMs: 1_500 },
+  fullBackoff: { firstMs: 30_000, capMs: 600_000 },
 };
 
 export interface SessionOptions {
@@ -155,6 +187,8 @@ interface Loaded {
   ownsStore: boolean;
   join: JoinRecord;
   replica: bigint;
+  secret: Uint8Array;
+  locks: LockManagerLike | undefined;
   exclusive: boolean;
   release: () => void;
   log: SequencedOp[];
@@ -164,9 +198,9 @@ interface Loaded {
 
 export class Session {
   readonly convening: string;
-  readonly replica: bigint;
-  /** My member id (the hex of my replica), known before any Welcome. */
-  readonly memberId: string;
+  /** Replaced only when another client turns out to hold it (ERROR_REPLICA_CLAIMED). */
+  private replica_: bigint;
+  private secret: Uint8Array;
 
   private doc_: ConveneDocument;
   private readonly log_ = new CommittedLog();
@@ -193,6 +227,8 @@ export class Session {
   private everJoined = false;
   private attempt = 0;
   private denied = false;
+  /** A convener withdrew our access: the local copy is deleted, nothing more is stored. */
+  private revoked = false;
   private closed = false;
   /** Highest counter of ours sent on this connection. */
   private sentThrough = 0n;
@@ -200,10 +236,8 @@ export class Session {
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private pongTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Set while Submits wait out a rate limit; sendPending sends nothing meanwhile. */
-  private rateLimitTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Refusals for rate since the last Ack (the pause grows with them). */
-  private rateLimited = 0;
+  /** Edits refused for now (rate, quota): sendPending sends nothing while they wait. */
+  private readonly hold: SubmitHold;
   private nonce = 0n;
   /** MISSING_DEPENDENCY answers waited out since the last Ack (see onServerError). */
   private missingRetries = 0;
@@ -257,8 +291,8 @@ export class Session {
     private readonly loaded: Loaded,
   ) {
     this.convening = options.convening;
-    this.replica = loaded.replica;
-    this.memberId = memberIdOf(loaded.replica);
+    this.replica_ = loaded.replica;
+    this.secret = loaded.secret;
     this.lastSeenSeq = loaded.join.lastSeenSeq;
     this.role_ = loaded.join.role || undefined;
     this.conveningName_ = loaded.join.conveningName;
@@ -271,6 +305,10 @@ export class Session {
     this.whenIdle = options.whenIdle ?? browserIdle;
     this.roster = new Roster(() => this.me());
     this.presenceThrottle = new Throttle(this.timing.presenceIntervalMs, () => this.sendPresence());
+    this.hold = new SubmitHold(this.timing, this.random, () => {
+      this.sendPending();
+      this.emitStatus();
+    });
 
     for (const entry of loaded.log) this.log_.add(entry);
     this.adoptPending(loaded.pending);
@@ -281,6 +319,15 @@ export class Session {
   }
 
   // ---- what the app reads -----------------------------------------------------
+
+  get replica(): bigint {
+    return this.replica_;
+  }
+
+  /** My member id (the hex of my replica), known before any Welcome. */
+  get memberId(): string {
+    return memberIdOf(this.replica_);
+  }
 
   /** The replica. It is replaced (see onReset) only when the server refuses an edit. */
   get doc(): ConveneDocument {
@@ -323,9 +370,13 @@ export class Session {
 
   status(): SessionStatus {
     const pending = this.pending.length;
+    if (this.revoked) return { state: "revoked", pending };
     if (this.denied) return { state: "denied", pending };
     if (!this.network.online()) return { state: "offline", pending };
     if (this.phase === "joined") {
+      if (this.hold.reason === "full") return { state: "full", pending };
+      const waitMs = this.hold.remainingMs();
+      if (waitMs !== undefined) return { state: "held", pending, waitMs };
       const busy = pending > 0 || this.unstored.length > 0;
       return { state: busy ? "saving" : "saved", pending };
     }
@@ -382,7 +433,7 @@ export class Session {
    * edits already wait for the server.
    */
   flush(): Promise<void> {
-    if (this.closed || this.doc_.outboxSize() === 0) return this.writes;
+    if (this.closed || this.revoked || this.doc_.outboxSize() === 0) return this.writes;
     const limit = this.loaded.store.pendingLimit;
     if (this.pending.length + this.unstored.length + this.doc_.outboxSize() > limit) {
       throw new PendingLimitError(limit);
@@ -451,7 +502,7 @@ export class Session {
 
   /** Sends pending ops not yet sent on this connection, in frames the server takes. */
   private sendPending(): void {
-    if (this.phase !== "joined" || this.rateLimitTimer !== undefined) return;
+    if (this.phase !== "joined" || this.hold.waiting) return;
     const unsent = this.pending.filter((op) => op.counter > this.sentThrough);
     for (const ops of chunkOps(unsent, MAX_OPS_PER_SUBMIT, (op) => this.sizeOf(op))) {
       if (!this.send({ case: "submit", value: { ops } })) return;
@@ -466,8 +517,28 @@ export class Session {
    * dropped ops cannot be taken for the new ones that reuse their counters.
    */
   private refuse(from: bigint, why: string, code: ErrorCode): void {
-    // Everything newer than the refused op: later pending ops, writes still
-    // under way, edits not flushed yet.
+    const lost = this.discardFrom(from);
+    this.rebuildDocument();
+    const op = opKey(this.replica, from);
+    this.announceUndone({
+      kind: "refused",
+      code,
+      op,
+      message: `edit ${op} was refused (${why}); it and ${lost - 1} later edit(s) were undone`,
+    });
+    if (this.ws) {
+      this.dropConnection(1000);
+      this.connect();
+    }
+    this.emitStatus();
+  }
+
+  /**
+   * Gives up our ops from counter `from` on, in memory and in IndexedDB, with
+   * everything newer: writes still under way and edits not flushed yet.
+   * Returns how many edits that is. The caller rebuilds the document.
+   */
+  private discardFrom(from: bigint): number {
     const undone = this.doc_.takeOutbox().length;
     const dropped = this.pending.filter((op) => op.counter >= from).length;
     const lost = dropped + this.unstored.length + undone;
@@ -477,21 +548,14 @@ export class Session {
     this.epoch++;
     const replica = this.replica.toString();
     this.enqueue(() => this.loaded.store.dropPendingFrom(this.convening, replica, from));
-    this.rebuildDocument();
-    const op = opKey(this.replica, from);
-    this.report({
-      kind: "refused",
-      code,
-      op,
-      message: `edit ${op} was refused (${why}); it and ${lost - 1} later edit(s) were undone`,
-    });
+    return lost;
+  }
+
+  /** Reports edits undone (the document was rebuilt without them): views re-read it. */
+  private announceUndone(error: SessionError): void {
+    this.report(error);
     this.emit(this.resetListeners, this.doc_);
     this.emit(this.remoteListeners, undefined);
-    if (this.ws) {
-      this.dropConnection(1000);
-      this.connect();
-    }
-    this.emitStatus();
   }
 
   /**
@@ -501,13 +565,11 @@ export class Session {
   private undoUnsendable(op: Op, count: number): void {
     this.rebuildDocument();
     const key = opKey(op.replica, op.counter);
-    this.report({
+    this.announceUndone({
       kind: "refused",
       op: key,
       message: `edit ${key} is too large to send; it and ${count - 1} later edit(s) were undone`,
     });
-    this.emit(this.resetListeners, this.doc_);
-    this.emit(this.remoteListeners, undefined);
   }
 
   // ---- connection -------------------------------------------------------------------
@@ -552,6 +614,7 @@ export class Session {
         protocol: PROTOCOL_VERSION,
         token: join.token,
         replica: this.replica,
+        replicaSecret: this.secret,
         convening: this.convening,
         lastSeenSeq: BigInt(this.lastSeenSeq),
         resend,
@@ -577,8 +640,8 @@ export class Session {
     clearTimeout(this.handshakeTimer);
     clearInterval(this.pingTimer);
     clearTimeout(this.pongTimer);
-    clearTimeout(this.rateLimitTimer);
-    this.handshakeTimer = this.pingTimer = this.pongTimer = this.rateLimitTimer = undefined;
+    this.hold.cancel();
+    this.handshakeTimer = this.pingTimer = this.pongTimer = undefined;
     this.ws = undefined;
     this.phase = "idle";
     this.sentThrough = 0n;
@@ -776,7 +839,7 @@ export class Session {
     }
     const seq = ack.seq > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(ack.seq);
     this.missingRetries = 0;
-    this.rateLimited = 0;
+    this.hold.acknowledged(ack.counter);
     // Only ops sent on this connection can be acknowledged on it.
     const covered = (op: Op) => op.counter <= ack.counter && op.counter <= this.sentThrough;
     const done = this.pending.filter(covered);
@@ -805,25 +868,28 @@ export class Session {
     switch (code) {
       case ErrorCode.ERROR_UNAUTHORIZED:
       case ErrorCode.ERROR_NOT_FOUND:
-        this.denied = true;
         this.report({ kind: "server", code, message: text });
-        clearTimeout(this.reconnectTimer);
-        this.reconnectTimer = undefined;
-        this.dropConnection(1000);
+        this.stopForGood();
         return;
+      case ErrorCode.ERROR_REVOKED:
+        return this.onRevoked();
+      case ErrorCode.ERROR_REPLICA_CLAIMED:
+        return this.onReplicaClaimed();
       case ErrorCode.ERROR_REPLICA_IN_USE:
       case ErrorCode.ERROR_UNAVAILABLE:
         // The server closes the socket; we come back after the backoff.
         return;
       case ErrorCode.ERROR_RATE_LIMITED:
+      case ErrorCode.ERROR_QUOTA:
         if (error.op && error.op.replica === this.replica && this.isPending(error.op.counter)) {
-          this.onRateLimited(error.op.counter);
+          this.onHeld(holdReason(code, error.retryAfterMs), error.op.counter, error.retryAfterMs);
           return;
         }
         break;
       case ErrorCode.ERROR_INVALID_OP:
       case ErrorCode.ERROR_MISSING_DEPENDENCY:
         if (error.op && error.op.replica === this.replica && this.isPending(error.op.counter)) {
+          if (this.hold.holds(error.op.counter)) return;
           if (code === ErrorCode.ERROR_MISSING_DEPENDENCY && this.mayStillArrive()) {
             // Our edit builds on another tab's edits that have not reached the
             // server yet: resend after a while instead of giving it up.
@@ -841,25 +907,97 @@ export class Session {
   }
 
   /**
-   * The server refused a Submit from op `counter` on as over this
-   * connection's rate, and takes nothing of ours until that op comes again:
-   * resend from it after a pause. Nothing is dropped. Refusals of the Submits
-   * that were already on their way name later ops and change nothing.
+   * The server refused our ops from `counter` on, over its rate or a quota,
+   * and takes nothing of ours until that op comes again: resend from it
+   * after the wait (submit-hold.ts). Nothing is dropped.
    */
-  private onRateLimited(counter: bigint): void {
+  private onHeld(reason: HoldReason, counter: bigint, retryAfterMs: number): void {
     if (counter - 1n < this.sentThrough) this.sentThrough = counter - 1n;
-    if (this.rateLimitTimer !== undefined) return;
-    const delay = backoffDelay(this.rateLimited++, this.random, this.timing.rateLimitBackoff);
-    this.rateLimitTimer = setTimeout(() => {
-      this.rateLimitTimer = undefined;
-      this.sendPending();
-    }, delay);
+    this.hold.refused(reason, counter, retryAfterMs);
     this.emitStatus();
+  }
+
+  /** Denied for good (the token does not admit, or was revoked): no more reconnecting. */
+  private stopForGood(): void {
+    this.denied = true;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    this.dropConnection(1000);
+  }
+
+  /**
+   * A convener revoked the token this browser uses (at Hello, or live): stop
+   * for good and delete this browser's copy of the convening. Writes already
+   * queued run first; nothing is stored after the deletion.
+   */
+  private onRevoked(): void {
+    this.revoked = true;
+    this.stopForGood();
+    this.presenceThrottle.cancel();
+    this.pending = [];
+    this.unstored = [];
+    this.foreign.clear();
+    this.epoch++;
+    const store = this.loaded.store;
+    this.writes = this.writes
+      .then(() => store.forget(this.convening))
+      .catch((error: unknown) => this.report({ kind: "storage", message: describe(error) }));
+    this.emitStatus();
+  }
+
+  /**
+   * Another client holds our replica id (say, this browser's storage was
+   * copied to another device, which used it first): the server never takes
+   * ops under it from us again. A fresh replica takes over. Our edits under
+   * the old one that were not acknowledged cannot be sent (their ids are the
+   * other client's now): they are undone and reported, as refused edits are.
+   */
+  private onReplicaClaimed(): void {
+    const old = this.replica_;
+    const lost = this.discardFrom(0n);
+    this.dropConnection(1000);
+    this.hold.reset();
+    this.loaded.release();
+    this.loaded.release = () => {};
+    this.replica_ = randomReplica();
+    this.secret = randomSecret();
+    this.rebuildDocument();
+    this.rememberFreshReplica(old);
+    this.announceUndone({
+      kind: "refused",
+      code: ErrorCode.ERROR_REPLICA_CLAIMED,
+      message:
+        `another device uses this browser's replica ${memberIdOf(old)}: ` +
+        `${lost} edit(s) made here that had not reached the server could not be sent and were undone`,
+    });
+    this.enqueue(async () => this.connect());
+  }
+
+  /** Locks the replica that replaced `old` and stores it with its secret; `old` is forgotten. */
+  private rememberFreshReplica(old: bigint): void {
+    const [fresh, secret] = [this.replica_, this.secret];
+    const { store, locks } = this.loaded;
+    const withPending = new Set(this.foreign.keys());
+    this.enqueue(async () => {
+      const claim = await lockReplica(this.convening, fresh, locks);
+      if (this.closed || fresh !== this.replica_) claim.release();
+      else this.loaded.release = claim.release;
+      await store.updateJoin(this.convening, (current) => {
+        const others = current.replicas.filter((r) => r !== old.toString());
+        const replicas = rememberReplica(others, fresh.toString(), withPending);
+        const known = { ...current.secrets, [fresh.toString()]: secret };
+        return {
+          replica: fresh.toString(),
+          replicas,
+          secrets: secretsFor(replicas, known, randomSecret),
+        };
+      });
+    });
   }
 
   private sendPresence(): void {
     if (this.phase !== "joined") return; // sent after the next Welcome
-    this.send({ case: "presence", value: this.myPresence });
+    this.send({ case: "presence", value: boundedPresence(this.myPresence) });
   }
 
   // ---- state helpers ---------------------------------------------------------------
@@ -999,8 +1137,12 @@ export class Session {
     }
   }
 
-  /** IndexedDB work runs one task at a time, in the order it was asked for. */
+  /**
+   * IndexedDB work runs one task at a time, in the order it was asked for;
+   * none once the local copy is being deleted (revoked).
+   */
   private enqueue(task: () => Promise<void>): void {
+    if (this.revoked) return;
     this.writes = this.writes.then(task).catch((error: unknown) => {
       this.report({ kind: "storage", message: describe(error) });
     });
@@ -1053,13 +1195,20 @@ async function load(options: SessionOptions): Promise<Loaded> {
   const locks = options.locks === null ? undefined : (options.locks ?? defaultLocks());
   const claim = await claimReplica(options.convening, candidates, locks);
   const replica = claim.replica.toString();
-  const join = await store.updateJoin(options.convening, (current) => ({
-    token: options.token,
-    name: options.name,
-    colour: options.colour,
-    replica,
-    replicas: rememberReplica(current.replicas, replica, withPending),
-  }));
+  let secret: Uint8Array = randomSecret();
+  const join = await store.updateJoin(options.convening, (current) => {
+    const replicas = rememberReplica(current.replicas, replica, withPending);
+    const secrets = secretsFor(replicas, current.secrets, randomSecret);
+    secret = secrets[replica];
+    return {
+      token: options.token,
+      name: options.name,
+      colour: options.colour,
+      replica,
+      replicas,
+      secrets,
+    };
+  });
   // The join record is read before the log, so the log holds everything up to its lastSeenSeq.
   const logLoad = await store.loadLog(options.convening);
   if (logLoad.corrupt + pendingLoad.corrupt > 0) {
@@ -1073,6 +1222,8 @@ async function load(options: SessionOptions): Promise<Loaded> {
     ownsStore,
     join,
     replica: claim.replica,
+    secret,
+    locks,
     exclusive: claim.exclusive,
     release: claim.release,
     log: logLoad.ops,
@@ -1091,6 +1242,11 @@ function browserIdle(): Promise<void> {
       scope.requestIdleCallback(() => resolve(), { timeout: IDLE_WAIT_MS });
     else setTimeout(resolve, 0);
   });
+}
+
+function holdReason(code: ErrorCode, retryAfterMs: number): HoldReason {
+  if (code === ErrorCode.ERROR_RATE_LIMITED) return "rate";
+  return retryAfterMs > 0 ? "quota" : "full";
 }
 
 function unappliable(count: number): SessionError {

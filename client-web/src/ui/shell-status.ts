@@ -2,7 +2,8 @@
 import type { SessionStatus } from "../net/session";
 
 export function statusText(status: SessionStatus): string {
-  const waiting = `${status.pending} edit${status.pending === 1 ? "" : "s"} waiting`;
+  const edits = `${status.pending} edit${status.pending === 1 ? "" : "s"}`;
+  const waiting = `${edits} waiting`;
   switch (status.state) {
     case "saved":
       return "Saved";
@@ -14,9 +15,22 @@ export function statusText(status: SessionStatus): string {
       return status.pending > 0 ? `Reconnecting — ${waiting}` : "Reconnecting…";
     case "offline":
       return status.pending > 0 ? `Offline — ${waiting}` : "Offline";
+    case "held":
+      return `Editing too fast — ${edits} ${status.pending === 1 ? "waits" : "wait"} ${howLong(status.waitMs ?? 0)}`;
+    case "full":
+      return `The convening is full — ${edits} kept on this device, not shared`;
     case "denied":
       return "No access — the invite was revoked or is unknown";
+    case "revoked":
+      return "Access withdrawn by the convener";
   }
+}
+
+/** A wait in words: exact seconds would change every second, and need not. */
+function howLong(ms: number): string {
+  if (ms <= 15_000) return "a few seconds";
+  if (ms < 90_000) return "about a minute";
+  return `about ${Math.round(ms / 60_000)} minutes`;
 }
 
 /** How long the status stays "Saving…" after the last acknowledgement, before "Saved". */

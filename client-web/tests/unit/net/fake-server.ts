@@ -7,14 +7,20 @@
 // turn arrives as one Batch frame (unless `batching` is off).
 // Like the server, it closes a connection with 1009 on a message above its
 // limit, and can refuse Submits as over a rate (ERROR_RATE_LIMITED naming the
-// first op, then nothing of that connection until the refused op comes again).
+// first op, then nothing of that connection until the refused op comes again)
+// or ops as over a quota (ERROR_QUOTA naming the op; the rest of its Submit is
+// not taken). It binds each replica to the secret of its first Hello
+// (ERROR_REPLICA_CLAIMED for another), can revoke a token (ERROR_REVOKED at
+// Hello and to live connections), and ignores presence over its limits.
 import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import { Buffer } from "node:buffer";
 import { Document } from "../../../src/crdt/document";
 import type { Op } from "../../../src/gen/convene/v1/ops_pb";
 import {
   ClientMessageSchema,
   ErrorCode,
   MemberSchema,
+  PresenceStateSchema,
   Role,
   SequencedOpSchema,
   BatchSchema,
@@ -51,6 +57,7 @@ export class FakeSocket {
   /** Everything the client sent, decoded. */
   readonly sent: ClientMessage[] = [];
   replica = 0n;
+  token = "";
   memberId = "";
   name = "";
   colour = "";
@@ -81,7 +88,8 @@ export class FakeSocket {
     }
     const message = fromBinary(ClientMessageSchema, data);
     this.sent.push(message);
-    this.server.receive(this, message);
+    if (this.server.paused) this.server.queued.push([this, message]);
+    else this.server.receive(this, message);
   }
 
   close(code = 1000): void {
@@ -163,9 +171,22 @@ export class FakeServer {
   readonly frameSizes: number[] = [];
   /** Submits (not Hello's resend) this answers with ERROR_RATE_LIMITED. */
   overRate: (ops: Op[]) => boolean = () => false;
+  /** The wait those refusals name (0: none, as older servers). */
+  rateRetryAfterMs = 0;
   conveningName = "Watershed";
   /** Batch frames to clients that ask for them, as the real server does. */
   batching = true;
+  /** Each replica's secret (hex), bound by its first Hello. */
+  readonly secrets = new Map<bigint, string>();
+  /** Tokens a convener revoked. */
+  readonly revoked = new Set<string>();
+  /** Ops over a quota: refused with ERROR_QUOTA and this wait (0: the convening is full). */
+  overQuota: (op: Op) => number | undefined = () => undefined;
+  /** PresenceStates refused as too large. */
+  presenceRefused = 0;
+  /** While paused, what clients send waits (in `queued`) until resume(): frames in flight. */
+  paused = false;
+  readonly queued: [FakeSocket, ClientMessage][] = [];
 
   readonly factory = (url: string): WebSocket => {
     const socket = new FakeSocket(this, url);
@@ -215,6 +236,7 @@ export class FakeServer {
         if (this.rateLimited(socket, body.value.ops)) return;
         return this.submit(socket, body.value.ops);
       case "presence":
+        if (!this.presenceFits(socket, body.value)) return;
         for (const other of this.live()) {
           if (other === socket) continue;
           other.deliver({
@@ -237,8 +259,38 @@ export class FakeServer {
     }
   }
 
+  /** Handles what arrived while paused, in order. */
+  resume(): void {
+    this.paused = false;
+    for (const [socket, message] of this.queued.splice(0)) {
+      if (socket.readyState === FakeSocket.OPEN) this.receive(socket, message);
+    }
+  }
+
+  /** A convener revokes `token`: its live connections get ERROR_REVOKED and close. */
+  revoke(token: string): void {
+    this.revoked.add(token);
+    for (const socket of this.live()) {
+      if (socket.token !== token) continue;
+      socket.deliver({
+        case: "error",
+        value: { code: ErrorCode.ERROR_REVOKED, message: "revoked" },
+      });
+      socket.drop(1008);
+    }
+  }
+
   private hello(socket: FakeSocket, hello: BodyOf<"hello">): void {
     const role = this.tokens.get(hello.token);
+    if (this.revoked.has(hello.token)) {
+      socket.deliver({
+        case: "error",
+        value: { code: ErrorCode.ERROR_REVOKED, message: "revoked" },
+      });
+      socket.drop(1008);
+      return;
+    }
+    if (!this.secretMatches(socket, hello)) return;
     if (role === undefined) {
       socket.deliver({
         case: "error",
@@ -256,6 +308,7 @@ export class FakeServer {
       return;
     }
     socket.replica = hello.replica;
+    socket.token = hello.token;
     socket.name = hello.name;
     socket.colour = hello.colour;
     socket.role = role;
@@ -281,6 +334,34 @@ export class FakeServer {
     if (hello.resend.length > 0) this.submit(socket, hello.resend);
   }
 
+  /** Binds a replica to its first secret; answers a Hello with another one as the server does. */
+  private secretMatches(socket: FakeSocket, hello: BodyOf<"hello">): boolean {
+    const secret = Buffer.from(hello.replicaSecret).toString("hex");
+    const fail = (code: ErrorCode) => {
+      socket.deliver({ case: "error", value: { code, message: "replica secret" } });
+      socket.drop(1008);
+      return false;
+    };
+    if (hello.replicaSecret.length < 16 || hello.replicaSecret.length > 64) {
+      return fail(ErrorCode.ERROR_MALFORMED);
+    }
+    const bound = this.secrets.get(hello.replica);
+    if (bound !== undefined && bound !== secret) return fail(ErrorCode.ERROR_REPLICA_CLAIMED);
+    this.secrets.set(hello.replica, secret);
+    return true;
+  }
+
+  private presenceFits(socket: FakeSocket, presence: BodyOf<"presence">): boolean {
+    const bytes = toBinary(PresenceStateSchema, presence).length;
+    if (bytes <= 4096 && presence.selection.length <= 256) return true;
+    this.presenceRefused++;
+    socket.deliver({
+      case: "error",
+      value: { code: ErrorCode.ERROR_TOO_LARGE, message: "presence too large" },
+    });
+    return false;
+  }
+
   private rateLimited(socket: FakeSocket, ops: Op[]): boolean {
     const first = ops[0];
     if (!first) return false;
@@ -296,6 +377,7 @@ export class FakeServer {
         code: ErrorCode.ERROR_RATE_LIMITED,
         message: "over the rate",
         op: { replica: first.replica, counter: first.counter },
+        retryAfterMs: this.rateRetryAfterMs,
       },
     });
     return true;
@@ -306,6 +388,19 @@ export class FakeServer {
     let ack: { counter: bigint; seq: bigint } | undefined;
     for (const op of ops) {
       const id = `${op.replica}:${op.counter}`;
+      const retryAfterMs = op.replica === socket.replica ? this.overQuota(op) : undefined;
+      if (retryAfterMs !== undefined) {
+        socket.deliver({
+          case: "error",
+          value: {
+            code: ErrorCode.ERROR_QUOTA,
+            message: "over a quota",
+            op: { replica: op.replica, counter: op.counter },
+            retryAfterMs,
+          },
+        });
+        break;
+      }
       const result =
         op.replica !== socket.replica || this.refuseIf(op)
           ? { status: "invalid", message: "refused" }

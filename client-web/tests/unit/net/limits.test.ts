@@ -118,7 +118,7 @@ describe("the rate limit", () => {
     await settle();
     expect(server.log).toHaveLength(0);
     expect(session.doc.maps()).toHaveLength(2); // nothing undone
-    expect(session.status()).toEqual({ state: "saving", pending: 2 });
+    expect(session.status()).toMatchObject({ state: "held", pending: 2 });
 
     await vi.advanceTimersByTimeAsync(1_400);
     await settle();

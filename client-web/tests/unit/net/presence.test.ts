@@ -1,4 +1,6 @@
+import { toBinary } from "@bufbuild/protobuf";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { PresenceStateSchema } from "../../../src/gen/convene/v1/protocol_pb";
 import type { Session } from "../../../src/net/session";
 import { FakeServer } from "./fake-server";
 import { FAKE_TIMERS, FakeLocks, newStore, openSession, settle } from "./helpers";
@@ -108,5 +110,41 @@ describe("presence", () => {
     });
     await settle();
     expect(session.member("00000000000000aa")?.colour).toBe("#888888");
+  });
+
+  it("sends the first 256 ids of a large selection, and never more than 4 KiB", async () => {
+    const server = new FakeServer();
+    const session = await openSession(server, await newStore());
+    sessions.push(session);
+    await settle();
+    // Ids with large replicas and counters: 256 of them are above 4 KiB.
+    const big = 1n << 62n;
+    const selection = Array.from({ length: 1000 }, (_, i) => ({
+      replica: big + BigInt(i),
+      counter: big + BigInt(i),
+    }));
+    session.setPresence({ selection, cursor: { x: 1, y: 2 } });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await settle();
+    const [sent] = server.sentOf("presence");
+    expect(sent.selection.length).toBeGreaterThan(100);
+    expect(sent.selection.length).toBeLessThanOrEqual(256);
+    expect(toBinary(PresenceStateSchema, sent).length).toBeLessThan(4096);
+    expect(sent.selection.map((id) => id.counter)).toEqual(
+      selection.slice(0, sent.selection.length).map((id) => id.counter),
+    );
+    expect(sent.cursor).toMatchObject({ x: 1, y: 2 });
+    expect(server.presenceRefused).toBe(0);
+
+    // Small ids: exactly the first 256.
+    session.setPresence({
+      selection: selection.map((_, i) => ({ replica: 3n, counter: BigInt(i + 1) })),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    await settle();
+    expect(server.sentOf("presence")[1].selection).toHaveLength(256);
+    expect(server.presenceRefused).toBe(0);
+    // My own view keeps the whole selection.
+    expect(session.me().presence?.selection).toHaveLength(1000);
   });
 });

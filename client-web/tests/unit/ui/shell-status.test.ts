@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { SessionStatus } from "../../../src/net/session";
-import { StatusDisplay } from "../../../src/ui/shell-status";
+import { StatusDisplay, statusText } from "../../../src/ui/shell-status";
 
 describe("StatusDisplay", () => {
   let status: SessionStatus;
@@ -62,5 +62,23 @@ describe("StatusDisplay", () => {
     set({ state: "offline", pending: 2 });
     set({ state: "offline", pending: 2 });
     expect(shown).toEqual(["offline 2"]);
+  });
+});
+
+describe("statusText", () => {
+  it("says plainly where held edits are", () => {
+    expect(statusText({ state: "full", pending: 12 })).toBe(
+      "The convening is full — 12 edits kept on this device, not shared",
+    );
+    expect(statusText({ state: "held", pending: 3, waitMs: 2_000 })).toBe(
+      "Editing too fast — 3 edits wait a few seconds",
+    );
+    expect(statusText({ state: "held", pending: 1, waitMs: 50_000 })).toBe(
+      "Editing too fast — 1 edit waits about a minute",
+    );
+    expect(statusText({ state: "held", pending: 2, waitMs: 240_000 })).toBe(
+      "Editing too fast — 2 edits wait about 4 minutes",
+    );
+    expect(statusText({ state: "revoked", pending: 0 })).toBe("Access withdrawn by the convener");
   });
 });

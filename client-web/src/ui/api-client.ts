@@ -1,10 +1,8 @@
-// convene-server's REST API (docs/protocol.md, "HTTP"), and where the browser
-// keeps the invite links a convener was given.
+// convene-server's REST API (docs/protocol.md, "HTTP"): convenings, invites
+// and named versions. Access checks and convener links: access-api.ts.
+import { loadInvites, saveInvites, type Invites } from "./saved-links";
 
-export interface Invites {
-  participant?: string;
-  observer?: string;
-}
+export type { Invites };
 
 export interface CreatedConvening {
   id: string;
@@ -27,7 +25,20 @@ export interface ExportedMember {
   role: string;
 }
 
-async function request<T>(
+/** An answer other than 2xx: its status and the error's code ("revoked", "forbidden", ...). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+/** Calls the API; throws ApiError for an answer that is not 2xx, TypeError when unreachable. */
+export async function request<T>(
   method: string,
   path: string,
   token?: string,
@@ -50,8 +61,9 @@ async function request<T>(
     parsed = undefined;
   }
   if (!response.ok) {
-    const message = (parsed as { error?: { message?: string } } | undefined)?.error?.message;
-    throw new Error(message ?? `the server answered ${response.status}`);
+    const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const message = error?.message ?? `the server answered ${response.status}`;
+    throw new ApiError(response.status, error?.code ?? "", message);
   }
   return parsed as T;
 }
@@ -116,21 +128,6 @@ export async function pastMembers(convening: string, token: string): Promise<Exp
     token,
   );
   return r.members ?? [];
-}
-
-const invitesKey = (convening: string) => `convene.invites.${convening}`;
-
-/** Invite tokens are shown to the convener who created them, in this browser only. */
-export function loadInvites(convening: string): Invites {
-  try {
-    return JSON.parse(localStorage.getItem(invitesKey(convening)) ?? "{}") as Invites;
-  } catch {
-    return {};
-  }
-}
-
-function saveInvites(convening: string, invites: Invites): void {
-  localStorage.setItem(invitesKey(convening), JSON.stringify(invites));
 }
 
 /** The link that admits with `token`: the token rides in the fragment, never sent to servers. */

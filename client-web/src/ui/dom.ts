@@ -64,3 +64,51 @@ export function initials(name: string): string {
   const letters = words.length > 1 ? [words[0], words[words.length - 1]] : words;
   return letters.map((w) => Array.from(w)[0]?.toUpperCase() ?? "").join("") || "?";
 }
+
+/**
+ * Copies a link to the clipboard. Where the browser refuses (no permission,
+ * or a page not served over HTTPS), `field` shows the link, selected, to copy
+ * by hand.
+ */
+export async function copyText(text: string, field?: HTMLInputElement): Promise<void> {
+  try {
+    await navigator.clipboard.writeText(text);
+    showToast("Link copied");
+  } catch {
+    if (field) {
+      field.value = text;
+      field.hidden = false;
+      field.select();
+    }
+    showToast("Copy the link from the field", "error");
+  }
+}
+
+/**
+ * Keeps what is typed into `input` to `max` characters as people count them
+ * (code points: an emoji is one), where maxlength counts UTF-16 units.
+ */
+export function limitCodePoints(input: HTMLInputElement, max: number): void {
+  input.addEventListener("input", () => {
+    const points = Array.from(input.value);
+    if (points.length > max) input.value = points.slice(0, max).join("");
+  });
+}
+
+/**
+ * Runs `task` unless the button's last one is still running; meanwhile the
+ * button says it is busy (aria-disabled) rather than being disabled, which
+ * would take the keyboard focus away from it.
+ */
+export async function whileBusy(
+  button: HTMLButtonElement,
+  task: () => Promise<void>,
+): Promise<void> {
+  if (button.getAttribute("aria-disabled") === "true") return;
+  button.setAttribute("aria-disabled", "true");
+  try {
+    await task();
+  } finally {
+    button.removeAttribute("aria-disabled");
+  }
+}

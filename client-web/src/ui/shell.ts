@@ -8,6 +8,8 @@ import type { Participant } from "./context";
 import { download, h, initials, safeFileName, showToast } from "./dom";
 import { exportMapJson, exportMapPng } from "./export";
 import { createHistoryView, type HistoryView } from "./history";
+import { accessWithdrawnPage } from "./pages";
+import { forgetSavedLinks } from "./saved-links";
 import { openShareDialog } from "./share";
 import { StatusDisplay, statusText } from "./shell-status";
 
@@ -153,7 +155,10 @@ export class Shell {
   }
 
   private wire(): void {
-    this.session.onStatus(() => this.refreshStatus());
+    this.session.onStatus((status) => {
+      if (status.state === "revoked") this.lockOut();
+      else this.refreshStatus();
+    });
     this.session.onJoined(() => {
       // The role is known now: views enable or disable their controls.
       this.ctx.repaintAll();
@@ -170,6 +175,23 @@ export class Shell {
     });
     this.mapView.element.addEventListener("followchange", () => this.setFollowing(undefined));
     document.addEventListener("keydown", (event) => this.onKey(event));
+  }
+
+  /**
+   * A convener withdrew this browser's access: the session stops and deletes
+   * the local copy; the links kept for the convening go too, and nothing of
+   * it stays on screen.
+   */
+  private lockOut(): void {
+    if (this.element.dataset.locked) return;
+    this.element.dataset.locked = "true";
+    forgetSavedLinks(this.session.convening);
+    for (const dialog of document.querySelectorAll("dialog")) dialog.close();
+    const notice = accessWithdrawnPage(this.session.conveningName());
+    this.element.replaceChildren(notice);
+    document.title = "Access withdrawn — Convene";
+    notice.querySelector("h1")?.focus();
+    void this.session.close();
   }
 
   private onKey(event: KeyboardEvent): void {

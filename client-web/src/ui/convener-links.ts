@@ -59,7 +59,7 @@ export class ConvenerLinks {
       type: "text",
       id: "convener-link-name",
       required: true,
-      placeholder: "Whose link, or which device: Sam, Ana's laptop",
+      placeholder: "e.g. Sam, or Ana's laptop",
       "data-testid": "convener-link-name",
     });
     limitCodePoints(name, MAX_LINK_NAME);

@@ -4,6 +4,7 @@
 import type { JoinRecord, LocalStore } from "../net/local-store";
 import { confirmAction } from "./dialog";
 import { h } from "./dom";
+import { brand } from "./pages";
 import { forgetSavedLinks } from "./saved-links";
 
 const ROLE_LABELS: Record<string, string> = {
@@ -30,6 +31,7 @@ export class ConveningsList {
         "aria-labelledby": "yours-title",
         "data-testid": "convenings",
       },
+      brand(),
       this.heading,
       h("p", { class: "hint" }, "Kept in this browser, the most recently active first."),
       this.list,

@@ -58,7 +58,7 @@ function saveProfile(profile: Profile): void {
   localStorage.setItem(PROFILE_KEY, JSON.stringify(profile));
 }
 
-function brand(): HTMLElement {
+export function brand(): HTMLElement {
   return h(
     "div",
     { class: "brand" },

@@ -62,7 +62,7 @@ function inviteSection(s: InviteSection): HTMLElement {
     type: "text",
     readonly: true,
     value: s.token ? inviteLink(s.convening, s.token) : "",
-    placeholder: "Only the browser that made this link holds it",
+    placeholder: "Not kept in this browser",
     "aria-label": `${s.heading}' link`,
     "data-testid": `invite-${s.kind}`,
   });
@@ -72,12 +72,13 @@ function inviteSection(s: InviteSection): HTMLElement {
     "Copy",
   );
   copy.addEventListener("click", () => void copyText(field.value, field));
+  const row = h("div", { class: "invite-row" }, field, copy);
   const section = h(
     "section",
     { class: "invite-kind" },
     h("h3", {}, s.heading),
     h("p", { class: "hint" }, s.explanation),
-    h("div", { class: "invite-row" }, field, copy),
+    row,
   );
   if (s.role !== "convener") return section;
   const revoke = h(
@@ -98,7 +99,7 @@ function inviteSection(s: InviteSection): HTMLElement {
       }
     });
   });
-  section.append(revoke);
+  row.append(revoke);
   return section;
 }
 

@@ -222,6 +222,39 @@ export class ServerProcess {
     return (await response.json()) as ExportedConvening;
   }
 
+  /** Creates a convening through the REST API, as a script would. */
+  async createConvening(name: string): Promise<CreatedViaApi> {
+    const response = await fetch(`${this.url}/api/convenings`, {
+      method: "POST",
+      body: JSON.stringify({ name }),
+    });
+    if (response.status !== 201) throw new Error(`create answered ${response.status}`);
+    return (await response.json()) as CreatedViaApi;
+  }
+
+  /** Revokes an invite as a convener would (REST); returns the token that replaces it. */
+  async revokeInvite(
+    id: string,
+    convenerToken: string,
+    kind: "participant" | "observer",
+  ): Promise<string> {
+    const response = await fetch(
+      `${this.url}/api/convenings/${encodeURIComponent(id)}/invites/${kind}/revoke`,
+      { method: "POST", headers: { Authorization: `Bearer ${convenerToken}` } },
+    );
+    if (!response.ok) throw new Error(`revoke answered ${response.status}`);
+    return ((await response.json()) as { invites: Record<string, string> }).invites[kind];
+  }
+
+  /** What GET .../access answers for a token: its status and error code, if any. */
+  async access(id: string, token: string): Promise<{ status: number; code?: string }> {
+    const response = await fetch(`${this.url}/api/convenings/${encodeURIComponent(id)}/access`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    const body = (await response.json()) as { error?: { code: string } };
+    return { status: response.status, code: body.error?.code };
+  }
+
   async versions(id: string, token: string): Promise<{ seq: number; name: string }[]> {
     const response = await fetch(`${this.url}/api/convenings/${encodeURIComponent(id)}/versions`, {
       headers: { Authorization: `Bearer ${token}` },
@@ -437,7 +470,7 @@ export async function createConvening(
 }
 
 /** Fills the join page with the client's name and joins; waits for the first Welcome. */
-async function joinFromPage(client: Client): Promise<void> {
+export async function joinFromPage(client: Client): Promise<void> {
   const page = client.page;
   await page.getByTestId("display-name").fill(client.name);
   await page.getByTestId("colour-swatch").nth(client.colour).click();
@@ -695,6 +728,53 @@ async function readDownload(download: Download): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/**
+ * The convenings this browser keeps (IndexedDB "convene", store "joins"), and
+ * the links it keeps in localStorage for each.
+ */
+export async function storedLocally(
+  page: Page,
+): Promise<{ convenings: string[]; linkKeys: string[] }> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open("convene");
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const keys = await new Promise<IDBValidKey[]>((resolve, reject) => {
+      const request = db.transaction("joins").objectStore("joins").getAllKeys();
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    db.close();
+    const linkKeys = Object.keys(localStorage).filter((k) =>
+      /^convene\.(invites|convener-links)\./.test(k),
+    );
+    return { convenings: keys.map(String), linkKeys };
+  });
+}
+
+/**
+ * With CONVENE_SHOTS_DIR set, saves what the page shows at desktop (1280x800)
+ * and phone (390x844) size there as <name>-desktop.png and <name>-phone.png,
+ * to look at new screens; the page is left at desktop size.
+ */
+export async function shots(page: Page, name: string): Promise<void> {
+  const dir = process.env.CONVENE_SHOTS_DIR;
+  if (!dir) return;
+  await mkdir(dir, { recursive: true });
+  for (const [size, viewport] of [
+    ["phone", { width: 390, height: 844 }],
+    ["desktop", { width: 1280, height: 800 }],
+  ] as const) {
+    await page.setViewportSize(viewport);
+    await page.evaluate(
+      () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+    );
+    await page.screenshot({ path: path.join(dir, `${name}-${size}.png`) });
+  }
 }
 
 export async function screenshot(page: Page, name: string, locator?: Locator): Promise<string> {

@@ -963,13 +963,18 @@ export class Session {
     this.secret = randomSecret();
     this.rebuildDocument();
     this.rememberFreshReplica(old);
-    this.announceUndone({
-      kind: "refused",
-      code: ErrorCode.ERROR_REPLICA_CLAIMED,
-      message:
-        `another device uses this browser's replica ${memberIdOf(old)}: ` +
-        `${lost} edit(s) made here that had not reached the server could not be sent and were undone`,
-    });
+    if (lost > 0) {
+      this.report({
+        kind: "refused",
+        code: ErrorCode.ERROR_REPLICA_CLAIMED,
+        message:
+          `another device uses this browser's replica ${memberIdOf(old)}: ` +
+          `${lost} edit(s) made here that had not reached the server could not be sent and were undone`,
+      });
+    }
+    // The document has a new replica: views re-read it.
+    this.emit(this.resetListeners, this.doc_);
+    this.emit(this.remoteListeners, undefined);
     this.enqueue(async () => this.connect());
   }
 

@@ -122,4 +122,22 @@ describe("a replica another client holds (ERROR_REPLICA_CLAIMED)", () => {
     expect(session.status()).toEqual({ state: "saved", pending: 0 });
     expect(session.memberId).toBe(session.replica.toString(16).padStart(16, "0"));
   });
+
+  it("switches without a word when no edit was waiting", async () => {
+    const server = new FakeServer();
+    const store = await newStore();
+    const first = await openSession(server, store);
+    await settle();
+    const old = first.replica;
+    await first.close();
+    server.secrets.set(old, "cd".repeat(32));
+
+    const session = await track(openSession(server, store));
+    const errors: SessionError[] = [];
+    session.onError((e) => errors.push(e));
+    await settle();
+    expect(session.replica).not.toBe(old);
+    expect(errors).toEqual([]);
+    expect(session.status()).toEqual({ state: "saved", pending: 0 });
+  });
 });

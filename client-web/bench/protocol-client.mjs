@@ -123,6 +123,8 @@ export class ProtocolClient {
         protocol: this.m.wire.PROTOCOL_VERSION,
         token: this.token,
         replica: this.replica,
+        // A fresh replica each time: its secret need not outlive the connection.
+        replicaSecret: crypto.getRandomValues(new Uint8Array(32)),
         convening: this.convening,
         lastSeenSeq: 0n,
         name: this.name,

@@ -898,6 +898,9 @@ class MapController implements GestureHost {
 
   private keydown(e: KeyboardEvent): void {
     if (!this.active() || isTypingTarget(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+    // Keys pressed in a dialog are the dialog's: Escape closes it, arrows and
+    // Delete must not act on the map behind it.
+    if (e.target instanceof Element && e.target.closest("dialog")) return;
     const onButton =
       e.target instanceof HTMLElement && e.target.closest("button, summary, a") !== null;
     const handled = this.handleKey(e.key, e.shiftKey, onButton);

@@ -67,7 +67,9 @@ describe("access", () => {
     await ana.page.getByTestId("share").click();
     let dialog = ana.page.getByTestId("share-dialog");
     const links = dialog.getByTestId("convener-link");
-    await poll(() => links.allTextContents()).toEqual(["ConvenerActive · this browser"]);
+    await poll(() => links.locator(".link-text").allTextContents()).toEqual([
+      "ConvenerActive · this browser",
+    ]);
     await dialog.getByTestId("convener-link-name").fill("Sam's laptop");
     await dialog.getByTestId("convener-link-add").click();
     const fresh = dialog.getByTestId("convener-link-fresh");

@@ -314,6 +314,23 @@ describe("adding and editing elements", () => {
     expect(doc.element(a)).toBeDefined();
   });
 
+  it("leaves keys pressed in a dialog to the dialog", () => {
+    const { doc, ctx, map } = setup();
+    const a = doc.createElement(map, {});
+    doc.takeChanges();
+    mount(ctx);
+    clickAt(0, 0, bodyOf(a));
+    const button = document.createElement("button");
+    document.body.append(document.createElement("dialog"));
+    document.querySelector("dialog")!.append(button);
+    const escape = new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true });
+    button.dispatchEvent(escape);
+    expect(escape.defaultPrevented).toBe(false); // the dialog's cancel goes ahead
+    expect(document.querySelectorAll(".is-selected")).toHaveLength(1);
+    key("Delete", button);
+    expect(doc.element(a)).toBeDefined();
+  });
+
   it("filters elements by scale from the legend", () => {
     const { doc, ctx, map } = setup();
     const local = doc.createElement(map, { scale: ScaleLevel.LOCAL });

@@ -110,9 +110,12 @@ load    Simulated participants against a running convene-server, in one
   --admin-token T    the operator token, for a server started with --admin-token
         Start the server to measure with --create-per-minute 0
         --connections-per-ip 0 --connects-per-minute 0 --ops-per-second 0
-        --messages-per-second 0: the bench creates up to a hundred convenings
-        a run and opens thousands of connections from one address, beyond
-        the per-address and per-connection limits meant for real clients.
+        --messages-per-second 0 --http-connections-per-ip 0
+        --member-ops-per-minute 0 --member-mb-per-minute 0: the bench creates
+        up to a hundred convenings a run and opens thousands of connections
+        from one address, each writer at a steady rate, beyond the
+        per-address, per-connection and per-member limits meant for real
+        clients.
   --find-max         search for the highest committed ops/s at which the p99
                      submit -> receive stays <= 50 ms with nothing lost: steps
                      of --find-max-step seconds (default 8), doubling the rate

@@ -102,6 +102,10 @@ Client::Client(BenchRoom& room, Role role, uint64_t replica, size_t index,
       op_timer_(ws_.get_executor()),
       presence_timer_(ws_.get_executor()),
       ping_timer_(ws_.get_executor()) {
+  for (int i = 0; i < 4; ++i) {
+    const uint64_t word = rng_();
+    replica_secret_.append(reinterpret_cast<const char*>(&word), sizeof word);
+  }
   if (role_ == Role::kWriter) {
     doc_ = std::make_unique<crdt::Document>(room.base);
     doc_->set_replica(replica_);
@@ -135,6 +139,7 @@ void Client::on_handshake(beast::error_code ec) {
   hello->set_protocol(1);
   hello->set_token(room_.token);
   hello->set_replica(replica_);
+  hello->set_replica_secret(replica_secret_);
   hello->set_convening(room_.id);
   hello->set_name("bench " + std::to_string(index_));
   hello->set_colour("#3366aa");

@@ -149,6 +149,7 @@ class Client : public std::enable_shared_from_this<Client> {
   Shard& shard_;
   Role role_;
   uint64_t replica_;
+  std::string replica_secret_;  // Hello.replica_secret: random, this client's own
   size_t index_;
   ClientConfig config_;
   websocket::stream<beast::tcp_stream> ws_;

@@ -61,6 +61,25 @@ const char* read_ws_limits(const po::variables_map& vm, Config& c) {
     if (!(t >= 0.1 && t <= 86'400))
       return "--hello-timeout, --idle-timeout and --handshake-timeout must be from 0.1 to 86400 "
              "seconds";
+  c.http_connections_per_ip = vm["http-connections-per-ip"].as<size_t>();
+  return nullptr;
+}
+
+// The quotas; the problem with them, or null.
+const char* read_quotas(const po::variables_map& vm, Config& c) {
+  c.max_convenings = vm["max-convenings"].as<uint64_t>();
+  c.max_live_members = vm["max-live-members"].as<size_t>();
+  c.max_member_records = vm["max-member-records"].as<size_t>();
+  c.max_convening_ops = vm["max-convening-ops"].as<uint64_t>();
+  c.max_convening_mb = vm["max-convening-mb"].as<uint64_t>();
+  if (c.max_convening_mb > (uint64_t{1} << 30)) return "--max-convening-mb must be at most 2^30";
+  c.member_ops_per_minute = vm["member-ops-per-minute"].as<double>();
+  c.member_mb_per_minute = vm["member-mb-per-minute"].as<double>();
+  c.exports_per_minute = vm["exports-per-minute"].as<double>();
+  if (!(c.member_ops_per_minute >= 0) || !(c.member_mb_per_minute >= 0) ||
+      !(c.exports_per_minute >= 0))
+    return "--member-ops-per-minute, --member-mb-per-minute and --exports-per-minute must be 0 "
+           "or more";
   return nullptr;
 }
 
@@ -137,7 +156,30 @@ std::optional<Config> parse_config(int argc, char** argv, int* exit_code) {
         "seconds a WebSocket connection may stay silent (the server pings it half-way) "
         "before it is closed")
     ("handshake-timeout", po::value<double>()->default_value(10),
-        "seconds to receive an HTTP request, or to open or close a WebSocket");
+        "seconds to receive an HTTP request, or to open or close a WebSocket")
+    ("http-connections-per-ip", po::value<size_t>()->default_value(1000),
+        "TCP connections (HTTP and WebSocket) one client address may hold open; beyond, a new "
+        "one is closed at once; 0: no limit")
+    ("max-convenings", po::value<uint64_t>()->default_value(10000),
+        "convenings this server may hold; creating more is refused (409); 0: no limit")
+    ("max-live-members", po::value<size_t>()->default_value(1000),
+        "connections one convening takes at once; beyond, a join is refused with ERROR_QUOTA; "
+        "0: no limit")
+    ("max-member-records", po::value<size_t>()->default_value(10000),
+        "replicas (tabs, devices) that may ever join one convening; 0: no limit")
+    ("max-convening-ops", po::value<uint64_t>()->default_value(1000000),
+        "ops one convening's log may hold; beyond, edits are refused with ERROR_QUOTA (the "
+        "browser keeps them); 0: no limit")
+    ("max-convening-mb", po::value<uint64_t>()->default_value(128),
+        "MiB of ops one convening's log may hold; 0: no limit")
+    ("member-ops-per-minute", po::value<double>()->default_value(20000),
+        "ops one member (replica) may send a minute, resends included, with bursts of a "
+        "minute's worth; beyond: ERROR_QUOTA with the wait; 0: no limit")
+    ("member-mb-per-minute", po::value<double>()->default_value(8),
+        "MiB of ops one member may send a minute, likewise; 0: no limit")
+    ("exports-per-minute", po::value<double>()->default_value(30),
+        "exports one token (or, without one, one address) may ask for a minute (429 beyond); "
+        "0: no limit");
   // clang-format on
   po::variables_map vm;
   try {
@@ -201,6 +243,7 @@ std::optional<Config> parse_config(int argc, char** argv, int* exit_code) {
   c.create_per_minute = vm["create-per-minute"].as<double>();
   if (!(c.create_per_minute >= 0)) return fail("--create-per-minute must be 0 or more");
   if (const char* problem = read_ws_limits(vm, c)) return fail(problem);
+  if (const char* problem = read_quotas(vm, c)) return fail(problem);
   c.tls_cert = vm["tls-cert"].as<std::string>();
   c.tls_key = vm["tls-key"].as<std::string>();
   if (c.tls_cert.empty() != c.tls_key.empty())

@@ -33,15 +33,26 @@ struct Config {
   std::string tls_key;                       // PEM private key
 
   // WebSocket limits (docs/security.md; the reasons in docs/decisions.md, 30).
-  size_t max_message_bytes = 1 << 20;  // a bigger message closes with 1009
-  double messages_per_second = 500;    // per connection, after Hello; 0: no limit
-  double ops_per_second = 5'000;       // per connection, in Submits; 0: no limit
-  double ops_burst = 100'000;          // ops saved up (a whole Hello resend)
-  size_t connections_per_ip = 1'000;   // open WebSockets per client address; 0: no limit
-  double connects_per_minute = 1'200;  // WebSocket attempts per client address; 0: no limit
-  double hello_timeout_s = 10;         // from the upgrade to Hello
-  double idle_timeout_s = 60;          // nothing received (pings answered count)
-  double handshake_timeout_s = 10;     // an HTTP request, a WebSocket opening or close
+  size_t max_message_bytes = 1 << 20;      // a bigger message closes with 1009
+  double messages_per_second = 500;        // per connection, after Hello; 0: no limit
+  double ops_per_second = 5'000;           // per connection, in Submits; 0: no limit
+  double ops_burst = 100'000;              // ops saved up (a whole Hello resend)
+  size_t connections_per_ip = 1'000;       // open WebSockets per client address; 0: no limit
+  double connects_per_minute = 1'200;      // WebSocket attempts per client address; 0: no limit
+  double hello_timeout_s = 10;             // from the upgrade to Hello
+  double idle_timeout_s = 60;              // nothing received (pings answered count)
+  double handshake_timeout_s = 10;         // an HTTP request, a WebSocket opening or close
+  size_t http_connections_per_ip = 1'000;  // every TCP connection per address; 0: no limit
+
+  // Quotas (docs/security.md; decision 42). 0: no limit.
+  uint64_t max_convenings = 10'000;        // on this server
+  size_t max_live_members = 1'000;         // connected to one convening at once
+  size_t max_member_records = 10'000;      // replicas that ever joined one convening
+  uint64_t max_convening_ops = 1'000'000;  // ops in one convening's log
+  uint64_t max_convening_mb = 128;         // MiB of serialized ops in one convening's log
+  double member_ops_per_minute = 20'000;   // per member (replica), resends included
+  double member_mb_per_minute = 8;         // likewise, MiB of ops
+  double exports_per_minute = 30;          // per token (per address without one)
 };
 
 // Seconds held in a double, as a duration (for timers and Beast's options).

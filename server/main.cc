@@ -4,9 +4,13 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <filesystem>
+#include <latch>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,6 +34,14 @@ constexpr auto kShutdownGrace = std::chrono::milliseconds(500);
 // How often a failing store (e.g. a full disk) is tried again.
 constexpr auto kStoreRetryPeriod = std::chrono::milliseconds(1000);
 constexpr size_t kStorageThreads = 2;
+// Exports and other long reads: their own threads, at a lower CPU priority
+// (HeavyReads in server_context.h).
+constexpr size_t kHeavyReadThreads = 2;
+constexpr int kHeavyReadNice = 10;
+constexpr size_t kMaxHeavyReadsWaiting = 16;
+// File descriptors kept for RocksDB's table files and the rest of the
+// process: connections may use what is left of the open-file limit.
+constexpr rlim_t kReservedFiles = 256 + 128;
 
 // Named in the start-up log, so that an operator (and a benchmark) can tell
 // which allocator a binary was built with (CMake option CONVENE_MALLOC).
@@ -72,6 +84,21 @@ rlim_t raise_open_file_limit() {
     if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
   }
   return limit.rlim_cur;
+}
+
+// Lowers the CPU priority of every thread of `pool` (Linux gives each
+// thread its own nice value). Each thread takes one task and waits for the
+// others, so every thread gets one; the latch is shared, as the tasks may
+// still be leaving it when this returns.
+void lower_priority(boost::asio::thread_pool& pool, size_t threads, int nice) {
+  auto all = std::make_shared<std::latch>(static_cast<std::ptrdiff_t>(threads));
+  for (size_t i = 0; i < threads; ++i)
+    boost::asio::post(pool, [all, nice] {
+      if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice) != 0)
+        spdlog::warn("could not lower a reading thread's priority");
+      all->arrive_and_wait();
+    });
+  all->wait();
 }
 
 }  // namespace
@@ -124,12 +151,30 @@ int main(int argc, char** argv) {
   server::KeyedRateLimiter create_limiter(config->create_per_minute);
   server::ConnectionLimits connection_limits(
       {config->connections_per_ip, config->connects_per_minute});
+  const size_t max_connections =
+      open_files > kReservedFiles * 2 ? static_cast<size_t>(open_files - kReservedFiles) : 64;
+  server::ConnectionLimits tcp_limits({config->http_connections_per_ip, 0, max_connections});
+  std::atomic<uint64_t> convenings{store->count_convenings(&status)};
+  if (!status.is_ok()) {
+    spdlog::critical("cannot count the convenings: {}", status.message());
+    return 1;
+  }
   net::io_context io(static_cast<int>(config->threads));
   net::thread_pool storage(kStorageThreads);
+  net::thread_pool heavy_pool(kHeavyReadThreads);
+  lower_priority(heavy_pool, kHeavyReadThreads, kHeavyReadNice);
+  HeavyReads heavy_reads{heavy_pool, server::KeyedRateLimiter(config->exports_per_minute),
+                         kMaxHeavyReadsWaiting};
   rooms::RoomOptions room_options;
   room_options.snapshot_every = config->snapshot_every;
   room_options.delivery_interval = std::chrono::milliseconds(config->delivery_interval_ms);
   room_options.presence_interval = std::chrono::milliseconds(config->presence_interval_ms);
+  room_options.max_live_members = config->max_live_members;
+  room_options.max_member_records = config->max_member_records;
+  room_options.max_convening_ops = config->max_convening_ops;
+  room_options.max_convening_bytes = config->max_convening_mb << 20;
+  room_options.member_quota = {config->member_ops_per_minute,
+                               config->member_mb_per_minute * (1 << 20)};
   rooms::RoomManager rooms(io, storage, *store, room_options);
   ServerContext context{*config,
                         io,
@@ -139,7 +184,10 @@ int main(int argc, char** argv) {
                         sessions,
                         config->create_per_minute > 0 ? &create_limiter : nullptr,
                         &connection_limits,
-                        tls.get()};
+                        tls.get(),
+                        &heavy_reads,
+                        &convenings,
+                        &tcp_limits};
 
   beast::error_code ec;
   const auto address = net::ip::make_address(
@@ -164,8 +212,8 @@ int main(int argc, char** argv) {
                config->threads);
   spdlog::info("open {}://{}:{}/ in a browser", tls ? "https" : "http", bound.address().to_string(),
                bound.port());
-  spdlog::info("open-file limit {} (about that many connections)",
-               static_cast<unsigned long long>(open_files));
+  spdlog::info("open-file limit {}: at most {} connections",
+               static_cast<unsigned long long>(open_files), max_connections);
   spdlog::info("memory allocator: {}", allocator_name());
   if (config->open) spdlog::warn("--open: anyone who can reach this server can join and edit");
 
@@ -192,6 +240,7 @@ int main(int argc, char** argv) {
   io.run();
   for (auto& t : threads) t.join();
   storage.join();
+  heavy_pool.join();
   if (const auto s = store->flush(); !s.is_ok()) {
     spdlog::error("final flush failed: {}", s.message());
     return 1;

@@ -85,6 +85,17 @@ std::string Metrics::render(const std::vector<std::pair<std::string, double>>& e
   counter("convene_rate_limit_closes_total",
           "WebSocket connections closed (1008) for going on over their rate limits.",
           rate_limit_closes.load());
+  counter("convene_quota_refusals_total",
+          "Ops refused with ERROR_QUOTA (a member's quota a minute, or a full convening).",
+          quota_refusals.load());
+  counter("convene_replica_refusals_total",
+          "Joins refused for presenting another client's replica without its secret.",
+          replica_refusals.load());
+  counter("convene_accept_errors_total",
+          "Connections the listener could not accept (out of file descriptors, say).",
+          accept_errors.load());
+  counter("convene_exports_refused_total",
+          "Exports refused: over a token's rate, or too many waiting.", exports_refused.load());
   counter("convene_connections_refused_total",
           "WebSocket upgrades refused by the per-address limits (429).",
           connections_refused.load());

@@ -44,6 +44,10 @@ struct Metrics {
   std::atomic<uint64_t> frames_merged{0};   // messages written in the frame of another
   std::atomic<uint64_t> rate_limited{0};
   std::atomic<uint64_t> rate_limit_closes{0};
+  std::atomic<uint64_t> quota_refusals{0};    // ops refused with ERROR_QUOTA
+  std::atomic<uint64_t> replica_refusals{0};  // joins with another's replica (no secret)
+  std::atomic<uint64_t> accept_errors{0};     // the listener could not accept (EMFILE...)
+  std::atomic<uint64_t> exports_refused{0};   // exports over their rate or the queue
   std::atomic<uint64_t> connections_refused{0};
   std::atomic<uint64_t> timeouts{0};
   std::atomic<uint64_t> snapshots_written{0};

@@ -58,6 +58,19 @@ size_t count_code_points(std::string_view s) {
   return n;
 }
 
+std::u32string decode_lenient(std::string_view s) {
+  std::u32string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    char32_t cp;
+    const size_t n = decode_one(s, i, cp);
+    out.push_back(n == 0 ? kReplacement : cp);
+    i += n == 0 ? 1 : n;
+  }
+  return out;
+}
+
 bool decode(std::string_view s, std::u32string& out) {
   out.clear();
   out.reserve(s.size());

@@ -13,6 +13,10 @@ namespace convene::crdt::utf8 {
 bool valid(std::string_view s);
 // Code points in valid UTF-8 (counts lead bytes; meaningless if invalid).
 size_t count_code_points(std::string_view s);
+inline constexpr char32_t kReplacement = 0xFFFD;
+// Decodes any bytes: each byte that does not start a well-formed sequence
+// becomes U+FFFD. For text stored before it was checked, never for input.
+std::u32string decode_lenient(std::string_view s);
 // Decodes valid UTF-8. Returns false (and leaves `out` unspecified) if invalid.
 bool decode(std::string_view s, std::u32string& out);
 // Appends the UTF-8 encoding of code points (each must be a scalar value).

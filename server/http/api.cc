@@ -11,8 +11,11 @@
 
 #include "crdt/limits.h"
 #include "crdt/utf8.h"
+#include "http/access.h"
+#include "http/respond.h"
 #include "http/static_files.h"
 #include "metrics.h"
+#include "rooms/identity.h"
 #include "rooms/tokens.h"
 #include "wall_clock.h"
 
@@ -21,22 +24,6 @@ namespace {
 
 using nlohmann::json;
 namespace pb = ::convene::v1;
-
-Response make_response(const Request& req, http::status status, std::string body,
-                       const std::string& content_type) {
-  Response res{status, req.version()};
-  res.set(http::field::server, "convene-server");
-  res.set(http::field::content_type, content_type);
-  res.set(http::field::cache_control, "no-store");
-  res.keep_alive(req.keep_alive());
-  res.body() = std::move(body);
-  res.prepare_payload();
-  return res;
-}
-
-Response json_response(const Request& req, http::status status, const json& body) {
-  return make_response(req, status, body.dump(), "application/json");
-}
 
 // Splits "/api/convenings/ID/export" into its segments.
 std::vector<std::string> segments(std::string_view path) {
@@ -52,28 +39,6 @@ std::vector<std::string> segments(std::string_view path) {
   return out;
 }
 
-std::optional<std::string> query_param(std::string_view query, std::string_view key) {
-  size_t start = 0;
-  while (start < query.size()) {
-    const size_t end = std::min(query.find('&', start), query.size());
-    const std::string_view pair = query.substr(start, end - start);
-    const size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == key)
-      return std::string(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
-    start = end + 1;
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> bearer_token(const Request& req) {
-  const auto it = req.find(http::field::authorization);
-  if (it == req.end()) return std::nullopt;
-  const std::string_view value(it->value().data(), it->value().size());
-  constexpr std::string_view kPrefix = "Bearer ";
-  if (value.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
-  return std::string(value.substr(kPrefix.size()));
-}
-
 bool valid_id(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id)
@@ -85,6 +50,44 @@ bool valid_id(std::string_view id) {
 void on_storage(ServerContext& ctx, std::function<Response()> work, Reply reply) {
   net::post(ctx.storage_pool,
             [work = std::move(work), reply = std::move(reply)] { reply(work()); });
+}
+
+// A long read waits for a place of its own (HeavyReads): over its token's
+// rate (or its address's, without a token) it gets 429, and 503 when too
+// many wait already.
+std::optional<Response> refuse_heavy_read(ServerContext& ctx, const Request& req,
+                                          const std::string& peer) {
+  if (!ctx.heavy_reads) return std::nullopt;
+  HeavyReads& heavy = *ctx.heavy_reads;
+  const auto token = bearer_token(req);
+  const std::string key = token ? "t" + rooms::token_hash(*token) : "a" + peer;
+  const auto now = KeyedRateLimiter::Clock::now();
+  if (ctx.config.exports_per_minute > 0 && !heavy.per_token.allow(key, now)) {
+    metrics().exports_refused++;
+    Response r = error_response(req, http::status::too_many_requests, "rate_limited",
+                                "too many exports with this token; try later");
+    r.set(http::field::retry_after, std::to_string(heavy.per_token.retry_after(key, now)));
+    return r;
+  }
+  if (heavy.waiting.load() >= heavy.max_waiting) {
+    metrics().exports_refused++;
+    Response r = error_response(req, http::status::service_unavailable, "busy",
+                                "the server is busy with other exports; try again shortly");
+    r.set(http::field::retry_after, "1");
+    return r;
+  }
+  return std::nullopt;
+}
+
+void on_heavy_read(ServerContext& ctx, std::function<Response()> work, Reply reply) {
+  if (!ctx.heavy_reads) return on_storage(ctx, std::move(work), std::move(reply));
+  HeavyReads& heavy = *ctx.heavy_reads;
+  heavy.waiting++;
+  net::post(heavy.pool, [&heavy, work = std::move(work), reply = std::move(reply)] {
+    Response response = work();
+    heavy.waiting--;
+    reply(std::move(response));
+  });
 }
 
 // ---- handlers ------------------------------------------------------------------------
@@ -99,6 +102,15 @@ Response create_convening(ServerContext& ctx, const Request& req) {
   if (name.empty() || name.size() > crdt::limits::kNameBytes || !crdt::utf8::valid(name))
     return error_response(req, http::status::bad_request, "bad_request",
                           "the name must be 1 to 200 bytes of UTF-8");
+  // A place among the server's convenings, taken before the write and given
+  // back if it fails, so that concurrent creations cannot pass the limit.
+  const uint64_t max = ctx.convenings ? ctx.config.max_convenings : 0;
+  if (max > 0 && ctx.convenings->fetch_add(1) >= max) {
+    ctx.convenings->fetch_sub(1);
+    return error_response(
+        req, http::status::conflict, "too_many_convenings",
+        "this server holds its limit of " + std::to_string(max) + " convenings; ask its operator");
+  }
   store::Convening c;
   c.id = rooms::new_id();
   c.name = name;
@@ -107,11 +119,17 @@ Response create_convening(ServerContext& ctx, const Request& req) {
                     observer = rooms::new_token();
   c.participant_invite_hash = rooms::token_hash(participant);
   c.observer_invite_hash = rooms::token_hash(observer);
+  // The convener's link is the first named one: revocable like those added later.
+  store::TokenGrant first{c.id, store::TokenKind::kConvener, false};
+  first.link = rooms::new_id();
+  first.link_name = "Convener";
+  first.link_created_ms = c.created_ms;
   const store::Status s = ctx.store.create_convening(
-      c, {{rooms::token_hash(convener), {c.id, store::TokenKind::kConvener, false}},
+      c, {{rooms::token_hash(convener), first},
           {c.participant_invite_hash, {c.id, store::TokenKind::kParticipantInvite, false}},
           {c.observer_invite_hash, {c.id, store::TokenKind::kObserverInvite, false}}});
   if (!s.is_ok()) {
+    if (max > 0) ctx.convenings->fetch_sub(1);
     spdlog::error("create convening: {}", s.message());
     return error_response(req, http::status::service_unavailable, "unavailable",
                           "the store cannot take writes right now");
@@ -124,58 +142,24 @@ Response create_convening(ServerContext& ctx, const Request& req) {
                         {"invites", {{"participant", participant}, {"observer", observer}}}});
 }
 
-// The token's grant for this convening, or an error response.
-std::variant<store::TokenGrant, Response> authorize(ServerContext& ctx, const Request& req,
-                                                    const std::string& id) {
-  const auto token = bearer_token(req);
-  if (!token)
-    return error_response(req, http::status::unauthorized, "unauthorized",
-                          "send Authorization: Bearer <token of this convening>");
-  store::Status s;
-  const auto grant = ctx.store.token(rooms::token_hash(*token), &s);
-  if (!s.is_ok())
-    return error_response(req, http::status::service_unavailable, "unavailable", s.message());
-  if (!grant || grant->revoked || grant->convening != id)
-    return error_response(req, http::status::forbidden, "forbidden",
-                          "the token does not admit to this convening");
-  return *grant;
-}
-
-// The grant of the request's token if the convening exists and the token
-// admits to it (nullopt in --open mode without a token), or an error response.
-std::variant<std::optional<store::TokenGrant>, Response> admit(ServerContext& ctx,
-                                                               const Request& req,
-                                                               const std::string& id) {
-  store::Status s;
-  if (!ctx.store.convening(id, &s))
-    return s.is_ok()
-               ? error_response(req, http::status::not_found, "not_found", "no convening " + id)
-               : error_response(req, http::status::service_unavailable, "unavailable", s.message());
-  if (ctx.config.open && !bearer_token(req)) return std::optional<store::TokenGrant>();
-  auto grant = authorize(ctx, req, id);
-  if (auto* r = std::get_if<Response>(&grant)) return std::move(*r);
-  return std::optional<store::TokenGrant>(std::get<store::TokenGrant>(grant));
-}
-
 Response export_convening(ServerContext& ctx, const Request& req, const std::string& id,
                           std::string_view query) {
   if (const auto format = query_param(query, "format"); format && *format != "json")
     return error_response(req, http::status::bad_request, "bad_request", "format must be json");
-  auto admitted = admit(ctx, req, id);
-  if (auto* r = std::get_if<Response>(&admitted)) return std::move(*r);
-  store::Status s;
   uint64_t at = UINT64_MAX;
   if (const auto at_text = query_param(query, "at")) {
-    try {
-      size_t used = 0;
-      at = std::stoull(*at_text, &used);
-      if (used != at_text->size()) throw std::invalid_argument("trailing");
-    } catch (...) {
+    const auto parsed = parse_decimal(*at_text);
+    if (!parsed || *parsed == UINT64_MAX)
       return error_response(req, http::status::bad_request, "bad_request",
-                            "at must be a sequence number");
-    }
+                            "at must be a sequence number: decimal digits only");
+    at = *parsed;
   }
+  auto admitted = admit_request(ctx, req, id);
+  if (auto* r = std::get_if<Response>(&admitted)) return std::move(*r);
+  store::Status s;
   const uint64_t head = ctx.store.head_seq(id, &s);
+  if (!s.is_ok())
+    return error_response(req, http::status::service_unavailable, "unavailable", s.message());
   if (at != UINT64_MAX && at > head)
     return error_response(req, http::status::bad_request, "bad_request",
                           "at is past the head seq " + std::to_string(head));
@@ -187,10 +171,12 @@ Response export_convening(ServerContext& ctx, const Request& req, const std::str
   out["name"] = state->name;
   out["head_seq"] = state->head_seq;
   json members = json::array();
-  for (const auto& m : ctx.store.members(id, &s))
+  // Names are cleaned again on the way out: records stored before they were
+  // checked can hold anything.
+  for (const auto& m : state->members)
     members.push_back({{"id", m.id},
-                       {"name", m.name},
-                       {"colour", m.colour},
+                       {"name", rooms::clean_name(m.name)},
+                       {"colour", rooms::clean_colour(m.colour)},
                        {"role", pb::Role_Name(static_cast<pb::Role>(m.role))}});
   out["members"] = std::move(members);
   return json_response(req, http::status::ok, out);
@@ -250,10 +236,10 @@ Response name_version(ServerContext& ctx, const Request& req, const std::string&
 }
 
 Response versions(ServerContext& ctx, const Request& req, const std::string& id) {
-  auto admitted = admit(ctx, req, id);
+  auto admitted = admit_request(ctx, req, id);
   if (auto* r = std::get_if<Response>(&admitted)) return std::move(*r);
-  const auto& grant = std::get<std::optional<store::TokenGrant>>(admitted);
-  if (req.method() == http::verb::post && grant && grant->kind == store::TokenKind::kObserverInvite)
+  const auto& a = std::get<rooms::Admission>(admitted);
+  if (req.method() == http::verb::post && a.role == pb::ROLE_OBSERVER)
     return error_response(req, http::status::forbidden, "forbidden",
                           "observers cannot name versions");
   return req.method() == http::verb::post ? name_version(ctx, req, id)
@@ -263,11 +249,8 @@ Response versions(ServerContext& ctx, const Request& req, const std::string& id)
 // Revokes the invite of `kind` in force and issues a new one.
 Response revoke_invite(ServerContext& ctx, const Request& req, const std::string& id,
                        const std::string& kind) {
-  auto grant = authorize(ctx, req, id);
-  if (auto* r = std::get_if<Response>(&grant)) return std::move(*r);
-  if (std::get<store::TokenGrant>(grant).kind != store::TokenKind::kConvener)
-    return error_response(req, http::status::forbidden, "forbidden",
-                          "only the convener can revoke invites");
+  auto admitted = admit_convener(ctx, req, id, "revoke invites");
+  if (auto* r = std::get_if<Response>(&admitted)) return std::move(*r);
   if (kind != "participant" && kind != "observer")
     return error_response(req, http::status::not_found, "not_found",
                           "invite kinds are participant and observer");
@@ -323,11 +306,6 @@ Response serve_file(ServerContext& ctx, const Request& req) {
 
 }  // namespace
 
-Response error_response(const Request& req, http::status status, const std::string& code,
-                        const std::string& message) {
-  return json_response(req, status, {{"error", {{"code", code}, {"message", message}}}});
-}
-
 // Creating a convening: rate-limited per client address, then (with
 // --admin-token) only for the operator. The limit comes first, so the token
 // cannot be guessed at speed; it is compared as hashes, in constant time.
@@ -381,9 +359,27 @@ void handle_http(ServerContext& ctx, Request req, Reply reply, const std::string
     if (parts.size() >= 3 && !valid_id(parts[2]))
       return reply(
           error_response(*shared, http::status::not_found, "not_found", "no such convening"));
-    if (parts.size() == 4 && parts[3] == "export" && method == http::verb::get)
-      return run([&ctx, id = parts[2], query](const Request& r) {
-        return export_convening(ctx, r, id, query);
+    if (parts.size() == 4 && parts[3] == "export" && method == http::verb::get) {
+      if (auto refused = refuse_heavy_read(ctx, *shared, peer)) return reply(std::move(*refused));
+      return on_heavy_read(
+          ctx,
+          [&ctx, shared, id = parts[2], query] {
+            return export_convening(ctx, *shared, id, query);
+          },
+          std::move(reply));
+    }
+    if (parts.size() == 4 && parts[3] == "access" && method == http::verb::get)
+      return run([&ctx, id = parts[2]](const Request& r) { return access(ctx, r, id); });
+    if (parts.size() == 4 && parts[3] == "conveners" &&
+        (method == http::verb::get || method == http::verb::post))
+      return run([&ctx, id = parts[2]](const Request& r) {
+        return r.method() == http::verb::post ? add_convener_link(ctx, r, id)
+                                              : list_convener_links(ctx, r, id);
+      });
+    if (parts.size() == 6 && parts[3] == "conveners" && parts[5] == "revoke" &&
+        method == http::verb::post)
+      return run([&ctx, id = parts[2], link = parts[4]](const Request& r) {
+        return revoke_convener_link(ctx, r, id, link);
       });
     if (parts.size() == 4 && parts[3] == "versions" &&
         (method == http::verb::get || method == http::verb::post))

@@ -5,22 +5,13 @@
 // that touches the store runs on the storage pool, never on an io thread.
 #pragma once
 
-#include <functional>
+#include <string>
 
-#include "net/beast.h"
-#include "server_context.h"
+#include "http/respond.h"
 
 namespace convene::server {
 
-using Request = http::request<http::string_body>;
-using Response = http::response<http::string_body>;
-using Reply = std::function<void(Response)>;
-
 // `peer` is the client's address (rate limits are per address).
 void handle_http(ServerContext& context, Request request, Reply reply, const std::string& peer);
-
-// A JSON error body {"error": {"code", "message"}} with its status.
-Response error_response(const Request& request, http::status status, const std::string& code,
-                        const std::string& message);
 
 }  // namespace convene::server

@@ -46,9 +46,18 @@ ConnectionLimits::Admission ConnectionLimits::admit(const std::string& address,
     a.refused = "too_many_connections";
     a.message = "too many open connections from this address";
     a.retry_after_s = 10;
+    if (open == 0) open_.erase(address);
+    return a;
+  }
+  if (options_.max_total > 0 && total_ >= options_.max_total) {
+    a.refused = "server_full";
+    a.message = "the server holds as many connections as it can";
+    a.retry_after_s = 10;
+    if (open == 0) open_.erase(address);
     return a;
   }
   ++open;
+  ++total_;
   a.slot = Slot(this, address);
   return a;
 }
@@ -63,6 +72,7 @@ void ConnectionLimits::release(const std::string& address) {
   std::lock_guard lock(mutex_);
   const auto it = open_.find(address);
   if (it == open_.end()) return;
+  --total_;
   if (--it->second == 0) open_.erase(it);
 }
 

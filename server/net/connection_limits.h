@@ -1,6 +1,8 @@
-// Per client address: how many WebSocket connections may be open at once, and
-// how many may be attempted a minute (docs/security.md). Checked before the
-// upgrade, so a refused client costs an HTTP answer and nothing more.
+// Per client address: how many connections may be open at once, and how many
+// may be attempted a minute; and how many may be open in all
+// (docs/security.md). One instance checks WebSocket upgrades, before the
+// upgrade, so a refused client costs an HTTP answer and nothing more; another
+// every TCP connection, as it is accepted.
 //
 // Behind a reverse proxy every client has the proxy's address: set both
 // limits there, or turn them off here (0).
@@ -22,6 +24,7 @@ class ConnectionLimits {
   struct Options {
     size_t max_per_address = 0;      // open at once; 0: no limit
     double attempts_per_minute = 0;  // 0: no limit
+    size_t max_total = 0;            // open at once from every address; 0: no limit
   };
 
   // An admitted connection's place, given back when it is destroyed.
@@ -59,6 +62,7 @@ class ConnectionLimits {
   KeyedRateLimiter attempts_;
   std::mutex mutex_;
   std::unordered_map<std::string, size_t> open_;  // GUARDED_BY(mutex_)
+  size_t total_ = 0;                              // GUARDED_BY(mutex_)
 };
 
 }  // namespace convene::server

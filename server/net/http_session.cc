@@ -10,10 +10,34 @@
 #include "net/ws_session.h"
 
 namespace convene::server {
+namespace {
+
+// Whether the host of `authority` (host[:port]) is an IP address literal or
+// "localhost": names no page elsewhere can take over.
+bool names_this_machine(const std::string& authority) {
+  std::string host = authority;
+  if (!host.empty() && host.front() == '[') {
+    const auto end = host.find(']');
+    if (end == std::string::npos) return false;
+    host = host.substr(1, end - 1);
+  } else if (const auto colon = host.rfind(':'); colon != std::string::npos) {
+    host = host.substr(0, colon);
+  }
+  if (beast::iequals(host, "localhost")) return true;
+  beast::error_code ec;
+  net::ip::make_address(host, ec);
+  return !ec;
+}
+
+}  // namespace
 
 template <class Stream>
-HttpSession<Stream>::HttpSession(Stream&& stream, beast::flat_buffer buffer, ServerContext& context)
-    : stream_(std::move(stream)), buffer_(std::move(buffer)), context_(context) {
+HttpSession<Stream>::HttpSession(Stream&& stream, beast::flat_buffer buffer, ServerContext& context,
+                                 ConnectionLimits::Slot tcp_slot)
+    : stream_(std::move(stream)),
+      buffer_(std::move(buffer)),
+      context_(context),
+      tcp_slot_(std::move(tcp_slot)) {
   beast::error_code ec;
   const auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
   if (!ec) peer_ = remote.address().to_string();
@@ -81,10 +105,12 @@ void HttpSession<Stream>::on_read(beast::error_code ec, size_t) {
                                   "this origin may not open WebSockets here"));
     ConnectionLimits::Slot slot;
     if (auto refused = admit_upgrade(request, slot)) return write(std::move(*refused));
-    std::make_shared<WsSession<Stream>>(std::move(stream_), context_, std::move(slot))
+    std::make_shared<WsSession<Stream>>(std::move(stream_), context_, std::move(slot),
+                                        std::move(tcp_slot_))
         ->run(std::move(request));
     return;
   }
+  answering_head_ = request.method() == http::verb::head;
   handle_http(
       context_, std::move(request),
       [self = this->shared_from_this()](http::response<http::string_body> response) {
@@ -115,7 +141,10 @@ std::optional<http::response<http::string_body>> HttpSession<Stream>::admit_upgr
 }
 
 // Browsers send Origin on WebSocket requests; other clients do not. An origin
-// must be listed, or (with no list) be this server's own host.
+// must be listed, or (with no list) be this very server named by an IP
+// address or "localhost": the Host header of a page under a domain name says
+// whatever that name is, and a name can be made to resolve to this server
+// from anyone's page (DNS rebinding). Behind a domain name, list its origin.
 template <class Stream>
 bool HttpSession<Stream>::origin_allowed(const http::request<http::string_body>& req) const {
   const auto origin = req.find(http::field::origin);
@@ -126,12 +155,18 @@ bool HttpSession<Stream>::origin_allowed(const http::request<http::string_body>&
   const auto host = req.find(http::field::host);
   if (host == req.end()) return false;
   const auto scheme_end = value.find("://");
-  return scheme_end != std::string::npos &&
-         value.substr(scheme_end + 3) == std::string(host->value());
+  if (scheme_end == std::string::npos) return false;
+  const std::string authority = value.substr(scheme_end + 3);
+  return authority == std::string(host->value()) && names_this_machine(authority);
 }
 
+// A HEAD answer says what a GET would (its Content-Length among it) but
+// carries no body, whatever produced it: a body would be read as the start
+// of the next response on a kept-alive connection.
 template <class Stream>
 void HttpSession<Stream>::write(http::response<http::string_body> response) {
+  if (answering_head_) response.body().clear();
+  answering_head_ = false;
   response_ = std::make_shared<http::response<http::string_body>>(std::move(response));
   const bool close = response_->need_eof();
   http::async_write(
@@ -185,18 +220,20 @@ template class HttpSession<TlsStream>;
 
 // ---- connections and TLS detection ------------------------------------------------
 
-void start_connection(tcp::socket&& socket, ServerContext& context) {
+void start_connection(tcp::socket&& socket, ServerContext& context,
+                      ConnectionLimits::Slot tcp_slot) {
   if (context.tls) {
-    std::make_shared<TlsDetector>(std::move(socket), context)->run();
+    std::make_shared<TlsDetector>(std::move(socket), context, std::move(tcp_slot))->run();
     return;
   }
   std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(socket)), beast::flat_buffer{},
-                                             context)
+                                             context, std::move(tcp_slot))
       ->run();
 }
 
-TlsDetector::TlsDetector(tcp::socket&& socket, ServerContext& context)
-    : stream_(std::move(socket)), context_(context) {}
+TlsDetector::TlsDetector(tcp::socket&& socket, ServerContext& context,
+                         ConnectionLimits::Slot tcp_slot)
+    : stream_(std::move(socket)), context_(context), tcp_slot_(std::move(tcp_slot)) {}
 
 void TlsDetector::run() {
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
@@ -210,7 +247,7 @@ void TlsDetector::on_detect(beast::error_code ec, bool is_tls) {
   if (ec) return close();
   if (is_tls) {
     std::make_shared<HttpSession<TlsStream>>(TlsStream(std::move(stream_), *context_.tls),
-                                             std::move(buffer_), context_)
+                                             std::move(buffer_), context_, std::move(tcp_slot_))
         ->run();
     return;
   }

@@ -34,7 +34,10 @@ template <class Stream>
 class HttpSession : public HttpLimits, public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
   // `buffer`: bytes already read from the connection (the TLS detector's).
-  HttpSession(Stream&& stream, beast::flat_buffer buffer, ServerContext& context);
+  // `tcp_slot`: the connection's place in the per-address and total limits
+  // (Listener), held for as long as the connection lives.
+  HttpSession(Stream&& stream, beast::flat_buffer buffer, ServerContext& context,
+              ConnectionLimits::Slot tcp_slot = {});
   void run();
 
  private:
@@ -55,18 +58,21 @@ class HttpSession : public HttpLimits, public std::enable_shared_from_this<HttpS
   std::string peer_;  // the client's address, for per-address limits
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> response_;
+  ConnectionLimits::Slot tcp_slot_;
+  bool answering_head_ = false;  // the request being answered is a HEAD
 };
 
 // Starts the session a new connection needs: plain HTTP, or, when the server
 // has a TLS context, a TlsDetector.
-void start_connection(tcp::socket&& socket, ServerContext& context);
+void start_connection(tcp::socket&& socket, ServerContext& context,
+                      ConnectionLimits::Slot tcp_slot = {});
 
 // On a TLS server: reads the first bytes of a connection. A TLS ClientHello
 // goes on to an HttpSession<TlsStream>; plain HTTP (someone typed http://) is
 // answered with a redirect to https, or 400, and closed.
 class TlsDetector : public HttpLimits, public std::enable_shared_from_this<TlsDetector> {
  public:
-  TlsDetector(tcp::socket&& socket, ServerContext& context);
+  TlsDetector(tcp::socket&& socket, ServerContext& context, ConnectionLimits::Slot tcp_slot);
   void run();
 
  private:
@@ -79,6 +85,7 @@ class TlsDetector : public HttpLimits, public std::enable_shared_from_this<TlsDe
   ServerContext& context_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> response_;
+  ConnectionLimits::Slot tcp_slot_;
 };
 
 }  // namespace convene::server

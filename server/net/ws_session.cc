@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "metrics.h"
+#include "rooms/admission.h"
+#include "rooms/identity.h"
 #include "rooms/tokens.h"
 
 namespace convene::server {
@@ -18,18 +20,6 @@ constexpr int kMaxResend = 100'000;
 constexpr size_t kMaxMergedBytes = 1 << 20;
 // Messages saved up: this many seconds of --messages-per-second.
 constexpr double kMessageBurstSeconds = 10;
-
-pb::Role role_of(store::TokenKind kind) {
-  switch (kind) {
-    case store::TokenKind::kConvener:
-      return pb::ROLE_CONVENER;
-    case store::TokenKind::kParticipantInvite:
-      return pb::ROLE_PARTICIPANT;
-    case store::TokenKind::kObserverInvite:
-      return pb::ROLE_OBSERVER;
-  }
-  return pb::ROLE_OBSERVER;
-}
 
 MessageLimits::Options message_limits(const Config& c) {
   return {c.messages_per_second, c.messages_per_second * kMessageBurstSeconds, c.ops_per_second,
@@ -49,11 +39,13 @@ websocket::stream_base::timeout timeouts(const Config& c) {
 }  // namespace
 
 template <class Stream>
-WsSession<Stream>::WsSession(Stream&& stream, ServerContext& context, ConnectionLimits::Slot slot)
+WsSession<Stream>::WsSession(Stream&& stream, ServerContext& context, ConnectionLimits::Slot slot,
+                             ConnectionLimits::Slot tcp_slot)
     : ws_(std::move(stream)),
       context_(context),
       registry_(context.sessions),
       slot_(std::move(slot)),
+      tcp_slot_(std::move(tcp_slot)),
       limits_(message_limits(context.config), RateClock::now()),
       deadline_(ws_.get_executor()) {
   beast::error_code ec;
@@ -217,51 +209,45 @@ void WsSession<Stream>::on_hello(pb::Hello hello) {
                                                     "; this server speaks 1"));
     return close(kClosePolicy, "protocol version");
   }
+  const size_t secret = hello.replica_secret().size();
   if (hello.replica() == 0 || hello.convening().empty() ||
-      hello.convening().size() > kMaxConveningId || hello.resend_size() > kMaxResend) {
+      hello.convening().size() > kMaxConveningId || hello.resend_size() > kMaxResend ||
+      secret < rooms::kMinSecretBytes || secret > rooms::kMaxSecretBytes) {
     send(rooms::error_frame(pb::ERROR_MALFORMED,
-                            "Hello needs a non-zero replica, a convening id and at most " +
-                                std::to_string(kMaxResend) + " resent ops"));
+                            "Hello needs a non-zero replica, a replica_secret of " +
+                                std::to_string(rooms::kMinSecretBytes) + " to " +
+                                std::to_string(rooms::kMaxSecretBytes) +
+                                " bytes, a convening id and at most " + std::to_string(kMaxResend) +
+                                " resent ops"));
     return close(kClosePolicy, "bad Hello");
   }
   state_ = State::kJoining;
   batches_ = hello.batches();
   const bool open_join = context_.config.open && hello.token().empty();
   std::string hash = open_join ? std::string() : rooms::token_hash(hello.token());
+  std::string secret_hash = rooms::token_hash(hello.replica_secret());
   hello.clear_token();  // never kept in memory longer than needed
+  hello.clear_replica_secret();
   net::post(context_.storage_pool, [self = this->shared_from_this(), hello = std::move(hello),
-                                    hash = std::move(hash), open_join]() mutable {
-    store::Status s;
-    pb::Role role = pb::ROLE_PARTICIPANT;
-    std::string problem;
-    if (open_join) {
-      if (!self->context_.store.convening(hello.convening(), &s)) problem = "no such convening";
-    } else {
-      const auto grant = self->context_.store.token(hash, &s);
-      if (!grant || grant->revoked || grant->convening != hello.convening())
-        problem = "the token does not admit to this convening";
-      else
-        role = role_of(grant->kind);
-    }
-    if (!s.is_ok()) problem = "storage unavailable";
+                                    hash = std::move(hash), secret_hash = std::move(secret_hash),
+                                    open_join]() mutable {
+    auto admission = rooms::admit_token(self->context_.store, hello.convening(), hash, open_join);
     net::post(self->ws_.get_executor(), [self, hello = std::move(hello), hash = std::move(hash),
-                                         role, problem = std::move(problem), s]() mutable {
-      if (!problem.empty()) {
-        spdlog::info("ws {}: join refused: {}", self->remote_, problem);
-        self->send(rooms::error_frame(
-            !s.is_ok()
-                ? pb::ERROR_UNAVAILABLE
-                : (problem == "no such convening" ? pb::ERROR_NOT_FOUND : pb::ERROR_UNAUTHORIZED),
-            problem));
+                                         secret_hash = std::move(secret_hash),
+                                         admission = std::move(admission)]() mutable {
+      if (!admission.ok()) {
+        spdlog::info("ws {}: join refused: {}", self->remote_, admission.message);
+        self->send(rooms::error_frame(admission.error_code(), admission.message));
         return self->close(kClosePolicy, "not admitted");
       }
-      self->authorized(std::move(hello), role, std::move(hash));
+      self->authorized(std::move(hello), admission.role, std::move(hash), std::move(secret_hash));
     });
   });
 }
 
 template <class Stream>
-void WsSession<Stream>::authorized(pb::Hello hello, pb::Role role, std::string token_hash) {
+void WsSession<Stream>::authorized(pb::Hello hello, pb::Role role, std::string token_hash,
+                                   std::string secret_hash) {
   if (closing_) return;
   const std::string convening = hello.convening();
   rooms::JoinRequest request;
@@ -269,6 +255,7 @@ void WsSession<Stream>::authorized(pb::Hello hello, pb::Role role, std::string t
   request.hello = std::move(hello);
   request.role = role;
   request.token_hash = std::move(token_hash);
+  request.secret_hash = std::move(secret_hash);
   request.attached = [weak = this->weak_from_this()](std::shared_ptr<rooms::Room> room) {
     auto self = weak.lock();
     if (!self) return;

@@ -45,7 +45,10 @@ class WsSession : public rooms::Peer, public std::enable_shared_from_this<WsSess
   // peer that reads nothing never takes the close frame).
   static constexpr auto kCloseGrace = std::chrono::seconds(5);
 
-  WsSession(Stream&& stream, ServerContext& context, ConnectionLimits::Slot slot = {});
+  // `slot`: the upgrade's place in the WebSocket limits; `tcp_slot`: the
+  // connection's in the limits on every TCP connection.
+  WsSession(Stream&& stream, ServerContext& context, ConnectionLimits::Slot slot = {},
+            ConnectionLimits::Slot tcp_slot = {});
   ~WsSession() override;
 
   void run(http::request<http::string_body> request);
@@ -64,7 +67,8 @@ class WsSession : public rooms::Peer, public std::enable_shared_from_this<WsSess
   void on_submit(convene::v1::Submit submit);
   bool within_limits(MessageLimits::Verdict verdict);
   void on_hello(convene::v1::Hello hello);
-  void authorized(convene::v1::Hello hello, convene::v1::Role role, std::string token_hash);
+  void authorized(convene::v1::Hello hello, convene::v1::Role role, std::string token_hash,
+                  std::string secret_hash);
   void refuse(convene::v1::ErrorCode code, const std::string& message);
   void queue(rooms::Frame frame);
   bool enqueue(rooms::Frame frame);
@@ -80,7 +84,8 @@ class WsSession : public rooms::Peer, public std::enable_shared_from_this<WsSess
   websocket::stream<Stream> ws_;
   ServerContext& context_;
   SessionRegistry& registry_;
-  ConnectionLimits::Slot slot_;  // this connection's place in its address's limit
+  ConnectionLimits::Slot slot_;      // this connection's place in its address's limit
+  ConnectionLimits::Slot tcp_slot_;  // and in the limits on every TCP connection
   MessageLimits limits_;
   net::steady_timer deadline_;  // Hello, then the end of a close
   beast::flat_buffer buffer_;

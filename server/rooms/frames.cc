@@ -4,6 +4,8 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/wire_format_lite.h>
 
+#include <algorithm>
+
 namespace convene::rooms {
 namespace {
 
@@ -22,12 +24,15 @@ Frame encode(const pb::ServerMessage& m) {
   return frame;
 }
 
-Frame error_frame(pb::ErrorCode code, std::string message, const crdt::OpId* op) {
+Frame error_frame(pb::ErrorCode code, std::string message, const crdt::OpId* op,
+                  std::chrono::milliseconds retry_after) {
   pb::ServerMessage m;
   auto* e = m.mutable_error();
   e->set_code(code);
   e->set_message(std::move(message));
   if (op) op->to_pb(e->mutable_op());
+  e->set_retry_after_ms(
+      static_cast<uint32_t>(std::clamp<int64_t>(retry_after.count(), 0, INT32_MAX)));
   return encode(m);
 }
 

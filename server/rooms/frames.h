@@ -9,6 +9,7 @@
 #pragma once
 
 #include <boost/container/small_vector.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -29,7 +30,9 @@ using Frame = std::shared_ptr<const std::string>;
 using Frames = boost::container::small_vector<Frame, 3>;
 
 Frame encode(const pb::ServerMessage& m);
-Frame error_frame(pb::ErrorCode code, std::string message, const crdt::OpId* op = nullptr);
+// `retry_after`: when a resend may be taken (ERROR_QUOTA, ERROR_RATE_LIMITED).
+Frame error_frame(pb::ErrorCode code, std::string message, const crdt::OpId* op = nullptr,
+                  std::chrono::milliseconds retry_after = std::chrono::milliseconds(0));
 
 // The tag and length of a length-delimited field `field` holding `bytes`.
 std::string field_header(uint32_t field, size_t bytes);

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "metrics.h"
+#include "rooms/identity.h"
 #include "wall_clock.h"
 
 namespace convene::rooms {
@@ -19,12 +20,6 @@ constexpr uint16_t kCloseGoingAway = 1001;
 constexpr uint16_t kClosePolicy = 1008;
 constexpr uint16_t kCloseInternal = 1011;
 constexpr uint16_t kCloseTryAgainLater = 1013;
-
-std::string member_id_of(uint64_t replica) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(replica));
-  return buf;
-}
 
 void fill_member(pb::Member* out, const std::string& id, const std::string& name,
                  const std::string& colour, pb::Role role, const pb::PresenceState& presence) {
@@ -57,6 +52,8 @@ Room::Room(std::string id, RoomState state, net::any_io_executor io, net::thread
                     ? nullptr
                     : std::make_shared<const std::string>(std::move(state.snapshot))),
       tail_(std::move(state.tail)),
+      log_bytes_(state.log_bytes),
+      directory_(std::move(state.members), options.max_member_records, options.member_quota),
       last_snapshot_encoded_(state.snapshot_seq),
       delivery_timer_(strand_) {
   for (const auto& op : tail_) tail_bytes_ += op.ByteSizeLong();
@@ -89,22 +86,28 @@ void Room::join(JoinRequest request) {
   });
 }
 
-void Room::do_join(JoinRequest request) {
-  const Peer* key = request.peer.get();
-  const uint64_t replica = request.hello.replica();
-  if (retired_ && !closing_) return reroute_(std::move(request));
-  if (closing_) {
+// Tells a joiner the room cannot take it now. True if refused (the peer has
+// been told and is being closed).
+bool Room::refuse_join(JoinRequest& request) {
+  if (closing_ || failed_) {
     request.peer->send(error_frame(pb::ERROR_UNAVAILABLE, "the convening is restarting; retry"));
     request.peer->close(kCloseGoingAway, "restarting");
-    return;
+    return true;
   }
   if (store_.failing()) {
     // Nothing could be stored: the client keeps its edits and comes back.
     request.peer->send(error_frame(pb::ERROR_UNAVAILABLE,
                                    "storage is failing; your edits are kept, retry shortly"));
     request.peer->close(kCloseTryAgainLater, "storage unavailable");
-    return;
+    return true;
   }
+  return false;
+}
+
+void Room::do_join(JoinRequest request) {
+  const uint64_t replica = request.hello.replica();
+  if (retired_ && !closing_) return reroute_(std::move(request));
+  if (refuse_join(request)) return;
   if (replicas_.count(replica)) {
     request.peer->send(
         error_frame(pb::ERROR_REPLICA_IN_USE,
@@ -112,14 +115,92 @@ void Room::do_join(JoinRequest request) {
     request.peer->close(kClosePolicy, "replica in use");
     return;
   }
+  if (options_.max_live_members > 0 && members_.size() >= options_.max_live_members) {
+    request.peer->send(error_frame(
+        pb::ERROR_QUOTA, "this convening has " + std::to_string(members_.size()) +
+                             " members online, the most it takes at once; try again later"));
+    request.peer->close(kCloseTryAgainLater, "convening full");
+    return;
+  }
+  const int64_t now_ms = unix_time_ms();
+  const store::Member joining{member_id_of(replica),
+                              clean_name(request.hello.name()),
+                              clean_colour(request.hello.colour()),
+                              request.role,
+                              now_ms,
+                              now_ms,
+                              request.secret_hash};
+  switch (directory_.claim(joining)) {
+    case MemberDirectory::Claim::kWrongSecret:
+      metrics().replica_refusals++;
+      spdlog::warn("room {}: a join with member {}'s replica but not its secret: refused", id_,
+                   joining.id);
+      request.peer->send(error_frame(pb::ERROR_REPLICA_CLAIMED,
+                                     "replica " + std::to_string(replica) +
+                                         " belongs to another client: choose a new replica id"));
+      request.peer->close(kClosePolicy, "replica claimed");
+      return;
+    case MemberDirectory::Claim::kFull:
+      request.peer->send(error_frame(pb::ERROR_QUOTA, "this convening has reached its limit of " +
+                                                          std::to_string(directory_.max_records()) +
+                                                          " members"));
+      request.peer->close(kClosePolicy, "too many members");
+      return;
+    case MemberDirectory::Claim::kClaimed:
+      return store_claim(std::move(request), *directory_.find(joining.id));
+    case MemberDirectory::Claim::kReturning:
+      // Names for the export and last_seen: no need to wait for them.
+      net::post(storage_, [&store = store_, id = id_, record = *directory_.find(joining.id)] {
+        if (const auto s = store.put_member(id, record); !s.is_ok())
+          spdlog::warn("room {}: could not record member: {}", id, s.message());
+      });
+      return admit(std::move(request));
+  }
+}
+
+// A replica claimed just now is admitted once its record, with the secret's
+// hash, is stored: a claim lost in a crash would leave the replica to
+// whoever claims it next, though its ops are in the log. Until then the
+// replica counts as in use, so a second join with it is refused.
+void Room::store_claim(JoinRequest request, store::Member record) {
+  const uint64_t replica = request.hello.replica();
+  replicas_[replica] = nullptr;
+  net::post(storage_, [self = shared_from_this(), request = std::move(request),
+                       record = std::move(record), replica]() mutable {
+    store::Status s = self->store_.put_member(self->id_, record);
+    net::post(self->strand_, [self, request = std::move(request), id = std::move(record.id),
+                              s = std::move(s), replica]() mutable {
+      if (const auto it = self->replicas_.find(replica);
+          it != self->replicas_.end() && it->second == nullptr)
+        self->replicas_.erase(it);
+      if (!s.is_ok()) {
+        spdlog::warn("room {}: could not record member {}: {}", self->id_, id, s.message());
+        self->directory_.forget(id);
+        request.peer->send(error_frame(pb::ERROR_UNAVAILABLE, "could not record you; retry"));
+        request.peer->close(kCloseTryAgainLater, "storage unavailable");
+        return;
+      }
+      if (self->retired_ && !self->closing_) return self->reroute_(std::move(request));
+      if (self->refuse_join(request)) return;
+      self->admit(std::move(request));
+    });
+  });
+}
+
+// The member is who it says (its replica's secret checked, its record
+// stored): it gets its Welcome, and the others hear of it.
+void Room::admit(JoinRequest request) {
+  const Peer* key = request.peer.get();
+  const uint64_t replica = request.hello.replica();
+  const store::Member& record = *directory_.find(member_id_of(replica));
   // The Welcome holds every committed op: those still waiting for their
   // delivery go to the others first, or the newcomer would get them twice.
   if (!outbox_.empty()) deliver();
   Member m;
   m.peer = request.peer;
-  m.id = member_id_of(replica);
-  m.name = request.hello.name().substr(0, 100);
-  m.colour = request.hello.colour().substr(0, 16);
+  m.id = record.id;
+  m.name = record.name;
+  m.colour = record.colour;
   m.role = request.role;
   m.replica = replica;
   m.token_hash = std::move(request.token_hash);
@@ -142,13 +223,6 @@ void Room::do_join(JoinRequest request) {
   member.presence_dirty = true;
   presence_changed_ = true;
   schedule_presence();
-  // Remember the member (names for the export).
-  store::Member record{member.id,   member.name,    member.colour,
-                       member.role, unix_time_ms(), unix_time_ms()};
-  net::post(storage_, [&store = store_, id = id_, record] {
-    if (const auto s = store.put_member(id, record); !s.is_ok())
-      spdlog::warn("room {}: could not record member: {}", id, s.message());
-  });
 
   if (request.hello.resend_size() > 0) {
     if (member.role == pb::ROLE_OBSERVER) {
@@ -251,6 +325,73 @@ void Room::do_submit(const Peer* peer, pb::Submit& submit) {
   maybe_commit();
 }
 
+// Why the room refuses `op` from member `m` whatever the document says, or
+// empty: an op must be the member's own, its clock may not run far ahead,
+// and it may speak only for its own member where it names one.
+std::string Room::check_op(const Member& m, const pb::Op& op) const {
+  if (op.replica() != m.replica)
+    return "not from this connection's replica " + std::to_string(m.replica);
+  if (op.lamport() > doc_.clock() && op.lamport() - doc_.clock() > options_.max_clock_lead)
+    return "its lamport " + std::to_string(op.lamport()) + " is more than " +
+           std::to_string(options_.max_clock_lead) + " ahead of the convening's clock " +
+           std::to_string(doc_.clock());
+  // "As I see it", "this is me" and "my sphere": each member speaks for
+  // itself (a convener may place others on the map).
+  if (op.has_set_perspective() && op.set_perspective().participant() != m.id)
+    return "a perspective is its participant's own: participant must be " + m.id;
+  if (m.role == pb::ROLE_CONVENER) return {};
+  const auto claims_other = [&m](bool has, const std::string& who) {
+    return has && !who.empty() && who != m.id;
+  };
+  const auto& created = op.create_element().fields();
+  const auto& updated = op.update_element().fields();
+  if (claims_other(created.has_self_of(), created.self_of()) ||
+      claims_other(updated.has_self_of(), updated.self_of()))
+    return "self_of may only name you (" + m.id + ")";
+  const auto& shape = op.create_shape().fields();
+  const auto& reshaped = op.update_shape().fields();
+  if (claims_other(shape.has_sphere_of(), shape.sphere_of()) ||
+      claims_other(reshaped.has_sphere_of(), reshaped.sphere_of()))
+    return "sphere_of may only name you (" + m.id + ")";
+  return {};
+}
+
+// The member's quota for the minute and the convening's size. Over either,
+// the op is refused with ERROR_QUOTA (and when a resend may be taken); a
+// resend of an op already in the log costs the convening nothing.
+bool Room::within_quota(Member& m, const pb::Op& op, size_t bytes) {
+  const crdt::OpId id = crdt::op_id(op);
+  if (const auto wait = directory_.spend(m.id, 1, static_cast<double>(bytes), Clock::now())) {
+    metrics().ops_rejected++;
+    metrics().quota_refusals++;
+    m.peer->send(error_frame(
+        pb::ERROR_QUOTA,
+        "op " + id.str() + ": over your quota of " +
+            std::to_string(static_cast<uint64_t>(options_.member_quota.ops_per_minute)) +
+            " ops and " +
+            std::to_string(static_cast<uint64_t>(options_.member_quota.bytes_per_minute) >> 20) +
+            " MiB a minute; resend from it after the wait",
+        &id, *wait));
+    return false;
+  }
+  const bool too_many =
+      options_.max_convening_ops > 0 && applied_seq_ >= options_.max_convening_ops;
+  const bool too_big =
+      options_.max_convening_bytes > 0 && log_bytes_ + bytes > options_.max_convening_bytes;
+  if (!too_many && !too_big) return true;
+  if (doc_.check(op).code() == crdt::Status::Code::kDuplicate) return true;
+  metrics().ops_rejected++;
+  metrics().quota_refusals++;
+  m.peer->send(error_frame(
+      pb::ERROR_QUOTA,
+      "op " + id.str() + ": this convening is full (" +
+          (too_many ? std::to_string(options_.max_convening_ops) + " ops"
+                    : std::to_string(options_.max_convening_bytes >> 20) + " MiB of edits") +
+          "); your edits are kept, and the server's operator can raise the limit",
+      &id));
+  return false;
+}
+
 // Validates and applies ops in order. The first op that cannot be applied
 // stops the rest of the batch: later ops of the replica would only leave a
 // counter gap.
@@ -263,14 +404,13 @@ void Room::accept_ops(Member& m, google::protobuf::RepeatedPtrField<pb::Op>& ops
     // read differently (or refused) by other decoders, such as the browser's.
     op.DiscardUnknownFields();
     const crdt::OpId id = crdt::op_id(op);
-    if (op.replica() != m.replica) {
+    if (const std::string problem = check_op(m, op); !problem.empty()) {
       metrics().ops_rejected++;
-      m.peer->send(error_frame(
-          pb::ERROR_INVALID_OP,
-          "op " + id.str() + " is not from this connection's replica " + std::to_string(m.replica),
-          &id));
+      m.peer->send(error_frame(pb::ERROR_INVALID_OP, "op " + id.str() + " " + problem, &id));
       return;
     }
+    const size_t bytes = op.ByteSizeLong();
+    if (!within_quota(m, op, bytes)) return;
     const crdt::Status s = doc_.apply(op);
     if (s.code() == crdt::Status::Code::kDuplicate) {
       ack_duplicate(m, op);
@@ -285,9 +425,10 @@ void Room::accept_ops(Member& m, google::protobuf::RepeatedPtrField<pb::Op>& ops
       return;
     }
     const uint64_t seq = ++applied_seq_;
+    log_bytes_ += bytes;
     const uint64_t last_counter = op.counter() + crdt::op_span(op) - 1;
     acks_[op.replica()].entries.emplace_back(last_counter, seq);
-    Pending p{pb::SequencedOp(), m.id, last_counter, now};
+    Pending p{pb::SequencedOp(), m.id, last_counter, now, log_bytes_};
     p.op.set_seq(seq);
     p.op.set_author(m.id);
     p.op.set_server_time_ms(unix_time_ms());
@@ -372,7 +513,8 @@ void Room::maybe_commit() {
   std::vector<store::LogEntry> entries;
   entries.reserve(batch.size());
   for (const Pending& p : batch)
-    entries.push_back({p.op.seq(), p.op.op().SerializeAsString(), p.author, p.op.server_time_ms()});
+    entries.push_back(
+        {p.op.seq(), p.op.op().SerializeAsString(), p.author, p.op.server_time_ms(), p.log_bytes});
   // A due snapshot rides along once the commit holding its seq is durable.
   std::string snapshot;
   uint64_t snapshot_seq = 0;
@@ -594,6 +736,12 @@ void Room::presence(const Peer* peer, pb::PresenceState state) {
   net::post(strand_, [self = shared_from_this(), peer, s = std::move(state)]() mutable {
     Member* m = self->find(peer);
     if (!m) return;
+    if (const std::string problem = presence_problem(s); !problem.empty()) {
+      m->peer->send(error_frame(pb::ERROR_TOO_LARGE, problem + "; presence ignored"));
+      return;
+    }
+    // Only a convener may ask everyone to follow.
+    if (m->role != pb::ROLE_CONVENER) s.clear_ask_to_follow();
     m->presence = std::move(s);
     m->presence_dirty = true;
     self->presence_changed_ = true;
@@ -650,7 +798,7 @@ void Room::revoke(std::string token_hash) {
   net::post(strand_, [self = shared_from_this(), hash = std::move(token_hash)] {
     for (auto& [key, m] : self->members_) {
       if (m.token_hash.empty() || m.token_hash != hash) continue;
-      m.peer->send(error_frame(pb::ERROR_UNAUTHORIZED, "this invite has been revoked"));
+      m.peer->send(error_frame(pb::ERROR_REVOKED, "this link has been revoked by a convener"));
       m.peer->close(kClosePolicy, "invite revoked");
     }
   });

@@ -34,6 +34,7 @@
 #include "net/beast.h"
 #include "rooms/frames.h"
 #include "rooms/group_commit.h"
+#include "rooms/members.h"
 #include "store/store.h"
 
 namespace convene::rooms {
@@ -66,6 +67,18 @@ struct RoomOptions {
   // Cursors at 10 Hz in a room of 20 are 200 changes a second; a longer
   // interval trades their smoothness for fewer frames in large rooms.
   std::chrono::milliseconds presence_interval{50};
+
+  // Quotas (docs/security.md). 0: no limit.
+  size_t max_live_members = 1'000;     // connected at once
+  size_t max_member_records = 10'000;  // replicas that ever joined
+  uint64_t max_convening_ops = 1'000'000;
+  uint64_t max_convening_bytes = 128ull << 20;  // serialized ops in the log
+  MemberQuota member_quota{20'000, 8 << 20};    // per member, a minute
+  // How far an op's lamport may run ahead of the room's clock. A client's
+  // lamport is one more than the highest it has seen, plus what it made
+  // offline; far beyond that it can only be meant to exhaust the 64-bit
+  // clock, which would make every later op overflow (decision 42).
+  uint64_t max_clock_lead = uint64_t{1} << 32;
 };
 
 // The time between a room's deliveries: `configured`, stretched in a room too
@@ -82,6 +95,8 @@ struct JoinRequest {
   pb::Hello hello;
   pb::Role role = pb::ROLE_PARTICIPANT;
   std::string token_hash;  // empty in open mode
+  // SHA-256 of Hello.replica_secret: what claims the replica (members.h).
+  std::string secret_hash;
   // Called with the room once the member is in, before its Welcome is sent.
   std::function<void(std::shared_ptr<class Room>)> attached;
 };
@@ -94,6 +109,8 @@ struct RoomState {
   std::string snapshot;              // encoded, at snapshot_seq; empty if none
   std::deque<pb::SequencedOp> tail;  // committed ops after snapshot_seq
   std::string name;
+  std::vector<store::Member> members;  // every member record of the convening
+  uint64_t log_bytes = 0;              // serialized ops up to head_seq (quota)
 };
 
 class Room : public std::enable_shared_from_this<Room> {
@@ -138,6 +155,7 @@ class Room : public std::enable_shared_from_this<Room> {
     std::string author;     // member id; the peer may be gone by commit time
     uint64_t last_counter;  // the op's last counter: what its Ack names
     std::chrono::steady_clock::time_point received;
+    uint64_t log_bytes;  // the convening's op bytes up to this op
   };
   // A committed op not yet delivered: its element of an Ops frame, and what
   // its author's Ack names.
@@ -152,6 +170,11 @@ class Room : public std::enable_shared_from_this<Room> {
   };
 
   void do_join(JoinRequest request);
+  void admit(JoinRequest request);
+  void store_claim(JoinRequest request, store::Member record);
+  bool refuse_join(JoinRequest& request);
+  std::string check_op(const Member& m, const pb::Op& op) const;
+  bool within_quota(Member& m, const pb::Op& op, size_t bytes);
   void send_welcome(const Member& m, uint64_t last_seen, bool ops_only);
   bool read_older_ops(uint64_t from, uint64_t to, pb::Welcome* w);
   void do_submit(const Peer* peer, pb::Submit& submit);
@@ -196,6 +219,8 @@ class Room : public std::enable_shared_from_this<Room> {
   std::deque<pb::SequencedOp> tail_;  // committed ops after snapshot_seq_
   size_t tail_bytes_ = 0;
   std::vector<Pending> pending_;
+  uint64_t log_bytes_ = 0;  // serialized ops up to applied_seq_
+  MemberDirectory directory_;
   bool committing_ = false;
   bool failed_ = false;
   // A snapshot encoded at seq `due_snapshot_seq_`, written after that seq

@@ -140,8 +140,16 @@ std::shared_ptr<RoomState> load_room_state(store::Store& store, const std::strin
     state->snapshot = std::move(snap->bytes);
   }
   if (!s.is_ok()) return *error = s.message(), nullptr;
+  state->members = store.members(convening, &s);
+  if (!s.is_ok()) return *error = s.message(), nullptr;
+  // The entry at the snapshot's seq is read too, for the convening's op
+  // bytes so far (its quota); it is in the snapshot already.
   bool ok = true;
-  s = store.read_log(convening, state->snapshot_seq, head, [&](const store::LogEntry& e) {
+  const uint64_t from = state->snapshot_seq > 0 ? state->snapshot_seq - 1 : 0;
+  s = store.read_log(convening, from, head, [&](const store::LogEntry& e) {
+    // Entries written before the total was kept carry 0: count them here.
+    state->log_bytes = e.log_bytes != 0 ? e.log_bytes : state->log_bytes + e.op.size();
+    if (e.seq <= state->snapshot_seq) return true;
     pb::SequencedOp op;
     op.set_seq(e.seq);
     op.set_author(e.author);

@@ -36,6 +36,7 @@ namespace pb = ::convene::v1;
 //               | "t/" token-hash                    ; TokenRecord
 //               | "m/" convening "/" member          ; MemberRecord
 //               | "v/" convening "/" seq             ; VersionRecord
+//               | "l/" convening "/" link            ; ConvenerLinkRecord
 //               | "p/probe"                          ; probe_write, never left behind
 //   member     := [A-Za-z0-9_-]{1,64}
 //   token-hash := byte{1,128}
@@ -53,6 +54,7 @@ namespace pb = ::convene::v1;
 //   "t/" value := TokenRecord
 //   "m/" value := MemberRecord
 //   "v/" value := VersionRecord
+//   "l/" value := ConvenerLinkRecord
 //   "p/probe"  := "probe"
 
 constexpr std::size_t kMaxIdBytes = 64;
@@ -184,6 +186,14 @@ std::string member_prefix_end(std::string_view convening) {
   return "m/" + std::string(convening) + "0";
 }
 
+std::string link_prefix(std::string_view convening) {
+  return "l/" + std::string(convening) + "/";
+}
+// '0' is the byte after '/': just past the last link key of the convening.
+std::string link_prefix_end(std::string_view convening) {
+  return "l/" + std::string(convening) + "0";
+}
+
 std::string version_prefix(std::string_view convening) {
   return "v/" + std::string(convening) + "/";
 }
@@ -229,6 +239,11 @@ Status encode_token(const TokenGrant& grant, std::string* out) {
   record.set_convening(grant.convening);
   record.set_kind(*kind);
   record.set_revoked(grant.revoked);
+  if (!grant.link.empty()) {
+    if (grant.kind != TokenKind::kConvener) return Status::error("a link on a non-convener token");
+    if (Status s = check_id("link", grant.link); !s.is_ok()) return s;
+    record.set_link(grant.link);
+  }
   record.SerializeToString(out);
   return Status::ok();
 }
@@ -242,6 +257,7 @@ Status decode_token(const std::string& value, TokenGrant* grant) {
   grant->convening = record.convening();
   grant->kind = *kind;
   grant->revoked = record.revoked();
+  grant->link = record.link();
   return Status::ok();
 }
 
@@ -252,6 +268,7 @@ std::string encode_member(const Member& m) {
   record.set_role(m.role);
   record.set_first_seen_ms(m.first_seen_ms);
   record.set_last_seen_ms(m.last_seen_ms);
+  record.set_secret_hash(m.secret_hash);
   return record.SerializeAsString();
 }
 
@@ -260,6 +277,7 @@ std::string encode_log_entry(const LogEntry& e) {
   record.set_op(e.op);
   record.set_author(e.author);
   record.set_server_time_ms(e.server_time_ms);
+  record.set_log_bytes(e.log_bytes);
   return record.SerializeAsString();
 }
 
@@ -495,6 +513,15 @@ Status RocksDbStore::batch_convening(
     std::string value;
     if (Status s = encode_token(grant, &value); !s.is_ok()) return s;
     if (Status s = batch_put(batch, meta_, token_key(hash), value, what); !s.is_ok()) return s;
+    if (grant.link.empty()) continue;
+    pb::ConvenerLinkRecord link;
+    link.set_name(grant.link_name);
+    link.set_created_ms(grant.link_created_ms);
+    link.set_token_hash(hash);
+    if (Status s =
+            batch_put(batch, meta_, link_prefix(c.id) + grant.link, link.SerializeAsString(), what);
+        !s.is_ok())
+      return s;
   }
   return Status::ok();
 }
@@ -589,6 +616,47 @@ Status RocksDbStore::put_token(std::string_view token_hash, const TokenGrant& gr
   return write(&batch, "put_token");
 }
 
+std::vector<ConvenerLink> RocksDbStore::convener_links(std::string_view convening, Status* status) {
+  std::vector<ConvenerLink> out;
+  Status s = check_id("convening", convening);
+  Status record_error;
+  if (s.is_ok())
+    s = scan_meta(link_prefix(convening), link_prefix_end(convening),
+                  "convener_links " + std::string(convening),
+                  [&](std::string_view id, std::string_view value) {
+                    pb::ConvenerLinkRecord record;
+                    if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                      record_error = Status::error("link " + std::string(convening) + "/" +
+                                                   printable(id) + ": unreadable record");
+                      return false;
+                    }
+                    out.push_back(ConvenerLink{std::string(id), record.name(), record.created_ms(),
+                                               record.token_hash(), false});
+                    return true;
+                  });
+  if (s.is_ok()) s = std::move(record_error);
+  // Revocation is the token's to say: one place, written with the grant.
+  for (ConvenerLink& link : out) {
+    if (!s.is_ok()) break;
+    const auto grant = token(link.token_hash, &s);
+    link.revoked = !grant || grant->revoked;
+  }
+  if (!s.is_ok()) out.clear();
+  set(status, std::move(s));
+  return out;
+}
+
+uint64_t RocksDbStore::count_convenings(Status* status) {
+  uint64_t count = 0;
+  Status s = scan_meta("c/", "c0", "count_convenings", [&](std::string_view, std::string_view) {
+    ++count;
+    return true;
+  });
+  if (!s.is_ok()) count = 0;
+  set(status, std::move(s));
+  return count;
+}
+
 // ---- members -----------------------------------------------------------------------
 
 Status RocksDbStore::put_member(std::string_view convening, const Member& m) {
@@ -627,19 +695,20 @@ std::vector<Member> RocksDbStore::members(std::string_view convening, Status* st
   Status s = check_id("convening", convening);
   Status record_error;
   if (s.is_ok())
-    s = scan_meta(
-        member_prefix(convening), member_prefix_end(convening), "members " + std::string(convening),
-        [&](std::string_view id, std::string_view value) {
-          pb::MemberRecord record;
-          if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-            record_error = Status::error("member " + std::string(convening) + "/" + printable(id) +
-                                         ": unreadable record");
-            return false;
-          }
-          out.push_back(Member{std::string(id), record.name(), record.colour(), record.role(),
-                               record.first_seen_ms(), record.last_seen_ms()});
-          return true;
-        });
+    s = scan_meta(member_prefix(convening), member_prefix_end(convening),
+                  "members " + std::string(convening),
+                  [&](std::string_view id, std::string_view value) {
+                    pb::MemberRecord record;
+                    if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                      record_error = Status::error("member " + std::string(convening) + "/" +
+                                                   printable(id) + ": unreadable record");
+                      return false;
+                    }
+                    out.push_back(Member{std::string(id), record.name(), record.colour(),
+                                         record.role(), record.first_seen_ms(),
+                                         record.last_seen_ms(), record.secret_hash()});
+                    return true;
+                  });
   if (s.is_ok()) s = std::move(record_error);
   if (!s.is_ok()) out.clear();
   set(status, std::move(s));
@@ -820,6 +889,7 @@ Status RocksDbStore::read_log(std::string_view convening, uint64_t from, uint64_
     entry.op.swap(*record.mutable_op());
     entry.author.swap(*record.mutable_author());
     entry.server_time_ms = record.server_time_ms();
+    entry.log_bytes = record.log_bytes();
     if (!visit(entry)) return Status::ok();
   }
   return from_rocksdb(it->status(), "read_log " + std::string(convening));

@@ -58,6 +58,8 @@ class RocksDbStore final : public Store {
       const std::vector<std::pair<std::string, TokenGrant>>& token_hashes) override;
   std::optional<TokenGrant> token(std::string_view token_hash, Status* status) override;
   Status put_token(std::string_view token_hash, const TokenGrant& grant) override;
+  std::vector<ConvenerLink> convener_links(std::string_view convening, Status* status) override;
+  uint64_t count_convenings(Status* status) override;
 
   Status put_member(std::string_view convening, const Member& m) override;
   std::vector<Member> members(std::string_view convening, Status* status) override;

@@ -51,6 +51,9 @@ struct LogEntry {
   std::string op;      // serialized convene.v1.Op
   std::string author;  // member id
   int64_t server_time_ms = 0;
+  // The convening's op bytes up to and including this op (its size quota);
+  // 0 when unknown (entries written before it was kept).
+  uint64_t log_bytes = 0;
 };
 
 struct Convening {
@@ -69,6 +72,22 @@ struct TokenGrant {
   std::string convening;
   TokenKind kind = TokenKind::kParticipantInvite;
   bool revoked = false;
+  // Convener tokens only: the named link it belongs to ([A-Za-z0-9_-]{1,64}),
+  // with its name and creation time. Written with the grant, a link is
+  // listed by convener_links(). Empty: no link record (invites, and the
+  // first convener token of convenings created before links had names).
+  std::string link = {};
+  std::string link_name = {};
+  int64_t link_created_ms = 0;
+};
+
+// A named convener link ("Ana's laptop"), as convener_links() lists it.
+struct ConvenerLink {
+  std::string id;
+  std::string name;
+  int64_t created_ms = 0;
+  std::string token_hash;
+  bool revoked = false;
 };
 
 struct Member {
@@ -78,6 +97,9 @@ struct Member {
   int role = 0;  // convene.v1.Role
   int64_t first_seen_ms = 0;
   int64_t last_seen_ms = 0;
+  // SHA-256 of the secret its client presented when it first claimed the
+  // replica (the member id is the replica's): empty until claimed.
+  std::string secret_hash = {};
 };
 
 // A named point in a convening's history: the state right after `seq`.
@@ -116,6 +138,12 @@ class Store {
       const Convening& c, const std::vector<std::pair<std::string, TokenGrant>>& token_hashes) = 0;
   virtual std::optional<TokenGrant> token(std::string_view token_hash, Status* status) = 0;
   virtual Status put_token(std::string_view token_hash, const TokenGrant& grant) = 0;
+  // The named convener links of a convening (grants written with a `link`),
+  // by link id, each with its token's revoked flag.
+  virtual std::vector<ConvenerLink> convener_links(std::string_view convening, Status* status) = 0;
+  // How many convenings exist (a full scan of their records: call it once,
+  // at start).
+  virtual uint64_t count_convenings(Status* status) = 0;
 
   virtual Status put_member(std::string_view convening, const Member& m) = 0;
   virtual std::vector<Member> members(std::string_view convening, Status* status) = 0;

@@ -62,6 +62,7 @@ void envelope_seeds(const fs::path& dir) {
   pb::ClientMessage hello;
   hello.mutable_hello()->set_protocol(1);
   hello.mutable_hello()->set_replica(2);
+  hello.mutable_hello()->set_replica_secret("fuzz-seed-secret-2.....");
   hello.mutable_hello()->set_convening("abc");
   for (const auto& op : ops) *hello.mutable_hello()->add_resend() = op;
   write(dir, "hello-resend", hello.SerializeAsString());

@@ -161,6 +161,7 @@ pb::ClientMessage hello(const std::string& convening, const std::string& token, 
   h->set_protocol(1);
   h->set_token(token);
   h->set_replica(replica);
+  h->set_replica_secret(itest::replica_secret_for(replica));
   h->set_convening(convening);
   h->set_name("raw");
   h->set_colour("#123456");
@@ -589,7 +590,8 @@ TEST_F(AbuseTest, AnHttpRequestThatNeverEndsTimesOut) {
 // It stops reading long enough for its queue to overflow, then reads again:
 // it has left the room, and gets a 1013 close once what was in flight is read.
 TEST_F(AbuseTest, ASlowReaderThatReadsAgainGetsA1013Close) {
-  ASSERT_NO_FATAL_FAILURE(start_room());
+  // Megabytes in seconds from one writer: over a member's quota a minute.
+  ASSERT_NO_FATAL_FAILURE(start_room({"--member-mb-per-minute", "0"}));
   auto sleeper = join(conv_->id, conv_->observer, "sleeper");
   const crdt::OpId draft = author_->doc().create_draft("long").value;
   const std::string chunk(500'000, 'x');
@@ -639,7 +641,8 @@ TEST_F(AbuseTest, AThousandClientsThatNeverReadAreCutOffWithoutHurtingTheRoom) {
   ServerOptions options;
   options.durability = "os";
   options.log_level = "error";  // a warning per dropped client otherwise
-  options.extra_args = {"--connections-per-ip", "0", "--connects-per-minute", "0"};
+  options.extra_args = {"--connections-per-ip",      "0", "--connects-per-minute", "0",
+                        "--http-connections-per-ip", "0", "--max-live-members",    "0"};
   ASSERT_NO_FATAL_FAILURE(start(options));
   const auto conv = create_convening(endpoint(), "crowd");
   ASSERT_TRUE(conv);

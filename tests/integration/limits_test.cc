@@ -125,7 +125,10 @@ TEST_F(LimitsTest, AnEmptyRoomIsUnloadedAndReloadsIntact) {
 // the Ops frames queued behind the write in flight merged into fewer
 // writes: every op, once, in seq order.
 TEST_F(LimitsTest, OpsQueuedForALateReaderAreMergedInOrder) {
-  ASSERT_NO_FATAL_FAILURE(start());
+  // Megabytes in seconds from one writer: over a member's quota a minute.
+  ServerOptions options;
+  options.extra_args = {"--member-mb-per-minute", "0"};
+  ASSERT_NO_FATAL_FAILURE(start(options));
   const auto conv = create_convening(endpoint(), "late reader");
   ASSERT_TRUE(conv);
   auto writer = join(conv->id, conv->participant, "writer");
@@ -152,7 +155,10 @@ TEST_F(LimitsTest, OpsQueuedForALateReaderAreMergedInOrder) {
 }
 
 TEST_F(LimitsTest, AClientThatStopsReadingIsDroppedWithoutSlowingTheRoom) {
-  ASSERT_NO_FATAL_FAILURE(start());
+  // Megabytes in seconds from one writer: over a member's quota a minute.
+  ServerOptions options;
+  options.extra_args = {"--member-mb-per-minute", "0"};
+  ASSERT_NO_FATAL_FAILURE(start(options));
   const auto conv = create_convening(endpoint(), "slow reader");
   ASSERT_TRUE(conv);
   auto writer = join(conv->id, conv->participant, "writer");

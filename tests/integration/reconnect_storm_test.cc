@@ -108,6 +108,7 @@ class Member : public std::enable_shared_from_this<Member> {
     h->set_protocol(1);
     h->set_token(seat_.token);
     h->set_replica(replica_);
+    h->set_replica_secret(itest::replica_secret_for(replica_));
     h->set_convening(seat_.convening);
     h->set_last_seen_seq(seen);
     h->set_name("crowd");
@@ -242,7 +243,8 @@ TEST_F(ReconnectStormTest, TheCrowdReconnectsWithinASecondOfARestartAndCatchesUp
   ServerOptions options;
   options.log_level = "warn";  // 2,000 joins twice otherwise
   // Everyone comes from 127.0.0.1: the per-address limits are for the open internet.
-  options.extra_args = {"--connections-per-ip", "0", "--connects-per-minute", "0"};
+  options.extra_args = {"--connections-per-ip",      "0", "--connects-per-minute", "0",
+                        "--http-connections-per-ip", "0"};
   ASSERT_NO_FATAL_FAILURE(start(options));
 
   std::vector<Seat> seats;

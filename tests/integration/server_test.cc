@@ -240,6 +240,7 @@ class ServerTest : public ServerFixture {
     h->set_protocol(1);
     h->set_token(token);
     h->set_replica(next_replica_id());
+    h->set_replica_secret(replica_secret_for(h->replica()));
     h->set_convening(convening);
     return m;
   }
@@ -324,8 +325,9 @@ TEST_F(ServerTest, TwoClientsEditTheSameMapAndDraftConcurrentlyAndConverge) {
   ASSERT_TRUE(b->doc().update_element(a1, relabelled("Water authority")).is_ok());
   ASSERT_TRUE(a->doc().create_connection(map, a1, b1, connection("funds")).ok());
   ASSERT_TRUE(b->doc().create_connection(map, b1, a2, connection("teaches", 3)).ok());
-  ASSERT_TRUE(a->doc().set_perspective(a1, "strength", "ana", 0.8).is_ok());
-  ASSERT_TRUE(b->doc().set_perspective(a1, "strength", "ben", 0.2).is_ok());
+  // Each member's own perspective, under its member id (the server checks).
+  ASSERT_TRUE(a->doc().set_perspective(a1, "strength", a->member_id(), 0.8).is_ok());
+  ASSERT_TRUE(b->doc().set_perspective(a1, "strength", b->member_id(), 0.2).is_ok());
   a->flush();
   b->flush();
   std::mt19937 rng(20240601);
@@ -792,7 +794,7 @@ TEST_F(ServerTest, RevokedInviteClosesItsLiveConnectionAndIsRefusedAfterwards) {
   auto again = replica(conv->id, conv->participant, "pat again");
   const JoinResult refused = again->join();
   ASSERT_TRUE(refused.error.has_value()) << refused.describe();
-  EXPECT_EQ(refused.error->code(), pb::ERROR_UNAUTHORIZED);
+  EXPECT_EQ(refused.error->code(), pb::ERROR_REVOKED) << "revoked, not merely unknown";
   EXPECT_TRUE(refused.before.empty()) << refused.describe();
   std::vector<pb::ServerMessage> after;
   EXPECT_TRUE(again->ws()->wait_closed(seconds(5), &after));

@@ -10,6 +10,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -591,6 +592,8 @@ JoinResult Replica::join(Millis timeout) {
   hello->set_protocol(1);
   hello->set_token(options_.token);
   hello->set_replica(replica_id_);
+  hello->set_replica_secret(options_.replica_secret.empty() ? replica_secret_for(replica_id_)
+                                                            : options_.replica_secret);
   hello->set_convening(convening_);
   hello->set_last_seen_seq(seen_seq_);
   for (const pb::Op& op : pending_) *hello->add_resend() = op;
@@ -839,6 +842,16 @@ void Replica::drop() {
 }
 
 // ---- descriptions -------------------------------------------------------------------
+
+std::string member_id_of(uint64_t replica) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(replica));
+  return buf;
+}
+
+std::string replica_secret_for(uint64_t replica) {
+  return "test-secret-" + std::to_string(replica) + std::string(12, '.');
+}
 
 std::string error_code_name(pb::ErrorCode code) {
   const std::string& name = pb::ErrorCode_Name(code);

@@ -230,7 +230,16 @@ struct ReplicaOptions {
   std::string colour = "#336699";
   bool ops_only = false;  // Hello.ops_only: every op, never a snapshot
   bool batches = true;    // Hello.batches: several messages may share a frame
+  // Hello.replica_secret; empty: replica_secret_for(replica id), so that two
+  // Replicas with one id are the same client unless a test says otherwise.
+  std::string replica_secret;
 };
+
+// A replica's secret derived from its id (24 bytes): what a test client sends
+// unless it is told to claim someone else's replica.
+std::string replica_secret_for(uint64_t replica);
+// The member id the server gives a replica (its 16 hex digits).
+std::string member_id_of(uint64_t replica);
 
 // A client replica: a crdt::Document plus the protocol state a real client
 // keeps: the highest seq it has seen without gaps (last_seen_seq for a
@@ -247,6 +256,7 @@ class Replica {
   crdt::Document& doc() { return doc_; }
   const crdt::Document& doc() const { return doc_; }
   uint64_t id() const { return replica_id_; }
+  std::string member_id() const { return member_id_of(replica_id_); }
   void set_endpoint(Endpoint server) { server_ = std::move(server); }
 
   // Connects and sends Hello{last_seen_seq = seen_seq(), resend = pending()}

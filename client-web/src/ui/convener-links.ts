@@ -101,7 +101,8 @@ export class ConvenerLinks {
   /** Shows the links `links` resolves to, or what went wrong. */
   private async refresh(links: Promise<ConvenerLink[]>): Promise<void> {
     try {
-      const shown = await links;
+      // Oldest first: the convening's own first link on top, new ones below it.
+      const shown = [...(await links)].sort((a, b) => a.createdMs - b.createdMs);
       this.error.textContent = "";
       this.list.replaceChildren(...shown.map((link) => this.row(link)));
     } catch (e) {

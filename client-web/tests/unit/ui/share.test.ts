@@ -119,8 +119,8 @@ describe("convener links", () => {
     expect(name.value).toBe("");
   });
 
-  it("cannot copy a link added in another browser", async () => {
-    api.links.push({ id: "L2", name: "Sam", token: "conv-2", created_ms: 2, revoked: false });
+  it("lists the oldest first, and cannot copy a link added in another browser", async () => {
+    api.links.unshift({ id: "L2", name: "Sam", token: "conv-2", created_ms: 2, revoked: false });
     openShareDialog("c1", "convener", "conv-1");
     await tick();
     expect(shownLinks()[1]).toEqual({ name: "Sam", state: "Active", copy: false });

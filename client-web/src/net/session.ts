@@ -239,6 +239,8 @@ export class Session {
   /** Edits refused for now (rate, quota): sendPending sends nothing while they wait. */
   private readonly hold: SubmitHold;
   private nonce = 0n;
+  /** What the server said when it last would not take us in (onJoinRefused); cleared by a Welcome. */
+  private joinRefusal: string | undefined;
   /** MISSING_DEPENDENCY answers waited out since the last Ack (see onServerError). */
   private missingRetries = 0;
 
@@ -772,6 +774,7 @@ export class Session {
     this.phase = "joined";
     this.everJoined = true;
     this.attempt = 0;
+    this.joinRefusal = undefined;
     this.role_ = roleName(welcome.role) ?? this.role_;
     this.conveningName_ = welcome.conveningName;
     this.roster.reset(welcome.members);
@@ -881,6 +884,7 @@ export class Session {
         return;
       case ErrorCode.ERROR_RATE_LIMITED:
       case ErrorCode.ERROR_QUOTA:
+        if (code === ErrorCode.ERROR_QUOTA && !error.op) return this.onJoinRefused(code, text);
         if (error.op && error.op.replica === this.replica && this.isPending(error.op.counter)) {
           this.onHeld(holdReason(code, error.retryAfterMs), error.op.counter, error.retryAfterMs);
           return;
@@ -915,6 +919,17 @@ export class Session {
     if (counter - 1n < this.sentThrough) this.sentThrough = counter - 1n;
     this.hold.refused(reason, counter, retryAfterMs);
     this.emitStatus();
+  }
+
+  /**
+   * The server does not take us in for now (the convening has as many
+   * members as it keeps, or as many online as it takes at once) and closes
+   * the socket; we come back after the backoff. Said once, not at every try.
+   */
+  private onJoinRefused(code: ErrorCode, text: string): void {
+    if (text === this.joinRefusal) return;
+    this.joinRefusal = text;
+    this.report({ kind: "server", code, message: text });
   }
 
   /** Denied for good (the token does not admit, or was revoked): no more reconnecting. */

@@ -182,6 +182,8 @@ export class FakeServer {
   readonly revoked = new Set<string>();
   /** Ops over a quota: refused with ERROR_QUOTA and this wait (0: the convening is full). */
   overQuota: (op: Op) => number | undefined = () => undefined;
+  /** When set, Hellos are refused with ERROR_QUOTA naming no op, and closed (a full room). */
+  refuseJoins: string | undefined;
   /** PresenceStates refused as too large. */
   presenceRefused = 0;
   /** While paused, what clients send waits (in `queued`) until resume(): frames in flight. */
@@ -291,6 +293,14 @@ export class FakeServer {
       return;
     }
     if (!this.secretMatches(socket, hello)) return;
+    if (this.refuseJoins !== undefined) {
+      socket.deliver({
+        case: "error",
+        value: { code: ErrorCode.ERROR_QUOTA, message: this.refuseJoins },
+      });
+      socket.drop(1013);
+      return;
+    }
     if (role === undefined) {
       socket.deliver({
         case: "error",

@@ -162,6 +162,21 @@ describe("ERROR_RATE_LIMITED with a wait", () => {
     expect(session.status()).toEqual({ state: "saved", pending: 0 });
   });
 
+  it("says once that a full room will not take us in, and keeps trying", async () => {
+    const server = new FakeServer();
+    server.refuseJoins = "this convening has 3 members online, the most it takes at once";
+    const { session, errors } = await joined(server);
+    await pass(10_000, 500);
+    expect(server.sentOf("hello").length).toBeGreaterThan(2);
+    expect(errors).toMatchObject([{ kind: "server", code: ErrorCode.ERROR_QUOTA }]);
+    expect(session.status().state).not.toBe("saved");
+
+    server.refuseJoins = undefined;
+    await pass(40_000, 1_000);
+    expect(session.status()).toEqual({ state: "saved", pending: 0 });
+    expect(errors).toHaveLength(1);
+  });
+
   it("reports a quota refusal that names no op of ours, and carries on", async () => {
     const server = new FakeServer();
     const { session, errors } = await joined(server);

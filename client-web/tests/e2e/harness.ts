@@ -112,20 +112,22 @@ export class ServerProcess {
   private constructor(
     readonly port: number,
     readonly dataDir: string,
+    /** Options added to the command line; a restart takes them as they are then. */
+    public extraArgs: string[],
   ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<ServerProcess> {
+  static async start(extraArgs: string[] = []): Promise<ServerProcess> {
     checkDist();
     serverBinary();
     // The free port is only free until someone else binds it: try another
     // one if the server could not start on it.
     for (let attempt = 1; ; attempt++) {
       const dataDir = await mkdtemp(path.join(os.tmpdir(), "convene-e2e-"));
-      const server = new ServerProcess(await freePort(), dataDir);
+      const server = new ServerProcess(await freePort(), dataDir, extraArgs);
       try {
         await server.launch();
         return server;
@@ -152,6 +154,7 @@ export class ServerProcess {
         "os",
         "--log-level",
         "warn",
+        ...this.extraArgs,
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -351,11 +354,12 @@ export interface E2E {
 }
 
 /**
- * Registers the hooks of one test file: a server and a browser for the
- * file, clients per test. Page errors (uncaught exceptions and rejections in
- * the app) are collected and fail the test they happened in.
+ * Registers the hooks of one test file: a server (started with
+ * `serverArgs` besides the harness's own) and a browser for the file,
+ * clients per test. Page errors (uncaught exceptions and rejections in the
+ * app) are collected and fail the test they happened in.
  */
-export function useE2E(): E2E {
+export function useE2E(options: { serverArgs?: string[] } = {}): E2E {
   let server: ServerProcess | undefined;
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
@@ -364,7 +368,7 @@ export function useE2E(): E2E {
 
   beforeAll(async () => {
     await mkdir(ARTIFACTS_DIR, { recursive: true });
-    server = await ServerProcess.start();
+    server = await ServerProcess.start(options.serverArgs);
     browser = await launchBrowser();
   });
 

@@ -1,4 +1,6 @@
-// convene-bench map: many replicas updating one landscape map.
+// convene-bench map: many replicas updating one landscape map; with
+// --hostile, the map-side inputs of the security review
+// (docs/threat-model.md, F5 and F8) that cost far more than their size.
 #include <google/protobuf/arena.h>
 
 #include <algorithm>
@@ -22,6 +24,7 @@ namespace pb = crdt::pb;
 
 struct MapParams {
   uint64_t elements, connections, updates, replicas, seed, repeat;
+  uint64_t maps, drafts, removals;  // --hostile only
 };
 
 // Replica ids: the base document's author, and the update replicas after it.
@@ -200,6 +203,113 @@ bool apply_shuffled(Document& doc, const std::vector<std::vector<pb::Op>>& ops, 
   return true;
 }
 
+// ---- --hostile ------------------------------------------------------------
+
+constexpr uint64_t kAttacker = 99;
+
+// F5: `maps` maps (elements on the first), `drafts` drafts; times the export.
+double export_ms(const MapParams& p, uint64_t* hash, size_t* bytes) {
+  Document doc(kBaseReplica);
+  std::vector<OpId> maps;
+  for (uint64_t i = 0; i < p.maps; ++i) maps.push_back(doc.create_map("m").value);
+  pb::ElementFields f;
+  f.set_label("e");
+  for (uint64_t i = 0; i < p.elements; ++i) doc.create_element(maps.front(), f);
+  for (uint64_t i = 0; i < p.drafts; ++i) doc.create_draft("d");
+  doc.take_outbox();
+  doc.set_replica(kApplyReplica);
+  const auto start = Clock::now();
+  const std::string json = doc.to_json().dump();
+  const double ms = ms_since(start);
+  *hash = doc.state_hash();
+  *bytes = json.size();
+  return ms;
+}
+
+pb::Op attacker_op(uint64_t counter) {
+  pb::Op op;
+  op.set_replica(kAttacker);
+  op.set_counter(counter);
+  op.set_lamport(counter);
+  return op;
+}
+
+struct RemovalTimes {
+  double removes_ms = 0, restore_ms = 0, visible_checks_ms = 0;
+  uint64_t hash = 0;
+  bool ok = true;
+};
+
+// F8: `removals` Removes of one map, then one Restore listing them in
+// descending order; then a thousand visibility checks of the map.
+RemovalTimes removals(const MapParams& p) {
+  Document doc(kBaseReplica);
+  const OpId map = doc.create_map("m").value;
+  doc.take_outbox();
+  std::vector<pb::Op> ops;
+  pb::Op restore = attacker_op(p.removals + 1);
+  map.to_pb(restore.mutable_restore()->mutable_target());
+  for (uint64_t i = 1; i <= p.removals; ++i) {
+    ops.push_back(attacker_op(i));
+    map.to_pb(ops.back().mutable_remove()->mutable_target());
+    OpId{kAttacker, p.removals + 1 - i}.to_pb(restore.mutable_restore()->add_removals());
+  }
+  RemovalTimes t;
+  auto start = Clock::now();
+  for (const pb::Op& op : ops) t.ok = t.ok && doc.apply(op).is_ok();
+  t.removes_ms = ms_since(start);
+  start = Clock::now();
+  t.ok = t.ok && doc.apply(restore).is_ok();
+  t.restore_ms = ms_since(start);
+  start = Clock::now();
+  size_t visible = 0;
+  for (int i = 0; i < 1000; ++i) visible += doc.landscape().map_visible(map);
+  t.visible_checks_ms = ms_since(start);
+  t.ok = t.ok && visible == 1000;
+  t.hash = doc.state_hash();
+  return t;
+}
+
+int run_hostile(const MapParams& p, bool json) {
+  std::vector<double> export_times, removes, restores, checks;
+  uint64_t export_hash = 0;
+  size_t json_bytes = 0;
+  RemovalTimes r;
+  for (uint64_t i = 0; i < p.repeat && r.ok; ++i) {
+    export_times.push_back(export_ms(p, &export_hash, &json_bytes));
+    r = removals(p);
+    removes.push_back(r.removes_ms);
+    restores.push_back(r.restore_ms);
+    checks.push_back(r.visible_checks_ms);
+  }
+  nlohmann::ordered_json out;
+  out["maps"] = p.maps;
+  out["elements"] = p.elements;
+  out["drafts"] = p.drafts;
+  out["export_ms"] = round_to(median(export_times), 3);
+  out["export_bytes"] = json_bytes;
+  out["removals"] = p.removals;
+  out["removes_apply_ms"] = round_to(median(removes), 3);
+  out["restore_apply_ms"] = round_to(median(restores), 3);
+  out["visible_checks_ms"] = round_to(median(checks), 3);
+  out["state_hashes"] = {export_hash, r.hash};
+  out["ok"] = r.ok;
+  out["peak_rss_mb"] = round_to(peak_rss_mb(), 1);
+  out["repeat"] = export_times.size();
+  if (json) {
+    std::cout << out.dump() << "\n";
+  } else {
+    std::printf("map --hostile: export of many maps and drafts, a long Restore%s\n",
+                p.repeat > 1 ? "; timings are medians" : "");
+    print_fields(out, 24);
+  }
+  if (!r.ok) {
+    std::cerr << "convene-bench map: a Remove or the Restore was refused\n";
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int run_map(int argc, char** argv) {
@@ -210,7 +320,11 @@ int run_map(int argc, char** argv) {
       .value("replicas", "20")
       .value("seed", "1")
       .value("repeat", "1")
-      .toggle("json");
+      .toggle("json")
+      .toggle("hostile")
+      .value("maps", "20000")
+      .value("drafts", "5000")
+      .value("removals", "60000");
   std::string error;
   if (!flags.parse(argc, argv, 2, &error)) {
     std::cerr << "convene-bench map: " << error << "; see --help\n";
@@ -225,6 +339,8 @@ int run_map(int argc, char** argv) {
       {"elements", &p.elements, 2, 10'000'000},  {"connections", &p.connections, 0, 100'000'000},
       {"updates", &p.updates, 0, 1'000'000'000}, {"replicas", &p.replicas, 1, 100'000},
       {"seed", &p.seed, 0, UINT64_MAX},          {"repeat", &p.repeat, 1, 1000},
+      {"maps", &p.maps, 1, 10'000'000},          {"drafts", &p.drafts, 0, 10'000'000},
+      {"removals", &p.removals, 1, 10'000'000},
   };
   for (auto& n : numeric) {
     auto v = flags.number(n.name, n.min, n.max, &error);
@@ -234,6 +350,7 @@ int run_map(int argc, char** argv) {
     }
     *n.out = *v;
   }
+  if (flags.on("hostile")) return run_hostile(p, flags.on("json"));
 
   std::mt19937_64 rng(p.seed);
   Base base;

@@ -1,4 +1,6 @@
-// convene-bench trace: a sequential editing trace through the text CRDT.
+// convene-bench trace: a sequential editing trace through the text CRDT;
+// with --hostile, the ops of the security review (docs/threat-model.md, F2
+// and F4) that cost far more than their size.
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -15,6 +17,7 @@ namespace {
 
 using crdt::Document;
 using crdt::OpId;
+namespace pb = crdt::pb;
 
 struct TraceRun {
   double local_apply_ms = 0, remote_merge_ms = 0;
@@ -108,21 +111,166 @@ TraceRun run_once(const testing::SequentialTrace& trace, const std::string& end_
   return run;
 }
 
+// ---- --hostile ------------------------------------------------------------
+
+struct HostileParams {
+  uint64_t runs, ranges, inserts, repeat;
+};
+
+constexpr uint64_t kAuthor = 1;     // wrote the text under attack
+constexpr uint64_t kAttacker = 99;  // sends the hostile ops
+
+// A draft whose base variant holds `text`, inserted one character at a time
+// at the start when `backwards` (every character its own run).
+OpId draft_with_text(Document& doc, const std::string& text, bool backwards) {
+  const OpId draft = doc.create_draft("hostile").value;
+  if (!backwards) {
+    doc.insert_text(draft, 0, text);
+  } else {
+    for (char c : text) doc.insert_text(draft, 0, std::string(1, c));
+  }
+  doc.take_outbox();
+  return draft;
+}
+
+pb::Op attacker_op(const Document& doc, uint64_t counter) {
+  pb::Op op;
+  op.set_replica(kAttacker);
+  op.set_counter(counter);
+  op.set_lamport(doc.clock() + 1);
+  return op;
+}
+
+void set_id(pb::OpId* out, OpId id) {
+  if (id.valid()) id.to_pb(out);
+}
+
+pb::Op insert_op(const Document& doc, uint64_t counter, OpId variant, OpId left, OpId right) {
+  pb::Op op = attacker_op(doc, counter);
+  auto* ins = op.mutable_text_insert();
+  set_id(ins->mutable_variant(), variant);
+  set_id(ins->mutable_origin_left(), left);
+  set_id(ins->mutable_origin_right(), right);
+  ins->set_text("x");
+  return op;
+}
+
+struct Timed {
+  double ms = 0;
+  uint64_t hash = 0;  // of the resulting state: equal across builds
+  bool ok = true;
+};
+
+// F2: one TextDelete whose ranges each cover every one of `runs` runs.
+void overlapping_delete(const HostileParams& p, Timed* check, Timed* apply) {
+  Document doc(kAuthor);
+  const OpId variant = draft_with_text(doc, std::string(p.runs, 'x'), true);
+  const OpId first_char{kAuthor, variant.counter + 1};
+  pb::Op op = attacker_op(doc, 1);
+  set_id(op.mutable_text_delete()->mutable_variant(), variant);
+  for (uint64_t i = 0; i < p.ranges; ++i) {
+    auto* r = op.mutable_text_delete()->add_ranges();
+    r->set_replica(first_char.replica);
+    r->set_counter(first_char.counter);
+    r->set_length(p.runs);
+  }
+  auto start = Clock::now();
+  check->ok = doc.check(op).is_ok();
+  check->ms = ms_since(start);
+  start = Clock::now();
+  apply->ok = doc.apply(op).is_ok() && doc.text_length(variant) == 0;
+  apply->ms = ms_since(start);
+  apply->hash = doc.state_hash();
+}
+
+// F4: `inserts` one-character inserts between the same left origin and,
+// with `vary_right`, a right origin cycling over the next 64 characters.
+Timed same_origin_inserts(const HostileParams& p, bool vary_right) {
+  constexpr uint64_t kRights = 64;
+  Document doc(kAuthor);
+  const OpId variant = draft_with_text(doc, std::string(kRights + 1, 'a'), false);
+  const OpId left{kAuthor, variant.counter + 1};
+  std::vector<pb::Op> ops;
+  for (uint64_t k = 0; k < p.inserts; ++k) {
+    const uint64_t right = vary_right ? 1 + k % kRights : 1;
+    ops.push_back(insert_op(doc, k + 1, variant, left, {kAuthor, left.counter + right}));
+    ops.back().set_lamport(doc.clock() + 1 + k);
+  }
+  Timed t;
+  const auto start = Clock::now();
+  for (const pb::Op& op : ops) t.ok = t.ok && doc.apply(op).is_ok();
+  t.ms = ms_since(start);
+  t.ok = t.ok && doc.text_length(variant) == kRights + 1 + p.inserts;
+  t.hash = doc.state_hash();
+  return t;
+}
+
+int run_hostile(const HostileParams& p, bool json) {
+  std::vector<double> check_ms, delete_ms, same_ms, varying_ms;
+  Timed check, del, same, varying;
+  bool ok = true;
+  for (uint64_t i = 0; i < p.repeat && ok; ++i) {
+    overlapping_delete(p, &check, &del);
+    same = same_origin_inserts(p, false);
+    varying = same_origin_inserts(p, true);
+    check_ms.push_back(check.ms);
+    delete_ms.push_back(del.ms);
+    same_ms.push_back(same.ms);
+    varying_ms.push_back(varying.ms);
+    ok = check.ok && del.ok && same.ok && varying.ok;
+  }
+  nlohmann::ordered_json out;
+  out["runs"] = p.runs;
+  out["ranges"] = p.ranges;
+  out["delete_check_ms"] = round_to(median(check_ms), 3);
+  out["delete_apply_ms"] = round_to(median(delete_ms), 3);
+  out["inserts"] = p.inserts;
+  out["same_pair_apply_ms"] = round_to(median(same_ms), 3);
+  out["varying_right_apply_ms"] = round_to(median(varying_ms), 3);
+  out["state_hashes"] = {del.hash, same.hash, varying.hash};
+  out["ok"] = ok;
+  out["peak_rss_mb"] = round_to(peak_rss_mb(), 1);
+  out["repeat"] = check_ms.size();
+  if (json) {
+    std::cout << out.dump() << "\n";
+  } else {
+    std::printf("trace --hostile: overlapping delete, same-origin inserts%s\n",
+                p.repeat > 1 ? "; timings are medians" : "");
+    print_fields(out, 24);
+  }
+  if (!ok) {
+    std::cerr << "convene-bench trace: a hostile op was refused or gave the wrong text\n";
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int run_trace(int argc, char** argv) {
   Flags flags;
-  flags.value("file").value("repeat", "1").toggle("json");
+  flags.value("file")
+      .value("repeat", "1")
+      .toggle("json")
+      .toggle("hostile")
+      .value("runs", "100000")
+      .value("ranges", "1000")
+      .value("inserts", "20000");
   std::string error;
   if (!flags.parse(argc, argv, 2, &error)) {
     std::cerr << "convene-bench trace: " << error << "; see --help\n";
     return kExitUsage;
   }
   const auto repeat = flags.number("repeat", 1, 1000, &error);
-  if (!repeat) {
+  const auto runs = flags.number("runs", 1, 10'000'000, &error);
+  const auto ranges = flags.number("ranges", 1, 65'536, &error);
+  const auto inserts = flags.number("inserts", 1, 10'000'000, &error);
+  if (!repeat || !runs || !ranges || !inserts) {
     std::cerr << "convene-bench trace: " << error << "\n";
     return kExitUsage;
   }
+  if (flags.on("hostile"))
+    return run_hostile({*runs, *ranges, *inserts, *repeat}, flags.on("json"));
   const std::string& file = flags.get("file");
   if (file.empty()) {
     std::cerr << "convene-bench trace: --file is required; see --help\n";

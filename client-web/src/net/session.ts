@@ -520,6 +520,7 @@ export class Session {
    */
   private refuse(from: bigint, why: string, code: ErrorCode): void {
     const lost = this.discardFrom(from);
+    this.hold.reset(); // nothing from the held op on is left to hold
     this.rebuildDocument();
     const op = opKey(this.replica, from);
     this.announceUndone({

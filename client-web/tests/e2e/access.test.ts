@@ -10,6 +10,7 @@ import {
   joinWithInvite,
   poll,
   shots,
+  storedJoin,
   storedLocally,
   useE2E,
   type Client,
@@ -170,5 +171,33 @@ describe("access", () => {
     await bo.page.waitForURL(`${e2e.server.url}/c/${estuary.id}`);
     await poll(() => bo.page.getByTestId("convening-title").textContent()).toBe("Estuary");
     await poll(() => bo.page.getByTestId("status").getAttribute("data-state")).toBe("saved");
+  });
+
+  it("a browser holding another's replica id without its secret goes on under a fresh replica", async () => {
+    const convening = await e2e.server.createConvening("Shared replica");
+    const ana = await e2e.client("Ana Lima");
+    await joinWithInvite(e2e.server, ana, convening.id, convening.invites.participant);
+    const anas = (await storedJoin(ana.page, convening.id))!;
+
+    // Bo's browser claims Ana's replica (a copied profile, say), with a secret of its own.
+    const bo = await e2e.client("Bo Chen");
+    await bo.page.goto(`${e2e.server.url}/`);
+    await bo.page.getByTestId("convening-name").waitFor();
+    const secret = new Uint8Array(32).fill(7);
+    await storedJoin(bo.page, convening.id, {
+      ...anas,
+      name: "Bo Chen",
+      secrets: { [anas.replica]: secret },
+      updatedMs: Date.now(),
+    });
+    await bo.page.goto(`${e2e.server.url}/c/${convening.id}`);
+    await poll(() => bo.page.getByTestId("status").getAttribute("data-state")).toBe("saved");
+    const bos = (await storedJoin(bo.page, convening.id))!;
+    expect(bos.replica).not.toBe(anas.replica);
+    expect(bos.replicas).toEqual([bos.replica]);
+    // Ana keeps hers.
+    await ana.page.reload();
+    await poll(() => ana.page.getByTestId("status").getAttribute("data-state")).toBe("saved");
+    expect((await storedJoin(ana.page, convening.id))!.replica).toBe(anas.replica);
   });
 });

@@ -734,6 +734,35 @@ async function readDownload(download: Download): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** A join record as the app keeps it (src/net/local-store.ts), in IndexedDB "convene". */
+export type StoredJoin = Record<string, unknown> & { convening: string; replica: string };
+
+/** Reads (record undefined) or writes one join record in the page's IndexedDB. */
+export async function storedJoin(
+  page: Page,
+  convening: string,
+  record?: StoredJoin,
+): Promise<StoredJoin | undefined> {
+  return page.evaluate(
+    async ({ convening, record }) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open("convene");
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      const joins = db.transaction("joins", record ? "readwrite" : "readonly").objectStore("joins");
+      const request = record ? joins.put(record) : joins.get(convening);
+      const result = await new Promise<unknown>((resolve, reject) => {
+        request.onsuccess = () => resolve(record ? record : request.result);
+        request.onerror = () => reject(request.error);
+      });
+      db.close();
+      return result as StoredJoin | undefined;
+    },
+    { convening, record },
+  );
+}
+
 /**
  * The convenings this browser keeps (IndexedDB "convene", store "joins"), and
  * the links it keeps in localStorage for each.

@@ -99,9 +99,32 @@ static Status unknown_reference(const VersionVector& version, OpId id, const cha
   return Status::missing(id);
 }
 
-Status Document::check_body(const pb::Op& op, bool* landscape) const {
-  *landscape = landscape_.handles(op);
-  if (*landscape) return landscape_.validate(op, version_);
+// Every range of a delete must name characters of the variant. They are
+// looked up merged, each character once (F2); only when some are missing are
+// the ranges taken in op order, to name the first missing id of the first
+// such range.
+static Status check_deleted(const TextSequence& text, const std::vector<IdSpan>& ranges,
+                            const std::vector<IdSpan>& merged, const VersionVector& version) {
+  std::vector<IdSpan> missing;  // sorted and disjoint, as `merged` is
+  for (const IdSpan& s : merged) text.missing_parts(s, &missing);
+  if (missing.empty()) return Status::ok();
+  const auto ends_before = [](const IdSpan& m, const IdSpan& r) {
+    return m.first.replica < r.first.replica ||
+           (m.first.replica == r.first.replica && m.end() <= r.first.counter);
+  };
+  for (const IdSpan& r : ranges) {
+    auto it = std::lower_bound(missing.begin(), missing.end(), r, ends_before);
+    if (it == missing.end() || it->first.replica != r.first.replica || it->first.counter >= r.end())
+      continue;
+    const OpId first{r.first.replica, std::max(it->first.counter, r.first.counter)};
+    return unknown_reference(version, first, "character of this variant");
+  }
+  return Status::ok();  // unreachable: every missing part lies in some range
+}
+
+Status Document::check_body(const pb::Op& op, Checked* checked) const {
+  checked->landscape = landscape_.handles(op);
+  if (checked->landscape) return landscape_.validate(op, version_);
   switch (op.body_case()) {
     case pb::Op::kCreateMap:
       return landscape_.validate(op, version_);
@@ -137,7 +160,7 @@ Status Document::check_body(const pb::Op& op, bool* landscape) const {
       const Liveness& live = it != drafts_.end() ? it->second.liveness : variant(target)->liveness;
       for (const auto& r : op.restore().removals()) {
         const OpId removal = OpId::from_pb(r);
-        if (!std::binary_search(live.removals().begin(), live.removals().end(), removal))
+        if (!live.has_removal(removal))
           return unknown_reference(version_, removal, "removal of the restored entity");
       }
       return Status::ok();
@@ -161,17 +184,9 @@ Status Document::check_body(const pb::Op& op, bool* landscape) const {
       const OpId vid = OpId::from_pb(del.variant());
       const Variant* v = variant(vid);
       if (!v) return unknown_reference(version_, vid, "variant");
-      for (const auto& r : del.ranges()) {
-        const IdSpan span{{r.replica(), r.counter()}, r.length()};
-        if (v->text.contains_span(span)) continue;
-        // Name the first id that is not a character here.
-        for (uint64_t k = 0; k < r.length(); ++k) {
-          const OpId id{r.replica(), r.counter() + k};
-          if (!v->text.contains(id))
-            return unknown_reference(version_, id, "character of this variant");
-        }
-      }
-      return Status::ok();
+      const std::vector<IdSpan> ranges = delete_spans(del);
+      checked->deleted = merge_spans(ranges);
+      return check_deleted(v->text, ranges, checked->deleted, version_);
     }
     default:
       return Status::invalid("op type not supported");
@@ -184,7 +199,7 @@ bool Document::owns_named(OpId id) const {
 
 Status Document::validate(const pb::Op& op, Checked* checked) const {
   if (Status s = check_header(op, &checked->span); !s.is_ok()) return s;
-  return check_body(op, &checked->landscape);
+  return check_body(op, checked);
 }
 
 Status Document::check(const pb::Op& op) const {
@@ -208,11 +223,11 @@ void Document::apply_checked(const pb::Op& op, const Checked& checked) {
   if (checked.landscape || op.has_create_map()) {
     landscape_.apply(op);
   } else {
-    apply_document_op(op);
+    apply_document_op(op, checked);
   }
 }
 
-void Document::apply_document_op(const pb::Op& op) {
+void Document::apply_document_op(const pb::Op& op, const Checked& checked) {
   const OpId id = op_id(op);
   const Stamp stamp = op_stamp(op);
   auto liveness_of = [&](OpId target) -> Liveness& {
@@ -249,8 +264,7 @@ void Document::apply_document_op(const pb::Op& op) {
       liveness_of(OpId::from_pb(op.remove().target())).add_removal(id);
       break;
     case pb::Op::kRestore: {
-      Liveness& live = liveness_of(OpId::from_pb(op.restore().target()));
-      for (const auto& r : op.restore().removals()) live.cancel(OpId::from_pb(r));
+      liveness_of(OpId::from_pb(op.restore().target())).cancel(restored_removals(op.restore()));
       break;
     }
     case pb::Op::kTextInsert: {
@@ -264,8 +278,7 @@ void Document::apply_document_op(const pb::Op& op) {
     }
     case pb::Op::kTextDelete: {
       Variant* v = mutable_variant(OpId::from_pb(op.text_delete().variant()));
-      for (const auto& r : op.text_delete().ranges())
-        v->text.apply_delete({{r.replica(), r.counter()}, r.length()});
+      for (const IdSpan& s : checked.deleted) v->text.apply_delete(s);
       break;
     }
     default:

@@ -153,13 +153,14 @@ class Document {
   // out again.
   struct Checked {
     uint64_t span = 1;
-    bool landscape = false;  // applied by the Landscape module
+    bool landscape = false;       // applied by the Landscape module
+    std::vector<IdSpan> deleted;  // a TextDelete's ranges, merged
   };
   Status check_header(const pb::Op& op, uint64_t* span) const;
-  Status check_body(const pb::Op& op, bool* landscape) const;
+  Status check_body(const pb::Op& op, Checked* checked) const;
   Status validate(const pb::Op& op, Checked* checked) const;
   void apply_checked(const pb::Op& op, const Checked& checked);
-  void apply_document_op(const pb::Op& op);
+  void apply_document_op(const pb::Op& op, const Checked& checked);
   // Stamps a locally built op with the next id and lamport, applies it and
   // queues it. Returns the op's id.
   Result<OpId> commit_local(pb::Op op);

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <optional>
+#include <unordered_map>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -83,7 +84,12 @@ Status decode_named(const pb::NamedRecord& in, OpId* id, Lww<std::string>* name,
   name->value = in.name();
   name->stamp = {in.name_stamp().lamport(), in.name_stamp().replica()};
   for (const auto& r : in.liveness().removals()) live->add_removal(OpId::from_pb(r));
-  for (const auto& c : in.liveness().cancelled()) live->cancel(OpId::from_pb(c));
+  std::vector<OpId> cancelled;
+  for (const auto& c : in.liveness().cancelled()) cancelled.push_back(OpId::from_pb(c));
+  const size_t listed = cancelled.size();
+  live->cancel(std::move(cancelled));
+  if (live->cancelled().size() != listed)
+    return Status::corrupt("record cancels a removal it does not have, or one twice");
   return Status::ok();
 }
 
@@ -197,21 +203,25 @@ nlohmann::json Document::to_json() const {
   nlohmann::json out = nlohmann::json::object();
   landscape_.to_json(out);
   if (!out.contains("maps")) out["maps"] = nlohmann::json::array();
+  // Variants grouped by draft in one pass, in id order (variants_ is
+  // sorted): O(drafts + variants), not O(drafts x variants) (F5).
+  std::unordered_map<OpId, nlohmann::json> variants_json;
+  for (const auto& [vid, v] : variants_) {
+    if (!variant_visible(vid)) continue;
+    variants_json[v.draft].push_back({
+        {"id", id_string(vid)},
+        {"name", vid == v.draft ? std::string("base") : v.name.value},
+        {"copied_from", v.copied_from.valid() ? id_string(v.copied_from) : std::string()},
+        {"text", v.text.utf8()},
+    });
+  }
   nlohmann::json drafts_json = nlohmann::json::array();
-  for (const OpId& id : drafts()) {
-    const Draft& d = drafts_.at(id);
-    nlohmann::json variants_json = nlohmann::json::array();
-    for (const OpId& vid : variants_of(id)) {
-      const Variant& v = variants_.at(vid);
-      variants_json.push_back({
-          {"id", id_string(vid)},
-          {"name", vid == id ? std::string("base") : v.name.value},
-          {"copied_from", v.copied_from.valid() ? id_string(v.copied_from) : std::string()},
-          {"text", v.text.utf8()},
-      });
-    }
+  for (const auto& [id, d] : drafts_) {
+    if (d.liveness.removed()) continue;
+    nlohmann::json& variants = variants_json[id];
+    if (variants.is_null()) variants = nlohmann::json::array();
     drafts_json.push_back(
-        {{"id", id_string(id)}, {"name", d.name.value}, {"variants", std::move(variants_json)}});
+        {{"id", id_string(id)}, {"name", d.name.value}, {"variants", std::move(variants)}});
   }
   out["drafts"] = std::move(drafts_json);
   return out;

@@ -239,8 +239,7 @@ Stamp read_stamp(const pb::Stamp& s) {
   return {s.lamport(), s.replica()};
 }
 
-// Records only carry liveness once something was removed (or, in a broken
-// state, cancelled: written so that decode can refuse it).
+// Records only carry liveness once something was removed.
 template <class Record>
 void encode_liveness(const Liveness& l, Record* r) {
   if (l.removals().empty() && l.cancelled().empty()) return;
@@ -351,7 +350,7 @@ Status read_liveness(const pb::Liveness& in, std::string_view where, Liveness* o
   if (!std::includes(removals.begin(), removals.end(), cancelled.begin(), cancelled.end()))
     return record_error(where, "cancels a removal it does not have");
   for (OpId r : removals) out->add_removal(r);
-  for (OpId c : cancelled) out->cancel(c);
+  out->cancel(std::move(cancelled));
   return Status::ok();
 }
 
@@ -504,6 +503,31 @@ nlohmann::json shape_json(const Shape& s) {
           {"sphere_of", s.sphere_of.value}};
 }
 
+// The entities that pass `keep`, grouped by map, each group sorted by id. One
+// pass over all of them: an export costs O(n log n) however many maps there
+// are, not O(maps x entities) (docs/threat-model.md, F5).
+template <class Entity, class Keep>
+std::unordered_map<OpId, std::vector<const Entity*>> group_by_map(
+    const std::unordered_map<OpId, Entity>& all, Keep keep) {
+  std::unordered_map<OpId, std::vector<const Entity*>> out;
+  for (const auto& [id, e] : all)
+    if (keep(e)) out[e.map].push_back(&e);
+  for (auto& [map, group] : out)
+    std::sort(group.begin(), group.end(),
+              [](const Entity* a, const Entity* b) { return a->id < b->id; });
+  return out;
+}
+
+// The JSON of the group of `map` (an empty array when it has none).
+template <class Entity, class ToJson>
+nlohmann::json group_json(const std::unordered_map<OpId, std::vector<const Entity*>>& groups,
+                          OpId map, ToJson to_json) {
+  nlohmann::json out = nlohmann::json::array();
+  if (auto it = groups.find(map); it != groups.end())
+    for (const Entity* e : it->second) out.push_back(to_json(*e));
+  return out;
+}
+
 }  // namespace
 
 // ---- ownership -------------------------------------------------------------------
@@ -610,10 +634,10 @@ Status Landscape::validate_restore(const pb::Restore& op, const VersionVector& a
   if (op.removals().empty()) return Status::invalid("restore.removals: empty");
   CONVENE_RETURN_IF_ERROR(check_ref(op.target(), kAnyBits, applied, "restore.target"));
   const OpId target = OpId::from_pb(op.target());
-  const std::vector<OpId>& removals = liveness(target)->removals();
+  const Liveness& live = *liveness(target);
   for (const pb::OpId& ref : op.removals()) {
     const OpId r = OpId::from_pb(ref);
-    if (std::binary_search(removals.begin(), removals.end(), r)) continue;
+    if (live.has_removal(r)) continue;
     if (!r.valid()) return Status::invalid("restore.removals: unset id");
     if (!applied.contains(r)) return Status::missing(r);
     return Status::invalid("restore.removals: " + r.str() + " is not a removal of " + target.str());
@@ -687,7 +711,7 @@ void Landscape::apply(const pb::Op& op) {
       break;
     case pb::Op::kRestore:
       if (Liveness* l = mutable_liveness(OpId::from_pb(op.restore().target())))
-        for (const pb::OpId& r : op.restore().removals()) l->cancel(OpId::from_pb(r));
+        l->cancel(restored_removals(op.restore()));
       break;
     case pb::Op::kCreateElement:
       apply_create_element(id, op.create_element(), stamp);
@@ -1033,19 +1057,20 @@ Status Landscape::check_perspectives() const {
 // ---- JSON ------------------------------------------------------------------------
 
 void Landscape::to_json(nlohmann::json& out) const {
+  const auto live = [](const auto& entity) { return !entity.liveness.removed(); };
+  const auto elements = group_by_map(elements_, live);
+  const auto connections =
+      group_by_map(connections_, [this](const Connection& c) { return connection_visible(c.id); });
+  const auto shapes = group_by_map(shapes_, live);
+  const auto element_to_json = [this](const Element& e) { return element_json(e); };
+  const auto connection_to_json = [this](const Connection& c) { return connection_json(c); };
   nlohmann::json list = nlohmann::json::array();
   for (OpId id : maps()) {
-    nlohmann::json elements = nlohmann::json::array();
-    for (OpId e : elements_of(id)) elements.push_back(element_json(elements_.at(e)));
-    nlohmann::json connections = nlohmann::json::array();
-    for (OpId c : connections_of(id)) connections.push_back(connection_json(connections_.at(c)));
-    nlohmann::json shapes = nlohmann::json::array();
-    for (OpId s : shapes_of(id)) shapes.push_back(shape_json(shapes_.at(s)));
     list.push_back({{"id", id.str()},
                     {"name", maps_.at(id).name.value},
-                    {"elements", std::move(elements)},
-                    {"connections", std::move(connections)},
-                    {"shapes", std::move(shapes)}});
+                    {"elements", group_json(elements, id, element_to_json)},
+                    {"connections", group_json(connections, id, connection_to_json)},
+                    {"shapes", group_json(shapes, id, shape_json)}});
   }
   out["maps"] = std::move(list);
 }

@@ -1,9 +1,11 @@
 // Bounds on everything an op may carry. Ops beyond them are rejected as
 // invalid: they protect every replica (server and browser) from hostile input.
 // Documented in docs/crdt.md; the browser client enforces the same numbers.
+// The admission bounds at the end are the server's alone (admission.h).
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace convene::crdt::limits {
 
@@ -20,5 +22,31 @@ inline constexpr size_t kInsertCodePoints = 1 << 20;  // per TextInsert
 inline constexpr size_t kDeleteRanges = 1 << 16;      // per TextDelete
 inline constexpr unsigned kMinDepth = 1;
 inline constexpr unsigned kMaxDepth = 3;
+
+// ---- admission (admission.h) ------------------------------------------------
+// Bounds on what an op costs rather than on what it carries. The room applies
+// them to ops from clients, before Document::apply; apply itself never does,
+// as it must accept every op it ever accepted (old logs are replayed on every
+// load: docs/threat-model.md, F10). Honest clients stay far inside them.
+
+// How far past the document's clock an op may move it: its last Lamport time,
+// lamport + span - 1 (a TextDelete spans the total length of its ranges).
+inline constexpr uint64_t kClockLead = uint64_t{1} << 32;
+// Steps (runs, or parts of runs) a TextInsert's integration may scan between
+// its origins: the inserts made there concurrently. Typing alongside others
+// takes a handful; a long offline edit of a passage others rewrote, hundreds.
+// Same-origin siblings of one replica are one run (text.cc, "fan"), one step.
+inline constexpr uint64_t kIntegrationSteps = 10'000;
+// Removals one Restore may list. A client lists those in force, which
+// kRemovalsInForce bounds.
+inline constexpr size_t kRestoreRemovals = 1'000;
+// Removals in force (not cancelled) an entity may hold: a Remove beyond is
+// refused. Each replica holds at most one (a second Remove from a replica
+// whose removal is in force is refused too), so this bounds the replicas
+// removing one entity at once. Cancelled removals are not bounded here: they
+// cost O(1) to add and check, and the member quotas bound them.
+inline constexpr size_t kRemovalsInForce = 1'000;
+// A TextDelete's ranges must be disjoint and together no longer than the
+// variant (tombstones included): no number to set.
 
 }  // namespace convene::crdt::limits

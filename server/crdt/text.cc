@@ -26,14 +26,22 @@ constexpr int kLeafRuns = 32;
 constexpr int kFanout = 16;
 constexpr uint32_t kNoContent = UINT32_MAX;
 
+// Characters with consecutive ids, next to each other, sharing the deleted
+// state and origin-right. Either typed in sequence (each character's
+// origin-left is the one before it), or, in a *fan*, siblings that all have
+// the run's origin-left: what a replica makes by inserting again and again
+// between the same two characters. Held as one run, a fan is stepped over at
+// once by integration instead of character by character (F4); encode()
+// writes its characters as the separate runs they are.
 struct Run {
   uint64_t replica = 0;
   uint64_t counter = 0;  // id of the first character
-  OpId origin_left;      // of the first character; the rest follow each other
+  OpId origin_left;      // of the first character (of every character in a fan)
   OpId origin_right;     // shared by every character of the run
   uint32_t length = 0;
   uint32_t content = kNoContent;  // offset into the arena, if known
   bool deleted = false;
+  bool fan = false;  // meaningful when length > 1
 
   uint64_t end() const { return counter + length; }
   OpId id_at(uint32_t offset) const { return {replica, counter + offset}; }
@@ -43,11 +51,40 @@ struct Run {
   uint32_t visible() const { return deleted ? 0 : length; }
 };
 
+bool is_fan(const Run& r) {
+  return r.fan && r.length > 1;
+}
+
+// The origin-left of character `offset` of `r`.
+OpId left_of(const Run& r, uint32_t offset) {
+  return offset == 0 || r.fan ? r.origin_left : r.id_at(offset - 1);
+}
+
+bool adjacent_ids(const Run& prev, const Run& next) {
+  return prev.replica == next.replica && prev.end() == next.counter &&
+         prev.deleted == next.deleted && next.origin_right == prev.origin_right;
+}
+
 // True if `next` continues `prev` exactly as one run typed in sequence would.
 bool continues(const Run& prev, const Run& next) {
-  return prev.replica == next.replica && prev.end() == next.counter &&
-         prev.deleted == next.deleted && next.origin_left == prev.id_at(prev.length - 1) &&
-         next.origin_right == prev.origin_right;
+  return adjacent_ids(prev, next) && !is_fan(prev) && !is_fan(next) &&
+         next.origin_left == prev.id_at(prev.length - 1);
+}
+
+// True if `prev` and `next` together are one fan.
+bool extends_fan(const Run& prev, const Run& next) {
+  return adjacent_ids(prev, next) && (prev.fan || prev.length == 1) &&
+         (next.fan || next.length == 1) && next.origin_left == prev.origin_left;
+}
+
+bool joins(const Run& prev, const Run& next) {
+  return continues(prev, next) || extends_fan(prev, next);
+}
+
+// Appends `next` to `prev`, which it joins.
+void join(Run& prev, const Run& next) {
+  prev.fan = extends_fan(prev, next);
+  prev.length += next.length;
 }
 
 bool content_continues(const Run& prev, const Run& next) {
@@ -55,11 +92,17 @@ bool content_continues(const Run& prev, const Run& next) {
          prev.content + prev.length == next.content;
 }
 
+bool can_merge(const Run& a, const Run& b) {
+  if (!joins(a, b)) return false;
+  if (a.deleted && a.content == kNoContent && b.content == kNoContent) return true;
+  return content_continues(a, b);
+}
+
 // Splits `run` at `offset` (0 < offset < length); `run` keeps the head.
 Run split_tail(Run& run, uint32_t offset) {
   Run tail = run;
   tail.counter = run.counter + offset;
-  tail.origin_left = run.id_at(offset - 1);
+  tail.origin_left = left_of(run, offset);
   tail.length = run.length - offset;
   if (run.content != kNoContent) tail.content = run.content + offset;
   run.length = offset;
@@ -131,6 +174,7 @@ struct TextSequence::Impl {
   uint64_t visible_size = 0;
   uint64_t total_size = 0;
   std::u32string arena;  // content of every character inserted here
+  Work work;
 
   struct Span {
     uint64_t end;
@@ -432,8 +476,8 @@ struct TextSequence::Impl {
     // Try to extend the run just before the insertion point.
     if (index > 0) {
       Run& prev = leaf->runs[index - 1];
-      if (continues(prev, run) && content_continues(prev, run)) {
-        prev.length += run.length;
+      if (joins(prev, run) && content_continues(prev, run)) {
+        join(prev, run);
         index_assign(run.replica, run.counter, run.end(), leaf);
         propagate(leaf, run.visible(), run.length);
         return;
@@ -481,13 +525,8 @@ struct TextSequence::Impl {
     if (index > 0 && can_merge(leaf->runs[index - 1], leaf->runs[index]))
       merge_next(leaf, index - 1);
   }
-  static bool can_merge(const Run& a, const Run& b) {
-    if (!continues(a, b)) return false;
-    if (a.deleted && a.content == kNoContent && b.content == kNoContent) return true;
-    return content_continues(a, b);
-  }
   static void merge_next(Leaf* leaf, int index) {
-    leaf->runs[index].length += leaf->runs[index + 1].length;
+    join(leaf->runs[index], leaf->runs[index + 1]);
     std::move(leaf->runs.begin() + index + 2, leaf->runs.begin() + leaf->count,
               leaf->runs.begin() + index + 1);
     --leaf->count;
@@ -569,55 +608,143 @@ struct TextSequence::Impl {
     return static_cast<int64_t>(total_position(c));
   }
 
-  void integrate(const Run& run) {
-    Cursor start;  // first character after the left origin
-    int64_t left = -1;
-    if (run.origin_left.valid()) {
-      Cursor l;
-      [[maybe_unused]] const bool found = locate(run.origin_left, &l);
-      assert(found);
-      start = next_char(l);
-    } else {
-      start = first_char();
-    }
-    // Fast path: nothing was inserted concurrently between the origins.
-    const bool at_right = run.origin_right.valid()
-                              ? (start.leaf && start.run().holds(run.origin_right) &&
-                                 start.run().id_at(start.offset) == run.origin_right)
-                              : !start.leaf;
-    if (at_right) return insert_run(start, run);
+  // The first character after the left origin of `run`.
+  Cursor scan_start(const Run& run) const {
+    if (!run.origin_left.valid()) return first_char();
+    Cursor l;
+    [[maybe_unused]] const bool found = locate(run.origin_left, &l);
+    assert(found);
+    return next_char(l);
+  }
 
-    if (run.origin_left.valid()) left = origin_position(run.origin_left, true);
-    const int64_t right = origin_position(run.origin_right, false);
-    Cursor dest = start;
-    int64_t i = left + 1;
+  // True when nothing was inserted concurrently between the origins.
+  static bool at_right_origin(const Run& run, Cursor start) {
+    if (!run.origin_right.valid()) return !start.leaf;
+    return start.leaf && start.run().id_at(start.offset) == run.origin_right;
+  }
+
+  // Compares the positions of characters met by one scan with the new run's
+  // origins. Ids equal to an origin, or to the character just scanned, need
+  // no position; the rest are found in the tree once per scan.
+  class OriginOrder {
+   public:
+    OriginOrder(const Impl& m, const Run& run)
+        : m_(m),
+          run_(run),
+          left_(m.origin_position(run.origin_left, true)),
+          right_(m.origin_position(run.origin_right, false)) {}
+    int64_t left() const { return left_; }
+    int64_t right() const { return right_; }
+
+    // Sign of (position of `id`) - left, for the origin-left `id` of a
+    // character whose predecessor is `before`.
+    int versus_left(OpId id, OpId before) {
+      if (id == run_.origin_left) return 0;
+      if (id == before) return 1;  // at i - 1, after the left origin
+      if (!id.valid()) return -1;
+      return sign(position(id) - left_);
+    }
+    // Sign of (position of `id`) - right, for an origin-right `id`.
+    int versus_right(OpId id) {
+      if (id == run_.origin_right) return 0;
+      if (!id.valid()) return 1;                  // the end
+      if (!run_.origin_right.valid()) return -1;  // any character is before the end
+      return sign(position(id) - right_);
+    }
+
+   private:
+    static int sign(int64_t v) { return (v > 0) - (v < 0); }
+    int64_t position(OpId id) {
+      auto [it, fresh] = known_.try_emplace(id, 0);
+      if (fresh) it->second = m_.origin_position(id, true);
+      return it->second;
+    }
+
+    const Impl& m_;
+    const Run& run_;
+    const int64_t left_, right_;
+    std::unordered_map<OpId, int64_t> known_;
+  };
+
+  struct Placement {
+    Cursor dest;           // insert before this (nullptr leaf: at the end)
+    uint64_t steps = 0;    // runs or parts of runs looked at
+    bool complete = true;  // false when the scan gave up at its limit
+  };
+
+  // The YjsMod scan of docs/crdt.md from `start` (the character after the
+  // left origin), with positions counted including tombstones. It steps over
+  // a run at a time: the characters of a run after the first have the one
+  // before them as origin-left (in a fan: the same origins as the first), so
+  // they can neither stop the scan nor change `scanning`. Gives up after
+  // `limit` steps.
+  Placement place(const Run& run, Cursor start, uint64_t limit) const {
+    OriginOrder order(*this, run);
+    const int64_t right = order.right();
+    Placement out{start};
+    int64_t i = order.left() + 1;
+    OpId before = run.origin_left;  // the character at i - 1
     bool scanning = false;
     for (Cursor c = start;;) {
-      if (!scanning) dest = c;
+      if (!scanning) out.dest = c;
       if (!c.leaf || i == right) break;
+      if (out.steps++ == limit) {
+        out.complete = false;
+        break;
+      }
       const Run& other = c.run();
-      // Character c's origins: inside a run, the previous character and the
-      // run's right origin; at its start, the run's own origins.
-      const int64_t oleft = c.offset > 0 ? i - 1 : origin_position(other.origin_left, true);
-      const int64_t oright = origin_position(other.origin_right, false);
-      if (oleft < left || (oleft == left && oright == right && run.replica < other.replica)) break;
-      if (oleft == left) scanning = oright < right;
-      // The rest of this run has oleft > left: nothing changes until its end
-      // (or the right origin, if it lies inside).
+      const int vs_left = order.versus_left(left_of(other, c.offset), before);
+      if (vs_left < 0) break;
+      if (vs_left == 0) {
+        const int vs_right = order.versus_right(other.origin_right);
+        if (vs_right == 0 && run.replica < other.replica) break;
+        scanning = vs_right < 0;
+      }
+      // Nothing changes until the run's end (or the right origin, if it
+      // lies inside); landing there leaves `dest` as stepping one by one
+      // would.
       uint32_t step = other.length - c.offset;
       if (right >= i && right < i + step) step = static_cast<uint32_t>(right - i);
-      if (step == 0) break;
-      // Positions inside the skipped stretch would each become dest when not
-      // scanning; landing on its end is equivalent.
       i += step;
+      before = other.id_at(c.offset + step - 1);
       c = c.offset + step < other.length ? Cursor{c.leaf, c.index, c.offset + step}
                                          : next_run(c.leaf, c.index);
     }
-    insert_run(dest, run);
+    return out;
+  }
+
+  void integrate(const Run& run) {
+    const Cursor start = scan_start(run);
+    if (at_right_origin(run, start)) return insert_run(start, run);
+    const Placement p = place(run, start, UINT64_MAX);
+    work.scan_steps += p.steps;
+    insert_run(p.dest, run);
   }
 };
 
 // ---- public API -------------------------------------------------------------------
+
+std::vector<IdSpan> delete_spans(const pb::TextDelete& del) {
+  std::vector<IdSpan> out;
+  out.reserve(del.ranges_size());
+  for (const auto& r : del.ranges()) out.push_back({{r.replica(), r.counter()}, r.length()});
+  return out;
+}
+
+std::vector<IdSpan> merge_spans(std::vector<IdSpan> spans) {
+  std::sort(spans.begin(), spans.end(),
+            [](const IdSpan& a, const IdSpan& b) { return a.first < b.first; });
+  std::vector<IdSpan> out;
+  for (const IdSpan& s : spans) {
+    if (s.length == 0) continue;
+    IdSpan* last = out.empty() ? nullptr : &out.back();
+    if (last && last->first.replica == s.first.replica && s.first.counter <= last->end())
+      last->length = std::max(last->end(), s.end()) - last->first.counter;
+    else
+      out.push_back(s);
+  }
+  return out;
+}
 
 TextSequence::TextSequence() : impl_(std::make_unique<Impl>()) {}
 TextSequence::~TextSequence() = default;
@@ -649,20 +776,33 @@ bool TextSequence::contains(OpId id) const {
 }
 
 bool TextSequence::contains_span(IdSpan span) const {
+  std::vector<IdSpan> missing;
+  missing_parts(span, &missing);
+  return missing.empty();
+}
+
+void TextSequence::missing_parts(IdSpan span, std::vector<IdSpan>* out) const {
   // Spans of one replica's ids are covered by consecutive index entries.
-  auto r = impl_->index.find(span.first.replica);
-  if (r == impl_->index.end() || span.length == 0) return span.length == 0;
   uint64_t c = span.first.counter;
   const uint64_t end = c + span.length;
-  auto it = r->second.upper_bound(c);
-  if (it == r->second.begin()) return false;
-  --it;
+  auto gap = [&](uint64_t until) {
+    out->push_back({{span.first.replica, c}, until - c});
+    c = until;
+  };
+  auto r = impl_->index.find(span.first.replica);
+  if (r == impl_->index.end()) {
+    if (c < end) gap(end);
+    return;
+  }
+  const auto& spans = r->second;
+  auto it = spans.upper_bound(c);
+  if (it != spans.begin() && std::prev(it)->second.end > c) --it;
   while (c < end) {
-    if (it == r->second.end() || it->first > c || it->second.end <= c) return false;
-    c = it->second.end;
+    if (it == spans.end()) return gap(end);
+    if (it->first > c) gap(std::min(it->first, end));
+    if (c < end) c = std::min(it->second.end, end);
     ++it;
   }
-  return true;
 }
 
 void TextSequence::local_insert(size_t pos, OpId first_id, std::u32string_view text,
@@ -727,6 +867,17 @@ void TextSequence::integrate(OpId first_id, OpId origin_left, OpId origin_right,
   m.integrate(run);
 }
 
+uint64_t TextSequence::integration_steps(uint64_t replica, OpId origin_left, OpId origin_right,
+                                         uint64_t limit) const {
+  Run run;
+  run.replica = replica;
+  run.origin_left = origin_left;
+  run.origin_right = origin_right;
+  const Cursor start = impl_->scan_start(run);
+  if (Impl::at_right_origin(run, start)) return 0;
+  return impl_->place(run, start, limit).steps;
+}
+
 size_t TextSequence::apply_delete(IdSpan span) {
   Impl& m = *impl_;
   size_t newly = 0;
@@ -735,6 +886,7 @@ size_t TextSequence::apply_delete(IdSpan span) {
   while (remaining > 0) {
     Cursor c;
     if (!m.locate(id, &c)) break;  // precondition violated; nothing more to do
+    ++m.work.delete_steps;
     const Run& r = c.run();
     const uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(remaining, r.length - c.offset));
     if (!r.deleted) {
@@ -812,6 +964,10 @@ std::string TextSequence::utf8() const {
   return out;
 }
 
+const TextSequence::Work& TextSequence::work() const {
+  return impl_->work;
+}
+
 size_t TextSequence::item_count() const {
   size_t n = 0;
   for (const Leaf* l = impl_->first; l; l = l->next) n += l->count;
@@ -832,6 +988,37 @@ enum OriginCode : uint32_t { kNone = 0, kAdjacent = 1, kExplicit = 2 };
 int64_t zig(uint64_t a, uint64_t b) {
   return static_cast<int64_t>(a - b);
 }
+
+// Appends `r` to canonical runs: a fan as its separate characters, each
+// merged with the run before it when it continues it.
+void append_canonical(const Run& r, std::vector<Run>* runs) {
+  const uint32_t pieces = is_fan(r) ? r.length : 1;
+  for (uint32_t k = 0; k < pieces; ++k) {
+    Run piece = r;
+    piece.fan = false;
+    if (pieces > 1) {
+      piece.counter = r.counter + k;
+      piece.length = 1;
+    }
+    if (!runs->empty() && continues(runs->back(), piece))
+      runs->back().length += piece.length;
+    else
+      runs->push_back(piece);
+  }
+}
+
+// Joins runs that form a fan back into one, as integration had them.
+std::vector<Run> gather_fans(const std::vector<Run>& runs) {
+  std::vector<Run> out;
+  out.reserve(runs.size());
+  for (const Run& r : runs) {
+    if (!out.empty() && extends_fan(out.back(), r) && can_merge(out.back(), r))
+      join(out.back(), r);
+    else
+      out.push_back(r);
+  }
+  return out;
+}
 }  // namespace
 
 void TextSequence::encode(pb::TextColumns* out) const {
@@ -844,10 +1031,7 @@ void TextSequence::encode(pb::TextColumns* out) const {
       const Run& r = l->runs[i];
       if (!r.deleted)  // a visible run's content is always known
         utf8::append(std::u32string_view(impl_->arena).substr(r.content, r.length), visible);
-      if (!runs.empty() && continues(runs.back(), r))
-        runs.back().length += r.length;
-      else
-        runs.push_back(r);
+      append_canonical(r, &runs);
     }
   std::unordered_map<uint64_t, uint32_t> replica_index;
   auto replica_ref = [&](uint64_t replica) {
@@ -958,6 +1142,7 @@ Status TextSequence::decode(const pb::TextColumns& in) {
           ids[i].first.counter < ids[i - 1].second)
         return Status::corrupt("text runs reuse an id");
   }
+  runs = gather_fans(runs);
   auto fresh = std::make_unique<Impl>();
   fresh->build(runs);
   for (const Run& r : runs) {

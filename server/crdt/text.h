@@ -10,7 +10,8 @@
 // the sequence so later inserts can still be placed relative to them.
 //
 // Representation: maximal runs of characters (consecutive ids, typed in
-// sequence, same deleted state) are one item. Items live in the leaves of a
+// sequence or inserted as siblings between the same two characters, same
+// deleted state) are one item. Items live in the leaves of a
 // counted B+tree whose inner nodes hold the visible and total character
 // counts of each child, so a visible position maps to an item in O(log n); an
 // id index (per replica, counter range -> leaf) and parent links map an id to
@@ -33,7 +34,16 @@ namespace convene::crdt {
 struct IdSpan {
   OpId first;
   uint64_t length = 0;
+
+  uint64_t end() const { return first.counter + length; }  // counter after the last
 };
+
+// The same ids, each once: sorted by id, overlapping or touching spans of a
+// replica merged. A TextDelete's ranges are checked and applied this way, so
+// ranges that overlap cost no more than one that covers them all (F2).
+std::vector<IdSpan> merge_spans(std::vector<IdSpan> spans);
+// A TextDelete's ranges as spans, in op order.
+std::vector<IdSpan> delete_spans(const pb::TextDelete& del);
 
 class TextSequence {
  public:
@@ -51,6 +61,8 @@ class TextSequence {
   bool contains(OpId id) const;
   // True if every id of the span is in the sequence.
   bool contains_span(IdSpan span) const;
+  // Appends the parts of the span that are not in the sequence, in order.
+  void missing_parts(IdSpan span, std::vector<IdSpan>* out) const;
 
   // Local insert before visible position `pos` (0..size()): the characters get
   // ids first_id .. first_id + text.size() - 1. Reports the origins to send.
@@ -70,6 +82,12 @@ class TextSequence {
   // Remote insert. Precondition: origins (if valid()) are contained, ids are
   // not, text non-empty.
   void integrate(OpId first_id, OpId origin_left, OpId origin_right, std::u32string_view text);
+  // How many steps (runs, or parts of runs) integrate() would scan for an
+  // insert by `replica` between these origins; counting stops past `limit`
+  // (the result is then limit + 1). The room's admission bounds it
+  // (admission.h). Precondition: origins (if valid()) are contained.
+  uint64_t integration_steps(uint64_t replica, OpId origin_left, OpId origin_right,
+                             uint64_t limit) const;
   // Marks the span's characters deleted (idempotent). Precondition: contained.
   // Returns how many characters became deleted now.
   size_t apply_delete(IdSpan span);
@@ -94,6 +112,14 @@ class TextSequence {
 
   Status check_invariants() const;
   size_t item_count() const;  // runs currently stored (a memory/perf figure)
+
+  // Work done by this replica since it was made, copied or decoded: tests
+  // assert on it that a hostile input costs a bounded amount.
+  struct Work {
+    uint64_t scan_steps = 0;    // integration steps of remote inserts
+    uint64_t delete_steps = 0;  // runs (or parts) visited by apply_delete
+  };
+  const Work& work() const;
 
  private:
   struct Impl;

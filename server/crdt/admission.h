@@ -1,0 +1,46 @@
+// Admission: whether the room takes an op from a client, judged by what the
+// op would cost every replica that applies it (the server's strand now, every
+// browser and every reload after).
+//
+// Document::apply() must accept every op it ever accepted: logs are replayed
+// on every load, so a new refusal there can make a convening unloadable for
+// good (docs/threat-model.md, F10). Rules against ops that are valid but cost
+// far more than their size live here instead, and the room checks them only
+// for ops arriving from clients, before apply(). The bounds and their
+// defaults are in limits.h.
+//
+// admit() judges cost, not validity: an op it passes may still be refused by
+// apply() (malformed, a missing dependency). What it cannot judge it passes:
+// an op whose counters are already applied (a resend, acknowledged as a
+// duplicate), and a body that names what is not here yet.
+//
+// Pure and const: no I/O, no state. The cost of admit() itself is bounded by
+// the op's size (a TextDelete's ranges are sorted once) and by the
+// integration-steps bound (an insert's scan is run dry, stopping there).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "crdt/document.h"
+#include "crdt/limits.h"
+
+namespace convene::crdt {
+
+struct AdmissionLimits {
+  // An op's last Lamport time (lamport + span - 1) at most this far past the
+  // document's clock.
+  uint64_t clock_lead = limits::kClockLead;
+  // Integration steps of a TextInsert.
+  uint64_t integration_steps = limits::kIntegrationSteps;
+  // Removals listed by one Restore.
+  size_t restore_removals = limits::kRestoreRemovals;
+  // Removals in force on one entity, before a Remove.
+  size_t removals_in_force = limits::kRemovalsInForce;
+};
+
+// Status::ok() to go on to Document::apply(), or Status::invalid() with a
+// message naming the bound the op exceeds.
+Status admit(const Document& doc, const pb::Op& op, const AdmissionLimits& bounds = {});
+
+}  // namespace convene::crdt

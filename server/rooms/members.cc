@@ -24,23 +24,27 @@ MemberDirectory::MemberDirectory(std::vector<store::Member> records, size_t max_
   }
 }
 
-MemberDirectory::Claim MemberDirectory::claim(const store::Member& joining) {
+MemberDirectory::Claim MemberDirectory::check(const store::Member& joining) const {
   const auto it = entries_.find(joining.id);
-  if (it == entries_.end()) {
-    if (max_records_ > 0 && entries_.size() >= max_records_) return Claim::kFull;
-    entries_.emplace(joining.id, Entry{joining, std::nullopt, std::nullopt});
-    return Claim::kClaimed;
-  }
+  if (it == entries_.end())
+    return max_records_ > 0 && entries_.size() >= max_records_ ? Claim::kFull : Claim::kClaimed;
+  const std::string& secret = it->second.record.secret_hash;
+  if (secret.empty()) return Claim::kClaimed;  // stored before secrets: bound now
+  return constant_time_equal(secret, joining.secret_hash) ? Claim::kReturning : Claim::kWrongSecret;
+}
+
+MemberDirectory::Claim MemberDirectory::claim(const store::Member& joining) {
+  const Claim verdict = check(joining);
+  if (verdict == Claim::kWrongSecret || verdict == Claim::kFull) return verdict;
+  const auto [it, inserted] = entries_.try_emplace(joining.id, Entry{joining, {}, {}});
+  if (inserted) return verdict;
   store::Member& record = it->second.record;
-  const bool bound = !record.secret_hash.empty();
-  if (bound && !constant_time_equal(record.secret_hash, joining.secret_hash))
-    return Claim::kWrongSecret;
   record.secret_hash = joining.secret_hash;
   record.name = joining.name;
   record.colour = joining.colour;
   record.role = joining.role;
   record.last_seen_ms = joining.last_seen_ms;
-  return bound ? Claim::kReturning : Claim::kClaimed;
+  return verdict;
 }
 
 void MemberDirectory::forget(const std::string& id) {

@@ -46,6 +46,8 @@ class MemberDirectory {
 
   MemberDirectory(std::vector<store::Member> records, size_t max_records, MemberQuota quota);
 
+  // What claim() would answer, changing nothing.
+  Claim check(const store::Member& joining) const;
   // Checks `joining` (id, secret_hash, name, colour, role, last_seen_ms)
   // against the record of its id. Admitted (kReturning, kClaimed): the record
   // now holds the new name, colour, role and last_seen_ms; first_seen_ms and

@@ -108,20 +108,6 @@ void Room::do_join(JoinRequest request) {
   const uint64_t replica = request.hello.replica();
   if (retired_ && !closing_) return reroute_(std::move(request));
   if (refuse_join(request)) return;
-  if (replicas_.count(replica)) {
-    request.peer->send(
-        error_frame(pb::ERROR_REPLICA_IN_USE,
-                    "replica " + std::to_string(replica) + " is used by another live connection"));
-    request.peer->close(kClosePolicy, "replica in use");
-    return;
-  }
-  if (options_.max_live_members > 0 && members_.size() >= options_.max_live_members) {
-    request.peer->send(error_frame(
-        pb::ERROR_QUOTA, "this convening has " + std::to_string(members_.size()) +
-                             " members online, the most it takes at once; try again later"));
-    request.peer->close(kCloseTryAgainLater, "convening full");
-    return;
-  }
   const int64_t now_ms = unix_time_ms();
   const store::Member joining{member_id_of(replica),
                               clean_name(request.hello.name()),
@@ -130,7 +116,9 @@ void Room::do_join(JoinRequest request) {
                               now_ms,
                               now_ms,
                               request.secret_hash};
-  switch (directory_.claim(joining)) {
+  // The secret first: someone else's replica is refused whether or not its
+  // owner is online, so nobody can hold another's replica to lock them out.
+  switch (directory_.check(joining)) {
     case MemberDirectory::Claim::kWrongSecret:
       metrics().replica_refusals++;
       spdlog::warn("room {}: a join with member {}'s replica but not its secret: refused", id_,
@@ -147,15 +135,31 @@ void Room::do_join(JoinRequest request) {
       request.peer->close(kClosePolicy, "too many members");
       return;
     case MemberDirectory::Claim::kClaimed:
-      return store_claim(std::move(request), *directory_.find(joining.id));
     case MemberDirectory::Claim::kReturning:
-      // Names for the export and last_seen: no need to wait for them.
-      net::post(storage_, [&store = store_, id = id_, record = *directory_.find(joining.id)] {
-        if (const auto s = store.put_member(id, record); !s.is_ok())
-          spdlog::warn("room {}: could not record member: {}", id, s.message());
-      });
-      return admit(std::move(request));
+      break;
   }
+  if (replicas_.count(replica)) {
+    request.peer->send(
+        error_frame(pb::ERROR_REPLICA_IN_USE,
+                    "replica " + std::to_string(replica) + " is used by another live connection"));
+    request.peer->close(kClosePolicy, "replica in use");
+    return;
+  }
+  if (options_.max_live_members > 0 && members_.size() >= options_.max_live_members) {
+    request.peer->send(error_frame(
+        pb::ERROR_QUOTA, "this convening has " + std::to_string(members_.size()) +
+                             " members online, the most it takes at once; try again later"));
+    request.peer->close(kCloseTryAgainLater, "convening full");
+    return;
+  }
+  if (directory_.claim(joining) == MemberDirectory::Claim::kClaimed)
+    return store_claim(std::move(request), *directory_.find(joining.id));
+  // Names for the export and last_seen: no need to wait for them.
+  net::post(storage_, [&store = store_, id = id_, record = *directory_.find(joining.id)] {
+    if (const auto s = store.put_member(id, record); !s.is_ok())
+      spdlog::warn("room {}: could not record member: {}", id, s.message());
+  });
+  admit(std::move(request));
 }
 
 // A replica claimed just now is admitted once its record, with the secret's
@@ -331,8 +335,11 @@ void Room::do_submit(const Peer* peer, pb::Submit& submit) {
 std::string Room::check_op(const Member& m, const pb::Op& op) const {
   if (op.replica() != m.replica)
     return "not from this connection's replica " + std::to_string(m.replica);
-  if (op.lamport() > doc_.clock() && op.lamport() - doc_.clock() > options_.max_clock_lead)
-    return "its lamport " + std::to_string(op.lamport()) + " is more than " +
+  // The op moves the clock to its last lamport: lamport + span - 1.
+  const uint64_t span = std::max<uint64_t>(1, crdt::op_span(op));
+  const uint64_t last = op.lamport() + (span - 1);
+  if (last < op.lamport() || (last > doc_.clock() && last - doc_.clock() > options_.max_clock_lead))
+    return "moves the clock to " + std::to_string(last) + ", more than " +
            std::to_string(options_.max_clock_lead) + " ahead of the convening's clock " +
            std::to_string(doc_.clock());
   // "As I see it", "this is me" and "my sphere": each member speaks for

@@ -112,10 +112,95 @@ void expect_same(const LogEntry& a, const LogEntry& b) {
   EXPECT_EQ(a.op, b.op);
   EXPECT_EQ(a.author, b.author);
   EXPECT_EQ(a.server_time_ms, b.server_time_ms);
+  EXPECT_EQ(a.log_bytes, b.log_bytes);
 }
 
 Member member(std::string id, int role) {
   return Member{id, "Name of " + id, "#a0b0c0", role, 1000, 2000};
+}
+
+// ---- convener links, counts, secrets and quotas ---------------------------------------
+
+TokenGrant convener_link(const std::string& convening, const std::string& link,
+                         const std::string& name, bool revoked = false) {
+  TokenGrant g{convening, TokenKind::kConvener, revoked};
+  g.link = link;
+  g.link_name = name;
+  g.link_created_ms = 77;
+  return g;
+}
+
+TEST(Store, ConvenerLinksAreListedWithTheirTokensRevokedFlag) {
+  TempDir dir;
+  auto store = open_ok(dir.db());
+  const Convening c{"links", "Links", 1};
+  ASSERT_TRUE(store
+                  ->create_convening(c, {{"h-first", convener_link(c.id, "first", "Convener")},
+                                         {"h-invite", {c.id, TokenKind::kParticipantInvite}}})
+                  .is_ok());
+  ASSERT_TRUE(
+      store->update_convening(c, {{"h-sam", convener_link(c.id, "sam", "Sam's laptop")}}).is_ok());
+  Status s;
+  auto links = store->convener_links(c.id, &s);
+  ASSERT_TRUE(s.is_ok()) << s.message();
+  ASSERT_EQ(links.size(), 2u);
+  EXPECT_EQ(links[0].id, "first");
+  EXPECT_EQ(links[1].name, "Sam's laptop");
+  EXPECT_EQ(links[1].token_hash, "h-sam");
+  EXPECT_EQ(links[1].created_ms, 77);
+  EXPECT_FALSE(links[1].revoked);
+  EXPECT_EQ(store->token("h-sam", &s)->link, "sam");
+
+  ASSERT_TRUE(
+      store->update_convening(c, {{"h-sam", convener_link(c.id, "sam", "Sam's laptop", true)}})
+          .is_ok());
+  links = store->convener_links(c.id, &s);
+  ASSERT_EQ(links.size(), 2u);
+  EXPECT_TRUE(links[1].revoked);
+  EXPECT_TRUE(store->token("h-sam", &s)->revoked);
+  // Another convening's links are its own; a link on an invite is refused.
+  EXPECT_TRUE(store->convener_links("links2", &s).empty());
+  TokenGrant bad{c.id, TokenKind::kObserverInvite};
+  bad.link = "x";
+  EXPECT_FALSE(store->update_convening(c, {{"h-bad", bad}}).is_ok());
+  TokenGrant bad_id = convener_link(c.id, "not/an id", "x");
+  EXPECT_FALSE(store->update_convening(c, {{"h-bad2", bad_id}}).is_ok());
+}
+
+TEST(Store, CountsConvenings) {
+  TempDir dir;
+  auto store = open_ok(dir.db());
+  Status s;
+  EXPECT_EQ(store->count_convenings(&s), 0u);
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(store->create_convening({"c" + std::to_string(i), "n", 1}, {}).is_ok());
+  // Other meta records are not convenings.
+  ASSERT_TRUE(store->put_member("c1", member("m1", 2)).is_ok());
+  ASSERT_TRUE(store->put_token("h", {"c1", TokenKind::kObserverInvite}).is_ok());
+  EXPECT_EQ(store->count_convenings(&s), 5u);
+  EXPECT_TRUE(s.is_ok());
+}
+
+TEST(Store, KeepsAMembersSecretHashAndTheLogsByteCount) {
+  TempDir dir;
+  {
+    auto store = open_ok(dir.db());
+    Member m = member("m1", 2);
+    m.secret_hash = std::string("\x00\xffhash", 6);
+    ASSERT_TRUE(store->put_member("c", m).is_ok());
+    std::vector<LogEntry> log = entries(1, 3);
+    log[2].log_bytes = 12345;
+    ASSERT_TRUE(store->append("c", log).is_ok());
+  }
+  auto store = open_ok(dir.db());
+  Status s;
+  const auto members = store->members("c", &s);
+  ASSERT_EQ(members.size(), 1u);
+  EXPECT_EQ(members[0].secret_hash, std::string("\x00\xffhash", 6));
+  const auto log = read_all(*store, "c");
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].log_bytes, 0u);
+  EXPECT_EQ(log[2].log_bytes, 12345u);
 }
 
 // ---- convenings and tokens ---------------------------------------------------------

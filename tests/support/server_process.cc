@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -133,6 +134,10 @@ bool ServerProcess::spawn() {
     // Nothing else of the parent's: its client sockets (Asio opens them
     // without close-on-exec) would otherwise live on in the server.
     ::close_range(3, ~0U, 0);
+    if (options_.max_open_files) {
+      const rlimit files{*options_.max_open_files, *options_.max_open_files};
+      ::setrlimit(RLIMIT_NOFILE, &files);
+    }
     ::execv(argv[0], argv.data());
     const char msg[] = "itest: exec of convene-server failed\n";
     [[maybe_unused]] auto n = ::write(STDERR_FILENO, msg, sizeof msg - 1);

@@ -48,6 +48,9 @@ struct ServerOptions {
   std::vector<std::string> extra_args;
   // --data; empty: data/ in the process's temporary directory. Not removed.
   std::string data_dir;
+  // The server's open-file limit, soft and hard (setrlimit in the child):
+  // for tests of what happens when file descriptors run out.
+  std::optional<uint64_t> max_open_files;
 };
 
 class ServerProcess {

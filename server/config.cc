@@ -237,6 +237,9 @@ std::optional<Config> parse_config(int argc, char** argv, int* exit_code) {
   c.client_dir = vm["client-dir"].as<std::string>();
   c.allowed_origins = split_commas(vm["allowed-origins"].as<std::string>());
   c.open = vm["open"].as<bool>();
+  if (c.open && c.listen_host != "127.0.0.1" && c.listen_host != "::1" &&
+      c.listen_host != "localhost")
+    return fail("--open lets anyone edit any convening: it is for a server on 127.0.0.1 only");
   c.admin_token = vm["admin-token"].as<std::string>();
   if (!c.admin_token.empty() && c.admin_token.size() < 16)
     return fail("--admin-token must be at least 16 characters (use a long random string)");

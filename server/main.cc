@@ -161,6 +161,7 @@ int main(int argc, char** argv) {
   }
   net::io_context io(static_cast<int>(config->threads));
   net::thread_pool storage(kStorageThreads);
+  net::thread_pool commit_pool(1);  // the group commits' own (RoomManager)
   net::thread_pool heavy_pool(kHeavyReadThreads);
   lower_priority(heavy_pool, kHeavyReadThreads, kHeavyReadNice);
   HeavyReads heavy_reads{heavy_pool, server::KeyedRateLimiter(config->exports_per_minute),
@@ -175,7 +176,7 @@ int main(int argc, char** argv) {
   room_options.max_convening_bytes = config->max_convening_mb << 20;
   room_options.member_quota = {config->member_ops_per_minute,
                                config->member_mb_per_minute * (1 << 20)};
-  rooms::RoomManager rooms(io, storage, *store, room_options);
+  rooms::RoomManager rooms(io, storage, commit_pool, *store, room_options);
   ServerContext context{*config,
                         io,
                         storage,
@@ -235,11 +236,24 @@ int main(int argc, char** argv) {
     });
   });
 
+  // A handler that throws must not end every convening on the server: it
+  // is logged, and the thread goes on with the next.
+  const auto run_io = [&io] {
+    for (;;) {
+      try {
+        io.run();
+        return;
+      } catch (const std::exception& e) {
+        spdlog::critical("a handler failed: {}; carrying on", e.what());
+      }
+    }
+  };
   std::vector<std::thread> threads;
-  for (unsigned i = 1; i < config->threads; ++i) threads.emplace_back([&io] { io.run(); });
-  io.run();
+  for (unsigned i = 1; i < config->threads; ++i) threads.emplace_back(run_io);
+  run_io();
   for (auto& t : threads) t.join();
   storage.join();
+  commit_pool.join();
   heavy_pool.join();
   if (const auto s = store->flush(); !s.is_ok()) {
     spdlog::error("final flush failed: {}", s.message());

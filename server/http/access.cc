@@ -15,13 +15,6 @@ namespace {
 using nlohmann::json;
 namespace pb = ::convene::v1;
 
-// Changes to convener links check the links in force and then write: one at
-// a time, so two revocations cannot both leave the other as the last.
-std::mutex& links_mutex() {
-  static std::mutex mutex;
-  return mutex;
-}
-
 std::string role_name(pb::Role role) {
   switch (role) {
     case pb::ROLE_CONVENER:
@@ -90,7 +83,7 @@ Response add_convener_link(ServerContext& ctx, const Request& req, const std::st
   if (body["name"].get<std::string>().empty() || name == rooms::kDefaultName)
     return error_response(req, http::status::bad_request, "bad_request",
                           "name the link: whose, or which device (1 to 64 characters)");
-  std::lock_guard lock(links_mutex());
+  std::lock_guard lock(access_changes());
   store::Status s;
   auto convening = ctx.store.convening(id, &s);
   const auto links = ctx.store.convener_links(id, &s);
@@ -121,7 +114,7 @@ Response revoke_convener_link(ServerContext& ctx, const Request& req, const std:
   auto admitted = admit_convener(ctx, req, id, "manage convener links");
   if (auto* r = std::get_if<Response>(&admitted)) return std::move(*r);
   const std::string current = std::get<rooms::Admission>(admitted).grant->link;
-  std::lock_guard lock(links_mutex());
+  std::lock_guard lock(access_changes());
   store::Status s;
   auto convening = ctx.store.convening(id, &s);
   const auto links = ctx.store.convener_links(id, &s);

@@ -3,7 +3,9 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -44,6 +46,19 @@ bool valid_id(std::string_view id) {
   for (char c : id)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
   return true;
+}
+
+// What `handler` answers, or 500 if it throws: a request never ends the
+// process, whatever it holds.
+Response answer(const Request& req, const std::function<Response(const Request&)>& handler) {
+  try {
+    return handler(req);
+  } catch (const std::exception& e) {
+    spdlog::error("http: {} {}: {}", std::string(req.method_string()),
+                  std::string(req.target().substr(0, 200)), e.what());
+    return error_response(req, http::status::internal_server_error, "internal",
+                          "the server could not answer this request");
+  }
 }
 
 // Runs `work` on the storage pool; it returns the response.
@@ -254,6 +269,7 @@ Response revoke_invite(ServerContext& ctx, const Request& req, const std::string
   if (kind != "participant" && kind != "observer")
     return error_response(req, http::status::not_found, "not_found",
                           "invite kinds are participant and observer");
+  std::lock_guard lock(access_changes());
   store::Status s;
   auto c = ctx.store.convening(id, &s);
   if (!c) return error_response(req, http::status::not_found, "not_found", "no convening " + id);
@@ -275,14 +291,38 @@ Response revoke_invite(ServerContext& ctx, const Request& req, const std::string
 }
 
 // Writable storage is what "healthy" means: a failing store is tried again
-// (and recovers here if its cause is gone), a working one is probed.
+// (and recovers here if its cause is gone), a working one is probed. A
+// probe is a durable write: at most one a second, whoever asks how often;
+// the others get its answer.
+store::Status probe_store(store::Store& store) {
+  static std::mutex mutex;
+  static std::chrono::steady_clock::time_point probed_at{};
+  static store::Status last = store::Status::ok();
+  std::lock_guard lock(mutex);
+  const auto now = std::chrono::steady_clock::now();
+  // A store that failed since the last probe is news: asked about at once.
+  if (now - probed_at >= std::chrono::seconds(1) || (store.failing() && last.is_ok())) {
+    last = store.failing() ? store.recover() : store.probe_write();
+    probed_at = now;
+  }
+  return last;
+}
+
 Response health(ServerContext& ctx, const Request& req) {
-  const store::Status s = ctx.store.failing() ? ctx.store.recover() : ctx.store.probe_write();
+  const store::Status s = probe_store(ctx.store);
   if (!s.is_ok())
     return error_response(req, http::status::service_unavailable, "unavailable",
                           "the store is not writable: " + s.message());
   return json_response(req, http::status::ok, {{"status", "ok"}});
 }
+
+// The client's own scripts, styles and connections only; images of its own
+// or drawn in the page (a Markdown preview loads none from elsewhere, which
+// would tell another server who reads the draft); no framing by other sites.
+constexpr const char* kContentSecurityPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; connect-src 'self' ws: wss:; font-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 Response serve_file(ServerContext& ctx, const Request& req) {
   const auto file = resolve_static(ctx.config.client_dir,
@@ -297,6 +337,8 @@ Response serve_file(ServerContext& ctx, const Request& req) {
   Response res = make_response(req, http::status::ok, body.str(), file->content_type);
   res.set(http::field::cache_control, file->cache_control);
   res.set("X-Content-Type-Options", "nosniff");
+  res.set("Content-Security-Policy", kContentSecurityPolicy);
+  res.set("Referrer-Policy", "no-referrer");
   if (req.method() == http::verb::head) {
     res.prepare_payload();
     res.body().clear();
@@ -341,7 +383,8 @@ void handle_http(ServerContext& ctx, Request req, Reply reply, const std::string
   auto shared = std::make_shared<Request>(std::move(req));
   auto run = [&](std::function<Response(const Request&)> handler) {
     on_storage(
-        ctx, [shared, handler = std::move(handler)] { return handler(*shared); }, std::move(reply));
+        ctx, [shared, handler = std::move(handler)] { return answer(*shared, handler); },
+        std::move(reply));
   };
 
   if (path == "/healthz" && method == http::verb::get)
@@ -352,6 +395,13 @@ void handle_http(ServerContext& ctx, Request req, Reply reply, const std::string
                            "text/plain; version=0.0.4; charset=utf-8");
     });
   if (parts.size() >= 2 && parts[0] == "api" && parts[1] == "convenings") {
+    // A body must say it is JSON: a page elsewhere can POST text/plain to
+    // this server without asking the browser first, never JSON.
+    const auto content_type = (*shared)[http::field::content_type];
+    if (method == http::verb::post && !shared->body().empty() &&
+        !beast::iequals(content_type.substr(0, 16), "application/json"))
+      return reply(error_response(*shared, http::status::unsupported_media_type,
+                                  "unsupported_media_type", "send the body as application/json"));
     if (parts.size() == 2 && method == http::verb::post) {
       if (auto refused = refuse_create(ctx, *shared, peer)) return reply(std::move(*refused));
       return run([&ctx](const Request& r) { return create_convening(ctx, r); });
@@ -364,7 +414,8 @@ void handle_http(ServerContext& ctx, Request req, Reply reply, const std::string
       return on_heavy_read(
           ctx,
           [&ctx, shared, id = parts[2], query] {
-            return export_convening(ctx, *shared, id, query);
+            return answer(*shared,
+                          [&](const Request& r) { return export_convening(ctx, r, id, query); });
           },
           std::move(reply));
     }

@@ -24,6 +24,7 @@ bool TokenBucket::has(double n, RateClock::time_point now) {
 }
 
 bool TokenBucket::take(double n, RateClock::time_point now) {
+  used_ = std::max(used_, now);
   if (!has(n, now)) return false;
   tokens_ = std::max(0.0, tokens_ - n);
   return true;
@@ -66,14 +67,19 @@ std::size_t KeyedRateLimiter::size() {
   return buckets_.size();
 }
 
-// Called with the lock held, before a new key goes in.
+// Called with the lock held, before a new key goes in. Full buckets say
+// nothing a new one would not: they go first. If every bucket is in use,
+// the one unused for longest goes: forgetting them all would hand every
+// client, the one cycling through addresses included, a fresh allowance.
 void KeyedRateLimiter::make_room(Clock::time_point now) {
   if (buckets_.size() < max_keys_) return;
   for (auto it = buckets_.begin(); it != buckets_.end();)
     it = it->second.full(now) ? buckets_.erase(it) : std::next(it);
-  // Every bucket is in use: forgetting them all only lets each key start
-  // afresh, which is better than refusing every newcomer.
-  if (buckets_.size() >= max_keys_) buckets_.clear();
+  if (buckets_.size() < max_keys_) return;
+  const auto oldest = std::min_element(
+      buckets_.begin(), buckets_.end(),
+      [](const auto& a, const auto& b) { return a.second.last_used() < b.second.last_used(); });
+  buckets_.erase(oldest);
 }
 
 }  // namespace convene::server

@@ -27,6 +27,8 @@ class TokenBucket {
   // Seconds until `n` tokens are there (0 if they are).
   double seconds_until(double n, RateClock::time_point now);
   bool full(RateClock::time_point now);
+  // When take() was last asked for tokens.
+  RateClock::time_point last_used() const { return used_; }
 
  private:
   void refill(RateClock::time_point now);
@@ -35,6 +37,7 @@ class TokenBucket {
   double capacity_;
   double tokens_;
   RateClock::time_point at_;
+  RateClock::time_point used_{};
 };
 
 // Token buckets keyed by a client's address. Bounded: it never holds more

@@ -86,6 +86,11 @@ std::variant<rooms::Admission, Response> admit_request(ServerContext& ctx, const
   return error_response(req, http::status::service_unavailable, "unavailable", a.message);
 }
 
+std::mutex& access_changes() {
+  static std::mutex mutex;
+  return mutex;
+}
+
 std::variant<rooms::Admission, Response> admit_convener(ServerContext& ctx, const Request& req,
                                                         const std::string& id,
                                                         const std::string& what) {

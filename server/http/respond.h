@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -41,6 +42,11 @@ std::optional<uint64_t> parse_decimal(std::string_view text);
 // Blocking: on the storage pool.
 std::variant<rooms::Admission, Response> admit_request(ServerContext& ctx, const Request& req,
                                                        const std::string& id);
+// Held while a handler reads a convening's tokens and links and writes them
+// back (revoking invites and links, adding links): one such change at a
+// time, so two at once cannot each undo the other's.
+std::mutex& access_changes();
+
 // The same, for what only a convener may do (`what`, for the 403's message).
 std::variant<rooms::Admission, Response> admit_convener(ServerContext& ctx, const Request& req,
                                                         const std::string& id,

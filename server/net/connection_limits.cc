@@ -1,8 +1,18 @@
 #include "net/connection_limits.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace convene::server {
+
+std::string address_key(const net::ip::address& address) {
+  if (!address.is_v6()) return address.to_string();
+  const auto v6 = address.to_v6();
+  if (v6.is_v4_mapped()) return net::ip::make_address_v4(net::ip::v4_mapped, v6).to_string();
+  auto bytes = v6.to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return net::ip::make_address_v6(bytes).to_string() + "/64";
+}
 
 ConnectionLimits::Slot::Slot(ConnectionLimits* limits, std::string address)
     : limits_(limits), address_(std::move(address)) {}

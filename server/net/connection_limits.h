@@ -16,8 +16,14 @@
 #include <unordered_map>
 
 #include "http/rate_limit.h"
+#include "net/beast.h"
 
 namespace convene::server {
+
+// The key a client address is limited under: an IPv4 address as it is, an
+// IPv6 address by its /64, the block one host or one home gets (it could
+// otherwise take a new address for each connection).
+std::string address_key(const net::ip::address& address);
 
 class ConnectionLimits {
  public:

@@ -40,7 +40,7 @@ HttpSession<Stream>::HttpSession(Stream&& stream, beast::flat_buffer buffer, Ser
       tcp_slot_(std::move(tcp_slot)) {
   beast::error_code ec;
   const auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
-  if (!ec) peer_ = remote.address().to_string();
+  if (!ec) peer_ = address_key(remote.address());
 }
 
 template <class Stream>

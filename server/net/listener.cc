@@ -71,7 +71,7 @@ void Listener::admit(tcp::socket socket) {
   ConnectionLimits::Slot slot;
   if (context_.tcp_limits) {
     const auto remote = socket.remote_endpoint(ec);
-    const std::string address = ec ? std::string("?") : remote.address().to_string();
+    const std::string address = ec ? std::string("?") : address_key(remote.address());
     auto admission = context_.tcp_limits->admit(address, RateClock::now());
     if (!admission.refused.empty()) {
       metrics().connections_refused++;

@@ -16,6 +16,9 @@ constexpr uint16_t kClosePolicy = 1008;
 constexpr uint16_t kCloseTryAgainLater = 1013;
 constexpr size_t kMaxConveningId = 64;
 constexpr int kMaxResend = 100'000;
+// Tokens are 43 characters; anything much longer is not one, and is not
+// worth hashing.
+constexpr size_t kMaxTokenBytes = 256;
 // Frames merged into one at the most (bytes).
 constexpr size_t kMaxMergedBytes = 1 << 20;
 // Messages saved up: this many seconds of --messages-per-second.
@@ -47,7 +50,8 @@ WsSession<Stream>::WsSession(Stream&& stream, ServerContext& context, Connection
       slot_(std::move(slot)),
       tcp_slot_(std::move(tcp_slot)),
       limits_(message_limits(context.config), RateClock::now()),
-      deadline_(ws_.get_executor()) {
+      deadline_(ws_.get_executor()),
+      write_deadline_(ws_.get_executor()) {
   beast::error_code ec;
   const auto endpoint = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
   remote_ = ec ? "?" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
@@ -212,7 +216,8 @@ void WsSession<Stream>::on_hello(pb::Hello hello) {
   const size_t secret = hello.replica_secret().size();
   if (hello.replica() == 0 || hello.convening().empty() ||
       hello.convening().size() > kMaxConveningId || hello.resend_size() > kMaxResend ||
-      secret < rooms::kMinSecretBytes || secret > rooms::kMaxSecretBytes) {
+      hello.token().size() > kMaxTokenBytes || secret < rooms::kMinSecretBytes ||
+      secret > rooms::kMaxSecretBytes) {
     send(rooms::error_frame(pb::ERROR_MALFORMED,
                             "Hello needs a non-zero replica, a replica_secret of " +
                                 std::to_string(rooms::kMinSecretBytes) + " to " +
@@ -324,14 +329,35 @@ void WsSession<Stream>::drop_slow_client() {
 template <class Stream>
 void WsSession<Stream>::do_write() {
   writing_ = true;
-  queued_bytes_ -= in_flight_.take(queue_, kMaxMergedBytes, batches_);
+  const size_t taken = in_flight_.take(queue_, kMaxMergedBytes, batches_);
+  queued_bytes_ -= taken;
+  write_deadline_.expires_after(kWriteGrace +
+                                std::chrono::seconds(taken / kSlowestReadBytesPerSecond));
+  write_deadline_.async_wait(
+      beast::bind_front_handler(&WsSession::on_write_deadline, this->shared_from_this()));
   ws_.async_write(in_flight_.buffers(),
                   beast::bind_front_handler(&WsSession::on_write, this->shared_from_this()));
 }
 
 template <class Stream>
+void WsSession<Stream>::on_write_deadline(beast::error_code ec) {
+  if (ec || !writing_) return;  // cancelled: the write finished
+  metrics().slow_client_disconnects++;
+  spdlog::warn("ws {}: a write made no end in time: cutting off a client that does not read",
+               remote_);
+  leave_room();
+  closing_ = true;
+  queue_.clear();
+  queued_bytes_ = 0;
+  beast::error_code ignored;
+  beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+  beast::get_lowest_layer(ws_).socket().close(ignored);
+}
+
+template <class Stream>
 void WsSession<Stream>::on_write(beast::error_code ec, size_t bytes) {
   writing_ = false;
+  write_deadline_.cancel();
   const size_t frames = in_flight_.frames();
   in_flight_.clear();
   if (ec) return fail(ec, "write");
@@ -410,6 +436,7 @@ void WsSession<Stream>::fail(beast::error_code ec, const char* what) {
   queue_.clear();
   queued_bytes_ = 0;
   deadline_.cancel();
+  write_deadline_.cancel();
   leave_room();
 }
 

@@ -44,6 +44,12 @@ class WsSession : public rooms::Peer, public std::enable_shared_from_this<WsSess
   // How long a close may take before the TCP connection is simply closed (a
   // peer that reads nothing never takes the close frame).
   static constexpr auto kCloseGrace = std::chrono::seconds(5);
+  // A write that has not finished in this long, plus a second for each
+  // kSlowestReadBytesPerSecond of it, is a client that does not read: it
+  // is cut off (else one that never reads pins a large frame, a Welcome,
+  // for as long as it answers pings).
+  static constexpr auto kWriteGrace = std::chrono::seconds(30);
+  static constexpr size_t kSlowestReadBytesPerSecond = 256 << 10;
 
   // `slot`: the upgrade's place in the WebSocket limits; `tcp_slot`: the
   // connection's in the limits on every TCP connection.
@@ -79,6 +85,7 @@ class WsSession : public rooms::Peer, public std::enable_shared_from_this<WsSess
   void start_closing(uint16_t code, std::string reason);
   void leave_room();
   void cut_off(beast::error_code ec);
+  void on_write_deadline(beast::error_code ec);
   void fail(beast::error_code ec, const char* what);
 
   websocket::stream<Stream> ws_;
@@ -87,7 +94,8 @@ class WsSession : public rooms::Peer, public std::enable_shared_from_this<WsSess
   ConnectionLimits::Slot slot_;      // this connection's place in its address's limit
   ConnectionLimits::Slot tcp_slot_;  // and in the limits on every TCP connection
   MessageLimits limits_;
-  net::steady_timer deadline_;  // Hello, then the end of a close
+  net::steady_timer deadline_;        // Hello, then the end of a close
+  net::steady_timer write_deadline_;  // the write in flight
   beast::flat_buffer buffer_;
   std::deque<rooms::Frame> queue_;  // waiting, not in flight
   size_t queued_bytes_ = 0;

@@ -34,7 +34,8 @@ void fill_member(pb::Member* out, const std::string& id, const std::string& name
 
 Room::Room(std::string id, RoomState state, net::any_io_executor io, net::thread_pool& storage_pool,
            store::Store& store, GroupCommitter& committer, RoomOptions options,
-           std::function<void(const Room*)> on_idle, std::function<void(JoinRequest)> reroute)
+           std::function<void(const Room*)> on_idle, std::function<void(JoinRequest)> reroute,
+           std::function<bool(const std::string&)> revoked)
     : id_(std::move(id)),
       name_(std::move(state.name)),
       strand_(net::make_strand(io)),
@@ -44,6 +45,7 @@ Room::Room(std::string id, RoomState state, net::any_io_executor io, net::thread
       options_(options),
       on_idle_(std::move(on_idle)),
       reroute_(std::move(reroute)),
+      revoked_(std::move(revoked)),
       doc_(std::move(state.doc)),
       applied_seq_(state.head_seq),
       committed_seq_(state.head_seq),
@@ -89,6 +91,13 @@ void Room::join(JoinRequest request) {
 // Tells a joiner the room cannot take it now. True if refused (the peer has
 // been told and is being closed).
 bool Room::refuse_join(JoinRequest& request) {
+  // Its token was good when checked, and revoked since (Room::revoke ran
+  // before this join reached the room).
+  if (revoked_ && !request.token_hash.empty() && revoked_(request.token_hash)) {
+    request.peer->send(error_frame(pb::ERROR_REVOKED, "this link has been revoked by a convener"));
+    request.peer->close(kClosePolicy, "link revoked");
+    return true;
+  }
   if (closing_ || failed_) {
     request.peer->send(error_frame(pb::ERROR_UNAVAILABLE, "the convening is restarting; retry"));
     request.peer->close(kCloseGoingAway, "restarting");
@@ -194,6 +203,7 @@ void Room::store_claim(JoinRequest request, store::Member record) {
 // The member is who it says (its replica's secret checked, its record
 // stored): it gets its Welcome, and the others hear of it.
 void Room::admit(JoinRequest request) {
+  if (older_ops_wanted(request) > 0) return read_older_ops(std::move(request));
   const Peer* key = request.peer.get();
   const uint64_t replica = request.hello.replica();
   const store::Member& record = *directory_.find(member_id_of(replica));
@@ -214,7 +224,8 @@ void Room::admit(JoinRequest request) {
   if (request.attached) request.attached(shared_from_this());
   spdlog::info("room {}: member {} joined as {}", id_, member.id, pb::Role_Name(member.role));
 
-  send_welcome(member, request.hello.last_seen_seq(), request.hello.ops_only());
+  send_welcome(member, request.hello.last_seen_seq(), request.hello.ops_only(),
+               std::move(request.older_ops));
 
   // Tell the others with the next presence update: a crowd joining at once
   // costs one update per delivery, not one per join for each member. A
@@ -238,11 +249,71 @@ void Room::admit(JoinRequest request) {
   }
 }
 
+uint64_t Room::tail_base() const {
+  return tail_.empty() ? committed_seq_ : tail_.front().seq() - 1;
+}
+
+// The seq of the last op a join still needs from the store (older than the
+// tail, and not read yet), or 0.
+uint64_t Room::older_ops_wanted(const JoinRequest& request) const {
+  if (!request.hello.ops_only()) return 0;
+  const uint64_t have = request.older_ops.empty()
+                            ? std::min(request.hello.last_seen_seq(), committed_seq_)
+                            : request.older_ops.back().seq();
+  return have < tail_base() ? tail_base() : 0;
+}
+
+// Reads what a join needs from before the tail on the storage strand, off
+// the room's, and comes back to admit it. The tail may move on meanwhile (a
+// snapshot trims it): then the gap is read too, until the ops read meet it.
+// The replica counts as in use while it reads.
+void Room::read_older_ops(JoinRequest request) {
+  const uint64_t replica = request.hello.replica();
+  const uint64_t from = request.older_ops.empty()
+                            ? std::min(request.hello.last_seen_seq(), committed_seq_)
+                            : request.older_ops.back().seq();
+  const uint64_t to = tail_base();
+  replicas_[replica] = nullptr;
+  net::post(storage_, [self = shared_from_this(), request = std::move(request), from, to,
+                       replica]() mutable {
+    bool parsed = true;
+    const store::Status s =
+        self->store_.read_log(self->id_, from, to, [&](const store::LogEntry& e) {
+          pb::SequencedOp& op = request.older_ops.emplace_back();
+          op.set_seq(e.seq);
+          op.set_author(e.author);
+          op.set_server_time_ms(e.server_time_ms);
+          parsed = op.mutable_op()->ParseFromString(e.op);
+          return parsed;
+        });
+    const bool complete =
+        s.is_ok() && parsed && !request.older_ops.empty() && request.older_ops.back().seq() == to;
+    if (!complete)
+      spdlog::error("room {}: reading the log ({}, {}] failed: {}", self->id_, from, to,
+                    !s.is_ok() ? s.message() : "a corrupt or missing record");
+    net::post(self->strand_, [self, request = std::move(request), complete, replica]() mutable {
+      if (const auto it = self->replicas_.find(replica);
+          it != self->replicas_.end() && it->second == nullptr)
+        self->replicas_.erase(it);
+      if (!complete) {
+        request.peer->send(
+            error_frame(pb::ERROR_UNAVAILABLE, "could not read the log; retry later"));
+        request.peer->close(kCloseInternal, "log read failed");
+        return;
+      }
+      if (self->retired_ && !self->closing_) return self->reroute_(std::move(request));
+      if (self->refuse_join(request)) return;
+      self->admit(std::move(request));
+    });
+  });
+}
+
 // Either every committed op after `last_seen`, or the newest snapshot and the
 // ops after it: whichever is smaller. A client that asks for ops only (it keeps
-// the whole log, like the browser's history) gets every op after `last_seen`,
-// the older ones read from the store.
-void Room::send_welcome(const Member& m, uint64_t last_seen, bool ops_only) {
+// the whole log, like the browser's history) gets every op after `last_seen`:
+// the older ones were read from the store on the way in (`older`).
+void Room::send_welcome(const Member& m, uint64_t last_seen, bool ops_only,
+                        std::vector<pb::SequencedOp> older) {
   pb::ServerMessage msg;
   auto* w = msg.mutable_welcome();
   w->set_protocol(1);
@@ -253,25 +324,22 @@ void Room::send_welcome(const Member& m, uint64_t last_seen, bool ops_only) {
   for (const auto& [peer, other] : members_)
     fill_member(w->add_members(), other.id, other.name, other.colour, other.role, other.presence);
 
-  const uint64_t tail_base = tail_.empty() ? committed_seq_ : tail_.front().seq() - 1;
-  uint64_t from = tail_base;
+  const uint64_t base = tail_base();
+  uint64_t from = base;
   if (ops_only) {
     last_seen = std::min(last_seen, committed_seq_);
-    if (last_seen < tail_base && !read_older_ops(last_seen, tail_base, w)) {
-      m.peer->send(error_frame(pb::ERROR_UNAVAILABLE, "could not read the log; retry later"));
-      m.peer->close(kCloseInternal, "log read failed");
-      return;
-    }
-    from = std::max(last_seen, tail_base);
+    for (pb::SequencedOp& op : older)
+      if (op.seq() > last_seen && op.seq() <= base) *w->add_ops() = std::move(op);
+    from = std::max(last_seen, base);
   } else {
-    const bool ops_possible = last_seen >= tail_base && last_seen <= committed_seq_;
+    const bool ops_possible = last_seen >= base && last_seen <= committed_seq_;
     size_t ops_bytes = 0;
     if (ops_possible)
       for (auto it = tail_.rbegin(); it != tail_.rend() && it->seq() > last_seen; ++it)
         ops_bytes += it->ByteSizeLong();
     const size_t snapshot_bytes = (snapshot_ ? snapshot_->size() : 0) + tail_bytes_;
     const bool use_snapshot = snapshot_ && (!ops_possible || snapshot_bytes < ops_bytes);
-    from = use_snapshot ? snapshot_seq_ : (ops_possible ? last_seen : tail_base);
+    from = use_snapshot ? snapshot_seq_ : (ops_possible ? last_seen : base);
     if (use_snapshot) {
       w->set_snapshot(*snapshot_);
       w->set_snapshot_seq(snapshot_seq_);
@@ -280,27 +348,6 @@ void Room::send_welcome(const Member& m, uint64_t last_seen, bool ops_only) {
   for (const auto& op : tail_)
     if (op.seq() > from) *w->add_ops() = op;
   m.peer->send(encode(msg));
-}
-
-// Reads the committed ops from < seq <= to (older than the in-memory tail)
-// into the Welcome. Runs on the room's strand: the read is sequential and the
-// Welcome must leave before any later Ops frame reaches this member.
-bool Room::read_older_ops(uint64_t from, uint64_t to, pb::Welcome* w) {
-  bool parsed = true;
-  const auto s = store_.read_log(id_, from, to, [&](const store::LogEntry& e) {
-    pb::SequencedOp* op = w->add_ops();
-    op->set_seq(e.seq);
-    op->set_author(e.author);
-    op->set_server_time_ms(e.server_time_ms);
-    parsed = op->mutable_op()->ParseFromString(e.op);
-    return parsed;
-  });
-  if (!s.is_ok() || !parsed) {
-    spdlog::error("room {}: reading the log ({}, {}] failed: {}", id_, from, to,
-                  s.is_ok() ? "a corrupt record" : s.message());
-    return false;
-  }
-  return true;
 }
 
 // ---- submit --------------------------------------------------------------------
@@ -417,6 +464,15 @@ void Room::accept_ops(Member& m, google::protobuf::RepeatedPtrField<pb::Op>& ops
       return;
     }
     const size_t bytes = op.ByteSizeLong();
+    if (options_.max_pending_bytes > 0 && pending_bytes_ + bytes > options_.max_pending_bytes) {
+      metrics().rate_limited++;
+      m.peer->send(error_frame(pb::ERROR_RATE_LIMITED,
+                               "op " + id.str() +
+                                   ": the convening is still writing what came before; resend "
+                                   "from it after the wait",
+                               &id, std::chrono::milliseconds(1000)));
+      return;
+    }
     if (!within_quota(m, op, bytes)) return;
     const crdt::Status s = doc_.apply(op);
     if (s.code() == crdt::Status::Code::kDuplicate) {
@@ -433,6 +489,7 @@ void Room::accept_ops(Member& m, google::protobuf::RepeatedPtrField<pb::Op>& ops
     }
     const uint64_t seq = ++applied_seq_;
     log_bytes_ += bytes;
+    pending_bytes_ += bytes;
     const uint64_t last_counter = op.counter() + crdt::op_span(op) - 1;
     acks_[op.replica()].entries.emplace_back(last_counter, seq);
     Pending p{pb::SequencedOp(), m.id, last_counter, now, log_bytes_};
@@ -517,6 +574,7 @@ void Room::maybe_commit() {
   committing_ = true;
   std::vector<Pending> batch;
   batch.swap(pending_);
+  pending_bytes_ = 0;
   std::vector<store::LogEntry> entries;
   entries.reserve(batch.size());
   for (const Pending& p : batch)
@@ -630,9 +688,21 @@ void Room::deliver_soon() {
   schedule_delivery(due);
 }
 
+std::chrono::milliseconds presence_interval_for(size_t members,
+                                                std::chrono::milliseconds configured) {
+  constexpr size_t kMembersAtConfigured = 50;
+  constexpr auto kLongest = std::chrono::milliseconds(1000);
+  if (members <= kMembersAtConfigured) return configured;
+  const std::chrono::milliseconds stretched{configured.count() * static_cast<int64_t>(members) /
+                                            static_cast<int64_t>(kMembersAtConfigured)};
+  return std::max(configured, std::min(stretched, kLongest));
+}
+
 // Presence alone goes out at most once per presence interval, sooner with ops.
 void Room::schedule_presence() {
-  schedule_delivery(std::max(Clock::now(), last_presence_ + options_.presence_interval));
+  schedule_delivery(std::max(
+      Clock::now(),
+      last_presence_ + presence_interval_for(members_.size(), options_.presence_interval)));
 }
 
 // One timer for both: it is moved earlier when something is due sooner.
@@ -658,7 +728,8 @@ void Room::schedule_delivery(Clock::time_point due) {
 void Room::on_delivery_due() {
   if (outbox_.empty()) {
     if (!presence_changed_) return;
-    const auto presence_due = last_presence_ + options_.presence_interval;
+    const auto presence_due =
+        last_presence_ + presence_interval_for(members_.size(), options_.presence_interval);
     if (Clock::now() < presence_due) return schedule_delivery(presence_due);
   }
   deliver();
@@ -726,6 +797,7 @@ void Room::fail(const std::string& why) {
   spdlog::error("room {}: {}; closing the room", id_, why);
   failed_ = true;
   pending_.clear();
+  pending_bytes_ = 0;
   if (!outbox_.empty()) deliver();  // those are durable
   auto frame = error_frame(pb::ERROR_UNAVAILABLE, "storage is failing; reconnect and resend");
   for (auto& [key, m] : members_) {

@@ -79,7 +79,17 @@ struct RoomOptions {
   // offline; far beyond that it can only be meant to exhaust the 64-bit
   // clock, which would make every later op overflow (decision 42).
   uint64_t max_clock_lead = uint64_t{1} << 32;
+  // Ops applied but not yet durable (while a commit is being written, say
+  // during a long fsync): beyond, Submits wait (ERROR_RATE_LIMITED with a
+  // retry) rather than pile up in memory.
+  size_t max_pending_bytes = 64 << 20;
 };
+
+// The time between presence updates in a room: `configured`, stretched in
+// proportion beyond 50 members (each update goes to every member, and
+// carries every member who moved): to at most a second.
+std::chrono::milliseconds presence_interval_for(size_t members,
+                                                std::chrono::milliseconds configured);
 
 // The time between a room's deliveries: `configured`, stretched in a room too
 // large for it so that the room writes at most about 16,000 frames a second
@@ -99,6 +109,9 @@ struct JoinRequest {
   std::string secret_hash;
   // Called with the room once the member is in, before its Welcome is sent.
   std::function<void(std::shared_ptr<class Room>)> attached;
+  // Committed ops older than the room's tail, read from the store for a
+  // client that asked for ops only (filled by the room on the way in).
+  std::vector<pb::SequencedOp> older_ops = {};
 };
 
 // What a room starts from (read from the store by the RoomManager).
@@ -120,9 +133,12 @@ class Room : public std::enable_shared_from_this<Room> {
   // `on_idle` is called (on the room's strand) when the room is empty and
   // flushed, or has failed: the manager forgets it. A join that reaches a
   // room after that is handed to `reroute`, which finds or loads a new one.
+  // `revoked` says whether a token hash was revoked after the joins that
+  // carry it were admitted to the server (RoomManager::revoked).
   Room(std::string id, RoomState state, net::any_io_executor io, net::thread_pool& storage_pool,
        store::Store& store, GroupCommitter& committer, RoomOptions options,
-       std::function<void(const Room*)> on_idle, std::function<void(JoinRequest)> reroute);
+       std::function<void(const Room*)> on_idle, std::function<void(JoinRequest)> reroute,
+       std::function<bool(const std::string&)> revoked = nullptr);
   ~Room();
 
   const std::string& id() const { return id_; }
@@ -175,8 +191,11 @@ class Room : public std::enable_shared_from_this<Room> {
   bool refuse_join(JoinRequest& request);
   std::string check_op(const Member& m, const pb::Op& op) const;
   bool within_quota(Member& m, const pb::Op& op, size_t bytes);
-  void send_welcome(const Member& m, uint64_t last_seen, bool ops_only);
-  bool read_older_ops(uint64_t from, uint64_t to, pb::Welcome* w);
+  void send_welcome(const Member& m, uint64_t last_seen, bool ops_only,
+                    std::vector<pb::SequencedOp> older);
+  uint64_t tail_base() const;
+  uint64_t older_ops_wanted(const JoinRequest& request) const;
+  void read_older_ops(JoinRequest request);
   void do_submit(const Peer* peer, pb::Submit& submit);
   void accept_ops(Member& m, google::protobuf::RepeatedPtrField<pb::Op>& ops);
   void ack_duplicate(const Member& m, const pb::Op& op);
@@ -209,6 +228,7 @@ class Room : public std::enable_shared_from_this<Room> {
   RoomOptions options_;
   std::function<void(const Room*)> on_idle_;
   std::function<void(JoinRequest)> reroute_;
+  std::function<bool(const std::string&)> revoked_;
   bool retired_ = false;  // on_idle_ was called: no longer the convening's room
 
   crdt::Document doc_;  // includes applied but uncommitted ops
@@ -219,7 +239,8 @@ class Room : public std::enable_shared_from_this<Room> {
   std::deque<pb::SequencedOp> tail_;  // committed ops after snapshot_seq_
   size_t tail_bytes_ = 0;
   std::vector<Pending> pending_;
-  uint64_t log_bytes_ = 0;  // serialized ops up to applied_seq_
+  uint64_t log_bytes_ = 0;    // serialized ops up to applied_seq_
+  size_t pending_bytes_ = 0;  // serialized ops in pending_
   MemberDirectory directory_;
   bool committing_ = false;
   bool failed_ = false;

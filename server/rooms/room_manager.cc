@@ -4,12 +4,12 @@
 
 namespace convene::rooms {
 
-RoomManager::RoomManager(net::io_context& io, net::thread_pool& storage_pool, store::Store& store,
-                         RoomOptions options)
+RoomManager::RoomManager(net::io_context& io, net::thread_pool& storage_pool,
+                         net::thread_pool& commit_pool, store::Store& store, RoomOptions options)
     : io_(io),
       storage_pool_(storage_pool),
       store_(store),
-      committer_(storage_pool, store),
+      committer_(commit_pool, store),
       options_(options) {}
 
 size_t RoomManager::loaded() const {
@@ -65,7 +65,8 @@ void RoomManager::loaded(const std::string& convening, std::shared_ptr<RoomState
       room = std::make_shared<Room>(
           convening, std::move(*state), io_.get_executor(), storage_pool_, store_, committer_,
           options_, [this](const Room* r) { forget(r); },
-          [this, convening](JoinRequest request) { join(convening, std::move(request)); });
+          [this, convening](JoinRequest request) { join(convening, std::move(request)); },
+          [this, convening](const std::string& hash) { return revoked(convening, hash); });
       it->second.room = room;
     }
   }
@@ -94,10 +95,17 @@ void RoomManager::revoke(const std::string& convening, const std::string& token_
   std::shared_ptr<Room> room;
   {
     std::lock_guard lock(mutex_);
+    revoked_[convening].insert(token_hash);
     auto it = rooms_.find(convening);
     if (it != rooms_.end()) room = it->second.room;
   }
   if (room) room->revoke(token_hash);
+}
+
+bool RoomManager::revoked(const std::string& convening, const std::string& token_hash) const {
+  std::lock_guard lock(mutex_);
+  const auto it = revoked_.find(convening);
+  return it != revoked_.end() && it->second.count(token_hash) > 0;
 }
 
 void RoomManager::shut_down(std::function<void()> done) {
@@ -131,13 +139,16 @@ std::shared_ptr<RoomState> load_room_state(store::Store& store, const std::strin
   if (!s.is_ok()) return *error = s.message(), nullptr;
   if (auto snap = store.snapshot_at_or_before(convening, head, &s); snap && s.is_ok()) {
     auto doc = crdt::Document::decode_snapshot(snap->bytes, 0);
-    if (!doc.ok()) {
-      *error = "snapshot at seq " + std::to_string(snap->seq) + ": " + doc.status.str();
-      return nullptr;
+    if (doc.ok()) {
+      state->doc = std::move(doc.value);
+      state->snapshot_seq = snap->seq;
+      state->snapshot = std::move(snap->bytes);
+    } else {
+      // The log holds everything the snapshot did: replay it whole rather
+      // than leave the convening unloadable.
+      spdlog::warn("convening {}: snapshot at seq {} unusable ({}); replaying the whole log",
+                   convening, snap->seq, doc.status.str());
     }
-    state->doc = std::move(doc.value);
-    state->snapshot_seq = snap->seq;
-    state->snapshot = std::move(snap->bytes);
   }
   if (!s.is_ok()) return *error = s.message(), nullptr;
   state->members = store.members(convening, &s);

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "rooms/group_commit.h"
@@ -21,14 +22,19 @@ namespace convene::rooms {
 
 class RoomManager {
  public:
-  RoomManager(net::io_context& io, net::thread_pool& storage_pool, store::Store& store,
-              RoomOptions options);
+  // `commit_pool` writes the group commits and nothing else, so that no
+  // other storage work (loads, token checks, REST requests) ever delays one.
+  RoomManager(net::io_context& io, net::thread_pool& storage_pool, net::thread_pool& commit_pool,
+              store::Store& store, RoomOptions options);
 
   // Routes a join to the convening's room, loading it first if needed. If
   // the room cannot be loaded the peer gets an error and is closed.
   void join(const std::string& convening, JoinRequest request);
-  // Closes live connections of the convening that used this token.
+  // Closes live connections of the convening that used this token, and
+  // refuses it from now on to joins already past their token check (in
+  // flight, or waiting for the room to load).
   void revoke(const std::string& convening, const std::string& token_hash);
+  bool revoked(const std::string& convening, const std::string& token_hash) const;
   // Shuts every room down (commits finish, members closed with 1001) and
   // then calls `done` (from some room's strand or the caller's thread).
   void shut_down(std::function<void()> done);
@@ -51,7 +57,11 @@ class RoomManager {
   RoomOptions options_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Entry> rooms_;  // GUARDED_BY(mutex_)
-  bool shutting_down_ = false;                    // GUARDED_BY(mutex_)
+  // Token hashes revoked since the server started, per convening: a join
+  // whose token was checked before its revocation is refused when the room
+  // admits it. A few per revocation, which conveners make by hand.
+  std::unordered_map<std::string, std::unordered_set<std::string>> revoked_;  // GUARDED_BY(mutex_)
+  bool shutting_down_ = false;                                                // GUARDED_BY(mutex_)
 };
 
 // Reads a convening's state from the store (blocking: storage pool only).

@@ -39,6 +39,7 @@ struct Server {
   net::io_context io;
   net::executor_work_guard<net::io_context::executor_type> work = net::make_work_guard(io);
   net::thread_pool storage{1};
+  net::thread_pool commits{1};
   std::unique_ptr<rooms::RoomManager> rooms;
   server::SessionRegistry sessions;
   std::unique_ptr<ServerContext> context;
@@ -54,7 +55,7 @@ struct Server {
     store::Status status;
     store = store::Store::open(config.data_dir, config.durability, &status);
     require(store != nullptr, "cannot open the store: " + status.message());
-    rooms = std::make_unique<rooms::RoomManager>(io, storage, *store,
+    rooms = std::make_unique<rooms::RoomManager>(io, storage, commits, *store,
                                                  rooms::RoomOptions{config.snapshot_every});
     context = std::make_unique<ServerContext>(
         ServerContext{config, io, storage, *store, *rooms, sessions});

@@ -641,8 +641,10 @@ TEST_F(AbuseTest, AThousandClientsThatNeverReadAreCutOffWithoutHurtingTheRoom) {
   ServerOptions options;
   options.durability = "os";
   options.log_level = "error";  // a warning per dropped client otherwise
+  // 30 MB from one writer in seconds: over a member's quota a minute.
   options.extra_args = {"--connections-per-ip",      "0", "--connects-per-minute", "0",
-                        "--http-connections-per-ip", "0", "--max-live-members",    "0"};
+                        "--http-connections-per-ip", "0", "--max-live-members",    "0",
+                        "--member-mb-per-minute",    "0"};
   ASSERT_NO_FATAL_FAILURE(start(options));
   const auto conv = create_convening(endpoint(), "crowd");
   ASSERT_TRUE(conv);

@@ -4,6 +4,7 @@
 // against that server.
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/connect.hpp>
@@ -116,6 +117,43 @@ TEST_F(HttpTrustTest, ASequenceNumberIsDigitsOnly) {
   EXPECT_EQ(status_at("0"), 200);
   EXPECT_EQ(status_at("1"), 200);
   EXPECT_EQ(status_at("2"), 400) << "past the head";
+}
+
+// A page elsewhere may POST text/plain here without the browser asking first;
+// never JSON.
+TEST_F(HttpTrustTest, ARequestBodyMustSayItIsJson) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  for (const char* type :
+       {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}) {
+    const HttpResponse r = http_request(endpoint(), "POST", "/api/convenings",
+                                        R"({"name": "cross-site"})", {{"Content-Type", type}});
+    EXPECT_EQ(r.status, 415) << type << ": " << r.describe();
+  }
+  EXPECT_EQ(http_request(endpoint(), "POST", "/api/convenings", R"({"name": "ok"})",
+                         {{"Content-Type", "application/json; charset=utf-8"}})
+                .status,
+            201);
+}
+
+// The client's own scripts and connections only, nothing framed elsewhere,
+// and no image from another server (a Markdown preview would tell it who
+// reads the draft).
+TEST_F(HttpTrustTest, TheClientIsServedWithAContentSecurityPolicy) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("convene-csp-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "index.html") << "<!doctype html><title>Convene</title>";
+  ServerOptions options;
+  options.client_dir = dir.string();
+  ASSERT_NO_FATAL_FAILURE(start(options));
+  const HttpResponse r = http_request(endpoint(), "GET", "/");
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(r.status, 200) << r.describe();
+  const std::string csp = r.header("content-security-policy");
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("img-src 'self' data: blob:"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << csp;
+  EXPECT_EQ(r.header("referrer-policy"), "no-referrer");
 }
 
 // ---- origins ---------------------------------------------------------------------------

@@ -140,6 +140,34 @@ TEST_F(TrustTest, ARecordStoredBeforeNamesWereCheckedCannotBreakAnExport) {
   EXPECT_EQ(refused.error->code(), pb::ERROR_REPLICA_CLAIMED);
 }
 
+// A snapshot that no longer decodes (written by a fault, or by a build that
+// encoded what this one refuses) is replayed around, never a convening
+// that cannot be loaded again.
+TEST_F(TrustTest, AnUnusableSnapshotIsReplayedAroundFromTheLog) {
+  ServerOptions options;
+  options.snapshot_every = 5;
+  ASSERT_NO_FATAL_FAILURE(start(options));
+  const auto conv = create_convening(endpoint(), "snapshots");
+  ASSERT_TRUE(conv);
+  auto ana = join(conv->id, conv->participant, "ana");
+  const crdt::OpId map = ana->doc().create_map("m").value;
+  for (int i = 0; i < 11; ++i) ASSERT_TRUE(ana->doc().create_element(map, labelled("e")).ok());
+  ana->flush();
+  ASSERT_TRUE(ana->wait_acked());
+  const Json before = exported(*conv);
+  ASSERT_TRUE(server_->stop());
+  {
+    store::Status s;
+    auto db = store::Store::open(server_->data_dir().string(), store::Durability::kFsync, &s);
+    ASSERT_TRUE(db) << s.message();
+    ASSERT_TRUE(db->put_snapshot(conv->id, {12, "not a snapshot at all"}).is_ok());
+  }
+  ASSERT_TRUE(server_->restart()) << server_->error();
+  auto ben = join(conv->id, conv->participant, "ben");
+  EXPECT_EQ(document_part(ben->doc().to_json()), document_part(before));
+  EXPECT_EQ(document_part(exported(*conv)), document_part(before));
+}
+
 // ---- replicas belong to whoever first claimed them -------------------------------
 
 // With another member's replica id (visible in every op) a participant

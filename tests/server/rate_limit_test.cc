@@ -54,5 +54,21 @@ TEST(KeyedRateLimiter, StaysBoundedForgettingFullBucketsFirst) {
   }
 }
 
+// Cycling through more addresses than the table holds gives the cycler a
+// fresh allowance each time round, but never anyone else's back: the key
+// unused for longest goes, not every key.
+TEST(KeyedRateLimiter, AFullTableForgetsTheLongestUnusedKeyOnly) {
+  KeyedRateLimiter limiter(1, 3);
+  const Clock::time_point t0{};
+  EXPECT_TRUE(limiter.allow("spammer", t0));
+  EXPECT_FALSE(limiter.allow("spammer", t0 + seconds(1)));
+  for (int i = 0; i < 10; ++i) {
+    const auto t = t0 + seconds(2 + i);
+    EXPECT_TRUE(limiter.allow("new" + std::to_string(i), t));
+    EXPECT_FALSE(limiter.allow("spammer", t)) << "the busy key kept its empty bucket, round " << i;
+    EXPECT_LE(limiter.size(), 3u);
+  }
+}
+
 }  // namespace
 }  // namespace convene::server

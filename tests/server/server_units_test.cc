@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "http/static_files.h"
+#include "net/connection_limits.h"
 #include "rooms/room.h"
 #include "rooms/tokens.h"
 
@@ -124,6 +125,49 @@ TEST(DeliveryInterval, StretchesInLargeRoomsOnly) {
   EXPECT_EQ(rooms::delivery_interval_for(10'000, milliseconds(400)), microseconds(400'000));
 }
 
+TEST(Config, ReadsTheQuotasAndTheirDefaults) {
+  int code = -1;
+  auto c = parse({}, &code);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->max_convenings, 10'000u);
+  EXPECT_EQ(c->max_live_members, 1'000u);
+  EXPECT_EQ(c->max_member_records, 10'000u);
+  EXPECT_EQ(c->max_convening_ops, 1'000'000u);
+  EXPECT_EQ(c->max_convening_mb, 128u);
+  EXPECT_EQ(c->member_ops_per_minute, 20'000);
+  EXPECT_EQ(c->member_mb_per_minute, 8);
+  EXPECT_EQ(c->exports_per_minute, 30);
+  EXPECT_EQ(c->http_connections_per_ip, 1'000u);
+  c = parse({"--max-convenings", "0", "--member-mb-per-minute", "0.5", "--exports-per-minute", "0",
+             "--http-connections-per-ip", "7"},
+            &code);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->max_convenings, 0u);
+  EXPECT_EQ(c->member_mb_per_minute, 0.5);
+  EXPECT_EQ(c->exports_per_minute, 0);
+  EXPECT_EQ(c->http_connections_per_ip, 7u);
+}
+
+TEST(PresenceInterval, StretchesBeyondFiftyMembersToASecond) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(rooms::presence_interval_for(10, milliseconds(50)), milliseconds(50));
+  EXPECT_EQ(rooms::presence_interval_for(50, milliseconds(50)), milliseconds(50));
+  EXPECT_EQ(rooms::presence_interval_for(200, milliseconds(50)), milliseconds(200));
+  EXPECT_EQ(rooms::presence_interval_for(5'000, milliseconds(50)), milliseconds(1'000));
+  EXPECT_EQ(rooms::presence_interval_for(5'000, milliseconds(2'000)), milliseconds(2'000));
+}
+
+TEST(AddressKey, AnIpv6HostIsLimitedByItsSlash64) {
+  const auto key = [](const char* text) {
+    return server::address_key(boost::asio::ip::make_address(text));
+  };
+  EXPECT_EQ(key("203.0.113.7"), "203.0.113.7");
+  EXPECT_EQ(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb:cccc:dddd:eeee"));
+  EXPECT_NE(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+  EXPECT_EQ(key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+  EXPECT_EQ(key("::ffff:203.0.113.7"), "203.0.113.7") << "an IPv4 client on a dual-stack socket";
+}
+
 TEST(Config, RefusesBadValues) {
   for (const auto& args :
        std::vector<std::vector<std::string>>{{"--listen", "8080"},
@@ -135,7 +179,11 @@ TEST(Config, RefusesBadValues) {
                                              {"--presence-interval-ms", "5001"},
                                              {"--log-level", "loud"},
                                              {"--no-such-flag"},
-                                             {"--config", "/nonexistent/convene.conf"}}) {
+                                             {"--config", "/nonexistent/convene.conf"},
+                                             {"--open", "--listen", "0.0.0.0:8080"},
+                                             {"--open", "--listen", "192.168.1.5:8080"},
+                                             {"--member-ops-per-minute", "-1"},
+                                             {"--max-convening-mb", "2000000000"}}) {
     int code = -1;
     EXPECT_FALSE(parse(args, &code)) << args[0];
     EXPECT_EQ(code, 2) << args[0];

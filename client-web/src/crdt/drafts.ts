@@ -1,14 +1,14 @@
 // Drafts and their variants (docs/crdt.md; server/crdt/document.cc): the ops
 // the landscape does not handle. A draft's base variant has the draft's id;
 // each variant holds its text as a TextSequence.
-import type { Op, OpId as PbOpId, TextDelete, TextInsert } from "../gen/convene/v1/ops_pb";
+import type { IdRange, Op, OpId as PbOpId, TextDelete, TextInsert } from "../gen/convene/v1/ops_pb";
 import type { ApplyResult, IdKey } from "./api";
 import type { ChangeLog } from "./changes";
-import { compareIds, idOfRef, keyOf, refOf, refValid, type Id, type Ref } from "./ids";
+import { compareIds, idOfRef, keyOf, refOf, refValid, type Id, type IdSpan, type Ref } from "./ids";
 import * as limits from "./limits";
-import { Liveness, Lww } from "./lww";
+import { Liveness, Lww, restoredRemovals } from "./lww";
 import { invalid, missing, OK, type Problem } from "./status";
-import { TextSequence } from "./text";
+import { mergeSpans, TextSequence } from "./text";
 import { isWellFormed, utf8Length } from "./utf8";
 import type { VersionVector } from "./version";
 
@@ -47,6 +47,32 @@ function unknownReference(version: VersionVector, ref: Ref, expected: string): P
   return missing(ref);
 }
 
+/** A TextDelete range as a span, or null when its ids cannot all be safe integers. */
+function spanOfRange(r: IdRange): IdSpan | null {
+  const first = idOfRef({ replica: r.replica, counter: r.counter });
+  const length = Number(r.length);
+  if (!first || !Number.isSafeInteger(first.counter + length)) return null;
+  return { replica: first.replica, counter: first.counter, length };
+}
+
+/** The first counter of `span` in the sorted, disjoint `absent` spans, or null. */
+function firstAbsent(absent: IdSpan[], span: IdSpan): number | null {
+  let lo = 0;
+  let hi = absent.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const m = absent[mid];
+    const endsBefore =
+      m.replica < span.replica ||
+      (m.replica === span.replica && m.counter + m.length <= span.counter);
+    if (endsBefore) lo = mid + 1;
+    else hi = mid;
+  }
+  const m = absent[lo];
+  if (!m || m.replica !== span.replica || m.counter >= span.counter + span.length) return null;
+  return Math.max(m.counter, span.counter);
+}
+
 /** The character a text op names, if this variant has it. */
 function characterOf(v: Variant, ref: Ref): Id | undefined {
   const id = idOfRef(ref);
@@ -56,6 +82,8 @@ function characterOf(v: Variant, ref: Ref): Id | undefined {
 export class Drafts {
   readonly drafts = new Map<IdKey, Draft>();
   readonly variants = new Map<IdKey, Variant>();
+  /** Draft -> its variants' keys, so listing them does not scan every variant (F5). */
+  private readonly variantKeys = new Map<IdKey, IdKey[]>();
 
   constructor(private readonly changes: ChangeLog) {}
 
@@ -144,24 +172,26 @@ export class Drafts {
     return null;
   }
 
+  /**
+   * Every range must name characters of the variant. They are looked up
+   * merged, each character once (F2); only when some are missing are the
+   * ranges taken in op order, to name the first missing id of the first such
+   * range (a range beyond safe integers names none: its first id).
+   */
   private deleteProblem(del: TextDelete, version: VersionVector): Problem {
     const vref = refOf(del.variant);
     const v = this.variants.get(keyOf(vref));
     if (!v) return unknownReference(version, vref, "variant");
-    for (const r of del.ranges) {
-      // Name the first id that is not a character here.
-      const first = idOfRef({ replica: r.replica, counter: r.counter });
-      const length = Number(r.length);
-      const absent =
-        first && Number.isSafeInteger(first.counter + length)
-          ? v.text.firstMissing({ replica: first.replica, counter: first.counter, length })
-          : r.counter;
-      if (absent !== null) {
-        return unknownReference(
-          version,
-          { replica: r.replica, counter: BigInt(absent) },
-          "character of this variant",
-        );
+    const spans = del.ranges.map(spanOfRange);
+    const absent: IdSpan[] = []; // sorted and disjoint, as the merged spans are
+    for (const s of mergeSpans(spans.filter((s) => s !== null))) v.text.missingParts(s, absent);
+    if (absent.length === 0 && !spans.includes(null)) return null;
+    for (let i = 0; i < spans.length; i++) {
+      const s = spans[i];
+      const first = s === null ? del.ranges[i].counter : firstAbsent(absent, s);
+      if (first !== null) {
+        const ref = { replica: del.ranges[i].replica, counter: BigInt(first) };
+        return unknownReference(version, ref, "character of this variant");
       }
     }
     return null;
@@ -181,6 +211,7 @@ export class Drafts {
         draft.name.assign(body.value.name, stamp);
         this.drafts.set(key, draft);
         this.variants.set(key, this.newVariant(id, key, ""));
+        this.variantKeys.set(key, [key]);
         this.changes.touchStructure(key);
         break;
       }
@@ -189,6 +220,7 @@ export class Drafts {
         const v = this.newVariant(id, keyOf(refOf(body.value.draft)), from ? keyOf(from) : "");
         v.name.assign(body.value.name, stamp);
         this.variants.set(key, v);
+        this.variantKeys.get(v.draft)!.push(key);
         this.changes.touchStructure(key);
         break;
       }
@@ -207,8 +239,7 @@ export class Drafts {
       }
       case "restore": {
         const target = keyOf(refOf(body.value.target));
-        const liveness = this.liveness(target)!;
-        for (const r of body.value.removals) liveness.cancel(idOfRef(refOf(r))!);
+        this.liveness(target)!.cancel(restoredRemovals(body.value.removals));
         this.changes.touchStructure(target);
         break;
       }
@@ -223,13 +254,8 @@ export class Drafts {
       }
       case "textDelete": {
         const v = this.variants.get(keyOf(refOf(body.value.variant)))!;
-        for (const r of body.value.ranges) {
-          v.text.applyDelete({
-            replica: r.replica,
-            counter: Number(r.counter),
-            length: Number(r.length),
-          });
-        }
+        const spans = body.value.ranges.map((r) => spanOfRange(r)!); // validated
+        for (const s of mergeSpans(spans)) v.text.applyDelete(s);
         this.changes.touchText(v.key);
         break;
       }
@@ -268,8 +294,9 @@ export class Drafts {
 
   /** Visible variants of a draft, sorted by id. */
   variantsOf(draft: IdKey): Variant[] {
-    return [...this.variants.values()]
-      .filter((v) => v.draft === draft && this.variantVisible(v.key))
+    return (this.variantKeys.get(draft) ?? [])
+      .filter((key) => this.variantVisible(key))
+      .map((key) => this.variants.get(key)!)
       .sort((a, b) => compareIds(a.id, b.id));
   }
 

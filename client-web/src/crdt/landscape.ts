@@ -48,7 +48,7 @@ import {
   type Stamp,
 } from "./ids";
 import * as limits from "./limits";
-import { Liveness, Lww } from "./lww";
+import { Liveness, Lww, restoredRemovals } from "./lww";
 import { invalid, missing, OK, type Problem } from "./status";
 import { compareCodePoints } from "./utf8";
 import type { VersionVector } from "./version";
@@ -359,10 +359,7 @@ export class Landscape {
       }
       case "restore": {
         const key = keyOf(refOf(body.value.target));
-        const liveness = this.liveness(key);
-        for (const r of body.value.removals) {
-          liveness?.cancel({ replica: r.replica, counter: Number(r.counter) });
-        }
+        this.liveness(key)?.cancel(restoredRemovals(body.value.removals));
         this.touchLiveness(key);
         break;
       }

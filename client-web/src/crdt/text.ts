@@ -5,7 +5,9 @@
 //
 // Representation. Characters typed in sequence (consecutive ids, each the
 // previous one's right neighbour, same origin-right, same deleted state) form
-// one Run. Runs sit in the leaves of a counted B+tree: every node caches the
+// one Run. So do siblings one replica inserts again and again between the
+// same two characters (consecutive ids, the same origins): a *fan*, stepped
+// over at once by integration (server/crdt/text.cc; docs/threat-model.md, F4). Runs sit in the leaves of a counted B+tree: every node caches the
 // visible and total characters beneath it, so a visible position finds its
 // run in O(log n) and parent links give a run's position in O(log n). An id
 // index (per replica, the runs sorted by first counter) finds a character by
@@ -21,13 +23,15 @@ const FANOUT = 32;
 
 class Run {
   leaf!: Leaf;
+  /** Every character has originLeft (meaningful when length > 1). */
+  fan = false;
 
   constructor(
     readonly replica: bigint,
     readonly counter: number,
     public length: number,
     public text: string,
-    /** Origin-left of the first character; the others follow each other. */
+    /** Origin-left of the first character (of every character in a fan). */
     readonly originLeft: Id | null,
     /** Shared by every character of the run. */
     readonly originRight: Id | null,
@@ -45,15 +49,53 @@ class Run {
   }
 }
 
-/** True if `next` continues `prev` exactly as one run typed in sequence would. */
-function continues(prev: Run, next: Run): boolean {
+function isFan(run: Run): boolean {
+  return run.fan && run.length > 1;
+}
+
+/** The origin-left of character `offset` of `run`. */
+function leftOf(run: Run, offset: number): Id | null {
+  return offset === 0 || run.fan ? run.originLeft : run.idAt(offset - 1);
+}
+
+function adjacentIds(prev: Run, next: Run): boolean {
   return (
     prev.replica === next.replica &&
     prev.end === next.counter &&
     prev.deleted === next.deleted &&
-    sameId(next.originLeft, prev.idAt(prev.length - 1)) &&
     sameId(next.originRight, prev.originRight)
   );
+}
+
+/** True if `next` continues `prev` exactly as one run typed in sequence would. */
+function continues(prev: Run, next: Run): boolean {
+  return (
+    adjacentIds(prev, next) &&
+    !isFan(prev) &&
+    !isFan(next) &&
+    sameId(next.originLeft, prev.idAt(prev.length - 1))
+  );
+}
+
+/** True if `prev` and `next` together are one fan. */
+function extendsFan(prev: Run, next: Run): boolean {
+  return (
+    adjacentIds(prev, next) &&
+    (prev.fan || prev.length === 1) &&
+    (next.fan || next.length === 1) &&
+    sameId(next.originLeft, prev.originLeft)
+  );
+}
+
+function joins(prev: Run, next: Run): boolean {
+  return continues(prev, next) || extendsFan(prev, next);
+}
+
+/** Appends `next` to `prev`, which it joins. */
+function join(prev: Run, next: Run): void {
+  prev.fan = extendsFan(prev, next);
+  prev.length += next.length;
+  prev.text += next.text;
 }
 
 abstract class TreeNode {
@@ -100,6 +142,29 @@ function upperBound(runs: Run[], counter: number): number {
   return lo;
 }
 
+/**
+ * The same ids, each once: sorted by id, overlapping or touching spans of a
+ * replica merged. A TextDelete's ranges are checked and applied this way, so
+ * ranges that overlap cost no more than one that covers them all (F2).
+ */
+export function mergeSpans(spans: IdSpan[]): IdSpan[] {
+  const sorted = spans
+    .filter((s) => s.length > 0)
+    .sort((a, b) =>
+      a.replica !== b.replica ? (a.replica < b.replica ? -1 : 1) : a.counter - b.counter,
+    );
+  const out: IdSpan[] = [];
+  for (const s of sorted) {
+    const last = out[out.length - 1];
+    if (last && last.replica === s.replica && s.counter <= last.counter + last.length) {
+      last.length = Math.max(last.counter + last.length, s.counter + s.length) - last.counter;
+    } else {
+      out.push({ ...s });
+    }
+  }
+  return out;
+}
+
 /** Appends `span` to `spans`, extending the last one when contiguous. */
 function appendSpan(spans: IdSpan[], replica: bigint, counter: number, length: number): void {
   const last = spans[spans.length - 1];
@@ -108,6 +173,53 @@ function appendSpan(spans: IdSpan[], replica: bigint, counter: number, length: n
   } else {
     spans.push({ replica, counter, length });
   }
+}
+
+/**
+ * Compares the positions of characters met by one integration scan with the
+ * new run's origins (sign of the difference). Ids equal to an origin, or to
+ * the character just scanned, need no position; the others are looked up
+ * once per scan.
+ */
+class OriginOrder {
+  private readonly known = new Map<bigint, Map<number, number>>(); // replica -> counter -> position
+
+  constructor(
+    private readonly run: Run,
+    private readonly positionOf: (id: Id) => number,
+  ) {}
+
+  /** For the origin-left `id` of a character whose predecessor is `before`. */
+  versusLeft(id: Id | null, before: Id | null, left: number): number {
+    if (sameId(id, this.run.originLeft)) return 0;
+    if (id !== null && sameId(id, before)) return 1; // at i - 1, after the left origin
+    if (id === null) return -1;
+    return Math.sign(this.position(id) - left);
+  }
+
+  /** For an origin-right `id`. */
+  versusRight(id: Id | null, right: number): number {
+    if (sameId(id, this.run.originRight)) return 0;
+    if (id === null) return 1; // the end
+    if (this.run.originRight === null) return -1; // any character is before the end
+    return Math.sign(this.position(id) - right);
+  }
+
+  private position(id: Id): number {
+    let ofReplica = this.known.get(id.replica);
+    if (!ofReplica) this.known.set(id.replica, (ofReplica = new Map()));
+    let pos = ofReplica.get(id.counter);
+    if (pos === undefined) {
+      pos = this.positionOf(id);
+      ofReplica.set(id.counter, pos);
+    }
+    return pos;
+  }
+}
+
+export interface Character extends Origins {
+  id: Id;
+  deleted: boolean;
 }
 
 export interface Origins {
@@ -122,6 +234,8 @@ export class TextSequence {
   /** replica -> its runs, sorted by first counter. */
   private readonly index = new Map<bigint, Run[]>();
   private cachedText: string | null = "";
+  /** Work done since made: tests assert that hostile input costs little. */
+  readonly work = { scanSteps: 0, deleteSteps: 0 };
 
   constructor() {
     const leaf = new Leaf();
@@ -146,6 +260,27 @@ export class TextSequence {
   /** True if every id of the span is in the sequence. */
   containsSpan(span: IdSpan): boolean {
     return this.firstMissing(span) === null;
+  }
+
+  /** Appends the parts of the span that are not in the sequence, in order. */
+  missingParts(span: IdSpan, out: IdSpan[]): void {
+    const runs = this.index.get(span.replica) ?? [];
+    let counter = span.counter;
+    const end = span.counter + span.length;
+    for (let i = Math.max(0, upperBound(runs, counter) - 1); counter < end; i++) {
+      const run = runs[i];
+      if (run === undefined) {
+        out.push({ replica: span.replica, counter, length: end - counter });
+        return;
+      }
+      if (run.end <= counter) continue;
+      if (run.counter > counter) {
+        const until = Math.min(run.counter, end);
+        out.push({ replica: span.replica, counter, length: until - counter });
+        counter = until;
+      }
+      if (counter < end) counter = Math.min(run.end, end);
+    }
   }
 
   /** The first counter of the span that is not in the sequence, or null. */
@@ -247,34 +382,48 @@ export class TextSequence {
 
   /**
    * The YjsMod scan of docs/crdt.md over the characters between the origins,
-   * with positions counted including tombstones. Characters inside a run
-   * after its first have origin-left = the previous character, so they can
-   * neither stop the scan nor change `scanning`: a run is skipped whole.
+   * with positions counted including tombstones. It steps over a run at a
+   * time: the characters of a run after its first have the one before them
+   * as origin-left (in a fan: the same origins as the first), so they can
+   * neither stop the scan nor change `scanning`. Origins are compared by id
+   * where that settles it; other positions are found once per scan.
    */
   private placeBetweenOrigins(run: Run, start: Cursor | null): Cursor | null {
+    const order = new OriginOrder(run, (id) => this.originPosition(id, true));
     const left = this.originPosition(run.originLeft, true);
     const right = this.originPosition(run.originRight, false);
     let dest = start;
     let i = left + 1;
+    let before = run.originLeft; // the character at i - 1
     let scanning = false;
+    // Where c.run sits, so stepping to the next run needs no search.
+    let leaf: Leaf | null = start && start.run.leaf;
+    let index = start ? start.run.leaf.runs.indexOf(start.run) : 0;
     for (let c = start; ;) {
       if (!scanning) dest = c;
       if (c === null || i === right) break;
+      this.work.scanSteps++;
       const other = c.run;
-      const oleft = c.offset > 0 ? i - 1 : this.originPosition(other.originLeft, true);
-      const oright = this.originPosition(other.originRight, false);
-      if (oleft < left || (oleft === left && oright === right && run.replica < other.replica)) {
-        break;
+      const vsLeft = order.versusLeft(leftOf(other, c.offset), before, left);
+      if (vsLeft < 0) break;
+      if (vsLeft === 0) {
+        const vsRight = order.versusRight(other.originRight, right);
+        if (vsRight === 0 && run.replica < other.replica) break;
+        scanning = vsRight < 0;
       }
-      if (oleft === left) scanning = oright < right;
       let step = other.length - c.offset;
       if (right >= i && right < i + step) step = right - i;
-      if (step === 0) break;
       i += step;
-      c =
-        c.offset + step < other.length
-          ? { run: other, offset: c.offset + step }
-          : this.runStart(this.nextRun(other));
+      before = other.idAt(c.offset + step - 1);
+      if (c.offset + step < other.length) {
+        c = { run: other, offset: c.offset + step };
+        continue;
+      }
+      if (++index === leaf!.runs.length) {
+        leaf = leaf!.next;
+        index = 0;
+      }
+      c = this.runStart(leaf?.runs[index]);
     }
     return dest;
   }
@@ -287,6 +436,7 @@ export class TextSequence {
     while (remaining > 0) {
       const c = this.locate({ replica: span.replica, counter });
       if (!c) break;
+      this.work.deleteSteps++;
       const n = Math.min(remaining, c.run.length - c.offset);
       if (!c.run.deleted) {
         this.deleteInRun(c.run, c.offset, n);
@@ -342,6 +492,23 @@ export class TextSequence {
       this.cachedText = parts.join("");
     }
     return this.cachedText;
+  }
+
+  /**
+   * Every character in order, tombstones included, with its origins: the
+   * state a snapshot holds, for tests to compare with a reference.
+   */
+  characters(): Character[] {
+    const out: Character[] = [];
+    for (let l: Leaf | null = this.first; l; l = l.next) {
+      for (const run of l.runs) {
+        for (let k = 0; k < run.length; k++) {
+          const { originRight, deleted } = run;
+          out.push({ id: run.idAt(k), originLeft: leftOf(run, k), originRight, deleted });
+        }
+      }
+    }
+    return out;
   }
 
   /** Runs currently stored (a memory and speed figure for tests). */
@@ -414,9 +581,8 @@ export class TextSequence {
       index = leaf.runs.indexOf(target);
     }
     const prev = index > 0 ? leaf.runs[index - 1] : leaf.prev?.runs[leaf.prev.runs.length - 1];
-    if (prev && continues(prev, run)) {
-      prev.length += run.length;
-      prev.text += run.text;
+    if (prev && joins(prev, run)) {
+      join(prev, run);
       this.propagate(prev.leaf, run.visible, run.length);
       return;
     }
@@ -439,10 +605,11 @@ export class TextSequence {
       run.counter + offset,
       run.length - offset,
       run.text.slice(cut),
-      run.idAt(offset - 1),
+      leftOf(run, offset),
       run.originRight,
       run.deleted,
     );
+    tail.fan = run.fan;
     run.length = offset;
     run.text = run.text.slice(0, cut);
     // The tail's characters are already counted in this leaf.
@@ -467,15 +634,13 @@ export class TextSequence {
   private mergeAround(run: Run): void {
     const runs = run.leaf.runs;
     const i = runs.indexOf(run);
-    if (i + 1 < runs.length && continues(run, runs[i + 1])) this.mergeNext(run.leaf, i);
-    if (i > 0 && continues(runs[i - 1], run)) this.mergeNext(run.leaf, i - 1);
+    if (i + 1 < runs.length && joins(run, runs[i + 1])) this.mergeNext(run.leaf, i);
+    if (i > 0 && joins(runs[i - 1], run)) this.mergeNext(run.leaf, i - 1);
   }
 
   private mergeNext(leaf: Leaf, i: number): void {
-    const a = leaf.runs[i];
     const b = leaf.runs[i + 1];
-    a.length += b.length;
-    a.text += b.text;
+    join(leaf.runs[i], b);
     leaf.runs.splice(i + 1, 1);
     this.indexRemove(b);
   }

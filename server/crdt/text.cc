@@ -667,9 +667,8 @@ struct TextSequence::Impl {
   };
 
   struct Placement {
-    Cursor dest;           // insert before this (nullptr leaf: at the end)
-    uint64_t steps = 0;    // runs or parts of runs looked at
-    bool complete = true;  // false when the scan gave up at its limit
+    Cursor dest;         // insert before this (nullptr leaf: at the end)
+    uint64_t steps = 0;  // runs or parts of runs looked at; limit + 1 if it gave up
   };
 
   // The YjsMod scan of docs/crdt.md from `start` (the character after the
@@ -688,10 +687,7 @@ struct TextSequence::Impl {
     for (Cursor c = start;;) {
       if (!scanning) out.dest = c;
       if (!c.leaf || i == right) break;
-      if (out.steps++ == limit) {
-        out.complete = false;
-        break;
-      }
+      if (out.steps++ == limit) break;
       const Run& other = c.run();
       const int vs_left = order.versus_left(left_of(other, c.offset), before);
       if (vs_left < 0) break;

@@ -229,6 +229,7 @@ export class ServerProcess {
   async createConvening(name: string): Promise<CreatedViaApi> {
     const response = await fetch(`${this.url}/api/convenings`, {
       method: "POST",
+      headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ name }),
     });
     if (response.status !== 201) throw new Error(`create answered ${response.status}`);

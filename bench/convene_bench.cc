@@ -20,7 +20,7 @@ usage:
   convene-bench load --server http://127.0.0.1:8080 --scenario NAME [--duration S]
                     [--rooms R --clients-per-room C --writers-per-room W
                      --rate OPS_PER_WRITER_PER_S --mix map|text|mixed --presence-rate HZ]
-                    [--history N --join-spread S] [--threads N] [--server-pid PID]
+                    [--history N --join-spread S] [--exporters N] [--threads N] [--server-pid PID]
                     [--admin-token T]
                     [--find-max [--find-max-step S]] [--json] [--report report.html]
   convene-bench crash --server-bin PATH [--kills N] [--terms N] [--clients N] [--churn PCT]
@@ -98,6 +98,11 @@ load    Simulated participants against a running convene-server, in one
   --mix M            map, text or mixed
   --presence-rate H  cursor updates per client per second (0: none)
   --history N        ops committed to each convening before anyone joins
+  --exporters N      N threads export the first convening, one export after
+                     another, while the window is measured: whether reading a
+                     whole convening out holds anyone's edits up (the server
+                     limits a token to 30 exports a minute unless started with
+                     --exports-per-minute 0)
   --join-spread S    join every client within S seconds (0: as fast as the
                      server admits, at most 256 joining at once)
   --threads N        bench threads (default 2)

@@ -36,6 +36,9 @@ struct LoadOptions {
   bool find_max = false;
   double find_max_p99_ms = 50;
   double find_max_step_s = 8;  // duration of each step of the search
+  // Threads exporting the first convening, one export after another, while
+  // the window is measured (ExportLoad); 0: none.
+  uint64_t exporters = 0;
 };
 
 // The scenario's figures: workshop, soak, hot-room, join-storm, idle, or custom

@@ -184,6 +184,12 @@ nlohmann::json to_json(const LoadResult& r) {
       {"passed", r.passed()},
   };
   if (!r.first_error.empty()) j["first_error"] = r.first_error;
+  if (o.exporters > 0)
+    j["exports"] = {{"exporters", o.exporters},
+                    {"answered", r.exports},
+                    {"refused", r.exports_refused},
+                    {"failed", r.exports_failed},
+                    {"latency_ms", latency_json(r.export_latency)}};
   if (r.server_metrics) {
     const ServerMetrics& m = *r.server_metrics;
     j["server_metrics"] = {
@@ -245,6 +251,10 @@ std::string to_table(const LoadResult& r) {
   row("deliveries/s", fixed(r.deliveries_per_sec(), 1));
   row("submit -> receive", lat(r.latency));
   row("submit -> ack", lat(r.ack_latency));
+  if (o.exporters > 0)
+    row("exports beside the load",
+        std::to_string(r.exports) + " answered, " + std::to_string(r.exports_refused) +
+            " refused, " + std::to_string(r.exports_failed) + " failed; " + lat(r.export_latency));
   const LatencySummary c = LatencySummary::of(r.connect);
   row("connect -> welcome",
       "p50 " + fixed(c.p50, 2) + "  p99 " + fixed(c.p99, 2) + "  max " + fixed(c.max, 2) + " ms");

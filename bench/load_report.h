@@ -94,6 +94,10 @@ struct LoadResult {
   MachineFigures machine;
   SoakFigures soak;
   std::optional<ServerMetrics> server_metrics;
+  // --exporters: exports answered, refused (429/503) and failed, and how long
+  // the answered ones took.
+  uint64_t exports = 0, exports_refused = 0, exports_failed = 0;
+  LatencyHistogram export_latency;
   std::vector<FindMaxStep> find_max_steps;
   std::optional<double> find_max_ops_per_sec;
 

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "bench_util.h"
+#include "export_load.h"
 #include "find_max.h"
 #include "load_client.h"
 #include "load_options.h"
@@ -53,6 +54,7 @@ struct Window {
   std::vector<StallSample> stalls;
   MachineFigures machine;
   std::optional<double> commit_p99_le_ms;  // over the sending part of the window
+  ExportFigures exports;                   // --exporters
 };
 
 class LoadRun {
@@ -292,6 +294,9 @@ Window LoadRun::measure(double rate, double duration_s) {
   const std::optional<ProcSample> bench_first = sample_process(0);
   const MachineSample machine_first = sample_machine();
   const std::optional<MetricsPage> metrics_first = server_metrics();
+  ExportLoad exports;
+  if (o_.exporters > 0 && !rooms_.empty())
+    exports.start(o_.host, o_.port, rooms_.front()->id, rooms_.front()->token, o_.exporters);
   MachineSample machine_last = machine_first;
   std::optional<MetricsPage> metrics_last = metrics_first;
   const auto seconds_total = static_cast<int>(std::ceil(duration_s));
@@ -319,6 +324,7 @@ Window LoadRun::measure(double rate, double duration_s) {
     server_last = sample;
   }
   w.seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  w.exports = exports.stop();
   const std::optional<ProcSample> bench_last = sample_process(0);
   on_shards([](Shard& shard) { shard.sending = false; });
   w.machine = {stalled_pct(machine_first.io, machine_last.io, w.seconds, false),
@@ -426,6 +432,10 @@ void fill_window(LoadResult& r, const Window& w, double duration_s) {
   r.stall_samples = w.stalls;
   r.machine = w.machine;
   r.soak = soak_figures(w.samples);
+  r.exports = w.exports.answered;
+  r.exports_refused = w.exports.refused;
+  r.exports_failed = w.exports.failed;
+  r.export_latency = w.exports.latency;
   r.p99_by_second.clear();
   r.committed_by_second.clear();
   r.deliveries_by_second.clear();

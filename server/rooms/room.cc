@@ -57,7 +57,8 @@ Room::Room(std::string id, RoomState state, net::any_io_executor io, net::thread
       log_bytes_(state.log_bytes),
       directory_(std::move(state.members), options.max_member_records, options.member_quota),
       last_snapshot_encoded_(state.snapshot_seq),
-      delivery_timer_(strand_) {
+      delivery_timer_(strand_),
+      linger_timer_(strand_) {
   for (const auto& op : tail_) tail_bytes_ += op.ByteSizeLong();
   metrics().rooms_loaded++;
 }
@@ -72,6 +73,7 @@ void Room::retire() {
   if (retired_) return;
   retired_ = true;
   delivery_timer_.cancel();
+  linger_timer_.cancel();
   on_idle_(this);
 }
 
@@ -905,9 +907,20 @@ void Room::finish_shutdown() {
   }
 }
 
-// An empty room with nothing left to write is unloaded.
+// Nobody in it (nor on the way in), nothing left to write.
+bool Room::idle() const {
+  return members_.empty() && replicas_.empty() && pending_.empty() && !committing_ && !closing_;
+}
+
+// An empty room with nothing left to write is unloaded once it has stayed
+// so for RoomOptions::linger.
 void Room::check_idle() {
-  if (members_.empty() && pending_.empty() && !committing_ && !closing_) retire();
+  if (!idle() || retired_) return;
+  if (options_.linger.count() == 0) return retire();
+  linger_timer_.expires_after(options_.linger);
+  linger_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec && self->idle() && !self->retired_) self->retire();
+  });
 }
 
 }  // namespace convene::rooms

@@ -83,6 +83,10 @@ struct RoomOptions {
   // during a long fsync): beyond, Submits wait (ERROR_RATE_LIMITED with a
   // retry) rather than pile up in memory.
   size_t max_pending_bytes = 64 << 20;
+  // An empty room stays loaded this long before it unloads: a loop of joins
+  // and leaves must not reload a large convening (a snapshot decoded, a tail
+  // replayed) each time round.
+  std::chrono::milliseconds linger{5000};
 };
 
 // The time between presence updates in a room: `configured`, stretched in
@@ -215,6 +219,7 @@ class Room : public std::enable_shared_from_this<Room> {
   void fail(const std::string& why);
   void do_leave(const Peer* peer);
   void check_idle();
+  bool idle() const;
   void retire();
   void finish_shutdown();
   Member* find(const Peer* peer);
@@ -261,6 +266,7 @@ class Room : public std::enable_shared_from_this<Room> {
   std::vector<std::string> left_;
   bool presence_changed_ = false;  // a member is presence_dirty, or left_ holds one
   net::steady_timer delivery_timer_;
+  net::steady_timer linger_timer_;  // an empty room's last moments
   bool delivery_scheduled_ = false;
   std::chrono::steady_clock::time_point delivery_due_{};
   std::chrono::steady_clock::time_point last_delivery_{};

@@ -322,6 +322,23 @@ TEST(LoadReport, JsonCarriesTheWindowSecondBySecond) {
   EXPECT_TRUE(s["stalls"][0]["io_some_pct"].is_null());
 }
 
+TEST(LoadReport, ExportsBesideTheLoadAreReportedOnlyWhenAskedFor) {
+  LoadResult r;
+  EXPECT_FALSE(to_json(r).contains("exports"));
+  EXPECT_EQ(to_table(r).find("exports beside the load"), std::string::npos);
+  r.options.exporters = 8;
+  r.exports = 40;
+  r.exports_refused = 2;
+  r.export_latency.record(250'000);
+  const auto j = to_json(r)["exports"];
+  EXPECT_EQ(j["exporters"], 8);
+  EXPECT_EQ(j["answered"], 40);
+  EXPECT_EQ(j["refused"], 2);
+  EXPECT_EQ(j["failed"], 0);
+  EXPECT_NEAR(j["latency_ms"]["max"].get<double>(), 250, 1);
+  EXPECT_NE(to_table(r).find("40 answered, 2 refused, 0 failed"), std::string::npos);
+}
+
 TEST(LoadReport, JsonHasEveryFigureAndPassReflectsTheChecks) {
   LoadResult r;
   r.options.scenario = "custom";

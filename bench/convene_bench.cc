@@ -103,6 +103,8 @@ load    Simulated participants against a running convene-server, in one
                      whole convening out holds anyone's edits up (the server
                      limits a token to 30 exports a minute unless started with
                      --exports-per-minute 0)
+  --export-elements N  with --exporters: elements with 300 bytes of notes added
+                     to that convening before anyone joins (default 20000)
   --join-spread S    join every client within S seconds (0: as fast as the
                      server admits, at most 256 joining at once)
   --threads N        bench threads (default 2)

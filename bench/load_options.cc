@@ -127,6 +127,7 @@ std::optional<LoadOptions> parse_load_options(int argc, char** argv, int first,
       .value("admin-token")
       .value("find-max-step")
       .value("exporters")
+      .value("export-elements")
       .toggle("json")
       .toggle("find-max");
   if (!f.parse(argc, argv, first, error)) return std::nullopt;
@@ -162,7 +163,8 @@ std::optional<LoadOptions> parse_load_options(int argc, char** argv, int first,
       !set_number("join-spread", 0, 60, o.join_spread_s) ||
       !set_whole("threads", 1, 64, o.threads) ||
       !set_number("find-max-step", 1, 600, o.find_max_step_s) ||
-      !set_whole("exporters", 0, 64, o.exporters))
+      !set_whole("exporters", 0, 64, o.exporters) ||
+      !set_whole("export-elements", 0, 1'000'000, o.export_elements))
     return std::nullopt;
   if (o.writers_per_room > o.clients_per_room) {
     *error = "--writers-per-room cannot exceed --clients-per-room";

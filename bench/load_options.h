@@ -39,6 +39,9 @@ struct LoadOptions {
   // Threads exporting the first convening, one export after another, while
   // the window is measured (ExportLoad); 0: none.
   uint64_t exporters = 0;
+  // With exporters: elements (with 300 bytes of notes each) added to the
+  // first convening before anyone joins, so that its export has work to do.
+  uint64_t export_elements = 20'000;
 };
 
 // The scenario's figures: workshop, soak, hot-room, join-storm, idle, or custom

@@ -79,6 +79,7 @@ class LoadRun {
   uint64_t settled() const;
   bool create_rooms(std::string& error);
   void build_base(BenchRoom& room, uint64_t seeder);
+  void add_export_elements(crdt::Document& doc, std::vector<crdt::pb::Op>& ops);
   bool seed(std::string& error);
   bool join(std::string& error);
   Window measure(double rate, double duration_s);
@@ -152,6 +153,20 @@ void LoadRun::build_base(BenchRoom& room, uint64_t seeder) {
   room.base = doc;
 }
 
+// What the exporters read: the first convening's map grown by
+// --export-elements elements with notes.
+void LoadRun::add_export_elements(crdt::Document& doc, std::vector<crdt::pb::Op>& ops) {
+  BenchRoom& room = *rooms_.front();
+  crdt::pb::ElementFields f;
+  f.set_kind(crdt::pb::ELEMENT_KIND_PROJECT);
+  f.set_notes(std::string(300, 'n'));
+  for (uint64_t i = 0; i < o_.export_elements; ++i) {
+    f.set_label("exported " + std::to_string(i));
+    doc.create_element(room.map, f);
+    for (auto& op : doc.take_outbox()) ops.push_back(std::move(op));
+  }
+}
+
 bool LoadRun::seed(std::string& error) {
   std::vector<std::shared_ptr<Client>> seeders;
   for (auto& room : rooms_) {
@@ -176,6 +191,7 @@ bool LoadRun::seed(std::string& error) {
       }
       for (auto& op : doc.take_outbox()) ops.push_back(std::move(op));
     }
+    if (o_.exporters > 0 && room == rooms_.front()) add_export_elements(doc, ops);
     room->base_text_length += typed;
     room->base = doc;
     auto client =

@@ -157,7 +157,7 @@ class Session {
     return chars[rng_() % chars.size()].id;
   }
   std::u32string random_text() {
-    std::u32string text(rng_() % 5 == 0 ? 1 + rng_() % 3 : 1, U'a');
+    std::u32string text(rng_() % 3 == 0 ? 1 + rng_() % 6 : 1, U'a');
     for (char32_t& c : text) c = U'a' + static_cast<char32_t>(rng_() % 26);
     return text;
   }

@@ -176,44 +176,20 @@ function appendSpan(spans: IdSpan[], replica: bigint, counter: number, length: n
 }
 
 /**
- * Compares the positions of characters met by one integration scan with the
- * new run's origins (sign of the difference). Ids equal to an origin, or to
- * the character just scanned, need no position; the others are looked up
- * once per scan.
+ * Positions of the origins met by one integration scan, each looked up in the
+ * tree once (positions do not change during a scan).
  */
-class OriginOrder {
-  private readonly known = new Map<bigint, Map<number, number>>(); // replica -> counter -> position
+class OriginPositions {
+  private readonly known = new Map<number, { replica: bigint; position: number }>();
 
-  constructor(
-    private readonly run: Run,
-    private readonly positionOf: (id: Id) => number,
-  ) {}
+  constructor(private readonly positionOf: (id: Id) => number) {}
 
-  /** For the origin-left `id` of a character whose predecessor is `before`. */
-  versusLeft(id: Id | null, before: Id | null, left: number): number {
-    if (sameId(id, this.run.originLeft)) return 0;
-    if (id !== null && sameId(id, before)) return 1; // at i - 1, after the left origin
-    if (id === null) return -1;
-    return Math.sign(this.position(id) - left);
-  }
-
-  /** For an origin-right `id`. */
-  versusRight(id: Id | null, right: number): number {
-    if (sameId(id, this.run.originRight)) return 0;
-    if (id === null) return 1; // the end
-    if (this.run.originRight === null) return -1; // any character is before the end
-    return Math.sign(this.position(id) - right);
-  }
-
-  private position(id: Id): number {
-    let ofReplica = this.known.get(id.replica);
-    if (!ofReplica) this.known.set(id.replica, (ofReplica = new Map()));
-    let pos = ofReplica.get(id.counter);
-    if (pos === undefined) {
-      pos = this.positionOf(id);
-      ofReplica.set(id.counter, pos);
-    }
-    return pos;
+  get(id: Id): number {
+    const hit = this.known.get(id.counter); // by counter: numbers hash fast
+    if (hit !== undefined && hit.replica === id.replica) return hit.position;
+    const position = this.positionOf(id);
+    if (hit === undefined) this.known.set(id.counter, { replica: id.replica, position });
+    return position;
   }
 }
 
@@ -386,46 +362,83 @@ export class TextSequence {
    * time: the characters of a run after its first have the one before them
    * as origin-left (in a fan: the same origins as the first), so they can
    * neither stop the scan nor change `scanning`. Origins are compared by id
-   * where that settles it; other positions are found once per scan.
+   * where that settles it, and other positions are looked up once per scan;
+   * the loop allocates nothing (a browser replays every op on load).
    */
   private placeBetweenOrigins(run: Run, start: Cursor | null): Cursor | null {
-    const order = new OriginOrder(run, (id) => this.originPosition(id, true));
+    const positions = new OriginPositions((id) => this.originPosition(id, true));
     const left = this.originPosition(run.originLeft, true);
     const right = this.originPosition(run.originRight, false);
-    let dest = start;
     let i = left + 1;
-    let before = run.originLeft; // the character at i - 1
     let scanning = false;
-    // Where c.run sits, so stepping to the next run needs no search.
-    let leaf: Leaf | null = start && start.run.leaf;
-    let index = start ? start.run.leaf.runs.indexOf(start.run) : 0;
-    for (let c = start; ;) {
-      if (!scanning) dest = c;
-      if (c === null || i === right) break;
+    // The character scanned now (null: the end), and where its run sits.
+    let current: Run | null = start && start.run;
+    let offset = start ? start.offset : 0;
+    let leaf: Leaf | null = current && current.leaf;
+    let index = current ? current.leaf.runs.indexOf(current) : 0;
+    let dest: Run | null = current;
+    let destOffset = offset;
+    // The character at i - 1 (before the loop: the left origin).
+    let before: Run | null = null;
+    let beforeOffset = 0;
+    for (;;) {
+      if (!scanning) {
+        dest = current;
+        destOffset = offset;
+      }
+      if (current === null || i === right) break;
       this.work.scanSteps++;
-      const other = c.run;
-      const vsLeft = order.versusLeft(leftOf(other, c.offset), before, left);
+      const other: Run = current;
+      // Sign of (position of other's origin-left) - left.
+      let vsLeft: number;
+      const id = other.originLeft;
+      if (offset > 0 && !other.fan)
+        vsLeft = i - 1 === left ? 0 : 1; // the previous character
+      else if (sameId(id, run.originLeft)) vsLeft = 0;
+      else if (id === null) vsLeft = -1;
+      else if (
+        before &&
+        id.replica === before.replica &&
+        id.counter === before.counter + beforeOffset
+      )
+        vsLeft = 1;
+      else vsLeft = Math.sign(positions.get(id) - left);
       if (vsLeft < 0) break;
       if (vsLeft === 0) {
-        const vsRight = order.versusRight(other.originRight, right);
+        const vsRight = this.versusRight(other.originRight, run.originRight, right, positions);
         if (vsRight === 0 && run.replica < other.replica) break;
         scanning = vsRight < 0;
       }
-      let step = other.length - c.offset;
+      let step = other.length - offset;
       if (right >= i && right < i + step) step = right - i;
       i += step;
-      before = other.idAt(c.offset + step - 1);
-      if (c.offset + step < other.length) {
-        c = { run: other, offset: c.offset + step };
+      before = other;
+      beforeOffset = offset + step - 1;
+      if (offset + step < other.length) {
+        offset += step;
         continue;
       }
       if (++index === leaf!.runs.length) {
         leaf = leaf!.next;
         index = 0;
       }
-      c = this.runStart(leaf?.runs[index]);
+      current = leaf?.runs[index] ?? null;
+      offset = 0;
     }
-    return dest;
+    return dest ? { run: dest, offset: destOffset } : null;
+  }
+
+  /** Sign of (position of `id`) - right, for a scanned character's origin-right. */
+  private versusRight(
+    id: Id | null,
+    newRight: Id | null,
+    right: number,
+    positions: OriginPositions,
+  ): number {
+    if (sameId(id, newRight)) return 0;
+    if (id === null) return 1; // the end
+    if (newRight === null) return -1; // any character is before the end
+    return Math.sign(positions.get(id) - right);
   }
 
   /** Marks the span's characters deleted; returns how many were visible. */

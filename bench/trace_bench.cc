@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bench_util.h"
+#include "crdt/admission.h"
 #include "crdt/document.h"
 #include "crdt/utf8.h"
 #include "support/traces.h"
@@ -183,41 +184,81 @@ void overlapping_delete(const HostileParams& p, Timed* check, Timed* apply) {
   apply->hash = doc.state_hash();
 }
 
+// Where the F4 inserts go: after a left origin followed by kRights
+// characters, which serve as right origins.
+constexpr uint64_t kRights = 64;
+struct InsertTarget {
+  Document doc{kAuthor};
+  OpId variant, left;
+
+  InsertTarget() {
+    variant = draft_with_text(doc, std::string(kRights + 1, 'a'), false);
+    left = {kAuthor, variant.counter + 1};
+  }
+  // The right origin of insert `k`: the same one, or cycling over kRights.
+  OpId right(uint64_t k, bool vary) const {
+    return {kAuthor, left.counter + (vary ? 1 + k % kRights : 1)};
+  }
+};
+
 // F4: `inserts` one-character inserts between the same left origin and,
 // with `vary_right`, a right origin cycling over the next 64 characters.
 Timed same_origin_inserts(const HostileParams& p, bool vary_right) {
-  constexpr uint64_t kRights = 64;
-  Document doc(kAuthor);
-  const OpId variant = draft_with_text(doc, std::string(kRights + 1, 'a'), false);
-  const OpId left{kAuthor, variant.counter + 1};
+  InsertTarget target;
+  Document& doc = target.doc;
   std::vector<pb::Op> ops;
   for (uint64_t k = 0; k < p.inserts; ++k) {
-    const uint64_t right = vary_right ? 1 + k % kRights : 1;
-    ops.push_back(insert_op(doc, k + 1, variant, left, {kAuthor, left.counter + right}));
+    ops.push_back(insert_op(doc, k + 1, target.variant, target.left, target.right(k, vary_right)));
     ops.back().set_lamport(doc.clock() + 1 + k);
   }
   Timed t;
   const auto start = Clock::now();
   for (const pb::Op& op : ops) t.ok = t.ok && doc.apply(op).is_ok();
   t.ms = ms_since(start);
-  t.ok = t.ok && doc.text_length(variant) == kRights + 1 + p.inserts;
+  t.ok = t.ok && doc.text_length(target.variant) == kRights + 1 + p.inserts;
+  t.hash = doc.state_hash();
+  return t;
+}
+
+// F4 with varying right origins as the room takes them from a client: each
+// insert through admit() first; the refused are dropped, and the attacker
+// numbers the next insert as if they had never been sent.
+Timed admitted_inserts(const HostileParams& p, uint64_t* refused) {
+  InsertTarget target;
+  Document& doc = target.doc;
+  Timed t;
+  *refused = 0;
+  const auto start = Clock::now();
+  for (uint64_t k = 0; k < p.inserts; ++k) {
+    const pb::Op op = insert_op(doc, doc.version().last(kAttacker) + 1, target.variant, target.left,
+                                target.right(k, true));
+    if (!crdt::admit(doc, op).is_ok()) {
+      ++*refused;
+      continue;
+    }
+    t.ok = t.ok && doc.apply(op).is_ok();
+  }
+  t.ms = ms_since(start);
   t.hash = doc.state_hash();
   return t;
 }
 
 int run_hostile(const HostileParams& p, bool json) {
-  std::vector<double> check_ms, delete_ms, same_ms, varying_ms;
-  Timed check, del, same, varying;
+  std::vector<double> check_ms, delete_ms, same_ms, varying_ms, admitted_ms;
+  Timed check, del, same, varying, admitted;
+  uint64_t refused = 0;
   bool ok = true;
   for (uint64_t i = 0; i < p.repeat && ok; ++i) {
     overlapping_delete(p, &check, &del);
     same = same_origin_inserts(p, false);
     varying = same_origin_inserts(p, true);
+    admitted = admitted_inserts(p, &refused);
     check_ms.push_back(check.ms);
     delete_ms.push_back(del.ms);
     same_ms.push_back(same.ms);
     varying_ms.push_back(varying.ms);
-    ok = check.ok && del.ok && same.ok && varying.ok;
+    admitted_ms.push_back(admitted.ms);
+    ok = check.ok && del.ok && same.ok && varying.ok && admitted.ok;
   }
   nlohmann::ordered_json out;
   out["runs"] = p.runs;
@@ -227,6 +268,8 @@ int run_hostile(const HostileParams& p, bool json) {
   out["inserts"] = p.inserts;
   out["same_pair_apply_ms"] = round_to(median(same_ms), 3);
   out["varying_right_apply_ms"] = round_to(median(varying_ms), 3);
+  out["varying_right_admit_and_apply_ms"] = round_to(median(admitted_ms), 3);
+  out["varying_right_refused"] = refused;
   out["state_hashes"] = {del.hash, same.hash, varying.hash};
   out["ok"] = ok;
   out["peak_rss_mb"] = round_to(peak_rss_mb(), 1);

@@ -47,7 +47,7 @@ Status check_delete(const Document& doc, const pb::TextDelete& del, uint64_t spa
   return Status::ok();
 }
 
-Status check_insert(const Document& doc, const pb::Op& op, uint64_t bound) {
+Status check_insert(const Document& doc, const pb::Op& op, uint64_t bound, uint64_t* steps) {
   const auto& ins = op.text_insert();
   const Variant* v = doc.variant(OpId::from_pb(ins.variant()));
   const OpId left = OpId::from_pb(ins.origin_left());
@@ -55,7 +55,8 @@ Status check_insert(const Document& doc, const pb::Op& op, uint64_t bound) {
   if (!v) return Status::ok();
   for (OpId origin : {left, right})
     if (origin.valid() && !v->text.contains(origin)) return Status::ok();
-  if (v->text.integration_steps(op.replica(), left, right, bound) <= bound) return Status::ok();
+  *steps = v->text.integration_steps(op.replica(), left, right, bound);
+  if (*steps <= bound) return Status::ok();
   return Status::invalid("text insert would scan more than " + num(bound) +
                          " runs between its origins to find its place (the integration-steps "
                          "bound)");
@@ -89,7 +90,11 @@ Status check_remove(const Document& doc, const pb::Op& op, size_t bound) {
 
 }  // namespace
 
-Status admit(const Document& doc, const pb::Op& op, const AdmissionLimits& bounds) {
+Status admit(const Document& doc, const pb::Op& op, const AdmissionLimits& bounds,
+             uint64_t* scan_steps) {
+  uint64_t steps = 0;
+  if (!scan_steps) scan_steps = &steps;
+  *scan_steps = 0;
   // A resend of an applied op costs nothing: apply() calls it a duplicate.
   if (op.counter() != 0 && op.counter() <= doc.version().last(op.replica())) return Status::ok();
   const std::optional<uint64_t> span = span_of(op);
@@ -99,7 +104,7 @@ Status admit(const Document& doc, const pb::Op& op, const AdmissionLimits& bound
     case pb::Op::kTextDelete:
       return check_delete(doc, op.text_delete(), *span);
     case pb::Op::kTextInsert:
-      return check_insert(doc, op, bounds.integration_steps);
+      return check_insert(doc, op, bounds.integration_steps, scan_steps);
     case pb::Op::kRestore:
       return check_restore(op.restore(), bounds.restore_removals);
     case pb::Op::kRemove:

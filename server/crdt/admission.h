@@ -40,7 +40,12 @@ struct AdmissionLimits {
 };
 
 // Status::ok() to go on to Document::apply(), or Status::invalid() with a
-// message naming the bound the op exceeds.
-Status admit(const Document& doc, const pb::Op& op, const AdmissionLimits& bounds = {});
+// message naming the bound the op exceeds. With `scan_steps`, also reports
+// the integration steps a TextInsert costs (limit + 1 when refused for them;
+// 0 for other ops): inserts just under the bound can still cost about half a
+// millisecond each on the server and a millisecond in a browser, so the room
+// should count these steps against the member's quota.
+Status admit(const Document& doc, const pb::Op& op, const AdmissionLimits& bounds = {},
+             uint64_t* scan_steps = nullptr);
 
 }  // namespace convene::crdt

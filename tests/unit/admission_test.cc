@@ -167,7 +167,9 @@ TEST(HostileCost, SameOriginInsertsAreOneRun) {
   const TextSequence& text = doc.variant(draft)->text;
   for (size_t i = 0; i < kInserts; ++i) {
     const pb::Op op = insert_op(doc, kAttacker, draft, left, right);
-    ASSERT_TRUE(admit(doc, op).is_ok());
+    uint64_t steps = 0;
+    ASSERT_TRUE(admit(doc, op, {}, &steps).is_ok());
+    ASSERT_LE(steps, 2u);
     ASSERT_TRUE(doc.apply(op).is_ok());
   }
   // Each insert stepped over the earlier ones at once: at most two steps
@@ -195,15 +197,20 @@ TEST(Admission, InsertScanningPastTheBoundIsRefused) {
   Status refused;
   for (uint64_t k = 1; k <= 300; ++k) {
     const pb::Op op = insert_op(doc, kAttacker, draft, {kAuthor, 2}, {kAuthor, 2 + k});
-    refused = admit(doc, op, bounds);
+    uint64_t steps = 0;
+    refused = admit(doc, op, bounds, &steps);
     if (!refused.is_ok()) {
+      EXPECT_EQ(steps, 101u);
       EXPECT_GT(doc.variant(draft)->text.integration_steps(kAttacker, {kAuthor, 2},
                                                            {kAuthor, 2 + k}, UINT64_MAX),
                 100u);
       EXPECT_TRUE(doc.check(op).is_ok());  // apply() still takes it from a log
       break;
     }
+    ASSERT_LE(steps, 100u);
+    const uint64_t before = doc.variant(draft)->text.work().scan_steps;
     ASSERT_TRUE(doc.apply(op).is_ok());
+    EXPECT_EQ(doc.variant(draft)->text.work().scan_steps - before, steps);  // the dry run is exact
     ++admitted;
   }
   expect_refused(refused, "integration-steps bound");

@@ -286,7 +286,7 @@ bool LoadRun::join(std::string& error) {
 }
 
 std::optional<MetricsPage> LoadRun::server_metrics() {
-  const HttpResult res = http_call(o_.host, o_.port, "GET", "/metrics");
+  const HttpResult res = http_call(o_.host, o_.port, "GET", "/metrics", "", o_.admin_token);
   if (res.status != 200) return std::nullopt;
   return parse_prometheus(res.body);
 }

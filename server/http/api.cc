@@ -41,13 +41,6 @@ std::vector<std::string> segments(std::string_view path) {
   return out;
 }
 
-bool valid_id(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
-  return true;
-}
-
 // What `handler` answers, or 500 if it throws: a request never ends the
 // process, whatever it holds.
 Response answer(const Request& req, const std::function<Response(const Request&)>& handler) {
@@ -348,6 +341,17 @@ Response serve_file(ServerContext& ctx, const Request& req) {
 
 }  // namespace
 
+// Whether the request may do what the operator may: anyone on a server
+// without --admin-token, else only a request bearing it (compared as hashes,
+// in constant time).
+bool is_operator(ServerContext& ctx, const Request& req) {
+  if (ctx.config.admin_token.empty()) return true;
+  const auto token = bearer_token(req);
+  const std::string expected = rooms::token_hash(ctx.config.admin_token);
+  const std::string presented = rooms::token_hash(token.value_or(""));
+  return token && CRYPTO_memcmp(expected.data(), presented.data(), expected.size()) == 0;
+}
+
 // Creating a convening: rate-limited per client address, then (with
 // --admin-token) only for the operator. The limit comes first, so the token
 // cannot be guessed at speed; it is compared as hashes, in constant time.
@@ -362,12 +366,7 @@ std::optional<Response> refuse_create(ServerContext& ctx, const Request& req,
       return r;
     }
   }
-  if (ctx.config.admin_token.empty()) return std::nullopt;
-  const auto token = bearer_token(req);
-  const std::string expected = rooms::token_hash(ctx.config.admin_token);
-  const std::string presented = rooms::token_hash(token.value_or(""));
-  if (token && CRYPTO_memcmp(expected.data(), presented.data(), expected.size()) == 0)
-    return std::nullopt;
+  if (is_operator(ctx, req)) return std::nullopt;
   return error_response(req, http::status::unauthorized, "unauthorized",
                         "creating convenings on this server needs its operator token");
 }
@@ -379,7 +378,8 @@ void handle_http(ServerContext& ctx, Request req, Reply reply, const std::string
   const std::string path = target.substr(0, qpos);
   const std::string query = qpos == std::string::npos ? "" : target.substr(qpos + 1);
   const auto parts = segments(path);
-  const auto method = req.method();
+  // A HEAD is answered as its GET would be; the session drops the body.
+  const auto method = req.method() == http::verb::head ? http::verb::get : req.method();
   auto shared = std::make_shared<Request>(std::move(req));
   auto run = [&](std::function<Response(const Request&)> handler) {
     on_storage(
@@ -389,6 +389,15 @@ void handle_http(ServerContext& ctx, Request req, Reply reply, const std::string
 
   if (path == "/healthz" && method == http::verb::get)
     return run([&ctx](const Request& r) { return health(ctx, r); });
+  // A server with an operator token shows its figures to its operator only;
+  // wrong tokens count against the address like attempts to create.
+  if (path == "/metrics" && method == http::verb::get && !is_operator(ctx, *shared)) {
+    if (ctx.create_limiter && !ctx.create_limiter->allow(peer, KeyedRateLimiter::Clock::now()))
+      return reply(error_response(*shared, http::status::too_many_requests, "rate_limited",
+                                  "too many attempts from this address; try later"));
+    return reply(error_response(*shared, http::status::unauthorized, "unauthorized",
+                                "this server's metrics need its operator token"));
+  }
   if (path == "/metrics" && method == http::verb::get)
     return run([&ctx](const Request& r) {
       return make_response(r, http::status::ok, metrics().render(ctx.store.stats()),
@@ -406,7 +415,7 @@ void handle_http(ServerContext& ctx, Request req, Reply reply, const std::string
       if (auto refused = refuse_create(ctx, *shared, peer)) return reply(std::move(*refused));
       return run([&ctx](const Request& r) { return create_convening(ctx, r); });
     }
-    if (parts.size() >= 3 && !valid_id(parts[2]))
+    if (parts.size() >= 3 && !rooms::valid_convening_id(parts[2]))
       return reply(
           error_response(*shared, http::status::not_found, "not_found", "no such convening"));
     if (parts.size() == 4 && parts[3] == "export" && method == http::verb::get) {

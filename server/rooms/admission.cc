@@ -1,5 +1,7 @@
 #include "rooms/admission.h"
 
+#include <algorithm>
+
 namespace convene::rooms {
 namespace {
 
@@ -53,8 +55,19 @@ pb::Role role_of(store::TokenKind kind) {
   return pb::ROLE_OBSERVER;
 }
 
+bool valid_convening_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
+}
+
 Admission admit_token(store::Store& store, std::string_view convening, std::string_view token_hash,
                       bool open_join) {
+  // The store would refuse such an id as an error, which reads as "storage
+  // unavailable": come back later, for ever.
+  if (!valid_convening_id(convening)) return refused(Refusal::kNoConvening, "no such convening");
   if (open_join) {
     Admission a = no_grant(store, convening);
     if (a.refusal != Refusal::kWrongToken) return a;  // no convening, or no store

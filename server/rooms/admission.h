@@ -38,6 +38,10 @@ struct Admission {
 
 convene::v1::Role role_of(store::TokenKind kind);
 
+// Whether `id` could name a convening: 1 to 64 of [A-Za-z0-9_-] (what the
+// store accepts). Any other id names none.
+bool valid_convening_id(std::string_view id);
+
 // Admits `token_hash` (rooms::token_hash of the token) to `convening`.
 // `open_join`: the server runs with --open and no token was given: anyone
 // may join an existing convening as a participant.

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string_view>
 
+#include "crdt/admission.h"
 #include "metrics.h"
 #include "rooms/identity.h"
 #include "wall_clock.h"
@@ -20,6 +21,10 @@ constexpr uint16_t kCloseGoingAway = 1001;
 constexpr uint16_t kClosePolicy = 1008;
 constexpr uint16_t kCloseInternal = 1011;
 constexpr uint16_t kCloseTryAgainLater = 1013;
+// A text insert's integration steps counted as one op of the member's quota:
+// ten thousand of them, the most admission takes, cost about what ten small
+// ops do.
+constexpr uint64_t kScanStepsPerOp = 1000;
 
 void fill_member(pb::Member* out, const std::string& id, const std::string& name,
                  const std::string& colour, pb::Role role, const pb::PresenceState& presence) {
@@ -381,16 +386,15 @@ void Room::do_submit(const Peer* peer, pb::Submit& submit) {
 // Why the room refuses `op` from member `m` whatever the document says, or
 // empty: an op must be the member's own, its clock may not run far ahead,
 // and it may speak only for its own member where it names one.
-std::string Room::check_op(const Member& m, const pb::Op& op) const {
+std::string Room::check_op(const Member& m, const pb::Op& op, uint64_t* scan_steps) const {
   if (op.replica() != m.replica)
     return "not from this connection's replica " + std::to_string(m.replica);
-  // The op moves the clock to its last lamport: lamport + span - 1.
-  const uint64_t span = std::max<uint64_t>(1, crdt::op_span(op));
-  const uint64_t last = op.lamport() + (span - 1);
-  if (last < op.lamport() || (last > doc_.clock() && last - doc_.clock() > options_.max_clock_lead))
-    return "moves the clock to " + std::to_string(last) + ", more than " +
-           std::to_string(options_.max_clock_lead) + " ahead of the convening's clock " +
-           std::to_string(doc_.clock());
+  // What the op would cost every replica that applies it: its clock's lead,
+  // overlapping deletes, long scans (crdt/admission.h).
+  crdt::AdmissionLimits bounds;
+  bounds.clock_lead = options_.max_clock_lead;
+  if (const crdt::Status s = crdt::admit(doc_, op, bounds, scan_steps); !s.is_ok())
+    return s.message();
   // "As I see it", "this is me" and "my sphere": each member speaks for
   // itself (a convener may place others on the map).
   if (op.has_set_perspective() && op.set_perspective().participant() != m.id)
@@ -415,9 +419,11 @@ std::string Room::check_op(const Member& m, const pb::Op& op) const {
 // The member's quota for the minute and the convening's size. Over either,
 // the op is refused with ERROR_QUOTA (and when a resend may be taken); a
 // resend of an op already in the log costs the convening nothing.
-bool Room::within_quota(Member& m, const pb::Op& op, size_t bytes) {
+bool Room::within_quota(Member& m, const pb::Op& op, size_t bytes, uint64_t scan_steps) {
   const crdt::OpId id = crdt::op_id(op);
-  if (const auto wait = directory_.spend(m.id, 1, static_cast<double>(bytes), Clock::now())) {
+  // An insert that makes every replica scan far costs as many ops.
+  const double ops = 1 + static_cast<double>(scan_steps / kScanStepsPerOp);
+  if (const auto wait = directory_.spend(m.id, ops, static_cast<double>(bytes), Clock::now())) {
     metrics().ops_rejected++;
     metrics().quota_refusals++;
     m.peer->send(error_frame(
@@ -460,7 +466,8 @@ void Room::accept_ops(Member& m, google::protobuf::RepeatedPtrField<pb::Op>& ops
     // read differently (or refused) by other decoders, such as the browser's.
     op.DiscardUnknownFields();
     const crdt::OpId id = crdt::op_id(op);
-    if (const std::string problem = check_op(m, op); !problem.empty()) {
+    uint64_t scan_steps = 0;
+    if (const std::string problem = check_op(m, op, &scan_steps); !problem.empty()) {
       metrics().ops_rejected++;
       m.peer->send(error_frame(pb::ERROR_INVALID_OP, "op " + id.str() + " " + problem, &id));
       return;
@@ -475,7 +482,7 @@ void Room::accept_ops(Member& m, google::protobuf::RepeatedPtrField<pb::Op>& ops
                                &id, std::chrono::milliseconds(1000)));
       return;
     }
-    if (!within_quota(m, op, bytes)) return;
+    if (!within_quota(m, op, bytes, scan_steps)) return;
     const crdt::Status s = doc_.apply(op);
     if (s.code() == crdt::Status::Code::kDuplicate) {
       ack_duplicate(m, op);

@@ -193,8 +193,8 @@ class Room : public std::enable_shared_from_this<Room> {
   void admit(JoinRequest request);
   void store_claim(JoinRequest request, store::Member record);
   bool refuse_join(JoinRequest& request);
-  std::string check_op(const Member& m, const pb::Op& op) const;
-  bool within_quota(Member& m, const pb::Op& op, size_t bytes);
+  std::string check_op(const Member& m, const pb::Op& op, uint64_t* scan_steps) const;
+  bool within_quota(Member& m, const pb::Op& op, size_t bytes, uint64_t scan_steps);
   void send_welcome(const Member& m, uint64_t last_seen, bool ops_only,
                     std::vector<pb::SequencedOp> older);
   uint64_t tail_base() const;

@@ -51,6 +51,23 @@ TEST_F(AdminTest, OnlyTheOperatorCreatesAndEveryAddressIsRateLimited) {
   }
 }
 
+// A server with an operator token shows its figures (connections, rooms,
+// rates) to its operator only.
+TEST_F(AdminTest, MetricsAreForTheOperatorWhenThereIsOne) {
+  ServerOptions options;
+  options.extra_args = {"--admin-token", kAdminToken};
+  start(options);
+  EXPECT_EQ(http_request(endpoint(), "GET", "/metrics").status, 401);
+  EXPECT_EQ(http_request(endpoint(), "GET", "/metrics", "",
+                         {{"Authorization", std::string("Bearer ") + kAdminToken + "x"}})
+                .status,
+            401);
+  const HttpResponse r = http_request(endpoint(), "GET", "/metrics", "",
+                                      {{"Authorization", std::string("Bearer ") + kAdminToken}});
+  EXPECT_EQ(r.status, 200) << r.describe();
+  EXPECT_NE(r.body.find("convene_connections"), std::string::npos);
+}
+
 TEST_F(AdminTest, WithoutAnAdminTokenAnyoneMayCreate) {
   start();
   const HttpResponse r = create("");

@@ -316,7 +316,7 @@ TEST_F(TrustTest, AClockFarAheadIsRefusedAndTheConveningCarriesOn) {
     const auto refused = next_error(*ana, errors);
     ASSERT_TRUE(refused) << lamport;
     EXPECT_EQ(refused->code(), pb::ERROR_INVALID_OP);
-    EXPECT_NE(refused->message().find("ahead of the convening's clock"), std::string::npos)
+    EXPECT_NE(refused->message().find("the convening's clock"), std::string::npos)
         << refused->message();
   }
   // Exactly the bound is a clock that jumped, not one that broke (from a

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "crdt/ids.h"
+#include "support/random_edits.h"
 #include "support/server_process.h"
 #include "support/ws_client.h"
 
@@ -91,7 +92,7 @@ class Drill {
   std::mt19937_64 rng_;
   ServerProcess server_;
   ConveningTokens tokens_;
-  crdt::OpId map_, variant_;
+  SharedScene scene_;
   std::vector<Participant> participants_;
   DrillReport report_;
 };
@@ -125,24 +126,12 @@ bool Drill::setup() {
 
 // A map with a few elements and a draft: what everyone edits.
 bool Drill::seed_document(Participant& first) {
-  crdt::Document& doc = first.replica->doc();
-  const auto map = doc.create_map("Landscape");
-  const auto draft = doc.create_draft("Call");
-  if (!map.ok() || !draft.ok()) {
+  const auto scene = seed_scene(first.replica->doc(), kSeededElements, &first.elements);
+  if (!scene) {
     problem("cannot seed the document");
     return false;
   }
-  map_ = map.value;
-  variant_ = draft.value;
-  for (int i = 0; i < kSeededElements; ++i) {
-    pb::ElementFields f;
-    f.set_label("seed " + std::to_string(i));
-    f.mutable_position()->set_x(100.0 * i);
-    f.mutable_position()->set_y(50);
-    const auto element = doc.create_element(map_, f);
-    if (element.ok()) first.elements.push_back(element.value);
-  }
-  (void)doc.insert_text(variant_, 0, "Dear all, ");
+  scene_ = *scene;
   report_.submitted_ops += first.replica->flush().size();
   if (!first.replica->wait_acked(kJoinTimeout)) {
     problem("the seed ops were not acknowledged");
@@ -178,37 +167,10 @@ std::string Drill::server_state() {
          ", its log ends:\n" + server_.log_tail(15);
 }
 
-// One random edit, made at once on the replica's document and submitted if
-// it is connected: a move (most often), a new element, a relabel, typing or
-// a deletion in the draft.
+// One random edit (random_edits.h), made at once on the replica's document
+// and submitted if it is connected.
 void Drill::edit(Participant& p) {
-  crdt::Document& doc = p.replica->doc();
-  const int kind = static_cast<int>(pick(10));
-  if (kind < 4 && !p.elements.empty()) {
-    pb::ElementFields f;
-    f.mutable_position()->set_x(static_cast<double>(pick(2000)));
-    f.mutable_position()->set_y(static_cast<double>(pick(1200)));
-    (void)doc.update_element(p.elements[pick(p.elements.size())], f);
-  } else if (kind == 4) {
-    pb::ElementFields f;
-    f.set_label("element " + std::to_string(pick(100000)));
-    f.mutable_position()->set_x(static_cast<double>(pick(2000)));
-    const auto element = doc.create_element(map_, f);
-    if (element.ok()) p.elements.push_back(element.value);
-  } else if (kind == 5 && !p.elements.empty()) {
-    pb::ElementFields f;
-    f.set_label("renamed " + std::to_string(pick(100000)));
-    (void)doc.update_element(p.elements[pick(p.elements.size())], f);
-  } else if (kind == 6 && doc.text_length(variant_) > 0) {
-    const size_t length = doc.text_length(variant_);
-    const size_t pos = pick(length);
-    (void)doc.delete_text(variant_, pos, std::min<size_t>(1 + pick(3), length - pos));
-  } else {
-    static constexpr std::string_view kWords[] = {"we ",  "invite ", "you ", "to ", "map ",
-                                                  "the ", "field, ", "é ",   "🌍 "};
-    (void)doc.insert_text(variant_, pick(doc.text_length(variant_) + 1),
-                          kWords[pick(std::size(kWords))]);
-  }
+  random_edit(p.replica->doc(), scene_, p.elements, rng_);
   const size_t made = p.replica->flush().size();
   report_.submitted_ops += made;
   if (!p.replica->connected()) report_.offline_ops += made;

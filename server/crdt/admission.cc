@@ -34,16 +34,26 @@ Status check_clock(const Document& doc, const pb::Op& op, uint64_t span, uint64_
                          " (the clock-lead bound)");
 }
 
-Status check_delete(const Document& doc, const pb::TextDelete& del, uint64_t span) {
+Status check_delete(const Document& doc, const pb::TextDelete& del, uint64_t span,
+                    uint64_t deleted_bound) {
+  const std::vector<IdSpan> merged = merge_spans(delete_spans(del));
   uint64_t distinct = 0;
-  for (const IdSpan& s : merge_spans(delete_spans(del))) distinct += s.length;
+  for (const IdSpan& s : merged) distinct += s.length;
   if (distinct < span)
     return Status::invalid("text delete ranges overlap: " + num(span - distinct) +
                            " code points are named more than once (ranges must be disjoint)");
   const Variant* v = doc.variant(OpId::from_pb(del.variant()));
-  if (v && span > v->text.total_size())
+  if (!v) return Status::ok();
+  if (span > v->text.total_size())
     return Status::invalid("text delete spans " + num(span) + " code points, more than the " +
                            num(v->text.total_size()) + " of its variant (tombstones included)");
+  uint64_t deleted = 0;
+  for (const IdSpan& s : merged) {
+    deleted += v->text.deleted_runs(s, deleted_bound - std::min(deleted, deleted_bound));
+    if (deleted > deleted_bound)
+      return Status::invalid("text delete names more than " + num(deleted_bound) +
+                             " runs already deleted (the deleted-runs bound)");
+  }
   return Status::ok();
 }
 
@@ -102,7 +112,7 @@ Status admit(const Document& doc, const pb::Op& op, const AdmissionLimits& bound
   if (Status s = check_clock(doc, op, *span, bounds.clock_lead); !s.is_ok()) return s;
   switch (op.body_case()) {
     case pb::Op::kTextDelete:
-      return check_delete(doc, op.text_delete(), *span);
+      return check_delete(doc, op.text_delete(), *span, bounds.deleted_runs);
     case pb::Op::kTextInsert:
       return check_insert(doc, op, bounds.integration_steps, scan_steps);
     case pb::Op::kRestore:

@@ -14,9 +14,10 @@
 // an op whose counters are already applied (a resend, acknowledged as a
 // duplicate), and a body that names what is not here yet.
 //
-// Pure and const: no I/O, no state. The cost of admit() itself is bounded by
-// the op's size (a TextDelete's ranges are sorted once) and by the
-// integration-steps bound (an insert's scan is run dry, stopping there).
+// Pure and const: no I/O, no state. admit() costs at most what applying the
+// op would: a TextDelete's ranges are sorted once and walked once (stopping
+// past the deleted-runs bound), an insert's scan is run dry (stopping past
+// the integration-steps bound).
 #pragma once
 
 #include <cstddef>
@@ -33,6 +34,8 @@ struct AdmissionLimits {
   uint64_t clock_lead = limits::kClockLead;
   // Integration steps of a TextInsert.
   uint64_t integration_steps = limits::kIntegrationSteps;
+  // Runs already deleted that a TextDelete names.
+  uint64_t deleted_runs = limits::kDeletedRuns;
   // Removals listed by one Restore.
   size_t restore_removals = limits::kRestoreRemovals;
   // Removals in force on one entity, before a Remove.

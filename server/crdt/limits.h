@@ -46,7 +46,13 @@ inline constexpr size_t kRestoreRemovals = 1'000;
 // removing one entity at once. Cancelled removals are not bounded here: they
 // cost O(1) to add and check, and the member quotas bound them.
 inline constexpr size_t kRemovalsInForce = 1'000;
-// A TextDelete's ranges must be disjoint and together no longer than the
-// variant (tombstones included): no number to set.
+// Runs already deleted that one TextDelete may name: applying it visits each
+// for nothing, so repeating a delete of a long stretch of tombstones would
+// cost the server (and every browser) a walk over them per op. Honest deletes
+// name visible text; only a concurrent delete of the same stretch names
+// tombstones, rarely thousands of runs of them.
+inline constexpr uint64_t kDeletedRuns = 10'000;
+// A TextDelete's ranges must also be disjoint and together no longer than
+// the variant (tombstones included): no number to set.
 
 }  // namespace convene::crdt::limits

@@ -895,6 +895,21 @@ size_t TextSequence::apply_delete(IdSpan span) {
   return newly;
 }
 
+uint64_t TextSequence::deleted_runs(IdSpan span, uint64_t limit) const {
+  uint64_t count = 0;
+  OpId id = span.first;
+  for (uint64_t remaining = span.length; remaining > 0 && count <= limit;) {
+    Cursor c;
+    if (!impl_->locate(id, &c)) break;
+    const Run& r = c.run();
+    const uint64_t n = std::min<uint64_t>(remaining, r.length - c.offset);
+    count += r.deleted;
+    id.counter += n;
+    remaining -= n;
+  }
+  return count;
+}
+
 size_t TextSequence::position_of(OpId id) const {
   Cursor c;
   if (!impl_->locate(id, &c)) return size();

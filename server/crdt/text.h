@@ -91,6 +91,10 @@ class TextSequence {
   // Marks the span's characters deleted (idempotent). Precondition: contained.
   // Returns how many characters became deleted now.
   size_t apply_delete(IdSpan span);
+  // How many runs (or parts of runs) of the span are deleted already: what
+  // apply_delete() would visit for nothing. Counting stops past `limit`; ids
+  // not in the sequence end it.
+  uint64_t deleted_runs(IdSpan span, uint64_t limit) const;
 
   // Visible position of a character id (for tombstones: the position the
   // next visible character would have). Precondition: contained.

@@ -132,6 +132,19 @@ TEST(Admission, DeleteLongerThanItsVariantIsRefused) {
   EXPECT_TRUE(admit(doc, delete_op(doc, kAttacker, draft, {{{kAuthor, 2}, 3}})).is_ok());
 }
 
+TEST(Admission, RepeatedDeleteOfTombstonesIsRefused) {
+  Document doc(kAuthor);
+  const OpId draft = backwards_draft(doc, 300);
+  const AdmissionLimits bounds{.deleted_runs = 100};
+  const pb::Op first = delete_op(doc, kAttacker, draft, {{{kAuthor, 2}, 300}});
+  ASSERT_TRUE(admit(doc, first, bounds).is_ok());
+  ASSERT_TRUE(doc.apply(first).is_ok());
+  // Again: 300 runs of tombstones to walk for nothing.
+  expect_refused(admit(doc, delete_op(doc, kAttacker, draft, {{{kAuthor, 2}, 300}}), bounds),
+                 "deleted-runs bound");
+  EXPECT_TRUE(admit(doc, delete_op(doc, kAttacker, draft, {{{kAuthor, 2}, 100}}), bounds).is_ok());
+}
+
 // ---- the clock ------------------------------------------------------------------
 
 TEST(Admission, ClockLeadCountsTheSpan) {

@@ -15,8 +15,11 @@ void print_help() {
 
 usage:
   convene-bench trace --file F [--repeat N] [--json]
+  convene-bench trace --hostile [--runs N --ranges N --inserts N] [--repeat N] [--json]
   convene-bench map [--elements N] [--connections N] [--updates N] [--replicas N]
                     [--seed S] [--repeat N] [--json]
+  convene-bench map --hostile [--maps N --elements N --drafts N --removals N]
+                    [--repeat N] [--json]
   convene-bench load --server http://127.0.0.1:8080 --scenario NAME [--duration S]
                     [--rooms R --clients-per-room C --writers-per-room W
                      --rate OPS_PER_WRITER_PER_S --mix map|text|mixed --presence-rate HZ]
@@ -43,6 +46,13 @@ trace   Replays a sequential editing trace (a .json.gz file from the editing
   --file F      the trace to replay (required)
   --repeat N    run N times; timings are medians (default 1)
   --json        print one JSON object instead of a table
+  --hostile     instead of a trace, the text ops of docs/threat-model.md (F2,
+                F4): one TextDelete of --ranges overlapping ranges over a
+                variant of --runs runs (checked, then applied), and --inserts
+                inserts between one pair of characters and with the right
+                origin varying, applied as they are and through the room's
+                admission (crdt::admit, the refused dropped). Reports the
+                times and the state hashes.
 
 map     Builds a document with one map of --elements elements and
         --connections connections between random elements, forks it into
@@ -65,6 +75,11 @@ map     Builds a document with one map of --elements elements and
   --repeat N       decode and apply N times on fresh copies; timings are
                    medians
   --json           print one JSON object instead of a table
+  --hostile        instead, the map-side inputs of docs/threat-model.md (F5,
+                   F8): the export (to_json) of --maps maps with --elements
+                   elements among them and --drafts drafts, and one Restore of
+                   --removals removals listed in descending order, then 1,000
+                   visibility checks. Reports the times and the state hashes.
 
 load    Simulated participants against a running convene-server, in one
         process (Beast WebSocket clients on --threads threads). It creates its

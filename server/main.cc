@@ -164,8 +164,10 @@ int main(int argc, char** argv) {
   net::thread_pool commit_pool(1);  // the group commits' own (RoomManager)
   net::thread_pool heavy_pool(kHeavyReadThreads);
   lower_priority(heavy_pool, kHeavyReadThreads, kHeavyReadNice);
-  HeavyReads heavy_reads{heavy_pool, server::KeyedRateLimiter(config->exports_per_minute),
-                         kMaxHeavyReadsWaiting};
+  HeavyReads heavy_reads{
+      heavy_pool, server::KeyedRateLimiter(config->exports_per_minute),
+      server::KeyedRateLimiter(config->exports_per_minute * HeavyReads::kAddressShare),
+      kMaxHeavyReadsWaiting};
   rooms::RoomOptions room_options;
   room_options.snapshot_every = config->snapshot_every;
   room_options.delivery_interval = std::chrono::milliseconds(config->delivery_interval_ms);

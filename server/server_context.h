@@ -25,9 +25,14 @@ namespace convene {
 // may ask for a few a minute, and only so many may wait (docs/security.md).
 struct HeavyReads {
   net::thread_pool& pool;
-  server::KeyedRateLimiter per_token;  // keyed by token hash, or address without one
-  size_t max_waiting;                  // queued or running; beyond: 503
+  server::KeyedRateLimiter per_token;  // keyed by the token presented, or address without one
+  // Keyed by address, at kAddressShare times the token's rate: a token is
+  // counted before it is checked, so made-up ones would each have a fresh
+  // allowance.
+  server::KeyedRateLimiter per_address;
+  size_t max_waiting;  // queued or running; beyond: 503
   std::atomic<size_t> waiting{0};
+  static constexpr double kAddressShare = 4;
 };
 
 struct ServerContext {

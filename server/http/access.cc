@@ -46,6 +46,26 @@ Response links_response(ServerContext& ctx, const Request& req, const std::strin
   return json_response(req, status, {{"conveners", links_json(links, current)}});
 }
 
+// A convening's record and its convener links, read before a change to them
+// (with access_changes() held), or the answer when they cannot be read.
+struct ConveningLinks {
+  store::Convening convening;
+  std::vector<store::ConvenerLink> links;
+};
+
+std::variant<ConveningLinks, Response> read_links(ServerContext& ctx, const Request& req,
+                                                  const std::string& id) {
+  store::Status s;
+  auto convening = ctx.store.convening(id, &s);
+  if (s.is_ok() && !convening)
+    return error_response(req, http::status::not_found, "not_found", "no convening " + id);
+  std::vector<store::ConvenerLink> links;
+  if (s.is_ok()) links = ctx.store.convener_links(id, &s);
+  if (!s.is_ok())
+    return error_response(req, http::status::service_unavailable, "unavailable", s.message());
+  return ConveningLinks{std::move(*convening), std::move(links)};
+}
+
 }  // namespace
 
 Response access(ServerContext& ctx, const Request& req, const std::string& id) {
@@ -84,11 +104,9 @@ Response add_convener_link(ServerContext& ctx, const Request& req, const std::st
     return error_response(req, http::status::bad_request, "bad_request",
                           "name the link: whose, or which device (1 to 64 characters)");
   std::lock_guard lock(access_changes());
-  store::Status s;
-  auto convening = ctx.store.convening(id, &s);
-  const auto links = ctx.store.convener_links(id, &s);
-  if (!convening || !s.is_ok())
-    return error_response(req, http::status::service_unavailable, "unavailable", s.message());
+  auto read = read_links(ctx, req, id);
+  if (auto* r = std::get_if<Response>(&read)) return std::move(*r);
+  auto& [convening, links] = std::get<ConveningLinks>(read);
   if (links.size() >= kMaxConvenerLinks)
     return error_response(req, http::status::conflict, "too_many_links",
                           "a convening keeps at most " + std::to_string(kMaxConvenerLinks) +
@@ -98,7 +116,8 @@ Response add_convener_link(ServerContext& ctx, const Request& req, const std::st
   grant.link = rooms::new_id();
   grant.link_name = name;
   grant.link_created_ms = unix_time_ms();
-  s = ctx.store.update_convening(*convening, {{rooms::token_hash(token), grant}});
+  const store::Status s =
+      ctx.store.update_convening(convening, {{rooms::token_hash(token), grant}});
   if (!s.is_ok())
     return error_response(req, http::status::service_unavailable, "unavailable", s.message());
   spdlog::info("convening {}: convener link {} added", id, grant.link);
@@ -115,11 +134,9 @@ Response revoke_convener_link(ServerContext& ctx, const Request& req, const std:
   if (auto* r = std::get_if<Response>(&admitted)) return std::move(*r);
   const std::string current = std::get<rooms::Admission>(admitted).grant->link;
   std::lock_guard lock(access_changes());
-  store::Status s;
-  auto convening = ctx.store.convening(id, &s);
-  const auto links = ctx.store.convener_links(id, &s);
-  if (!convening || !s.is_ok())
-    return error_response(req, http::status::service_unavailable, "unavailable", s.message());
+  auto read = read_links(ctx, req, id);
+  if (auto* r = std::get_if<Response>(&read)) return std::move(*r);
+  auto& [convening, links] = std::get<ConveningLinks>(read);
   const auto target = std::find_if(links.begin(), links.end(),
                                    [&](const store::ConvenerLink& l) { return l.id == link; });
   if (target == links.end())
@@ -135,7 +152,7 @@ Response revoke_convener_link(ServerContext& ctx, const Request& req, const std:
     grant.link = target->id;
     grant.link_name = target->name;
     grant.link_created_ms = target->created_ms;
-    s = ctx.store.update_convening(*convening, {{target->token_hash, grant}});
+    const store::Status s = ctx.store.update_convening(convening, {{target->token_hash, grant}});
     if (!s.is_ok())
       return error_response(req, http::status::service_unavailable, "unavailable", s.message());
     ctx.rooms.revoke(id, target->token_hash);

@@ -70,11 +70,12 @@ std::optional<Response> refuse_heavy_read(ServerContext& ctx, const Request& req
   const auto token = bearer_token(req);
   const std::string key = token ? "t" + rooms::token_hash(*token) : "a" + peer;
   const auto now = KeyedRateLimiter::Clock::now();
-  if (ctx.config.exports_per_minute > 0 && !heavy.per_token.allow(key, now)) {
+  for (auto [limiter, limited] : {std::pair{&heavy.per_address, peer}, {&heavy.per_token, key}}) {
+    if (ctx.config.exports_per_minute <= 0 || limiter->allow(limited, now)) continue;
     metrics().exports_refused++;
     Response r = error_response(req, http::status::too_many_requests, "rate_limited",
-                                "too many exports with this token; try later");
-    r.set(http::field::retry_after, std::to_string(heavy.per_token.retry_after(key, now)));
+                                "too many exports with this token or from this address; try later");
+    r.set(http::field::retry_after, std::to_string(limiter->retry_after(limited, now)));
     return r;
   }
   if (heavy.waiting.load() >= heavy.max_waiting) {

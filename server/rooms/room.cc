@@ -824,6 +824,10 @@ void Room::presence(const Peer* peer, pb::PresenceState state) {
   net::post(strand_, [self = shared_from_this(), peer, s = std::move(state)]() mutable {
     Member* m = self->find(peer);
     if (!m) return;
+    // Fields this server does not know are never relayed: one sent with the
+    // wrong wire type would make every browser's decoder refuse every
+    // Welcome and presence update that carries it (F27).
+    s.DiscardUnknownFields();
     if (const std::string problem = presence_problem(s); !problem.empty()) {
       m->peer->send(error_frame(pb::ERROR_TOO_LARGE, problem + "; presence ignored"));
       return;

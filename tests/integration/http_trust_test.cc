@@ -304,6 +304,14 @@ TEST_F(HttpTrustTest, ExportsAreRateLimitedPerToken) {
   EXPECT_FALSE(limited.header("retry-after").empty());
   EXPECT_EQ(export_convening(endpoint(), conv->id, conv->convener).status, 200)
       << "another token has its own allowance";
+  // Made-up tokens each have a fresh allowance of their own, but the address
+  // does not: four times a token's.
+  int limited_by_address = 0;
+  for (int i = 0; i < 12; ++i)
+    limited_by_address +=
+        export_convening(endpoint(), conv->id, "made-up-" + std::to_string(i)).status == 429;
+  // 12 a minute from the address, 5 spent above: the last 5 of these are refused.
+  EXPECT_GE(limited_by_address, 4) << "made-up tokens from one address were let through";
 }
 
 // ---- the access check and convener links -------------------------------------------

@@ -141,16 +141,27 @@ std::string presence_problem(const pb::PresenceState& p) {
   return {};
 }
 
-// Why a member entry sent to an honest member (in a Welcome or a presence
-// update) breaks the bounds, or empty.
-std::string member_problem(const pb::Member& m) {
-  if (std::string why = name_problem(m.name()); !why.empty()) return why;
-  if (!clean_colour(m.colour())) return "colour '" + m.colour().substr(0, 40) + "'";
-  if (std::string why = presence_problem(m.presence()); !why.empty()) return why;
-  if (m.presence().ask_to_follow() && m.role() != pb::ROLE_CONVENER)
-    return "ask_to_follow from a " + pb::Role_Name(m.role());
-  return {};
+// Whether `m`, or a message in it, holds a field this decoder kept as
+// unknown though its number is known: it came in another wire type.
+bool misshapen(const google::protobuf::Message& m) {
+  const auto* reflection = m.GetReflection();
+  const auto& unknown = reflection->GetUnknownFields(m);
+  for (int i = 0; i < unknown.field_count(); ++i)
+    if (m.GetDescriptor()->FindFieldByNumber(unknown.field(i).number())) return true;
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(m, &fields);
+  for (const auto* f : fields) {
+    if (f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    const int n = f->is_repeated() ? reflection->FieldSize(m, f) : 1;
+    for (int i = 0; i < n; ++i)
+      if (misshapen(f->is_repeated() ? reflection->GetRepeatedMessage(m, f, i)
+                                     : reflection->GetMessage(m, f)))
+        return true;
+  }
+  return false;
 }
+
+constexpr std::string_view kMisshapen = "a field in a wire type other than its own";
 
 // ---- hostile clients ----------------------------------------------------------------
 
@@ -235,6 +246,7 @@ class HostileClient {
   void set_token(std::string token) { hello_.token = std::move(token); }
 
   bool send(const pb::ClientMessage& m) { return connected() && ws_->send(m); }
+  bool send_raw(const std::string& bytes) { return connected() && ws_->send_raw(bytes); }
   bool submit(const std::vector<pb::Op>& ops) {
     pb::ClientMessage m;
     for (const pb::Op& op : ops) *m.mutable_submit()->add_ops() = op;
@@ -485,6 +497,7 @@ class Drill {
   void observer_submit(Role role);
   void bad_presence(Role role);
   void ask_to_follow(Role role);
+  void misshapen_presence(Role role);
   void presence_flood(Role role);
   void submit_flood(Role role);
   void big_notes(Role role);
@@ -732,7 +745,11 @@ void Drill::judge_honest(Honest& h) {
 }
 
 void Drill::judge_member(const Honest& h, const pb::Member& m, const char* where) {
-  if (const std::string why = member_problem(m); !why.empty())
+  const std::string why = member_problem(m);
+  // Relayed as sent today: counted, not a problem of the drill's, until
+  // AdversarialFindings.DISABLED_PresenceIsRelayedWithoutFieldsInAnotherWireType passes.
+  if (why == kMisshapen) return note("known defect: presence relayed with a misshapen field");
+  if (!why.empty())
     problem("honest " + h.name + " was sent, in " + where + ", member " + m.id() + " with " + why +
             " (after " + action_ + ")");
 }
@@ -831,6 +848,7 @@ const std::vector<ActionEntry>& Drill::actions_of(Role role) {
       {"remove-restore", &Drill::remove_restore, 3},
       {"bad-presence", &Drill::bad_presence, 3},
       {"ask-to-follow", &Drill::ask_to_follow, 1},
+      {"misshapen-presence", &Drill::misshapen_presence, 1},
       {"presence-flood", &Drill::presence_flood, 1},
       {"submit-flood", &Drill::submit_flood, 1},
       {"big-notes", &Drill::big_notes, 1},
@@ -847,6 +865,7 @@ const std::vector<ActionEntry>& Drill::actions_of(Role role) {
       {"out-of-order", &Drill::out_of_order, 1},
       {"observer-submit", &Drill::observer_submit, 3},
       {"bad-presence", &Drill::bad_presence, 3},
+      {"misshapen-presence", &Drill::misshapen_presence, 1},
       {"presence-flood", &Drill::presence_flood, 1},
       {"crowd", &Drill::crowd, 1},
       {"rest", &Drill::rest, 4},
@@ -1543,6 +1562,33 @@ void Drill::bad_presence(Role role) {
   expect_error(*s, before, pb::ERROR_TOO_LARGE, std::nullopt);
 }
 
+// Presence with a known field in another wire type (a string as a varint,
+// a message as a number, ...), which this server's parser keeps as an
+// unknown field: taken without an error; what reaches the others is judged
+// by judge_honest.
+void Drill::misshapen_presence(Role role) {
+  HostileClient* s = session(role);
+  if (!s) return;
+  static const std::string kFields[] = {
+      std::string("\x28\x7f", 2),                              // following (string) as a varint
+      std::string("\x10\x01", 2),                              // cursor (message) as a varint
+      std::string("\x0d\x01\x02\x03\x04", 5),                  // map (message) as fixed32
+      std::string("\x19\x01\x02\x03\x04\x05\x06\x07\x08", 9),  // selection as fixed64
+      std::string("\x32\x01\x01", 3)};                         // ask_to_follow (bool) as bytes
+  std::string presence = kFields[pick(std::size(kFields))];
+  pb::Cursor cursor;
+  cursor.set_x(static_cast<double>(pick(1000)));
+  append_field(&presence, 2, cursor.SerializeAsString());
+  std::string frame;
+  append_field(&frame, 3, presence);
+  const size_t before = s->errors().size();
+  s->send_raw(frame);
+  const bool answered = s->ping();
+  note(answered ? "pong" : "no answer");
+  if (!answered || s->errors().size() != before)
+    wrong("presence with a misshapen field was refused or unanswered");
+}
+
 // A participant asks everyone to follow: nothing refused, but the flag never
 // reaches anyone (judge_honest).
 void Drill::ask_to_follow(Role role) {
@@ -2064,6 +2110,16 @@ bool Drill::await_sigterm() {
 }
 
 }  // namespace
+
+std::string member_problem(const pb::Member& m) {
+  if (std::string why = name_problem(m.name()); !why.empty()) return why;
+  if (!clean_colour(m.colour())) return "colour '" + m.colour().substr(0, 40) + "'";
+  if (std::string why = presence_problem(m.presence()); !why.empty()) return why;
+  if (m.presence().ask_to_follow() && m.role() != pb::ROLE_CONVENER)
+    return "ask_to_follow from a " + pb::Role_Name(m.role());
+  if (misshapen(m)) return std::string(kMisshapen);
+  return {};
+}
 
 bool AdversaryReport::ok() const {
   return problems.empty() && lost_acked_ops == 0 && duplicated_ops == 0 && log_gaps == 0 &&

@@ -32,6 +32,8 @@
 #include <string>
 #include <vector>
 
+#include "convene/v1/protocol.pb.h"
+
 namespace convene::itest {
 
 struct AdversaryOptions {
@@ -75,5 +77,13 @@ struct AdversaryReport {
 };
 
 AdversaryReport run_adversary_drill(const AdversaryOptions& options);
+
+// Why a member entry the server sent (in a Welcome or a presence update)
+// breaks what docs/protocol.md promises, or empty: a name of at most 64 code
+// points of UTF-8 with no control, zero-width or bidi character, a #rrggbb
+// colour, presence within its bounds, ask_to_follow only from a convener, and
+// no field in a wire type other than its own (which this decoder keeps as
+// unknown, and the browser's reads as its own type, failing on the frame).
+std::string member_problem(const ::convene::v1::Member& m);
 
 }  // namespace convene::itest

@@ -16,8 +16,8 @@ std::optional<server::TokenBucket> bucket(double per_minute, QuotaClock::time_po
 }  // namespace
 
 MemberDirectory::MemberDirectory(std::vector<store::Member> records, size_t max_records,
-                                 MemberQuota quota)
-    : max_records_(max_records), quota_(quota) {
+                                 MemberQuota quota, Evictable evictable)
+    : max_records_(max_records), quota_(quota), evictable_(std::move(evictable)) {
   for (store::Member& m : records) {
     std::string id = m.id;
     entries_.emplace(std::move(id), Entry{std::move(m), std::nullopt, std::nullopt});
@@ -26,16 +26,23 @@ MemberDirectory::MemberDirectory(std::vector<store::Member> records, size_t max_
 
 MemberDirectory::Claim MemberDirectory::check(const store::Member& joining) const {
   const auto it = entries_.find(joining.id);
-  if (it == entries_.end())
-    return max_records_ > 0 && entries_.size() >= max_records_ ? Claim::kFull : Claim::kClaimed;
+  if (it == entries_.end()) {
+    const bool full = max_records_ > 0 && entries_.size() >= max_records_;
+    return full && evictable_record() == entries_.end() ? Claim::kFull : Claim::kClaimed;
+  }
   const std::string& secret = it->second.record.secret_hash;
   if (secret.empty()) return Claim::kClaimed;  // stored before secrets: bound now
   return constant_time_equal(secret, joining.secret_hash) ? Claim::kReturning : Claim::kWrongSecret;
 }
 
-MemberDirectory::Claim MemberDirectory::claim(const store::Member& joining) {
+MemberDirectory::Claim MemberDirectory::claim(const store::Member& joining, std::string* evicted) {
   const Claim verdict = check(joining);
   if (verdict == Claim::kWrongSecret || verdict == Claim::kFull) return verdict;
+  if (!entries_.count(joining.id) && max_records_ > 0 && entries_.size() >= max_records_) {
+    const auto gone = evictable_record();
+    if (evicted) *evicted = gone->first;
+    entries_.erase(gone);
+  }
   const auto [it, inserted] = entries_.try_emplace(joining.id, Entry{joining, {}, {}});
   if (inserted) return verdict;
   store::Member& record = it->second.record;
@@ -45,6 +52,18 @@ MemberDirectory::Claim MemberDirectory::claim(const store::Member& joining) {
   record.role = joining.role;
   record.last_seen_ms = joining.last_seen_ms;
   return verdict;
+}
+
+std::unordered_map<std::string, MemberDirectory::Entry>::const_iterator
+MemberDirectory::evictable_record() const {
+  auto best = entries_.end();
+  if (!evictable_) return best;
+  for (auto it = entries_.begin(); it != entries_.end(); ++it)
+    if ((best == entries_.end() ||
+         it->second.record.last_seen_ms < best->second.record.last_seen_ms) &&
+        evictable_(it->second.record))
+      best = it;
+  return best;
 }
 
 void MemberDirectory::forget(const std::string& id) {

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,15 +45,25 @@ class MemberDirectory {
     kFull,         // no room for another record
   };
 
-  MemberDirectory(std::vector<store::Member> records, size_t max_records, MemberQuota quota);
+  // Whether a record may make room for a new one when the directory is full:
+  // the room says so for replicas that are offline and never made an op
+  // (nothing of theirs to protect but a name), so that joining with ever new
+  // replicas, which even an observer can, never locks newcomers out.
+  using Evictable = std::function<bool(const store::Member&)>;
+
+  MemberDirectory(std::vector<store::Member> records, size_t max_records, MemberQuota quota,
+                  Evictable evictable = nullptr);
 
   // What claim() would answer, changing nothing.
   Claim check(const store::Member& joining) const;
   // Checks `joining` (id, secret_hash, name, colour, role, last_seen_ms)
   // against the record of its id. Admitted (kReturning, kClaimed): the record
   // now holds the new name, colour, role and last_seen_ms; first_seen_ms and
-  // the secret stay those of the first claim. Refused: nothing changes.
-  Claim claim(const store::Member& joining);
+  // the secret stay those of the first claim. Refused: nothing changes. A new
+  // claim in a full directory takes the place of the evictable record seen
+  // least recently, whose id goes to `evicted` (the caller forgets it in the
+  // store).
+  Claim claim(const store::Member& joining, std::string* evicted = nullptr);
   // Drops a record claimed a moment ago whose write failed.
   void forget(const std::string& id);
   const store::Member* find(const std::string& id) const;
@@ -70,9 +81,13 @@ class MemberDirectory {
     std::optional<server::TokenBucket> ops, bytes;  // created on first spend
   };
 
+  // The evictable record seen least recently, or end().
+  std::unordered_map<std::string, Entry>::const_iterator evictable_record() const;
+
   std::unordered_map<std::string, Entry> entries_;
   size_t max_records_;
   MemberQuota quota_;
+  Evictable evictable_;
 };
 
 }  // namespace convene::rooms

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <optional>
 #include <string_view>
@@ -60,7 +61,8 @@ Room::Room(std::string id, RoomState state, net::any_io_executor io, net::thread
                     : std::make_shared<const std::string>(std::move(state.snapshot))),
       tail_(std::move(state.tail)),
       log_bytes_(state.log_bytes),
-      directory_(std::move(state.members), options.max_member_records, options.member_quota),
+      directory_(std::move(state.members), options.max_member_records, options.member_quota,
+                 [this](const store::Member& m) { return evictable(m); }),
       last_snapshot_encoded_(state.snapshot_seq),
       delivery_timer_(strand_),
       linger_timer_(strand_) {
@@ -168,8 +170,9 @@ void Room::do_join(JoinRequest request) {
     request.peer->close(kCloseTryAgainLater, "convening full");
     return;
   }
-  if (directory_.claim(joining) == MemberDirectory::Claim::kClaimed)
-    return store_claim(std::move(request), *directory_.find(joining.id));
+  std::string evicted;
+  if (directory_.claim(joining, &evicted) == MemberDirectory::Claim::kClaimed)
+    return store_claim(std::move(request), *directory_.find(joining.id), std::move(evicted));
   // Names for the export and last_seen: no need to wait for them.
   net::post(storage_, [&store = store_, id = id_, record = *directory_.find(joining.id)] {
     if (const auto s = store.put_member(id, record); !s.is_ok())
@@ -182,29 +185,31 @@ void Room::do_join(JoinRequest request) {
 // hash, is stored: a claim lost in a crash would leave the replica to
 // whoever claims it next, though its ops are in the log. Until then the
 // replica counts as in use, so a second join with it is refused.
-void Room::store_claim(JoinRequest request, store::Member record) {
+void Room::store_claim(JoinRequest request, store::Member record, std::string evicted) {
   const uint64_t replica = request.hello.replica();
   replicas_[replica] = nullptr;
-  net::post(storage_, [self = shared_from_this(), request = std::move(request),
-                       record = std::move(record), replica]() mutable {
-    store::Status s = self->store_.put_member(self->id_, record);
-    net::post(self->strand_, [self, request = std::move(request), id = std::move(record.id),
-                              s = std::move(s), replica]() mutable {
-      if (const auto it = self->replicas_.find(replica);
-          it != self->replicas_.end() && it->second == nullptr)
-        self->replicas_.erase(it);
-      if (!s.is_ok()) {
-        spdlog::warn("room {}: could not record member {}: {}", self->id_, id, s.message());
-        self->directory_.forget(id);
-        request.peer->send(error_frame(pb::ERROR_UNAVAILABLE, "could not record you; retry"));
-        request.peer->close(kCloseTryAgainLater, "storage unavailable");
-        return;
-      }
-      if (self->retired_ && !self->closing_) return self->reroute_(std::move(request));
-      if (self->refuse_join(request)) return;
-      self->admit(std::move(request));
-    });
-  });
+  net::post(
+      storage_, [self = shared_from_this(), request = std::move(request),
+                 record = std::move(record), evicted = std::move(evicted), replica]() mutable {
+        store::Status s = self->store_.put_member(self->id_, record);
+        if (s.is_ok() && !evicted.empty()) s = self->store_.delete_member(self->id_, evicted);
+        net::post(self->strand_, [self, request = std::move(request), id = std::move(record.id),
+                                  s = std::move(s), replica]() mutable {
+          if (const auto it = self->replicas_.find(replica);
+              it != self->replicas_.end() && it->second == nullptr)
+            self->replicas_.erase(it);
+          if (!s.is_ok()) {
+            spdlog::warn("room {}: could not record member {}: {}", self->id_, id, s.message());
+            self->directory_.forget(id);
+            request.peer->send(error_frame(pb::ERROR_UNAVAILABLE, "could not record you; retry"));
+            request.peer->close(kCloseTryAgainLater, "storage unavailable");
+            return;
+          }
+          if (self->retired_ && !self->closing_) return self->reroute_(std::move(request));
+          if (self->refuse_join(request)) return;
+          self->admit(std::move(request));
+        });
+      });
 }
 
 // The member is who it says (its replica's secret checked, its record
@@ -916,6 +921,16 @@ void Room::finish_shutdown() {
     shutdown_done_ = nullptr;
     done();
   }
+}
+
+// A member record that may make room for another in a full directory: its
+// replica is offline and never made an op, so it has nothing to protect but
+// a name (MemberDirectory::Evictable).
+bool Room::evictable(const store::Member& m) const {
+  uint64_t replica = 0;
+  const auto [end, error] = std::from_chars(m.id.data(), m.id.data() + m.id.size(), replica, 16);
+  if (error != std::errc() || end != m.id.data() + m.id.size()) return false;
+  return !replicas_.count(replica) && doc_.version().last(replica) == 0;
 }
 
 // Nobody in it (nor on the way in), nothing left to write.

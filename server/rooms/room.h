@@ -191,7 +191,8 @@ class Room : public std::enable_shared_from_this<Room> {
 
   void do_join(JoinRequest request);
   void admit(JoinRequest request);
-  void store_claim(JoinRequest request, store::Member record);
+  void store_claim(JoinRequest request, store::Member record, std::string evicted);
+  bool evictable(const store::Member& m) const;
   bool refuse_join(JoinRequest& request);
   std::string check_op(const Member& m, const pb::Op& op, uint64_t* scan_steps) const;
   bool within_quota(Member& m, const pb::Op& op, size_t bytes, uint64_t scan_steps);

@@ -671,6 +671,18 @@ Status RocksDbStore::put_member(std::string_view convening, const Member& m) {
   return write(&batch, what);
 }
 
+Status RocksDbStore::delete_member(std::string_view convening, std::string_view id) {
+  if (Status s = check_id("convening", convening); !s.is_ok()) return s;
+  if (Status s = check_id("member", id); !s.is_ok()) return s;
+  const std::string what = "delete_member " + std::string(convening) + "/" + std::string(id);
+  rocksdb::WriteBatch batch;
+  if (Status s = from_rocksdb(
+          batch.Delete(meta_, slice(member_prefix(convening) + std::string(id))), what);
+      !s.is_ok())
+    return s;
+  return write(&batch, what);
+}
+
 // Visits the meta records with keys in [lower, upper) in key order, passing
 // the key after `lower` and the value, until `visit` returns false.
 Status RocksDbStore::scan_meta(

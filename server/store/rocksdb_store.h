@@ -62,6 +62,7 @@ class RocksDbStore final : public Store {
   uint64_t count_convenings(Status* status) override;
 
   Status put_member(std::string_view convening, const Member& m) override;
+  Status delete_member(std::string_view convening, std::string_view id) override;
   std::vector<Member> members(std::string_view convening, Status* status) override;
   Status put_version(std::string_view convening, const Version& v) override;
   std::vector<Version> versions(std::string_view convening, Status* status) override;

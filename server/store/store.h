@@ -146,6 +146,8 @@ class Store {
   virtual uint64_t count_convenings(Status* status) = 0;
 
   virtual Status put_member(std::string_view convening, const Member& m) = 0;
+  // Forgets a member record (absent: ok).
+  virtual Status delete_member(std::string_view convening, std::string_view id) = 0;
   virtual std::vector<Member> members(std::string_view convening, Status* status) = 0;
 
   // Names the state after `v.seq` (a later name for the same seq replaces it).

@@ -511,12 +511,21 @@ TEST_F(TrustTest, AMembersQuotaAMinuteCountsResendsAndNamesTheWait) {
   EXPECT_TRUE(ben->wait_acked());
 }
 
+// Each member here makes an op: a record with ops of its own is never given
+// up to make room for another.
 TEST_F(TrustTest, MembersOnlineAndMemberRecordsAreBounded) {
   ASSERT_NO_FATAL_FAILURE(start_with({"--max-live-members", "2", "--max-member-records", "3"}));
   const auto conv = create_convening(endpoint(), "crowd");
   ASSERT_TRUE(conv);
+  const auto edit = [](Replica& r) {
+    ASSERT_TRUE(r.doc().create_map("by " + std::to_string(r.id())).ok());
+    r.flush();
+    ASSERT_TRUE(r.wait_acked());
+  };
   auto a = join(conv->id, conv->participant, "a");
   auto b = join(conv->id, conv->participant, "b");
+  edit(*a);
+  edit(*b);
   auto c = replica(conv->id, conv->participant, "c");
   JoinResult full = c->join();
   ASSERT_TRUE(full.error) << full.describe();
@@ -531,6 +540,7 @@ TEST_F(TrustTest, MembersOnlineAndMemberRecordsAreBounded) {
     std::this_thread::sleep_for(milliseconds(100));
   }
   ASSERT_TRUE(c->connected()) << "room again once someone left";
+  edit(*c);
   c->disconnect();
   auto d = replica(conv->id, conv->participant, "d");
   full = d->join();
@@ -538,6 +548,38 @@ TEST_F(TrustTest, MembersOnlineAndMemberRecordsAreBounded) {
   EXPECT_EQ(full.error->code(), pb::ERROR_QUOTA) << "a fourth member record";
   ASSERT_TRUE(b->rejoin().ok()) << "a member already known comes back";
   EXPECT_EQ(exported(*conv)["members"].size(), 3u);
+}
+
+// Joining with ever new replicas, which an observer link allows, filled the
+// member records for good: no newcomer, second tab or new device could join.
+// Records of replicas that are offline and never made an op make room.
+TEST_F(TrustTest, RecordsWithNothingToProtectMakeRoomForNewcomers) {
+  ASSERT_NO_FATAL_FAILURE(start_with({"--max-member-records", "3"}));
+  const auto conv = create_convening(endpoint(), "crowd");
+  ASSERT_TRUE(conv);
+  auto writer = join(conv->id, conv->participant, "writer");
+  ASSERT_TRUE(writer->doc().create_map("mine").ok());
+  writer->flush();
+  ASSERT_TRUE(writer->wait_acked());
+  std::vector<uint64_t> idle;
+  for (int i = 0; i < 5; ++i) {  // observers joining with new replicas
+    auto observer = join(conv->id, conv->observer, "observer " + std::to_string(i));
+    idle.push_back(observer->id());
+    observer->disconnect();
+  }
+  auto newcomer = join(conv->id, conv->participant, "newcomer");
+  EXPECT_TRUE(newcomer->connected()) << "the records were full of idle observers";
+  const Json members = exported(*conv)["members"];
+  EXPECT_EQ(members.size(), 3u) << members.dump();
+  EXPECT_NE(member_named(members, writer->member_id()), nullptr) << "the writer's record went";
+  // An online member with no op keeps its record too: with the writer's,
+  // the watcher's and the newcomer's, the records are full.
+  auto watcher = join(conv->id, conv->observer, "watcher");
+  ASSERT_TRUE(watcher->connected());
+  auto later = replica(conv->id, conv->participant, "later");
+  const JoinResult full = later->join();
+  ASSERT_TRUE(full.error) << full.describe() << ": writer, watcher and newcomer are all kept";
+  EXPECT_EQ(full.error->code(), pb::ERROR_QUOTA);
 }
 
 TEST_F(TrustTest, ConveningsOnAServerAreBounded) {

@@ -149,6 +149,23 @@ TEST(MemberDirectory, RecordsAreBoundedButKnownMembersReturn) {
   EXPECT_EQ(d.claim(joining("c", "s", "C")), MemberDirectory::Claim::kClaimed);
 }
 
+TEST(MemberDirectory, AFullDirectoryGivesUpTheEvictableRecordSeenLeastRecently) {
+  std::vector<store::Member> old{{"a", "A", "#112233", 3, 1, 30, "s"},
+                                 {"b", "B", "#112233", 3, 1, 10, "s"},
+                                 {"c", "C", "#112233", 2, 1, 20, "s"}};
+  // "c" made ops: never evictable.
+  MemberDirectory d(old, 3, {}, [](const store::Member& m) { return m.id != "c"; });
+  std::string evicted;
+  EXPECT_EQ(d.check(joining("n", "s", "N")), MemberDirectory::Claim::kClaimed);
+  EXPECT_EQ(d.claim(joining("n", "s", "N"), &evicted), MemberDirectory::Claim::kClaimed);
+  EXPECT_EQ(evicted, "b") << "the least recently seen evictable record";
+  EXPECT_EQ(d.size(), 3u);
+  EXPECT_EQ(d.find("b"), nullptr);
+  MemberDirectory none(old, 3, {}, [](const store::Member&) { return false; });
+  EXPECT_EQ(none.claim(joining("n", "s", "N"), &evicted), MemberDirectory::Claim::kFull);
+  EXPECT_EQ(none.size(), 3u);
+}
+
 TEST(MemberDirectory, AMembersQuotaRefillsOverAMinuteAndNamesTheWait) {
   MemberDirectory d({}, 10, {60, 6000});
   ASSERT_EQ(d.claim(joining("a", "s", "A")), MemberDirectory::Claim::kClaimed);

@@ -201,6 +201,11 @@ TEST(Store, KeepsAMembersSecretHashAndTheLogsByteCount) {
   ASSERT_EQ(log.size(), 3u);
   EXPECT_EQ(log[0].log_bytes, 0u);
   EXPECT_EQ(log[2].log_bytes, 12345u);
+  // A record can be forgotten (a full convening's idle member); twice is fine.
+  ASSERT_TRUE(store->delete_member("c", "m1").is_ok());
+  ASSERT_TRUE(store->delete_member("c", "m1").is_ok());
+  EXPECT_TRUE(store->members("c", &s).empty());
+  EXPECT_FALSE(store->delete_member("c", "not/an id").is_ok());
 }
 
 // ---- convenings and tokens ---------------------------------------------------------

@@ -122,7 +122,8 @@ std::optional<Config> parse_config(int argc, char** argv, int* exit_code) {
     ("open", po::bool_switch(), "let anyone from an allowed origin join any convening as a "
         "participant without a token (for local use only)")
     ("admin-token", po::value<std::string>()->default_value(""),
-        "operator token: when set, creating a convening needs Authorization: Bearer <it> "
+        "operator token: when set, creating a convening and reading /metrics need "
+        "Authorization: Bearer <it> "
         "(prefer a --config file, which other users cannot read in the process list)")
     ("create-per-minute", po::value<double>()->default_value(120),
         "convenings one client address may create per minute (and in a burst); 0: no limit")

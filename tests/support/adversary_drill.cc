@@ -161,8 +161,6 @@ bool misshapen(const google::protobuf::Message& m) {
   return false;
 }
 
-constexpr std::string_view kMisshapen = "a field in a wire type other than its own";
-
 // ---- hostile clients ----------------------------------------------------------------
 
 enum class Role { kParticipant, kObserver, kRevoked, kStranger };
@@ -205,6 +203,71 @@ pb::ClientMessage hello_message(const std::string& convening, const HelloFields&
   return m;
 }
 
+// The convening's member records as the server must keep them
+// (rooms/members.h): one per replica admitted, at most kMaxMemberRecords. A
+// new replica in a full convening takes the place of one that is offline and
+// never made an op, least recently seen first; only when there is none is it
+// refused (ERROR_QUOTA, 1008). Which record the server gives up can differ
+// from the one this model does when several were seen at the same moment:
+// those are replicas that never come back, so the count stays exact.
+class MemberRecords {
+ public:
+  // The replica's Welcome arrived. False if it needed a new record in a full
+  // convening and no record could have made room.
+  bool admitted(uint64_t replica) {
+    if (!records_.count(replica) && full()) {
+      const auto gone = evictable(false);
+      if (!gone) return false;
+      records_.erase(*gone);
+    }
+    Record& r = records_[replica];
+    r.seen = Clock::now();
+    r.online = true;
+    return true;
+  }
+  void offline(uint64_t replica) {
+    const auto it = records_.find(replica);
+    if (it == records_.end() || !it->second.online) return;
+    it->second.online = false;
+    it->second.offline_since = Clock::now();
+  }
+  // The replica sent ops, some of which may be in the log: its record may
+  // never be given up (whether the server took any is not tracked).
+  void submitted(uint64_t replica) { records_[replica].submitted = true; }
+  bool has(uint64_t replica) const { return records_.count(replica) > 0; }
+  bool full() const { return records_.size() >= kMaxMemberRecords; }
+  size_t size() const { return records_.size(); }
+  // A record the server must give up for a new replica: offline long enough
+  // for the server to have seen it leave, and never sent an op.
+  std::optional<uint64_t> surely_evictable() const { return evictable(true); }
+
+ private:
+  struct Record {
+    Clock::time_point seen, offline_since;
+    bool online = false, submitted = false;
+  };
+
+  // The least recently seen record that may be given up: surely, or (when
+  // `surely` is false and there is none) as the server may have judged.
+  std::optional<uint64_t> evictable(bool surely) const {
+    const auto now = Clock::now();
+    const auto least_seen = [&](auto&& may_go) {
+      std::optional<uint64_t> best;
+      for (const auto& [replica, r] : records_)
+        if (may_go(r) && (!best || r.seen < records_.at(*best).seen)) best = replica;
+      return best;
+    };
+    auto best = least_seen([&](const Record& r) {
+      return !r.online && !r.submitted && now - r.offline_since > std::chrono::seconds(2);
+    });
+    if (best || surely) return best;
+    best = least_seen([](const Record& r) { return !r.online && !r.submitted; });
+    return best ? best : least_seen([](const Record& r) { return !r.online; });
+  }
+
+  std::map<uint64_t, Record> records_;
+};
+
 // A hostile member's connection, and a mirror of the document built from its
 // Welcome and the ops that follow, so that its crafted ops can name real
 // entities and its own next counter. Unlike Replica it reports nothing as a
@@ -213,8 +276,15 @@ pb::ClientMessage hello_message(const std::string& convening, const HelloFields&
 // of the server, and the client is then closed and joined anew.
 class HostileClient {
  public:
-  HostileClient(Endpoint at, std::string convening, HelloFields hello)
-      : at_(std::move(at)), convening_(std::move(convening)), hello_(std::move(hello)) {}
+  // `records` hears when the client submits and when it leaves.
+  HostileClient(Endpoint at, std::string convening, HelloFields hello, MemberRecords& records)
+      : at_(std::move(at)),
+        convening_(std::move(convening)),
+        hello_(std::move(hello)),
+        records_(records) {}
+  ~HostileClient() { records_.offline(hello_.replica); }
+  HostileClient(const HostileClient&) = delete;
+  HostileClient& operator=(const HostileClient&) = delete;
 
   // Connects and sends Hello (with `resend`); the Welcome or Error, or
   // nullopt (see failure()). After a Welcome the mirror is the server's state.
@@ -225,6 +295,7 @@ class HostileClient {
     if (!ws_->connect(at_)) return std::nullopt;
     HelloFields f = hello_;
     f.resend = std::move(resend);
+    if (!f.resend.empty()) records_.submitted(hello_.replica);
     if (!ws_->send(hello_message(convening_, f))) return std::nullopt;
     auto answer = ws_->receive_until(
         [](const pb::ServerMessage& m) { return m.has_welcome() || m.has_error(); },
@@ -248,6 +319,7 @@ class HostileClient {
   bool send(const pb::ClientMessage& m) { return connected() && ws_->send(m); }
   bool send_raw(const std::string& bytes) { return connected() && ws_->send_raw(bytes); }
   bool submit(const std::vector<pb::Op>& ops) {
+    records_.submitted(hello_.replica);
     pb::ClientMessage m;
     for (const pb::Op& op : ops) *m.mutable_submit()->add_ops() = op;
     return send(m);
@@ -294,9 +366,11 @@ class HostileClient {
   }
   void close() {
     if (ws_) ws_->close(Millis(1000));
+    records_.offline(hello_.replica);
   }
   void drop() {
     if (ws_) ws_->drop();
+    records_.offline(hello_.replica);
   }
 
  private:
@@ -326,6 +400,7 @@ class HostileClient {
   std::vector<pb::Error> errors_;
   std::set<uint64_t> pongs_;
   uint64_t nonce_ = 0;
+  MemberRecords& records_;
 };
 
 // A fresh connection's answer to one first frame: the first Welcome or
@@ -360,6 +435,10 @@ struct Honest {
   size_t presence_judged = 0;
 
   bool editor() const { return role != pb::ROLE_OBSERVER; }
+  bool made_ops() const {
+    return !replica->acks().empty() ||
+           std::any_of(retired.begin(), retired.end(), [](auto& r) { return !r->acks().empty(); });
+  }
 };
 
 class Drill;
@@ -439,7 +518,6 @@ class Drill {
   bool setup();
   bool create_honest();
   bool seed_scene_as(Honest& convener);
-  bool claim_auditor();
   void step(int step);
   bool server_alive();
   void sample_rss();
@@ -530,7 +608,7 @@ class Drill {
   SharedScene scene_;
   std::vector<crdt::OpId> seeded_;  // elements every replica has from the start
   std::vector<Honest> honest_;
-  std::set<uint64_t> claimed_;  // replicas admitted at least once: the member records
+  MemberRecords records_;
   std::unique_ptr<HostileClient> participant_session_, observer_session_;
   uint64_t next_fresh_ = kFirstFreshReplica;
   size_t crowd_size_ = 0;  // crowd members online
@@ -569,7 +647,7 @@ bool Drill::setup() {
   if (chance(0.8)) revoke_participants_at_ = static_cast<int>(between(0, options_.steps / 2));
   if (chance(0.8))
     revoke_observers_at_ = static_cast<int>(between(options_.steps / 4, 3 * options_.steps / 4));
-  return create_honest() && claim_auditor();
+  return create_honest();
 }
 
 bool Drill::create_honest() {
@@ -609,23 +687,6 @@ bool Drill::seed_scene_as(Honest& convener) {
   if (convener.replica->wait_acked(kJoinTimeout)) return true;
   problem("the seed ops were not acknowledged");
   return false;
-}
-
-// The auditor's record is claimed before hostile clients can fill the
-// records: it must be able to join at the end.
-bool Drill::claim_auditor() {
-  ReplicaOptions o;
-  o.token = tokens_.convener;
-  o.name = "auditor";
-  Replica auditor(endpoint(), tokens_.id, kAuditorReplica, o);
-  const JoinResult r = auditor.join(kJoinTimeout);
-  if (!r.ok()) {
-    problem("the auditor could not claim its replica: " + r.describe());
-    return false;
-  }
-  claimed_.insert(kAuditorReplica);
-  auditor.disconnect();
-  return true;
 }
 
 void Drill::step(int step) {
@@ -702,7 +763,7 @@ void Drill::honest_churn(Honest& h) {
   if (h.online)
     honest_join(h);
   else
-    h.replica->drop();
+    h.replica->drop(), records_.offline(h.replica_id);
 }
 
 // Joins, or rejoins resending what was not acknowledged. The room may be
@@ -715,7 +776,9 @@ bool Drill::honest_join(Honest& h) {
     if (r.ok()) {
       h.online = true;
       h.errors_judged = h.replica->errors().size();
-      claimed_.insert(h.replica_id);
+      if (!records_.admitted(h.replica_id))
+        problem("honest " + h.name + " was admitted past the bound on member records");
+      if (h.editor()) records_.submitted(h.replica_id);
       for (const pb::Member& m : r.welcome->members()) judge_member(h, m, "a Welcome");
       return true;
     }
@@ -745,11 +808,7 @@ void Drill::judge_honest(Honest& h) {
 }
 
 void Drill::judge_member(const Honest& h, const pb::Member& m, const char* where) {
-  const std::string why = member_problem(m);
-  // Relayed as sent today: counted, not a problem of the drill's, until
-  // AdversarialFindings.DISABLED_PresenceIsRelayedWithoutFieldsInAnotherWireType passes.
-  if (why == kMisshapen) return note("known defect: presence relayed with a misshapen field");
-  if (!why.empty())
+  if (const std::string why = member_problem(m); !why.empty())
     problem("honest " + h.name + " was sent, in " + where + ", member " + m.id() + " with " + why +
             " (after " + action_ + ")");
 }
@@ -942,7 +1001,7 @@ HostileClient* Drill::session(Role role) {
   f.replica = observer ? kObserverSession : kParticipantSession;
   f.secret = hostile_secret(f.replica);
   f.name = observer ? "\u202Elurker" : "mallory\x01";
-  s = std::make_unique<HostileClient>(endpoint(), tokens_.id, f);
+  s = std::make_unique<HostileClient>(endpoint(), tokens_.id, f, records_);
   const auto answer = s->join();
   if (!joined(*s, answer)) {
     s.reset();
@@ -958,7 +1017,7 @@ std::unique_ptr<HostileClient> Drill::flood_client(Role role) {
   f.replica = role == Role::kObserver ? kObserverFlood
                                       : kParticipantFloods[pick(std::size(kParticipantFloods))];
   f.secret = hostile_secret(f.replica);
-  auto c = std::make_unique<HostileClient>(endpoint(), tokens_.id, f);
+  auto c = std::make_unique<HostileClient>(endpoint(), tokens_.id, f, records_);
   const auto answer = c->join();
   if (!joined(*c, answer)) return nullptr;
   return c;
@@ -976,21 +1035,23 @@ bool Drill::joined(HostileClient& c, const std::optional<pb::ServerMessage>& ans
 }
 
 // A join must get a Welcome, unless the replica is new and the records are
-// at their bound (ERROR_QUOTA, 1008), or the room has as many members
-// online as it takes (ERROR_QUOTA, 1013). True if admitted.
+// at their bound with none to give up (ERROR_QUOTA, 1008), or the room has as
+// many members online as it takes (ERROR_QUOTA, 1013). True if admitted.
 bool Drill::judge_join(uint64_t replica, const Answer& a) {
   note(a);
-  const bool records_full = claimed_.size() >= kMaxMemberRecords && !claimed_.count(replica);
   if (a.message && a.message->has_welcome()) {
-    if (records_full)
-      wrong("a new member record past the bound of " + std::to_string(kMaxMemberRecords));
-    claimed_.insert(replica);
+    if (!records_.admitted(replica))
+      wrong("a new member record past the bound of " + std::to_string(kMaxMemberRecords) +
+            ", though no record could make room");
     return true;
   }
   const bool quota =
       a.message && a.message->has_error() && a.message->error().code() == pb::ERROR_QUOTA;
-  if (quota && a.close_code == 1008 && records_full) {
+  if (quota && a.close_code == 1008 && !records_.has(replica) && records_.full()) {
     note("quota: member records");
+    if (const auto evictable = records_.surely_evictable())
+      wrong("refused a new member record though the record of replica " +
+            std::to_string(*evictable) + " (offline, no ops) could make room");
     return false;
   }
   // The server may not have seen the last drops yet: it counts them online.
@@ -999,7 +1060,7 @@ bool Drill::judge_join(uint64_t replica, const Answer& a) {
     note("quota: members online");
     return false;
   }
-  wrong("a join was answered " + a.describe() + " (records " + std::to_string(claimed_.size()) +
+  wrong("a join was answered " + a.describe() + " (records " + std::to_string(records_.size()) +
         ", online about " + std::to_string(live_estimate()) + ")");
   return false;
 }
@@ -1118,11 +1179,16 @@ void Drill::judge_quota(HostileClient& c, uint64_t first, uint64_t last) {
 // ---- hostile actions: Hello ------------------------------------------------------------------
 
 // Someone else's replica (an honest member's, online or not) without its
-// secret: refused before anything of the convening is sent.
+// secret: refused before anything of the convening is sent. Only a member
+// whose record is kept: a replica offline that never made an op may have
+// been given up, and is then anyone's to claim.
 void Drill::stolen_replica(Role role) {
+  std::vector<uint64_t> kept;
+  for (const Honest& h : honest_)
+    if (h.made_ops() || h.replica->connected()) kept.push_back(h.replica_id);
   HelloFields f;
   f.token = token_of(role);
-  f.replica = chance(0.2) ? kAuditorReplica : honest_[pick(honest_.size())].replica_id;
+  f.replica = kept[pick(kept.size())];
   f.secret = "a guess at the secret " + random_token().substr(0, 20);
   expect_refusal(ask(hello_message(tokens_.id, f).SerializeAsString(), true),
                  pb::ERROR_REPLICA_CLAIMED, 1008);
@@ -1199,7 +1265,7 @@ void Drill::odd_name(Role role) {
   f.secret = hostile_secret(f.replica);
   f.name = n.claimed;
   f.colour = c.claimed;
-  HostileClient client(endpoint(), tokens_.id, f);
+  HostileClient client(endpoint(), tokens_.id, f, records_);
   const auto answer = client.join();
   if (!joined(client, answer)) return;
   const std::string me = member_id_of(f.replica);
@@ -1261,6 +1327,7 @@ void Drill::invalid_utf8_name(Role role) {
   then.close_code = ws.close_code();
   judge_join(f.replica, then);
   ws.close(Millis(1000));
+  records_.offline(f.replica);
 }
 
 // No token, a made-up one, another convening's, an unknown or malformed
@@ -1563,9 +1630,9 @@ void Drill::bad_presence(Role role) {
 }
 
 // Presence with a known field in another wire type (a string as a varint,
-// a message as a number, ...), which this server's parser keeps as an
-// unknown field: taken without an error; what reaches the others is judged
-// by judge_honest.
+// a message as a number, ...), which a C++ parser keeps as an unknown field
+// and a browser's reads as its own type: taken without an error, and never
+// relayed as it came (judge_honest).
 void Drill::misshapen_presence(Role role) {
   HostileClient* s = session(role);
   if (!s) return;
@@ -1783,7 +1850,7 @@ void Drill::crowd(Role role) {
     f.replica = fresh_replica();
     f.secret = hostile_secret(f.replica);
     f.name = "crowd " + std::to_string(i);
-    auto c = std::make_unique<HostileClient>(endpoint(), tokens_.id, f);
+    auto c = std::make_unique<HostileClient>(endpoint(), tokens_.id, f, records_);
     const auto answer = c->join();
     if (!joined(*c, answer)) break;
     crowd.push_back(std::move(c));
@@ -1818,7 +1885,7 @@ std::vector<RestCase> Drill::rest_cases(Role role) {
                                  "1.0", "%201"};
   const std::string bad_at = kBadAt[pick(std::size(kBadAt))];
   const std::string export_path = base + "/export?format=json";
-  const std::string key = token.empty() ? "address" : token;
+  const std::string key = token.empty() ? "no token" : token;
   switch (role) {
     case Role::kParticipant:
     case Role::kObserver: {
@@ -1852,7 +1919,7 @@ std::vector<RestCase> Drill::rest_cases(Role role) {
       break;
   }
   return {
-      {"GET", export_path, "", "", "", 401, "unauthorized", "address", ""},
+      {"GET", export_path, "", "", "", 401, "unauthorized", "no token", ""},
       {"GET", export_path, token, "", "", 403, "forbidden", token, ""},
       {"GET", export_path, elsewhere_token_, "", "", 403, "forbidden", elsewhere_token_, ""},
       {"GET", "/api/convenings/NoSuchConvening/export?format=json", token, "", "", 404, "not_found",
@@ -1870,18 +1937,26 @@ std::vector<RestCase> Drill::rest_cases(Role role) {
 void Drill::rest(Role role) {
   const auto cases = rest_cases(role);
   const RestCase& c = cases[pick(cases.size())];
-  if (c.method == "HEAD") return head_request(c.token);
+  if (c.method == "HEAD") {
+    may_be_rate_limited(c.token.empty() ? "no token" : c.token);  // answered as an export
+    return head_request(c.token);
+  }
   judge_rest(c);
 }
 
-// Exports are limited per token (or per address without one): a 429 is due
-// only after kExportsPerMinute of them within the last minute.
+// Exports are limited per token (per address without one), and per address
+// to four times that: a 429 is due only after that many within the last
+// minute. Counts this export.
 bool Drill::may_be_rate_limited(const std::string& key) {
-  auto& times = exports_by_key_[key];
   const auto now = Clock::now();
-  while (!times.empty() && now - times.front() > std::chrono::seconds(60)) times.pop_front();
-  times.push_back(now);
-  return times.size() > kExportsPerMinute;
+  const auto count = [&](const std::string& k) {
+    auto& times = exports_by_key_[k];
+    while (!times.empty() && now - times.front() > std::chrono::seconds(60)) times.pop_front();
+    times.push_back(now);
+    return times.size();
+  };
+  const bool by_key = count(key) > kExportsPerMinute;
+  return count("") > 4 * kExportsPerMinute || by_key;  // "": every export, from this address
 }
 
 void Drill::judge_rest(const RestCase& c) {
@@ -1997,9 +2072,9 @@ void Drill::audit() {
   if (!state) return;
   audit_export(*state);
   report_.member_records = (*state)["members"].size();
-  if (report_.member_records != claimed_.size())
+  if (report_.member_records != records_.size())
     problem("the export lists " + std::to_string(report_.member_records) + " member records; " +
-            std::to_string(claimed_.size()) + " replicas were admitted");
+            std::to_string(records_.size()) + " were due");
   const Json doc = document_part(*state);
   for (Honest& h : honest_)
     if (document_part(h.replica->doc().to_json()) != doc) ++report_.diverged;
@@ -2011,6 +2086,7 @@ void Drill::audit() {
   Replica auditor(endpoint(), tokens_.id, kAuditorReplica, o);
   const JoinResult r = auditor.join(kJoinTimeout);
   if (!r.ok()) return problem("the auditor could not join: " + r.describe());
+  records_.admitted(kAuditorReplica);
   const auto logged = audit_log(*r.welcome);
   for (const Honest& h : honest_) {
     std::vector<const Replica*> all{h.replica.get()};
@@ -2026,6 +2102,7 @@ void Drill::audit() {
   if (document_part(auditor.doc().to_json()) != document_part(at.json()))
     problem("replaying the log does not give the export at its head");
   auditor.disconnect();
+  records_.offline(kAuditorReplica);
 }
 
 // The whole log, as an ops_only Welcome from seq 0 holds it: the ids of its
@@ -2117,7 +2194,7 @@ std::string member_problem(const pb::Member& m) {
   if (std::string why = presence_problem(m.presence()); !why.empty()) return why;
   if (m.presence().ask_to_follow() && m.role() != pb::ROLE_CONVENER)
     return "ask_to_follow from a " + pb::Role_Name(m.role());
-  if (misshapen(m)) return std::string(kMisshapen);
+  if (misshapen(m)) return "a field in a wire type other than its own";
   return {};
 }
 

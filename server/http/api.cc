@@ -179,15 +179,7 @@ Response export_convening(ServerContext& ctx, const Request& req, const std::str
   out["id"] = id;
   out["name"] = state->name;
   out["head_seq"] = state->head_seq;
-  json members = json::array();
-  // Names are cleaned again on the way out: records stored before they were
-  // checked can hold anything.
-  for (const auto& m : state->members)
-    members.push_back({{"id", m.id},
-                       {"name", rooms::clean_name(m.name)},
-                       {"colour", rooms::clean_colour(m.colour)},
-                       {"role", pb::Role_Name(static_cast<pb::Role>(m.role))}});
-  out["members"] = std::move(members);
+  out["members"] = export_members(state->members);
   return json_response(req, http::status::ok, out);
 }
 
@@ -294,8 +286,10 @@ store::Status probe_store(store::Store& store) {
   static store::Status last = store::Status::ok();
   std::lock_guard lock(mutex);
   const auto now = std::chrono::steady_clock::now();
-  // A store that failed since the last probe is news: asked about at once.
-  if (now - probed_at >= std::chrono::seconds(1) || (store.failing() && last.is_ok())) {
+  // A store that failed or recovered since the last probe is news: asked
+  // about at once. (Both answers leave failing() as they found it, so this
+  // cannot repeat without a real change.)
+  if (now - probed_at >= std::chrono::seconds(1) || store.failing() == last.is_ok()) {
     last = store.failing() ? store.recover() : store.probe_write();
     probed_at = now;
   }
@@ -461,6 +455,16 @@ void handle_http(ServerContext& ctx, Request req, Reply reply, const std::string
   }
   reply(error_response(*shared, http::status::method_not_allowed, "method_not_allowed",
                        "method not allowed"));
+}
+
+json export_members(const std::vector<store::Member>& members) {
+  json out = json::array();
+  for (const auto& m : members)
+    out.push_back({{"id", m.id},
+                   {"name", rooms::clean_name(m.name)},
+                   {"colour", rooms::clean_colour(m.colour)},
+                   {"role", pb::Role_Name(static_cast<pb::Role>(m.role))}});
+  return out;
 }
 
 }  // namespace convene::server

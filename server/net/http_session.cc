@@ -7,6 +7,7 @@
 
 #include "http/api.h"
 #include "metrics.h"
+#include "net/write_deadline.h"
 #include "net/ws_session.h"
 
 namespace convene::server {
@@ -111,6 +112,12 @@ void HttpSession<Stream>::on_read(beast::error_code ec, size_t) {
     return;
   }
   answering_head_ = request.method() == http::verb::head;
+  // The read's timer would otherwise go on running while the answer is made
+  // (an export waiting for its turn on the storage threads) and cut the
+  // connection before the answer is written. A handler always answers, and
+  // work waiting for the storage threads is bounded; the write has its own
+  // deadline.
+  beast::get_lowest_layer(stream_).expires_never();
   handle_http(
       context_, std::move(request),
       [self = this->shared_from_this()](http::response<http::string_body> response) {
@@ -169,6 +176,7 @@ void HttpSession<Stream>::write(http::response<http::string_body> response) {
   answering_head_ = false;
   response_ = std::make_shared<http::response<http::string_body>>(std::move(response));
   const bool close = response_->need_eof();
+  beast::get_lowest_layer(stream_).expires_after(write_deadline(response_->body().size()));
   http::async_write(
       stream_, *response_,
       beast::bind_front_handler(&HttpSession::on_write, this->shared_from_this(), close));

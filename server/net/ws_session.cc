@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "metrics.h"
+#include "net/write_deadline.h"
 #include "rooms/admission.h"
 #include "rooms/identity.h"
 #include "rooms/tokens.h"
@@ -331,8 +332,7 @@ void WsSession<Stream>::do_write() {
   writing_ = true;
   const size_t taken = in_flight_.take(queue_, kMaxMergedBytes, batches_);
   queued_bytes_ -= taken;
-  write_deadline_.expires_after(kWriteGrace +
-                                std::chrono::seconds(taken / kSlowestReadBytesPerSecond));
+  write_deadline_.expires_after(write_deadline(taken));
   write_deadline_.async_wait(
       beast::bind_front_handler(&WsSession::on_write_deadline, this->shared_from_this()));
   ws_.async_write(in_flight_.buffers(),

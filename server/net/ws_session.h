@@ -44,12 +44,6 @@ class WsSession : public rooms::Peer, public std::enable_shared_from_this<WsSess
   // How long a close may take before the TCP connection is simply closed (a
   // peer that reads nothing never takes the close frame).
   static constexpr auto kCloseGrace = std::chrono::seconds(5);
-  // A write that has not finished in this long, plus a second for each
-  // kSlowestReadBytesPerSecond of it, is a client that does not read: it
-  // is cut off (else one that never reads pins a large frame, a Welcome,
-  // for as long as it answers pings).
-  static constexpr auto kWriteGrace = std::chrono::seconds(30);
-  static constexpr size_t kSlowestReadBytesPerSecond = 256 << 10;
 
   // `slot`: the upgrade's place in the WebSocket limits; `tcp_slot`: the
   // connection's in the limits on every TCP connection.

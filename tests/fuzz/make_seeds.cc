@@ -3,7 +3,9 @@
 // (text instead of protobuf, truncations, varint overflows, forged replicas,
 // counter gaps, unknown references, path traversal, oversized headers).
 //
-//   convene_fuzz_seeds DIR   ->  DIR/envelope/*, DIR/snapshot/*, DIR/http/*
+//   convene_fuzz_seeds DIR   ->  DIR/envelope/*, DIR/snapshot/*, DIR/http/*, DIR/members/*
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -122,6 +124,170 @@ void http_seeds(const fs::path& dir) {
         "GET / HTTP/1.1\r\n" + host + "X: " + std::string(20000, 'a') + "\r\n\r\n");
 }
 
+// Bytes that libFuzzer's FuzzedDataProvider reads back as the values given:
+// integers and booleans from the end of the data (the first one read is the
+// last byte, most significant byte first), strings from the front, each
+// ended by a backslash and another character (a backslash in the string is
+// doubled).
+class ProviderBytes {
+ public:
+  ProviderBytes& integer(uint64_t value, uint64_t min, uint64_t max) {
+    const uint64_t range = max - min, offset = value - min;
+    int bytes = 0;
+    while (bytes < 8 && (range >> (8 * bytes)) > 0) ++bytes;
+    for (int i = bytes - 1; i >= 0; --i) back_.push_back(static_cast<char>(offset >> (8 * i)));
+    return *this;
+  }
+  ProviderBytes& boolean(bool b) { return integer(b ? 1 : 0, 0, 255); }
+  ProviderBytes& text(const std::string& s) {
+    for (char c : s) {
+      front_.push_back(c);
+      if (c == '\\') front_.push_back(c);
+    }
+    front_ += "\\.";
+    return *this;
+  }
+  std::string bytes() const { return front_ + std::string(back_.rbegin(), back_.rend()); }
+
+ private:
+  std::string front_, back_;
+};
+
+// The steps of fuzz_members, in the order it reads their fields.
+class MemberScript {
+ public:
+  MemberScript(size_t max_records, int ops_per_minute, int bytes_per_minute) {
+    in_.integer(max_records, 0, 12).integer(ops_per_minute, 0, 1000);
+    in_.integer(bytes_per_minute, 0, 1 << 20);
+  }
+  MemberScript& hello(uint64_t replica, const std::string& name, const std::string& colour,
+                      const std::string& secret, int role = 2) {
+    in_.integer(0, 0, 6).integer(replica, 0, 31).text(name).text(colour).text(secret);
+    in_.integer(static_cast<uint64_t>(role), 0, 3).boolean(false);
+    return *this;
+  }
+  MemberScript& presence(const pb::PresenceState& state) {
+    in_.integer(1, 0, 6).text(state.SerializeAsString());
+    return *this;
+  }
+  MemberScript& old_record(uint64_t replica, const std::string& name, const std::string& colour) {
+    in_.integer(2, 0, 6).integer(replica, 0, 31).text(name).text(colour);
+    in_.integer(static_cast<uint64_t>(2 + 128), 0, 255).boolean(true);
+    return *this;
+  }
+  MemberScript& reload() {
+    in_.integer(3, 0, 6);
+    return *this;
+  }
+  MemberScript& export_members() {
+    in_.integer(4, 0, 6);
+    return *this;
+  }
+  MemberScript& spend(uint64_t replica, int ms_later, int ops, int bytes) {
+    in_.integer(5, 0, 6).integer(static_cast<uint64_t>(ms_later), 0, 120'000);
+    in_.integer(static_cast<uint64_t>(ops), 0, 100'000)
+        .integer(static_cast<uint64_t>(bytes), 0, 100'000'000);
+    in_.integer(replica, 0, 31);
+    return *this;
+  }
+  // The room would (or would no longer) let this replica's record go.
+  MemberScript& evictable(uint64_t replica) {
+    in_.integer(6, 0, 6).integer(replica, 0, 31);
+    return *this;
+  }
+  std::string bytes() const { return in_.bytes(); }
+
+ private:
+  ProviderBytes in_;
+};
+
+void member_seeds(const fs::path& dir) {
+  const std::string secret_a = "secret of a, 24 bytes...", secret_b = "secret of b, 24 bytes...";
+  write(dir, "join-and-return",
+        MemberScript(10, 600, 1 << 20)
+            .hello(1, "Ana", "#336699", secret_a)
+            .hello(2, "Ben", "#AABBCC", secret_b)
+            .hello(1, "Ana again", "#336699", secret_a)
+            .export_members()
+            .bytes());
+  write(dir, "stolen-replica",
+        MemberScript(10, 600, 1 << 20)
+            .hello(1, "owner", "#112233", secret_a)
+            .hello(1, "thief", "#445566", secret_b)
+            .reload()
+            .hello(1, "thief again", "#445566", secret_b)
+            .export_members()
+            .bytes());
+  const std::string a63(63, 'a');
+  MemberScript names(12, 0, 0);
+  uint64_t replica = 0;
+  for (const std::string& name :
+       {std::string(65, 'a'), a63 + "\xF0\x9F\x8C\x8D" + "tail", a63 + "\xC3\xA9z",
+        std::string("Ana\xE2\x80\xAE"
+                    "evil"),
+        std::string("\xE2\x81\xA6"
+                    "Ben\xE2\x81\xA9"),
+        std::string("  Dan \t\n  Eve  "), std::string("Zero\xE2\x80\x8Bwidth\xEF\xBB\xBF"),
+        std::string("\x01\x1b\x7f"), std::string(), std::string(99, 'a') + "\xC3"})
+    names.hello(replica++, name, "#ZZZZZZ", secret_a);
+  write(dir, "names", names.export_members().bytes());
+  write(dir, "old-records",
+        MemberScript(4, 600, 1 << 20)
+            .old_record(3, "\xFF\xFE broken \xC3", "\xC3\x28")
+            .old_record(4, std::string(120, 'x') + "\xE2\x80", "#12345")
+            .export_members()
+            .reload()
+            .hello(3, "claims the old record", "#00ff00", secret_a)
+            .hello(3, "too late", "#00ff00", secret_b)
+            .export_members()
+            .bytes());
+  write(dir, "bound",
+        MemberScript(2, 600, 1 << 20)
+            .hello(1, "one", "#010101", secret_a)
+            .hello(2, "two", "#020202", secret_a)
+            .hello(3, "three", "#030303", secret_a)
+            .reload()
+            .hello(1, "one again", "#010101", secret_a)
+            .bytes());
+  write(dir, "full-gives-up-the-least-seen",
+        MemberScript(2, 600, 1 << 20)
+            .hello(1, "stays", "#010101", secret_a)
+            .hello(2, "may go", "#020202", secret_a)
+            .evictable(2)
+            .evictable(1)
+            .hello(3, "newcomer", "#030303", secret_a)
+            .hello(4, "another", "#040404", secret_a)
+            .reload()
+            .hello(2, "back", "#020202", secret_b)
+            .export_members()
+            .bytes());
+  pb::PresenceState ok;
+  ok.mutable_cursor()->set_x(10);
+  ok.set_following("00000000000000ab");
+  pb::PresenceState selection;
+  for (int i = 0; i < 257; ++i)
+    selection.add_selection()->set_counter(static_cast<uint64_t>(i) + 1);
+  pb::PresenceState not_finite;
+  not_finite.mutable_viewport()->set_zoom(1.0 / 0.0);
+  pb::PresenceState bad_follow;
+  bad_follow.set_following("not a member id!");
+  write(dir, "presence",
+        MemberScript(10, 600, 1 << 20)
+            .presence(ok)
+            .presence(selection)
+            .presence(not_finite)
+            .presence(bad_follow)
+            .bytes());
+  write(dir, "quota",
+        MemberScript(10, 60, 4096)
+            .hello(1, "spender", "#aa00aa", secret_a)
+            .spend(1, 0, 50, 1000)
+            .spend(1, 10, 50, 1000)
+            .spend(1, 60'000, 5000, 99'999'999)
+            .spend(9, 0, 1, 1)
+            .bytes());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -133,5 +299,6 @@ int main(int argc, char** argv) {
   envelope_seeds(root / "envelope");
   snapshot_seeds(root / "snapshot");
   http_seeds(root / "http");
+  member_seeds(root / "members");
   return 0;
 }

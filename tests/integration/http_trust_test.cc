@@ -292,6 +292,50 @@ TEST_F(HttpTrustTest, ExportsNeverHoldUpAnotherConveningsCommits) {
                                 << " us, first export done at " << first_done_us << " us";
 }
 
+// The request's timer (--handshake-timeout) went on running while the answer
+// was made and written: an export that took longer, waiting for the storage
+// threads or going to a slow reader, was cut off midway. A write now has its
+// own deadline, sized to what it carries.
+TEST_F(HttpTrustTest, AnExportOutlastingTheRequestTimeoutArrivesWhole) {
+  ServerOptions options;
+  options.durability = "os";
+  options.extra_args = {"--handshake-timeout",    "1", "--member-ops-per-minute", "0",
+                        "--member-mb-per-minute", "0", "--ops-per-second",        "0"};
+  ASSERT_NO_FATAL_FAILURE(start(options));
+  const auto conv = create_convening(endpoint(), "large");
+  ASSERT_TRUE(conv);
+  auto filler = join(conv->id, conv->participant, "filler");
+  const crdt::OpId map = filler->doc().create_map("landscape").value;
+  pb::ElementFields f = labelled("element");
+  f.set_notes(std::string(4000, 'n'));
+  for (int i = 0; i < 2'000; ++i) {  // an export of 8 MB: more than the sockets' buffers hold
+    ASSERT_TRUE(filler->doc().create_element(map, f).ok());
+    if (i % 100 == 99) {  // Submits well within the frame limit
+      filler->flush();
+      ASSERT_TRUE(filler->wait_acked(seconds(30)));
+    }
+  }
+  filler->disconnect();
+
+  auto socket = open_socket();
+  ASSERT_TRUE(socket);
+  net::write(*socket, net::buffer("GET /api/convenings/" + conv->id +
+                                  "/export?format=json HTTP/1.1\r\nHost: " + server_->host() +
+                                  "\r\nAuthorization: Bearer " + conv->observer +
+                                  "\r\nConnection: close\r\n\r\n"));
+  std::this_thread::sleep_for(milliseconds(2500));  // a reader slower than the timeout
+  std::string received;
+  boost::system::error_code ec;
+  net::read(*socket, net::dynamic_buffer(received), ec);
+  const size_t head_end = received.find("\r\n\r\n");
+  ASSERT_NE(head_end, std::string::npos) << received.substr(0, 200);
+  ASSERT_EQ(received.rfind("HTTP/1.1 200", 0), 0u) << received.substr(0, 200);
+  const std::string body = received.substr(head_end + 4);
+  const Json state = Json::parse(body, nullptr, false);
+  ASSERT_FALSE(state.is_discarded()) << "the export was cut off after " << body.size() << " bytes";
+  EXPECT_GT(body.size(), 8'000'000u);
+}
+
 // An export a token may ask for often enough to script it, not to flood.
 TEST_F(HttpTrustTest, ExportsAreRateLimitedPerToken) {
   ASSERT_NO_FATAL_FAILURE(start_with({"--exports-per-minute", "3"}));

@@ -116,6 +116,15 @@ bool lower_hex(std::string_view s) {
                      [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
+// A field of a JSON object, or null. The server's answers are what is under
+// test, so a key may be missing: operator[] on a const json is undefined then.
+const Json& field(const Json& object, const std::string& key) {
+  static const Json null;
+  if (!object.is_object()) return null;
+  const auto it = object.find(key);
+  return it == object.end() ? null : *it;
+}
+
 bool clean_colour(std::string_view c) {
   return c.size() == 7 && c[0] == '#' && lower_hex(c.substr(1));
 }
@@ -839,13 +848,13 @@ void Drill::revoke(pb::Role role) {
   if (!quiesce(role)) return;
   const HttpResponse r = revoke_invite(endpoint(), tokens_.id, kind, tokens_.convener);
   const Json body = r.json();
-  if (r.status != 200 || !body.is_object() || !body["invites"][kind].is_string()) {
+  if (r.status != 200 || !field(field(body, "invites"), kind).is_string()) {
     problem("revoking the " + kind + " link: " + r.describe());
     return;
   }
   std::string& token = role == pb::ROLE_OBSERVER ? tokens_.observer : tokens_.participant;
   revoked_tokens_.push_back(token);
-  token = body["invites"][kind].get<std::string>();
+  token = field(field(body, "invites"), kind).get<std::string>();
   ++report_.revocations;
   for (Honest& h : honest_)
     if (h.role == role) replace_revoked(h, token);
@@ -1963,8 +1972,8 @@ void Drill::judge_rest(const RestCase& c) {
   const HttpResponse r = api(endpoint(), c);
   const Json body = r.json();
   const std::string code =
-      body.is_object() && body["error"].is_object() && body["error"]["code"].is_string()
-          ? body["error"]["code"].get<std::string>()
+      field(field(body, "error"), "code").is_string()
+          ? field(field(body, "error"), "code").get<std::string>()
           : "";
   note("http " + std::to_string(r.status) + (code.empty() ? "" : " " + code));
   const bool limited = !c.rate_key.empty() && may_be_rate_limited(c.rate_key);
@@ -1972,8 +1981,8 @@ void Drill::judge_rest(const RestCase& c) {
   if (r.status != c.status || code != c.code || body.is_discarded())
     return wrong(c.method + " " + c.target.substr(0, 80) + ": expected " +
                  std::to_string(c.status) + " " + c.code + ", got " + r.describe());
-  if (!c.role_answer.empty() && body["role"] != c.role_answer)
-    wrong("the access check answered role " + body["role"].dump());
+  if (!c.role_answer.empty() && field(body, "role") != c.role_answer)
+    wrong("the access check answered role " + field(body, "role").dump());
   if (c.status == 200 && c.rate_key.size()) audit_export(body);
 }
 
@@ -2049,11 +2058,11 @@ std::optional<Json> Drill::converged_export() {
   for (int attempt = 0; attempt < 3; ++attempt) {
     const HttpResponse r = export_convening(endpoint(), tokens_.id, tokens_.convener);
     const Json state = r.json();
-    if (r.status != 200 || !state.is_object() || !state["head_seq"].is_number_unsigned()) {
+    if (r.status != 200 || !field(state, "head_seq").is_number_unsigned()) {
       problem("the export at the end: " + r.describe());
       return std::nullopt;
     }
-    const uint64_t head = state["head_seq"].get<uint64_t>();
+    const uint64_t head = field(state, "head_seq").get<uint64_t>();
     bool exact = true;
     for (Honest& h : honest_) {
       if (!h.replica->wait_seen(head, kSettleTimeout))
@@ -2071,7 +2080,7 @@ void Drill::audit() {
   const auto state = converged_export();
   if (!state) return;
   audit_export(*state);
-  report_.member_records = (*state)["members"].size();
+  report_.member_records = field(*state, "members").size();
   if (report_.member_records != records_.size())
     problem("the export lists " + std::to_string(report_.member_records) + " member records; " +
             std::to_string(records_.size()) + " were due");
@@ -2121,14 +2130,16 @@ std::set<std::pair<uint64_t, uint64_t>> Drill::audit_log(const pb::Welcome& welc
 
 // Member records in an export: clean, and never more than their bound.
 void Drill::audit_export(const Json& state) {
-  const Json& members = state["members"];
+  const Json& members = field(state, "members");
   if (!members.is_array())
     return wrong("an export without members: " + state.dump().substr(0, 200));
   if (members.size() > kMaxMemberRecords)
     wrong("the export lists " + std::to_string(members.size()) + " members, past the bound");
   for (const Json& m : members) {
-    const std::string name = m["name"].is_string() ? m["name"].get<std::string>() : "";
-    const std::string colour = m["colour"].is_string() ? m["colour"].get<std::string>() : "";
+    const Json& name_field = field(m, "name");
+    const Json& colour_field = field(m, "colour");
+    const std::string name = name_field.is_string() ? name_field.get<std::string>() : "";
+    const std::string colour = colour_field.is_string() ? colour_field.get<std::string>() : "";
     if (const std::string why = name_problem(name); !why.empty())
       wrong("an exported member has " + why);
     if (!clean_colour(colour)) wrong("an exported member has colour '" + colour + "'");

@@ -263,7 +263,7 @@ HttpResponse export_convening(const Endpoint& at, const std::string& id, const s
   if (at_seq) target += "&at=" + std::to_string(*at_seq);
   std::vector<std::pair<std::string, std::string>> headers;
   if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
-  return http_request(at, "GET", target, {}, headers, Millis(10000));
+  return http_request(at, "GET", target, {}, headers, Millis(60000));
 }
 
 HttpResponse revoke_invite(const Endpoint& at, const std::string& id, const std::string& kind,

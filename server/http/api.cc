@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <mutex>
@@ -186,10 +187,13 @@ Response export_convening(ServerContext& ctx, const Request& req, const std::str
 // The versions API: GET lists the named versions (any token of the
 // convening), POST names the state after a seq (conveners and participants).
 constexpr size_t kMaxVersions = 1000;
-constexpr size_t kMaxAuthorBytes = 100;
 
 json version_json(const store::Version& v) {
-  return {{"seq", v.seq}, {"name", v.name}, {"created_ms", v.created_ms}, {"author", v.author}};
+  return {{"seq", v.seq},
+          {"name", v.name},
+          {"created_ms", v.created_ms},
+          {"author", v.author},
+          {"author_member", v.author_member}};
 }
 
 Response list_versions(ServerContext& ctx, const Request& req, const std::string& id) {
@@ -201,33 +205,94 @@ Response list_versions(ServerContext& ctx, const Request& req, const std::string
   return json_response(req, http::status::ok, {{"versions", std::move(list)}});
 }
 
-Response name_version(ServerContext& ctx, const Request& req, const std::string& id) {
+// Who names a version: the member whose replica secret the request carries
+// (the browser sends its own), checked against that member's record as a
+// Hello is; nullopt when the request carries none. The display name comes
+// from the record, never from the request (F22).
+struct Signer {
+  std::string member_id;
+  std::string name;
+};
+
+std::variant<std::optional<Signer>, Response> signer_of(ServerContext& ctx, const Request& req,
+                                                        const json& body, const std::string& id) {
+  const bool has_member = body.contains("member"), has_secret = body.contains("secret");
+  if (!has_member && !has_secret) return std::optional<Signer>();
+  const auto hex = [](const json& v, size_t min, size_t max) {
+    if (!v.is_string()) return false;
+    const auto& t = v.get_ref<const std::string&>();
+    return t.size() >= min && t.size() <= max && t.size() % 2 == 0 &&
+           std::all_of(t.begin(), t.end(),
+                       [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  };
+  if (!has_member || !has_secret || !hex(body["member"], 16, 16) ||
+      !hex(body["secret"], 2 * rooms::kMinSecretBytes, 2 * rooms::kMaxSecretBytes))
+    return error_response(req, http::status::bad_request, "bad_request",
+                          "member (16 hex digits) and secret (the replica's, in hex) go together");
+  const std::string member = body["member"].get<std::string>();
+  const std::string& secret_hex = body["secret"].get_ref<const std::string&>();
+  std::string secret;
+  for (size_t i = 0; i < secret_hex.size(); i += 2)
+    secret.push_back(static_cast<char>(std::stoi(secret_hex.substr(i, 2), nullptr, 16)));
+  store::Status s;
+  const auto records = ctx.store.members(id, &s);
+  if (!s.is_ok())
+    return error_response(req, http::status::service_unavailable, "unavailable", s.message());
+  const auto it = std::find_if(records.begin(), records.end(),
+                               [&](const store::Member& m) { return m.id == member; });
+  if (it == records.end() || it->secret_hash.empty() ||
+      !rooms::constant_time_equal(it->secret_hash, rooms::token_hash(secret)))
+    return error_response(req, http::status::forbidden, "not_member",
+                          "that is not this member's secret");
+  return std::optional<Signer>(Signer{member, rooms::clean_name(it->name)});
+}
+
+// One version named at a time: the count and the author of a version being
+// replaced are read, then written.
+std::mutex& version_changes() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+Response name_version(ServerContext& ctx, const Request& req, const std::string& id,
+                      pb::Role role) {
   const json body = json::parse(req.body(), nullptr, false);
   const bool shaped = !body.is_discarded() && body.is_object() && body.contains("name") &&
                       body["name"].is_string() && body.contains("seq") &&
-                      body["seq"].is_number_unsigned() &&
-                      (!body.contains("author") || body["author"].is_string());
+                      body["seq"].is_number_unsigned();
   if (!shaped)
-    return error_response(req, http::status::bad_request, "bad_request",
-                          "send {\"name\": \"...\", \"seq\": N, \"author\": \"...\"}");
+    return error_response(
+        req, http::status::bad_request, "bad_request",
+        "send {\"name\": \"...\", \"seq\": N} and, to sign it, \"member\" and \"secret\"");
   store::Version v;
   v.name = body["name"].get<std::string>();
   v.seq = body["seq"].get<uint64_t>();
-  v.author = body.value("author", "");
   v.created_ms = unix_time_ms();
   if (v.name.empty() || v.name.size() > crdt::limits::kNameBytes || !crdt::utf8::valid(v.name))
     return error_response(req, http::status::bad_request, "bad_request",
                           "the name must be 1 to 200 bytes of UTF-8");
-  if (v.author.size() > kMaxAuthorBytes || !crdt::utf8::valid(v.author))
-    return error_response(req, http::status::bad_request, "bad_request",
-                          "the author must be at most 100 bytes of UTF-8");
+  auto signed_by = signer_of(ctx, req, body, id);
+  if (auto* r = std::get_if<Response>(&signed_by)) return std::move(*r);
+  if (const auto& signer = std::get<std::optional<Signer>>(signed_by)) {
+    v.author = signer->name;
+    v.author_member = signer->member_id;
+  }
+  std::lock_guard lock(version_changes());
   store::Status s;
   const uint64_t head = ctx.store.head_seq(id, &s);
   if (s.is_ok() && (v.seq == 0 || v.seq > head))
     return error_response(req, http::status::bad_request, "bad_request",
                           "seq must be between 1 and the head seq " + std::to_string(head));
   const auto existing = ctx.store.versions(id, &s);
-  if (s.is_ok() && existing.size() >= kMaxVersions)
+  const auto same_seq = std::find_if(existing.begin(), existing.end(),
+                                     [&](const store::Version& e) { return e.seq == v.seq; });
+  // A signed name is its author's: others may rename it only as conveners.
+  if (s.is_ok() && same_seq != existing.end() && !same_seq->author_member.empty() &&
+      same_seq->author_member != v.author_member && role != pb::ROLE_CONVENER)
+    return error_response(
+        req, http::status::conflict, "version_named",
+        "this point was named by " + same_seq->author + "; only they or a convener can rename it");
+  if (s.is_ok() && same_seq == existing.end() && existing.size() >= kMaxVersions)
     return error_response(req, http::status::conflict, "too_many_versions",
                           "a convening keeps at most 1000 named versions");
   if (s.is_ok()) s = ctx.store.put_version(id, v);
@@ -243,7 +308,7 @@ Response versions(ServerContext& ctx, const Request& req, const std::string& id)
   if (req.method() == http::verb::post && a.role == pb::ROLE_OBSERVER)
     return error_response(req, http::status::forbidden, "forbidden",
                           "observers cannot name versions");
-  return req.method() == http::verb::post ? name_version(ctx, req, id)
+  return req.method() == http::verb::post ? name_version(ctx, req, id, a.role)
                                           : list_versions(ctx, req, id);
 }
 

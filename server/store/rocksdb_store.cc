@@ -734,6 +734,7 @@ Status RocksDbStore::put_version(std::string_view convening, const Version& v) {
   record.set_name(v.name);
   record.set_created_ms(v.created_ms);
   record.set_author(v.author);
+  record.set_author_member(v.author_member);
   std::string key = version_prefix(convening);
   put_be64(&key, v.seq);
   rocksdb::WriteBatch batch;
@@ -757,8 +758,8 @@ std::vector<Version> RocksDbStore::versions(std::string_view convening, Status* 
                 Status::error("version of " + std::string(convening) + ": unreadable record");
             return false;
           }
-          out.push_back(
-              Version{get_be64(seq.data()), record.name(), record.created_ms(), record.author()});
+          out.push_back(Version{get_be64(seq.data()), record.name(), record.created_ms(),
+                                record.author(), record.author_member()});
           return true;
         });
   if (s.is_ok()) s = std::move(record_error);

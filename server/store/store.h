@@ -107,7 +107,10 @@ struct Version {
   uint64_t seq = 0;
   std::string name;
   int64_t created_ms = 0;
+  // The name of the member who named it, as their record had it then, and
+  // their member id; both empty for a version nobody signed.
   std::string author;
+  std::string author_member = {};
 };
 
 struct Snapshot {

@@ -336,6 +336,77 @@ TEST_F(HttpTrustTest, AnExportOutlastingTheRequestTimeoutArrivesWhole) {
   EXPECT_GT(body.size(), 8'000'000u);
 }
 
+// ---- named versions ----------------------------------------------------------------------
+
+// A named version's author was whatever the request said, and anyone with
+// the participant link could rename a version someone else had named (F22).
+// Now a version is signed by the member whose replica secret the request
+// carries, under that member's own name, and only they or a convener rename
+// it.
+TEST_F(HttpTrustTest, ANamedVersionIsSignedByItsMemberAndOnlyTheyOrAConvenerRenameIt) {
+  ASSERT_NO_FATAL_FAILURE(start({}));
+  const auto conv = create_convening(endpoint(), "versions");
+  ASSERT_TRUE(conv);
+  auto ana = join(conv->id, conv->participant, "Ana");
+  auto mallory = join(conv->id, conv->participant, "Mallory");
+  ASSERT_TRUE(ana && mallory);
+  const crdt::OpId draft = ana->doc().create_draft("Call").value;
+  ASSERT_TRUE(ana->doc().insert_text(draft, 0, "Dear all").is_ok());
+  ana->flush();
+  ASSERT_TRUE(ana->wait_acked());
+  const std::string path = "/api/convenings/" + conv->id + "/versions";
+  const auto post = [&](const std::string& token, const Json& body) {
+    return http_request(endpoint(), "POST", path, body.dump(),
+                        {{"Authorization", "Bearer " + token}});
+  };
+  const auto signed_by = [](const Replica& r, Json body) {
+    body["member"] = r.member_id();
+    body["secret"] = hex(replica_secret_for(r.id()));
+    return body;
+  };
+
+  // A name in the body is no signature.
+  HttpResponse r = post(conv->participant, {{"name", "claimed"}, {"seq", 1}, {"author", "Ana"}});
+  ASSERT_EQ(r.status, 201) << r.describe();
+  EXPECT_EQ(r.json()["author"], "") << r.describe();
+  // Ana's member id with another secret, or without one, is refused.
+  Json forged = signed_by(*mallory, {{"name", "forged"}, {"seq", 2}});
+  forged["member"] = ana->member_id();
+  r = post(conv->participant, forged);
+  EXPECT_EQ(r.status, 403) << r.describe();
+  EXPECT_EQ(r.json()["error"]["code"], "not_member") << r.describe();
+  r = post(conv->participant, {{"name", "half"}, {"seq", 2}, {"member", ana->member_id()}});
+  EXPECT_EQ(r.status, 400) << r.describe();
+
+  // Ana signs; her record's name is the author.
+  r = post(conv->participant, signed_by(*ana, {{"name", "first draft"}, {"seq", 2}}));
+  ASSERT_EQ(r.status, 201) << r.describe();
+  EXPECT_EQ(r.json()["author"], "Ana");
+  EXPECT_EQ(r.json()["author_member"], ana->member_id());
+  // Mallory cannot rename it, signed or not; Ana and a convener can.
+  r = post(conv->participant, signed_by(*mallory, {{"name", "mine now"}, {"seq", 2}}));
+  EXPECT_EQ(r.status, 409) << r.describe();
+  EXPECT_EQ(r.json()["error"]["code"], "version_named") << r.describe();
+  r = post(conv->participant, {{"name", "mine now"}, {"seq", 2}});
+  EXPECT_EQ(r.status, 409) << r.describe();
+  r = post(conv->participant, signed_by(*ana, {{"name", "first draft, sent"}, {"seq", 2}}));
+  EXPECT_EQ(r.status, 201) << r.describe();
+  r = post(conv->convener, {{"name", "sent to funders"}, {"seq", 2}});
+  EXPECT_EQ(r.status, 201) << r.describe();
+  // An unsigned name may be renamed by anyone who may name versions.
+  r = post(conv->participant, signed_by(*mallory, {{"name", "opening"}, {"seq", 1}}));
+  EXPECT_EQ(r.status, 201) << r.describe();
+
+  r = http_request(endpoint(), "GET", path, {}, {{"Authorization", "Bearer " + conv->observer}});
+  ASSERT_EQ(r.status, 200) << r.describe();
+  const Json list = r.json()["versions"];
+  ASSERT_EQ(list.size(), 2u) << r.describe();
+  EXPECT_EQ(list[0]["name"], "opening");
+  EXPECT_EQ(list[0]["author"], "Mallory");
+  EXPECT_EQ(list[1]["name"], "sent to funders");
+  EXPECT_EQ(list[1]["author"], "");
+}
+
 // An export a token may ask for often enough to script it, not to flood.
 TEST_F(HttpTrustTest, ExportsAreRateLimitedPerToken) {
   ASSERT_NO_FATAL_FAILURE(start_with({"--exports-per-minute", "3"}));

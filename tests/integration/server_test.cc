@@ -1647,8 +1647,12 @@ TEST_F(ServerTest, RestNamedVersionsAreKeptInOrderAndObserversCannotAddThem) {
         endpoint(), "POST", path, body,
         {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}});
   };
-  HttpResponse r =
-      post(conv->participant, R"({"name":"call sent to funders","seq":2,"author":"Ana"})");
+  const nlohmann::json signed_by_writer = {
+      {"name", "call sent to funders"},
+      {"seq", 2},
+      {"member", writer->member_id()},
+      {"secret", hex(replica_secret_for(writer->id()))}};
+  HttpResponse r = post(conv->participant, signed_by_writer.dump());
   ASSERT_EQ(r.status, 201) << r.describe();
   r = post(conv->convener, R"({"name":"first line","seq":1})");
   ASSERT_EQ(r.status, 201) << r.describe();
@@ -1673,7 +1677,9 @@ TEST_F(ServerTest, RestNamedVersionsAreKeptInOrderAndObserversCannotAddThem) {
   EXPECT_EQ(list[0]["name"], "first line");
   EXPECT_EQ(list[1]["seq"], 2);
   EXPECT_EQ(list[1]["name"], "call sent to funders");
-  EXPECT_EQ(list[1]["author"], "Ana");
+  EXPECT_EQ(list[1]["author"], "writer");
+  EXPECT_EQ(list[1]["author_member"], writer->member_id());
+  EXPECT_EQ(list[0]["author"], "");  // nobody signed it
 
   const auto other = create_convening(endpoint(), "other");
   ASSERT_TRUE(other);

@@ -1895,6 +1895,12 @@ std::vector<RestCase> Drill::rest_cases(Role role) {
   const std::string bad_at = kBadAt[pick(std::size(kBadAt))];
   const std::string export_path = base + "/export?format=json";
   const std::string key = token.empty() ? "no token" : token;
+  const std::string forged_signature =
+      Json{{"name", "signed as the convener"},
+           {"seq", 1},
+           {"member", member_id_of(honest_[0].replica->id())},
+           {"secret", std::string(32, 'a' + static_cast<char>(pick(6)))}}
+          .dump();
   switch (role) {
     case Role::kParticipant:
     case Role::kObserver: {
@@ -1915,6 +1921,9 @@ std::vector<RestCase> Drill::rest_cases(Role role) {
            observer ? 403 : 201, observer ? "forbidden" : "", "", ""},
           {"POST", base + "/versions", token, R"({"name": "x", "seq": 1})", "text/plain", 415,
            "unsupported_media_type", "", ""},
+          // Signed as the convener with a secret made up: no one's signature.
+          {"POST", base + "/versions", token, forged_signature, "application/json", 403,
+           observer ? "forbidden" : "not_member", "", ""},
           {"HEAD", export_path, token, "", "", 0, "", "", ""},
       };
     }

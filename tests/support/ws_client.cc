@@ -849,6 +849,16 @@ std::string member_id_of(uint64_t replica) {
   return buf;
 }
 
+std::string hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (const unsigned char b : bytes) {
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 15]);
+  }
+  return out;
+}
+
 std::string replica_secret_for(uint64_t replica) {
   return "test-secret-" + std::to_string(replica) + std::string(12, '.');
 }

@@ -240,6 +240,8 @@ struct ReplicaOptions {
 std::string replica_secret_for(uint64_t replica);
 // The member id the server gives a replica (its 16 hex digits).
 std::string member_id_of(uint64_t replica);
+// Bytes as lower-case hex digits (a replica secret in a JSON body).
+std::string hex(std::string_view bytes);
 
 // A client replica: a crdt::Document plus the protocol state a real client
 // keeps: the highest seq it has seen without gaps (last_seen_seq for a

@@ -331,6 +331,15 @@ export class Session {
     return memberIdOf(this.replica_);
   }
 
+  /**
+   * What signs a request as this member (a named version): the member id and
+   * the replica's secret in hex, which the server checks as it checks a Hello.
+   */
+  get signature(): { member: string; secret: string } {
+    const secret = Array.from(this.secret, (b) => b.toString(16).padStart(2, "0")).join("");
+    return { member: this.memberId, secret };
+  }
+
   /** The replica. It is replaced (see onReset) only when the server refuses an edit. */
   get doc(): ConveneDocument {
     return this.doc_;

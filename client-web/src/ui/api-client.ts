@@ -107,10 +107,11 @@ export async function listVersions(convening: string, token: string): Promise<Na
   }));
 }
 
+/** Names the state after `seq`, signed as the member `signature` proves (the author's name is the server's record of them). */
 export async function nameVersion(
   convening: string,
   token: string,
-  version: { name: string; seq: number; author: string },
+  version: { name: string; seq: number; member: string; secret: string },
 ): Promise<void> {
   await request(
     "POST",

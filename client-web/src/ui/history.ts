@@ -382,7 +382,7 @@ class HistoryController implements HistoryView {
       await nameVersion(this.session.convening, this.token, {
         name: name.slice(0, 200),
         seq,
-        author: this.ctx.me.name,
+        ...this.session.signature,
       });
       await this.loadNamesAndVersions();
       showToast(`Saved “${name}”`);

@@ -259,12 +259,19 @@ export class ServerProcess {
     return { status: response.status, code: body.error?.code };
   }
 
-  async versions(id: string, token: string): Promise<{ seq: number; name: string }[]> {
+  async versions(
+    id: string,
+    token: string,
+  ): Promise<{ seq: number; name: string; author: string; author_member: string }[]> {
     const response = await fetch(`${this.url}/api/convenings/${encodeURIComponent(id)}/versions`, {
       headers: { Authorization: `Bearer ${token}` },
     });
     if (!response.ok) throw new Error(`versions answered ${response.status}`);
-    return ((await response.json()) as { versions: { seq: number; name: string }[] }).versions;
+    return (
+      (await response.json()) as {
+        versions: { seq: number; name: string; author: string; author_member: string }[];
+      }
+    ).versions;
   }
 }
 

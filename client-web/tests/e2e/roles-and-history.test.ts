@@ -262,8 +262,14 @@ describe("roles and history", () => {
     const versions = ana.page.getByTestId("history-versions");
     const item = versions.locator(`li[data-seq="${afterFirstWords}"]`);
     await poll(() => item.textContent()).toContain("Sent to funders");
+    // Signed with Ana's replica secret: the server names her from her record.
+    expect(await item.textContent()).toContain("Ana Lima");
     expect(await e2e.server.versions(convening.id, convening.convenerToken)).toEqual([
-      expect.objectContaining({ seq: afterFirstWords, name: "Sent to funders" }),
+      expect.objectContaining({
+        seq: afterFirstWords,
+        name: "Sent to funders",
+        author: "Ana Lima",
+      }),
     ]);
     await screenshot(ana.page, "history-version");
 

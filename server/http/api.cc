@@ -218,22 +218,17 @@ std::variant<std::optional<Signer>, Response> signer_of(ServerContext& ctx, cons
                                                         const json& body, const std::string& id) {
   const bool has_member = body.contains("member"), has_secret = body.contains("secret");
   if (!has_member && !has_secret) return std::optional<Signer>();
-  const auto hex = [](const json& v, size_t min, size_t max) {
-    if (!v.is_string()) return false;
-    const auto& t = v.get_ref<const std::string&>();
-    return t.size() >= min && t.size() <= max && t.size() % 2 == 0 &&
-           std::all_of(t.begin(), t.end(),
-                       [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-  };
-  if (!has_member || !has_secret || !hex(body["member"], 16, 16) ||
-      !hex(body["secret"], 2 * rooms::kMinSecretBytes, 2 * rooms::kMaxSecretBytes))
+  const json member_field = body.value("member", json()),
+             secret_field = body.value("secret", json());
+  const std::optional<std::string> secret =
+      secret_field.is_string()
+          ? rooms::replica_secret_from_hex(secret_field.get_ref<const std::string&>())
+          : std::nullopt;
+  if (!member_field.is_string() ||
+      !rooms::is_member_id(member_field.get_ref<const std::string&>()) || !secret)
     return error_response(req, http::status::bad_request, "bad_request",
                           "member (16 hex digits) and secret (the replica's, in hex) go together");
-  const std::string member = body["member"].get<std::string>();
-  const std::string& secret_hex = body["secret"].get_ref<const std::string&>();
-  std::string secret;
-  for (size_t i = 0; i < secret_hex.size(); i += 2)
-    secret.push_back(static_cast<char>(std::stoi(secret_hex.substr(i, 2), nullptr, 16)));
+  const std::string& member = member_field.get_ref<const std::string&>();
   store::Status s;
   const auto records = ctx.store.members(id, &s);
   if (!s.is_ok())
@@ -241,7 +236,7 @@ std::variant<std::optional<Signer>, Response> signer_of(ServerContext& ctx, cons
   const auto it = std::find_if(records.begin(), records.end(),
                                [&](const store::Member& m) { return m.id == member; });
   if (it == records.end() || it->secret_hash.empty() ||
-      !rooms::constant_time_equal(it->secret_hash, rooms::token_hash(secret)))
+      !rooms::constant_time_equal(it->secret_hash, rooms::token_hash(*secret)))
     return error_response(req, http::status::forbidden, "not_member",
                           "that is not this member's secret");
   return std::optional<Signer>(Signer{member, rooms::clean_name(it->name)});

@@ -28,6 +28,11 @@ bool is_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+bool is_lower_hex(std::string_view s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
 }  // namespace
 
 std::string clean_name(std::string_view claimed) {
@@ -68,10 +73,7 @@ std::string presence_problem(const convene::v1::PresenceState& state) {
   for (double d : {c.x(), c.y(), v.x(), v.y(), v.zoom()})
     if (!std::isfinite(d)) return "presence coordinates must be finite numbers";
   const std::string& following = state.following();
-  if (!following.empty() &&
-      (following.size() != 16 || !std::all_of(following.begin(), following.end(), [](char ch) {
-         return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
-       })))
+  if (!following.empty() && !is_member_id(following))
     return "following must be a member id (16 hex digits)";
   return {};
 }
@@ -80,6 +82,21 @@ std::string member_id_of(uint64_t replica) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(replica));
   return buf;
+}
+
+bool is_member_id(std::string_view id) {
+  return id.size() == 16 && is_lower_hex(id);
+}
+
+std::optional<std::string> replica_secret_from_hex(std::string_view hex) {
+  if (hex.size() % 2 != 0 || hex.size() < 2 * kMinSecretBytes || hex.size() > 2 * kMaxSecretBytes ||
+      !is_lower_hex(hex))
+    return std::nullopt;
+  const auto value = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  std::string bytes;
+  for (size_t i = 0; i < hex.size(); i += 2)
+    bytes.push_back(static_cast<char>(value(hex[i]) * 16 + value(hex[i + 1])));
+  return bytes;
 }
 
 }  // namespace convene::rooms

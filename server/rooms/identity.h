@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -41,5 +42,12 @@ std::string presence_problem(const convene::v1::PresenceState& state);
 
 // The member id of a replica: its 16 hex digits.
 std::string member_id_of(uint64_t replica);
+
+// Whether `id` has the form of a member id: 16 lower-case hex digits.
+bool is_member_id(std::string_view id);
+
+// A replica secret sent as lower-case hex (a JSON body): its bytes, or
+// nullopt unless it is hex for kMinSecretBytes to kMaxSecretBytes bytes.
+std::optional<std::string> replica_secret_from_hex(std::string_view hex);
 
 }  // namespace convene::rooms

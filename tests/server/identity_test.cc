@@ -114,6 +114,24 @@ store::Member joining(const std::string& id, const std::string& secret, const st
   return {id, name, "#112233", 2, 100, 100, token_hash(secret)};
 }
 
+TEST(MemberId, IsSixteenLowerCaseHexDigits) {
+  EXPECT_TRUE(is_member_id(member_id_of(0xabcdef0123456789ull)));
+  EXPECT_TRUE(is_member_id("0000000000000001"));
+  for (const char* bad : {"", "000000000000001", "00000000000000001", "000000000000000A",
+                          "00000000000000g1", "0x00000000000001"})
+    EXPECT_FALSE(is_member_id(bad)) << bad;
+}
+
+TEST(ReplicaSecretFromHex, DecodesLowerCaseHexOfSixteenToSixtyFourBytes) {
+  EXPECT_EQ(replica_secret_from_hex(std::string(32, '0')), std::string(16, '\0'));
+  EXPECT_EQ(replica_secret_from_hex("00ff7a" + std::string(26, '1')),
+            std::string("\x00\xff\x7a", 3) + std::string(13, '\x11'));
+  EXPECT_EQ(replica_secret_from_hex(std::string(128, 'f')), std::string(64, '\xff'));
+  for (const std::string& bad : {std::string(30, '0'), std::string(130, '0'), std::string(33, '0'),
+                                 std::string(32, 'F'), std::string(31, '0') + "g"})
+    EXPECT_FALSE(replica_secret_from_hex(bad)) << bad;
+}
+
 TEST(MemberDirectory, TheFirstClaimBindsTheReplicaToItsSecret) {
   MemberDirectory d({}, 10, {});
   EXPECT_EQ(d.claim(joining("a", "secret-a", "Ana")), MemberDirectory::Claim::kClaimed);

@@ -19,6 +19,7 @@ import {
   poll,
   readMap,
   screenshot,
+  shots,
   useE2E,
   waitSaved,
   type Client,
@@ -272,6 +273,7 @@ describe("roles and history", () => {
       }),
     ]);
     await screenshot(ana.page, "history-version");
+    await shots(ana.page, "history-version");
 
     // "Back to now" shows the present again.
     await ana.page.getByTestId("history-latest").click();

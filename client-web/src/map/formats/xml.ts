@@ -144,6 +144,7 @@ const builder = new XMLBuilder({
   format: true,
   indentBy: "  ",
   suppressEmptyNode: true,
+  suppressBooleanAttributes: false,
   processEntities: false,
   attributeValueProcessor: (_name: string, value: unknown) => escapeAttribute(String(value)),
   tagValueProcessor: (_name: string, value: unknown) => escapeText(String(value)),
@@ -153,7 +154,7 @@ const builder = new XMLBuilder({
  * An element for the builder: `{"@_attr": value, "#text": text, child: […]}`;
  * children are grouped by name in key order.
  */
-export type XmlObject = { [key: string]: string | number | XmlObject | XmlObject[] };
+export type XmlObject = { [key: string]: unknown };
 
 export function buildXml(root: XmlObject): string {
   return builder.build({

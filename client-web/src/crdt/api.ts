@@ -7,9 +7,13 @@
 // messages carry them as OpId {replica: bigint, counter: bigint}.
 import type {
   ConnectionFields,
+  ConnectionKind,
   ElementFields,
+  ElementKind,
+  FieldType,
   Geometry,
   Op,
+  ScaleLevel,
   ShapeFields,
 } from "../gen/convene/v1/ops_pb";
 import type { MessageInitShape } from "@bufbuild/protobuf";
@@ -77,6 +81,94 @@ export interface VariantView extends NamedView {
   copiedFrom: IdKey | ""; // "" when not copied
 }
 
+// ---- a map's own vocabulary (docs/crdt.md, "Vocabulary") ----------------------
+// Inits name what an edit sets (absent: unchanged); views are what reads give.
+
+/** A custom field's value: text (also a choice) or a number. */
+export type FieldValue = string | number;
+
+export interface FieldInit {
+  name?: string;
+  type?: FieldType;
+  choices?: string[];
+}
+
+export interface FieldDefView {
+  id: IdKey;
+  map: IdKey;
+  name: string;
+  type: FieldType;
+  choices: string[];
+}
+
+export interface KindInit {
+  name?: string;
+  base?: ElementKind; // the built-in kind it is drawn and exported as
+  color?: string;
+  shape?: string;
+}
+
+export interface KindView extends Required<KindInit> {
+  id: IdKey;
+  map: IdKey;
+}
+
+/** Entities with a tag, or whose field holds a value (numbers as "3", "0.5"). */
+export type StyleMatch = { tag: string } | { field: IdKey; value: string };
+
+export interface StyleRuleInit {
+  match?: StyleMatch;
+  color?: string;
+  shape?: string;
+  size?: number; // 0.25..4, 1 as drawn
+  order?: number; // rules apply by (order, id), later over earlier
+}
+
+export interface StyleRuleView extends Required<StyleRuleInit> {
+  id: IdKey;
+  map: IdKey;
+}
+
+export interface ViewportInit {
+  x: number;
+  y: number;
+  zoom: number; // 0 < zoom <= 1000
+}
+
+export interface ViewFilterInit {
+  kinds?: ElementKind[];
+  customKinds?: IdKey[];
+  scales?: ScaleLevel[];
+  tags?: string[];
+  connectionKinds?: ConnectionKind[];
+  authors?: string[]; // member ids of who added an element
+  focus?: IdKey; // "" or absent: none
+  focusDepth?: number; // 1..3 with a focus, else 0
+  highlights?: IdKey[];
+  search?: string;
+}
+
+export interface SavedViewInit {
+  name?: string;
+  viewport?: ViewportInit; // replaced whole
+  filter?: ViewFilterInit; // replaced whole
+  order?: number; // presentation steps through views by (order, id)
+}
+
+export interface SavedView {
+  id: IdKey;
+  map: IdKey;
+  name: string;
+  viewport: ViewportInit; // {0, 0, 1} when never set
+  filter: Required<ViewFilterInit>; // focus "" when none
+  order: number;
+}
+
+export interface TagUse {
+  tag: string;
+  count: number; // visible elements and connections of the map with it
+}
+
 /**
  * What changed since the last takeChanges(): ids of entities whose visible
  * state may differ (created, updated, removed, restored, text edited). A
@@ -111,6 +203,26 @@ export interface ConveneDocument {
   createShape(map: IdKey, geometry: Geometry, fields: ShapeInit): IdKey;
   updateShape(shape: IdKey, fields: ShapeInit): void;
   setPerspective(target: IdKey, aspect: string, participant: string, value?: number): void;
+
+  // A map's vocabulary. Tags and values go on elements and connections;
+  // definitions are removed and restored with remove() / restore(). A
+  // change of a definition also lists its map in takeChanges(): what is drawn
+  // with it may look different.
+  setTag(target: IdKey, tag: string, on: boolean): void;
+  /** undefined clears the value. */
+  setFieldValue(target: IdKey, field: IdKey, value: FieldValue | undefined): void;
+  createField(map: IdKey, init: FieldInit): IdKey;
+  updateField(field: IdKey, init: FieldInit): void;
+  createKind(map: IdKey, init: KindInit): IdKey;
+  updateKind(kind: IdKey, init: KindInit): void;
+  createStyleRule(map: IdKey, init: StyleRuleInit & { match: StyleMatch }): IdKey;
+  updateStyleRule(rule: IdKey, init: StyleRuleInit): void;
+  createView(map: IdKey, init: SavedViewInit): IdKey;
+  updateView(view: IdKey, init: SavedViewInit): void;
+  /** undefined: back to the built-in kind only. */
+  setCustomKind(element: IdKey, kind: IdKey | undefined): void;
+  setPinned(element: IdKey, pinned: boolean): void;
+
   /** Positions count code points of the visible text. */
   insertText(variant: IdKey, pos: number, text: string): void;
   deleteText(variant: IdKey, pos: number, length: number): void;
@@ -135,6 +247,16 @@ export interface ConveneDocument {
   connection(id: IdKey): ConnectionView | undefined;
   shape(id: IdKey): ShapeView | undefined;
   perspectives(target: IdKey): Map<string, PerspectiveSummary>; // aspect -> summary
+  // A map's vocabulary: visible definitions only, of visible targets.
+  tagsOf(target: IdKey): string[]; // by code point
+  tagsInMap(map: IdKey): TagUse[]; // by code point
+  fieldsOf(map: IdKey): FieldDefView[]; // by id
+  fieldValue(target: IdKey, field: IdKey): FieldValue | undefined;
+  kindsOf(map: IdKey): KindView[]; // by id
+  styleRulesOf(map: IdKey): StyleRuleView[]; // by (order, id): apply in this order
+  viewsOf(map: IdKey): SavedView[]; // by (order, id)
+  customKindOf(element: IdKey): IdKey | undefined;
+
   drafts(): NamedView[];
   variants(draft: IdKey): VariantView[];
   text(variant: IdKey): string;

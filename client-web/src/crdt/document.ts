@@ -29,11 +29,22 @@ import {
   type ConveneDocument,
   type ElementInit,
   type ElementView,
+  type FieldDefView,
+  type FieldInit,
+  type FieldValue,
   type IdKey,
+  type KindInit,
+  type KindView,
   type NamedView,
   type PerspectiveSummary,
+  type SavedView,
+  type SavedViewInit,
   type ShapeInit,
   type ShapeView,
+  type StyleMatch,
+  type StyleRuleInit,
+  type StyleRuleView,
+  type TagUse,
   type VariantView,
 } from "./api";
 import { ChangeLog } from "./changes";
@@ -57,11 +68,22 @@ import { UndoManager } from "./undo";
 import { codePointCount, isWellFormed } from "./utf8";
 import { VersionVector } from "./version";
 import { connectionView, elementView, shapeView } from "./views";
+import { Vocabulary } from "./vocabulary";
+import { byOrder } from "./vocabulary-defs";
+import {
+  fieldDefFields,
+  kindFields,
+  ruleFields,
+  VocabularyEditor,
+  viewFields,
+} from "./vocabulary-edits";
+import { vocabularyJson } from "./vocabulary-json";
+import { fieldDefView, kindView, savedView, styleRuleView } from "./vocabulary-views";
 
 /** What validation learned about an op, so applying it need not redo it. */
 interface Checked {
   span: number; // counters the op consumes
-  landscape: boolean; // applied by the Landscape module
+  module: "landscape" | "vocabulary" | "drafts"; // which module applies it
 }
 
 export class Document implements ConveneDocument {
@@ -70,6 +92,12 @@ export class Document implements ConveneDocument {
   private readonly version = new VersionVector();
   private readonly changes = new ChangeLog();
   private readonly landscape = new Landscape(this.changes);
+  private readonly vocabulary = new Vocabulary(this.landscape, this.changes);
+  private readonly vocabularyEdits = new VocabularyEditor(
+    { visibleRef: (key) => this.visibleRef(key), commit: (op) => this.commit(op) },
+    this.vocabulary,
+    this.landscape,
+  );
   private readonly store = new Drafts(this.changes);
   private outbox: Op[] = [];
   private readonly history = new UndoManager();
@@ -83,7 +111,7 @@ export class Document implements ConveneDocument {
   // ---- applying ops ------------------------------------------------------------
 
   apply(op: Op): ApplyResult {
-    const checked: Checked = { span: 1, landscape: false };
+    const checked: Checked = { span: 1, module: "drafts" };
     const result = this.validate(op, checked);
     if (result.status === "ok") this.applyChecked(op, checked);
     return result;
@@ -92,10 +120,17 @@ export class Document implements ConveneDocument {
   private validate(op: Op, checked: Checked): ApplyResult {
     const header = this.checkHeader(op, checked);
     if (header) return header;
-    checked.landscape = this.landscape.handles(op);
-    return checked.landscape
-      ? this.landscape.validate(op, this.version)
-      : this.store.validate(op, this.version);
+    if (this.landscape.handles(op)) {
+      checked.module = "landscape";
+      const result = this.landscape.validate(op, this.version);
+      if (result.status !== "ok") return result;
+      return this.vocabulary.checkElementKind(op, this.version) ?? result;
+    }
+    if (this.vocabulary.handles(op)) {
+      checked.module = "vocabulary";
+      return this.vocabulary.validate(op, this.version) ?? OK;
+    }
+    return this.store.validate(op, this.version);
   }
 
   /** Id, counter and lamport checks shared by every op; detects duplicates. */
@@ -160,7 +195,8 @@ export class Document implements ConveneDocument {
     this.version.advance(op.replica, Number(op.counter) + span - 1);
     const end = op.lamport + BigInt(span) - 1n;
     if (end > this.clock) this.clock = end;
-    if (checked.landscape) this.landscape.apply(op);
+    if (checked.module === "landscape") this.landscape.apply(op);
+    else if (checked.module === "vocabulary") this.vocabulary.apply(op);
     else this.store.apply(op, span);
   }
 
@@ -203,7 +239,10 @@ export class Document implements ConveneDocument {
   /** Cancels the removals in force here; nothing to do if none is. */
   restore(target: IdKey): void {
     const id = this.parse(target);
-    const liveness = this.landscape.liveness(target) ?? this.store.liveness(target);
+    const liveness =
+      this.landscape.liveness(target) ??
+      this.vocabulary.definitions.get(target)?.liveness ??
+      this.store.liveness(target);
     if (!liveness) throw new EditError(`unknown entity ${target}`);
     const removals = liveness.activeRemovals();
     if (removals.length === 0) return;
@@ -250,6 +289,60 @@ export class Document implements ConveneDocument {
     this.commit(newOp({ case: "setPerspective", value: body }));
   }
 
+  // ---- local edits: a map's vocabulary (vocabulary-edits.ts) --------------------------
+
+  setTag(target: IdKey, tag: string, on: boolean): void {
+    this.vocabularyEdits.setTag(target, tag, on);
+  }
+
+  setFieldValue(target: IdKey, field: IdKey, value: FieldValue | undefined): void {
+    this.vocabularyEdits.setFieldValue(target, field, value);
+  }
+
+  createField(map: IdKey, init: FieldInit): IdKey {
+    return this.vocabularyEdits.create("field", map, fieldDefFields(init));
+  }
+
+  updateField(field: IdKey, init: FieldInit): void {
+    this.vocabularyEdits.update("field", field, fieldDefFields(init));
+  }
+
+  createKind(map: IdKey, init: KindInit): IdKey {
+    return this.vocabularyEdits.create("kind", map, kindFields(init));
+  }
+
+  updateKind(kind: IdKey, init: KindInit): void {
+    this.vocabularyEdits.update("kind", kind, kindFields(init));
+  }
+
+  createStyleRule(map: IdKey, init: StyleRuleInit & { match: StyleMatch }): IdKey {
+    return this.vocabularyEdits.create("rule", map, ruleFields(init, this.editRef));
+  }
+
+  updateStyleRule(rule: IdKey, init: StyleRuleInit): void {
+    this.vocabularyEdits.update("rule", rule, ruleFields(init, this.editRef));
+  }
+
+  createView(map: IdKey, init: SavedViewInit): IdKey {
+    return this.vocabularyEdits.create("view", map, viewFields(init, this.editRef));
+  }
+
+  updateView(view: IdKey, init: SavedViewInit): void {
+    this.vocabularyEdits.update("view", view, viewFields(init, this.editRef));
+  }
+
+  setCustomKind(element: IdKey, kind: IdKey | undefined): void {
+    const customKind = kind === undefined ? { replica: 0n, counter: 0n } : this.visibleRef(kind);
+    this.updateElement(element, { customKind });
+  }
+
+  setPinned(element: IdKey, pinned: boolean): void {
+    this.updateElement(element, { pinned });
+  }
+
+  /** An id a local edit names that need not be visible (validation checks its type). */
+  private readonly editRef = (key: IdKey): PbOpId => toPbId(this.parse(key));
+
   /**
    * The id of an entity a local edit names, which must be visible: editing
    * what is removed (or hidden with its map or an end) is a stale view.
@@ -257,7 +350,10 @@ export class Document implements ConveneDocument {
   private visibleRef(key: IdKey): PbOpId {
     const id = this.parse(key);
     if (!this.isVisible(key)) {
-      const known = this.landscape.owns(key) || this.store.ownsNamed(key);
+      const known =
+        this.landscape.owns(key) ||
+        this.vocabulary.definitions.has(key) ||
+        this.store.ownsNamed(key);
       throw new EditError(known ? `${key} is removed` : `unknown entity ${key}`);
     }
     return toPbId(id);
@@ -271,7 +367,8 @@ export class Document implements ConveneDocument {
       l.mapVisible(key) ||
       l.elementVisible(key) ||
       l.connectionVisible(key) ||
-      l.shapeVisible(key)
+      l.shapeVisible(key) ||
+      this.vocabulary.visible(key)
     );
   }
 
@@ -301,10 +398,10 @@ export class Document implements ConveneDocument {
     op.replica = this.replica;
     op.counter = BigInt(this.version.last(this.replica) + 1);
     op.lamport = this.clock + 1n;
-    const checked: Checked = { span: 1, landscape: false };
+    const checked: Checked = { span: 1, module: "drafts" };
     const result = this.validate(op, checked);
     if (result.status !== "ok") return result;
-    const inverse = inverseOf(op, this.landscape, this.store);
+    const inverse = inverseOf(op, this.landscape, this.store, this.vocabulary);
     this.applyChecked(op, checked);
     this.history.record({ type: "op", op: inverse });
     this.outbox.push(op);
@@ -524,7 +621,7 @@ export class Document implements ConveneDocument {
   }
 
   elements(map: IdKey): ElementView[] {
-    return this.landscape.elementsOf(map).map(elementView);
+    return this.landscape.elementsOf(map).map((e) => elementView(e, this.kindVisible));
   }
 
   connections(map: IdKey): ConnectionView[] {
@@ -537,7 +634,7 @@ export class Document implements ConveneDocument {
 
   element(id: IdKey): ElementView | undefined {
     if (!this.landscape.elementVisible(id)) return undefined;
-    return elementView(this.landscape.elements.get(id)!);
+    return elementView(this.landscape.elements.get(id)!, this.kindVisible);
   }
 
   connection(id: IdKey): ConnectionView | undefined {
@@ -555,6 +652,46 @@ export class Document implements ConveneDocument {
       this.landscape.elementVisible(target) || this.landscape.connectionVisible(target);
     return visible ? this.landscape.perspectiveSummaries(target) : new Map();
   }
+
+  tagsOf(target: IdKey): string[] {
+    return this.targetVisible(target) ? this.vocabulary.tagsOn(target) : [];
+  }
+
+  tagsInMap(map: IdKey): TagUse[] {
+    return this.vocabulary.tagsInMap(map);
+  }
+
+  fieldsOf(map: IdKey): FieldDefView[] {
+    return this.vocabulary.definitionsOf(map, "field").map(fieldDefView);
+  }
+
+  fieldValue(target: IdKey, field: IdKey): FieldValue | undefined {
+    if (!this.targetVisible(target) || !this.vocabulary.visible(field)) return undefined;
+    return this.vocabulary.storedValue(target, field);
+  }
+
+  kindsOf(map: IdKey): KindView[] {
+    return this.vocabulary.definitionsOf(map, "kind").map(kindView);
+  }
+
+  styleRulesOf(map: IdKey): StyleRuleView[] {
+    return this.vocabulary.definitionsOf(map, "rule").sort(byOrder).map(styleRuleView);
+  }
+
+  viewsOf(map: IdKey): SavedView[] {
+    return this.vocabulary.definitionsOf(map, "view").sort(byOrder).map(savedView);
+  }
+
+  customKindOf(element: IdKey): IdKey | undefined {
+    if (!this.landscape.elementVisible(element)) return undefined;
+    return this.vocabulary.customKindOf(this.landscape.elements.get(element)!);
+  }
+
+  private targetVisible(key: IdKey): boolean {
+    return this.landscape.elementVisible(key) || this.landscape.connectionVisible(key);
+  }
+
+  private readonly kindVisible = (kind: IdKey): boolean => this.vocabulary.visible(kind);
 
   drafts(): NamedView[] {
     return this.store.liveDrafts().map((d) => ({ id: d.key, name: d.name.value }));
@@ -596,7 +733,10 @@ export class Document implements ConveneDocument {
   }
 
   toJSON(): unknown {
-    return { drafts: this.store.toJSON(), maps: this.landscape.toJSON() };
+    return {
+      drafts: this.store.toJSON(),
+      maps: this.landscape.toJSON(vocabularyJson(this.vocabulary)),
+    };
   }
 
   /** Checks every variant's text structure (for tests); the first problem. */

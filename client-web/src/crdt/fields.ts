@@ -19,7 +19,7 @@ import { isWellFormed, utf8Length } from "./utf8";
 
 type EnumObject = Record<number, string | number>;
 
-function fieldError(where: string, field: string, problem: string): Problem {
+export function fieldError(where: string, field: string, problem: string): Problem {
   return invalid(`${where}.${field}: ${problem}`);
 }
 
@@ -41,7 +41,12 @@ export function enumValid(values: EnumObject, value: number): boolean {
   return typeof values[value] === "string";
 }
 
-function checkEnum(values: EnumObject, value: number, where: string, field: string): Problem {
+export function checkEnum(
+  values: EnumObject,
+  value: number,
+  where: string,
+  field: string,
+): Problem {
   if (enumValid(values, value)) return null;
   return fieldError(where, field, `unknown enum value ${value}`);
 }
@@ -53,7 +58,7 @@ export function enumJson(values: EnumObject, value: number): string {
   return name.toLowerCase();
 }
 
-function coordinateOk(v: number): boolean {
+export function coordinateOk(v: number): boolean {
   return Number.isFinite(v) && Math.abs(v) <= limits.COORDINATE;
 }
 
@@ -96,7 +101,7 @@ export function checkPath(path: PointList, g: Geometry, where: string): Problem 
 }
 
 /** The first problem of a list of lazily run checks. */
-function firstProblem(checks: Array<() => Problem>): Problem {
+export function firstProblem(checks: Array<() => Problem>): Problem {
   for (const check of checks) {
     const problem = check();
     if (problem) return problem;

@@ -92,6 +92,11 @@ export function refValid(ref: Ref): boolean {
   return ref.counter !== 0n;
 }
 
+/** The zero id (or an absent one): "none" where an op may name nothing. */
+export function refIsZero(ref: Ref): boolean {
+  return ref.replica === 0n && ref.counter === 0n;
+}
+
 /** The Id a reference names, if its counter can belong to an applied op. */
 export function idOfRef(ref: Ref): Id | undefined {
   if (ref.counter === 0n || ref.counter > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;

@@ -7,8 +7,10 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { OpSchema, type Op } from "../gen/convene/v1/ops_pb";
 import type { ConnectionInit, ElementInit, ShapeInit } from "./api";
 import type { Drafts } from "./drafts";
-import { idOfRef, keyOf, refOf, toPbId, type Id } from "./ids";
+import { idOfRef, keyOf, parseIdKey, refOf, toPbId, type Id } from "./ids";
 import type { ConnectionEntity, ElementEntity, Landscape, ShapeEntity } from "./landscape";
+import type { Vocabulary } from "./vocabulary";
+import { vocabularyInverse } from "./vocabulary-edits";
 
 type BodyInit = NonNullable<MessageInitShape<typeof OpSchema>["body"]>;
 
@@ -25,7 +27,12 @@ export function restoreOp(target: Id, removals: Id[]): Op {
 }
 
 /** The op undoing `op`, computed from the state before `op` applies. */
-export function inverseOf(op: Op, landscape: Landscape, drafts: Drafts): Op {
+export function inverseOf(
+  op: Op,
+  landscape: Landscape,
+  drafts: Drafts,
+  vocabulary: Vocabulary,
+): Op {
   const id: Id = { replica: op.replica, counter: Number(op.counter) };
   const body = op.body;
   switch (body.case) {
@@ -35,6 +42,10 @@ export function inverseOf(op: Op, landscape: Landscape, drafts: Drafts): Op {
     case "createElement":
     case "createConnection":
     case "createShape":
+    case "createField":
+    case "createKind":
+    case "createStyleRule":
+    case "createView":
       return newOp({ case: "remove", value: { target: toPbId(id) } });
     case "remove":
       return restoreOp(idOfRef(refOf(body.value.target))!, [id]);
@@ -73,7 +84,8 @@ export function inverseOf(op: Op, landscape: Landscape, drafts: Drafts): Op {
       return newOp({ case: "setPerspective", value: inverse });
     }
     default:
-      return newOp({ case: undefined }); // text ops have their own inverses
+      // Text ops have their own inverses.
+      return vocabularyInverse(op, vocabulary) ?? newOp({ case: undefined });
   }
 }
 
@@ -88,6 +100,11 @@ function previousElementFields(e: ElementEntity, changed: ElementInit): ElementI
   if (changed.color !== undefined) old.color = e.color.value;
   if (changed.shape !== undefined) old.shape = e.shape.value;
   if (changed.selfOf !== undefined) old.selfOf = e.selfOf.value;
+  if (changed.customKind !== undefined) {
+    const kind = parseIdKey(e.customKind.value); // none: the zero id, which clears
+    old.customKind = kind ? toPbId(kind) : { replica: 0n, counter: 0n };
+  }
+  if (changed.pinned !== undefined) old.pinned = e.pinned.value;
   return old;
 }
 

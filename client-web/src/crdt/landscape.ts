@@ -48,7 +48,7 @@ import {
   type Stamp,
 } from "./ids";
 import * as limits from "./limits";
-import { Liveness, Lww, restoredRemovals } from "./lww";
+import { checkRestoredRemovals, Liveness, Lww, restoredRemovals } from "./lww";
 import { invalid, missing, OK, type Problem } from "./status";
 import { compareCodePoints } from "./utf8";
 import type { VersionVector } from "./version";
@@ -81,6 +81,8 @@ export interface ElementEntity extends Entity {
   color: Lww<string>;
   shape: Lww<string>;
   selfOf: Lww<string>;
+  customKind: Lww<IdKey>; // a kind of the map's vocabulary; "" for none
+  pinned: Lww<boolean>;
   /** Connections with this element at one end (their visibility follows it). */
   connections: Set<IdKey>;
 }
@@ -148,6 +150,15 @@ function point(p: { x: number; y: number }): Point2 {
 export function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
+
+/** Keys other modules add to the canonical JSON (the map's vocabulary). */
+export interface JsonExtras {
+  map(key: IdKey): Record<string, unknown>;
+  element(e: ElementEntity): Record<string, unknown>;
+  connection(key: IdKey): Record<string, unknown>;
+}
+
+const NO_EXTRAS: JsonExtras = { map: () => ({}), element: () => ({}), connection: () => ({}) };
 
 export class Landscape {
   readonly maps = new Map<IdKey, MapEntity>();
@@ -288,19 +299,10 @@ export class Landscape {
   }
 
   private validateRestore(target: Ref, removals: PbOpId[], applied: VersionVector): Problem {
-    if (removals.length === 0) return invalid("restore.removals: empty");
+    if (removals.length === 0) return invalid("restore.removals: empty"); // before the target
     const problem = this.checkRef(target, ANY, applied, "restore.target");
     if (problem) return problem;
-    const liveness = this.liveness(keyOf(target))!;
-    for (const ref of removals.map(refOf)) {
-      if (ref.counter <= BigInt(Number.MAX_SAFE_INTEGER)) {
-        if (liveness.hasRemoval({ replica: ref.replica, counter: Number(ref.counter) })) continue;
-      }
-      if (!refValid(ref)) return invalid("restore.removals: unset id");
-      if (!applied.contains(ref)) return missing(ref);
-      return invalid(`restore.removals: ${keyOf(ref)} is not a removal of ${keyOf(target)}`);
-    }
-    return null;
+    return checkRestoredRemovals(this.liveness(keyOf(target))!, target, removals, applied);
   }
 
   private validateCreateConnection(c: CreateConnection, applied: VersionVector): Problem {
@@ -455,6 +457,8 @@ export class Landscape {
       color: new Lww(""),
       shape: new Lww(""),
       selfOf: new Lww(""),
+      customKind: new Lww(""),
+      pinned: new Lww(false),
       connections: new Set(),
     };
     writeElementFields(e, fields, stamp);
@@ -606,18 +610,26 @@ export class Landscape {
   // ---- canonical JSON ------------------------------------------------------------
 
   /** The "maps" list of the canonical JSON (docs/crdt.md). */
-  toJSON(): unknown[] {
+  toJSON(extras: JsonExtras = NO_EXTRAS): unknown[] {
     return this.liveMaps().map((m) => ({
-      connections: this.connectionsOf(m.key).map((c) => this.connectionJson(c)),
-      elements: this.elementsOf(m.key).map((e) => this.elementJson(e)),
+      connections: this.connectionsOf(m.key).map((c) => ({
+        ...this.connectionJson(c),
+        ...extras.connection(c.key),
+      })),
+      elements: this.elementsOf(m.key).map((e) => ({
+        ...this.elementJson(e),
+        ...extras.element(e),
+      })),
       id: m.key,
       name: m.name.value,
       shapes: this.shapesOf(m.key).map(shapeJson),
+      ...extras.map(m.key),
     }));
   }
 
-  private elementJson(e: ElementEntity): unknown {
+  private elementJson(e: ElementEntity): Record<string, unknown> {
     return {
+      ...(e.pinned.value ? { pinned: true } : {}),
       color: e.color.value,
       id: e.key,
       kind: enumJson(ElementKind, e.kind.value),
@@ -631,7 +643,7 @@ export class Landscape {
     };
   }
 
-  private connectionJson(c: ConnectionEntity): unknown {
+  private connectionJson(c: ConnectionEntity): Record<string, unknown> {
     return {
       depth: c.depth.value,
       direction: enumJson(Direction, c.direction.value),
@@ -719,6 +731,11 @@ function writeElementFields(e: ElementEntity, f: ElementFields, stamp: Stamp): v
   if (f.color !== undefined) e.color.assign(f.color, stamp);
   if (f.shape !== undefined) e.shape.assign(f.shape, stamp);
   if (f.selfOf !== undefined) e.selfOf.assign(f.selfOf, stamp);
+  if (f.customKind !== undefined) {
+    const kind = refOf(f.customKind);
+    e.customKind.assign(refValid(kind) ? keyOf(kind) : "", stamp);
+  }
+  if (f.pinned !== undefined) e.pinned.assign(f.pinned, stamp);
 }
 
 function writeConnectionFields(c: ConnectionEntity, f: ConnectionFields, stamp: Stamp): void {

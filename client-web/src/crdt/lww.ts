@@ -1,7 +1,19 @@
 // Building blocks of map, draft and variant entities: last-writer-wins
 // registers and remove-wins liveness (docs/crdt.md, "Maps").
 import type { OpId as PbOpId } from "../gen/convene/v1/ops_pb";
-import { compareIds, compareStamps, NO_STAMP, type Id, type Stamp } from "./ids";
+import {
+  compareIds,
+  compareStamps,
+  keyOf,
+  NO_STAMP,
+  refOf,
+  refValid,
+  type Id,
+  type Ref,
+  type Stamp,
+} from "./ids";
+import { invalid, missing, type Problem } from "./status";
+import type { VersionVector } from "./version";
 
 /**
  * A last-writer-wins register: a write takes effect iff its stamp is greater
@@ -132,4 +144,26 @@ export class Liveness {
 /** The removals a validated Restore lists, for Liveness.cancel. */
 export function restoredRemovals(removals: PbOpId[]): Id[] {
   return removals.map((r) => ({ replica: r.replica, counter: Number(r.counter) }));
+}
+
+/**
+ * A Restore of `target` must list removals of it: ids not applied yet are
+ * missing dependencies, applied ids that are not its removals are invalid.
+ */
+export function checkRestoredRemovals(
+  liveness: Liveness,
+  target: Ref,
+  removals: PbOpId[],
+  applied: VersionVector,
+): Problem {
+  if (removals.length === 0) return invalid("restore.removals: empty");
+  for (const ref of removals.map(refOf)) {
+    if (ref.counter <= BigInt(Number.MAX_SAFE_INTEGER)) {
+      if (liveness.hasRemoval({ replica: ref.replica, counter: Number(ref.counter) })) continue;
+    }
+    if (!refValid(ref)) return invalid("restore.removals: unset id");
+    if (!applied.contains(ref)) return missing(ref);
+    return invalid(`restore.removals: ${keyOf(ref)} is not a removal of ${keyOf(target)}`);
+  }
+  return null;
 }

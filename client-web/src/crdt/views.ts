@@ -6,10 +6,13 @@ import {
   ElementFieldsSchema,
   ShapeFieldsSchema,
 } from "../gen/convene/v1/ops_pb";
-import type { ConnectionView, ElementView, ShapeView } from "./api";
+import type { ConnectionView, ElementView, IdKey, ShapeView } from "./api";
+import { parseIdKey, toPbId } from "./ids";
 import type { ConnectionEntity, ElementEntity, ShapeEntity } from "./landscape";
 
-export function elementView(e: ElementEntity): ElementView {
+/** `kindVisible` says whether the element's custom kind is shown (not removed). */
+export function elementView(e: ElementEntity, kindVisible: (kind: IdKey) => boolean): ElementView {
+  const kind = e.customKind.value !== "" && kindVisible(e.customKind.value);
   const fields = create(ElementFieldsSchema, {
     kind: e.kind.value,
     label: e.label.value,
@@ -19,6 +22,8 @@ export function elementView(e: ElementEntity): ElementView {
     color: e.color.value,
     shape: e.shape.value,
     selfOf: e.selfOf.value,
+    customKind: kind ? toPbId(parseIdKey(e.customKind.value)!) : undefined,
+    pinned: e.pinned.value,
   });
   return { id: e.key, map: e.map, fields };
 }

@@ -40,6 +40,14 @@ interface Entity<F> {
   removed: boolean;
 }
 
+function noVocabulary(): never {
+  throw new EditError("no vocabulary in this fake");
+}
+
+function noneKept(): [] {
+  return [];
+}
+
 export class FakeDocument implements ConveneDocument {
   readonly replica = 7n;
   private counter = 0;
@@ -298,6 +306,30 @@ export class FakeDocument implements ConveneDocument {
     }
     return out;
   }
+
+  // A map's vocabulary is not kept here: reads find none, edits throw.
+  readonly setTag = noVocabulary;
+  readonly setFieldValue = noVocabulary;
+  readonly createField = noVocabulary;
+  readonly updateField = noVocabulary;
+  readonly createKind = noVocabulary;
+  readonly updateKind = noVocabulary;
+  readonly createStyleRule = noVocabulary;
+  readonly updateStyleRule = noVocabulary;
+  readonly createView = noVocabulary;
+  readonly updateView = noVocabulary;
+  readonly setCustomKind = noVocabulary;
+  setPinned(element: IdKey, pinned: boolean): void {
+    this.updateElement(element, { pinned });
+  }
+  readonly tagsOf = noneKept;
+  readonly tagsInMap = noneKept;
+  readonly fieldsOf = noneKept;
+  readonly kindsOf = noneKept;
+  readonly styleRulesOf = noneKept;
+  readonly viewsOf = noneKept;
+  readonly fieldValue = (): undefined => undefined;
+  readonly customKindOf = (): undefined => undefined;
 
   drafts(): NamedView[] {
     return [];

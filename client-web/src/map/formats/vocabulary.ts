@@ -63,10 +63,14 @@ const KIND_WORDS: [KindDef["base"], string[]][] = [
       "director",
       "officer",
       "expert",
+      "gp",
+      "doctor",
+      "nurse",
+      "clinician",
     ],
   ],
   ["network", ["network", "alliance", "partnership", "consortium", "coalition", "federation"]],
-  ["community", ["community", "forum", "group", "circle", "collective", "association"]],
+  ["community", ["community", "forum", "group", "circle", "collective", "association", "team"]],
   ["project", ["project", "programme", "program", "pilot", "initiative", "campaign", "trial"]],
   [
     "institution",
@@ -95,6 +99,7 @@ const KIND_WORDS: [KindDef["base"], string[]][] = [
       "body",
       "provider",
       "funder",
+      "cooperative",
     ],
   ],
   [

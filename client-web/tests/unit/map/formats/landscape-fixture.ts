@@ -1,7 +1,12 @@
 // One small landscape that uses everything the model can hold, for the round
 // trips: kinds built in and custom, every scale, tags with separators in
 // them, fields of each type, perspectives, shapes, every direction.
+import { readFileSync } from "node:fs";
 import type { LandscapeData } from "../../../../src/map/formats/model";
+
+/** A file of fixtures/ as text. */
+export const fixture = (name: string) =>
+  readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8");
 
 export function fullLandscape(): LandscapeData {
   return {

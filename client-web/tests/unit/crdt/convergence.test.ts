@@ -13,7 +13,7 @@ function randomEdit(doc: Document, rnd: (n: number) => number, map: string, draf
   if (!doc.maps().some((m) => m.id === map)) doc.restore(map);
   const variants = doc.variants(draft).map((v) => v.id);
   const elements = doc.elements(map).map((e) => e.id);
-  const roll = rnd(100);
+  const roll = rnd(100) < 30 ? 92 : rnd(100); // vocabulary edits are about a third
   if (roll < 35 && variants.length > 0) {
     const v = variants[rnd(variants.length)];
     doc.insertText(v, rnd(doc.textLength(v) + 1), TEXTS[rnd(TEXTS.length)]);
@@ -41,10 +41,60 @@ function randomEdit(doc: Document, rnd: (n: number) => number, map: string, draf
     const participant = ["ana", "ben", "😀"][rnd(3)];
     const value = rnd(4) === 0 ? undefined : rnd(1000) / 7;
     doc.setPerspective(elements[rnd(elements.length)], "strength", participant, value);
+  } else if (roll < 93) {
+    vocabularyEdit(doc, rnd, map);
   } else if (roll < 96 && variants.length > 0) {
     doc.createVariant(draft, `v${rnd(9)}`, variants[rnd(variants.length)]);
   } else if (variants.length > 1) {
     doc.remove(variants[1 + rnd(variants.length - 1)]);
+  }
+}
+
+const TAGS = ["urgent", "Équipe", "😀"];
+
+/** A random edit of the map's vocabulary: tags, values, definitions, custom kinds, pins. */
+function vocabularyEdit(doc: Document, rnd: (n: number) => number, map: string) {
+  const pick = <T>(list: T[]): T => list[rnd(list.length)];
+  const elements = doc.elements(map).map((e) => e.id);
+  const targets = [...elements, ...doc.connections(map).map((c) => c.id)];
+  const fields = doc.fieldsOf(map).map((f) => f.id);
+  const kinds = doc.kindsOf(map).map((k) => k.id);
+  const rules = doc.styleRulesOf(map).map((r) => r.id);
+  const views = doc.viewsOf(map).map((v) => v.id);
+  const definitions = [...fields, ...kinds, ...rules, ...views];
+  if (elements.length === 0) return;
+  const roll = rnd(10);
+  if (roll === 0) doc.setTag(pick(targets), pick(TAGS), rnd(3) > 0);
+  else if (roll === 1 || fields.length === 0) {
+    const init = { name: `f${rnd(9)}`, type: rnd(4), choices: rnd(2) ? ["a", "b"] : [] };
+    if (fields.length < 3) doc.createField(map, init);
+    else doc.updateField(pick(fields), init);
+  } else if (roll === 2) {
+    const value = [undefined, `v${rnd(5)}`, rnd(100) / 4, -0][rnd(4)];
+    doc.setFieldValue(pick(targets), pick(fields), value);
+  } else if (roll === 3 || kinds.length === 0) {
+    if (kinds.length < 3) doc.createKind(map, { name: `k${rnd(9)}`, base: rnd(9) });
+    else doc.updateKind(pick(kinds), { color: `#${rnd(10)}` });
+  } else if (roll === 4) {
+    doc.setCustomKind(pick(elements), rnd(4) === 0 ? undefined : pick(kinds));
+  } else if (roll === 5) {
+    const match = rnd(2) ? { tag: pick(TAGS) } : { field: pick(fields), value: `${rnd(3)}` };
+    const init = { match, size: 0.25 + rnd(16) / 4, order: rnd(3) };
+    if (rules.length < 3) doc.createStyleRule(map, init);
+    else doc.updateStyleRule(pick(rules), init);
+  } else if (roll === 6) {
+    const filter = { tags: [pick(TAGS)], customKinds: [pick(kinds)], highlights: [pick(targets)] };
+    const init = { name: `view ${rnd(9)}`, filter, viewport: { x: rnd(9), y: 1, zoom: 2 } };
+    if (views.length < 3) doc.createView(map, { ...init, order: rnd(3) });
+    else
+      doc.updateView(
+        pick(views),
+        rnd(2) ? init : { filter: { focus: pick(elements), focusDepth: 2 } },
+      );
+  } else if (roll === 7 && definitions.length > 0) {
+    doc.remove(pick(definitions));
+  } else {
+    doc.setPinned(pick(elements), rnd(2) === 0);
   }
 }
 
@@ -90,4 +140,9 @@ test.each([1, 2, 3, 4])("five replicas converge (seed %i)", (seed) => {
     }
   }
   expect(log.length).toBeGreaterThan(100);
+  // The vocabulary took part.
+  const cases = new Set(log.map((op) => op.body.case));
+  for (const c of ["setTag", "setFieldValue", "createStyleRule", "createView", "createKind"]) {
+    expect(cases).toContain(c);
+  }
 });

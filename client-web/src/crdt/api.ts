@@ -209,7 +209,7 @@ export interface ConveneDocument {
   // change of a definition also lists its map in takeChanges(): what is drawn
   // with it may look different.
   setTag(target: IdKey, tag: string, on: boolean): void;
-  /** undefined clears the value. */
+  /** undefined (or empty text) clears the value. */
   setFieldValue(target: IdKey, field: IdKey, value: FieldValue | undefined): void;
   createField(map: IdKey, init: FieldInit): IdKey;
   updateField(field: IdKey, init: FieldInit): void;

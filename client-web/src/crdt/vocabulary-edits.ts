@@ -129,8 +129,10 @@ export class VocabularyEditor {
     this.doc.commit(newOp({ case: "setTag", value: { target: ref, tag, on } }));
   }
 
+  /** An empty text clears: a box emptied holds no value (and server/crdt stores none). */
   setFieldValue(target: IdKey, field: IdKey, value: FieldValue | undefined): void {
-    const body = fieldValueBody(this.visibleTarget(target), this.doc.visibleRef(field), value);
+    const ref = this.visibleTarget(target);
+    const body = fieldValueBody(ref, this.doc.visibleRef(field), value === "" ? undefined : value);
     this.doc.commit(newOp({ case: "setFieldValue", value: body }));
   }
 

@@ -130,7 +130,7 @@ describe("tags", () => {
 });
 
 describe("custom fields", () => {
-  test("values by type, cleared by undefined, shown only for visible fields", () => {
+  test("values by type, cleared by empty text or undefined, shown only for visible fields", () => {
     const { a, b, map, e, c } = shared();
     const owner = a.createField(map, { name: "Owner", type: FieldType.TEXT });
     const budget = a.createField(map, { name: "Budget", type: FieldType.NUMBER });
@@ -140,7 +140,7 @@ describe("custom fields", () => {
     exchange(a, b);
     expect(b.fieldValue(e, owner)).toBe("Ana");
     expect(elementJson(b, e).fields).toEqual({ [owner]: "Ana", [budget]: 0.5 });
-    b.setFieldValue(e, owner, undefined);
+    b.setFieldValue(e, owner, "");
     b.remove(budget);
     exchange(a, b);
     expect(a.fieldValue(e, owner)).toBeUndefined();

@@ -102,7 +102,7 @@ function nodeRecord(node: XmlNode, attributes: Map<string, Attribute>) {
     if (x === undefined || y === undefined) fail(where, "viz:position has no numeric x and y");
     own.push(["X", x], ["Y", y]);
   }
-  // A "color" attribute, which keeps what viz:color cannot, comes first.
+  // The "color" attribute, which keeps what viz:color cannot, comes first.
   return sourceRecord(where, [...own, ...values, ["Color", vizColour(node)]]);
 }
 
@@ -143,6 +143,7 @@ const GEXF_TYPES: Record<ColumnType, string> = {
   text: "string",
   tags: "string",
   number: "double",
+  integer: "integer",
   boolean: "boolean",
 };
 
@@ -157,10 +158,10 @@ function attributeColumns(table: Table, own: Set<string>): Column[] {
 function declarations(columns: Column[], kind: string, data: LandscapeData): XmlObject {
   return {
     "@_class": kind,
-    attribute: columns.map((c, i) => {
+    attribute: columns.map((c) => {
       const choices = data.fields.find((f) => f.name === c.name)?.choices ?? [];
       return {
-        "@_id": String(i),
+        "@_id": c.id,
         "@_title": c.key,
         "@_type": GEXF_TYPES[c.type],
         ...(choices.length ? { options: choices.join("|") } : {}),
@@ -169,15 +170,10 @@ function declarations(columns: Column[], kind: string, data: LandscapeData): Xml
   };
 }
 
-function attvalues(
-  table: Table,
-  row: Cell[],
-  columns: Column[],
-  skip?: (c: Column, v: Cell) => boolean,
-) {
+function attvalues(table: Table, row: Cell[], columns: Column[]) {
   const values = filledCells(table, row)
-    .filter(([c, v]) => columns.includes(c) && !skip?.(c, v))
-    .map(([c, v]) => ({ "@_for": String(columns.indexOf(c)), "@_value": cellText(v) }));
+    .filter(([c]) => columns.includes(c))
+    .map(([c, v]) => ({ "@_for": c.id, "@_value": cellText(v) }));
   return values.length ? { attvalues: { attvalue: values } } : {};
 }
 
@@ -209,9 +205,6 @@ export function writeGexf(data: LandscapeData): string {
   const { elements, connections } = tablesFromLandscape(data);
   const nodeColumns = attributeColumns(elements, OWN_NODE);
   const edgeColumns = attributeColumns(connections, OWN_EDGE);
-  // A colour that viz:color holds exactly is not repeated as an attribute.
-  const inViz = (c: Column, v: Cell) =>
-    c.key === "color" && safeColour(String(v)) === String(v).toLowerCase();
   const optional = (key: string, v: Cell) => (v === undefined ? {} : { [`@_${key}`]: String(v) });
   return buildXml({
     gexf: {
@@ -230,7 +223,7 @@ export function writeGexf(data: LandscapeData): string {
           node: elements.rows.map((row) => ({
             "@_id": String(cellOf(elements, row, "id")),
             "@_label": String(cellOf(elements, row, "label") ?? ""),
-            ...attvalues(elements, row, nodeColumns, inViz),
+            ...attvalues(elements, row, nodeColumns),
             ...vizOf(elements, row),
           })),
         },

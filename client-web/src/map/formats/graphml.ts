@@ -190,6 +190,7 @@ const ATTR_TYPES: Record<ColumnType, string> = {
   text: "string",
   tags: "string",
   number: "double",
+  integer: "int",
   boolean: "boolean",
 };
 
@@ -197,9 +198,9 @@ const ATTR_TYPES: Record<ColumnType, string> = {
 const NODE_ATTRIBUTES = new Set(["id"]);
 const EDGE_ATTRIBUTES = new Set(["id", "from", "to"]);
 
-function keyIds(table: Table, prefix: string, skip: Set<string>): Map<string, string> {
+function keyIds(table: Table, kind: "node" | "edge", skip: Set<string>): Map<string, string> {
   const ids = new Map<string, string>();
-  table.columns.filter((c) => !skip.has(c.key)).forEach((c, i) => ids.set(c.key, `${prefix}${i}`));
+  for (const c of table.columns) if (!skip.has(c.key)) ids.set(c.key, `${kind}.${c.id}`);
   return ids;
 }
 
@@ -230,15 +231,15 @@ function shapesJson(table: Table): string {
 
 export function writeGraphml(data: LandscapeData): string {
   const tables = tablesFromLandscape(data);
-  const nodeKeys = keyIds(tables.elements, "n", NODE_ATTRIBUTES);
-  const edgeKeys = keyIds(tables.connections, "e", EDGE_ATTRIBUTES);
+  const nodeKeys = keyIds(tables.elements, "node", NODE_ATTRIBUTES);
+  const edgeKeys = keyIds(tables.connections, "edge", EDGE_ATTRIBUTES);
   const cell = (table: Table, row: Cell[], key: string) =>
     row[table.columns.findIndex((c) => c.key === key)];
   const graph: XmlObject = {
     "@_id": "G",
     "@_edgedefault": "directed",
     ...(data.shapes.length
-      ? { data: [{ "@_key": "shapes", "#text": shapesJson(tables.shapes) }] }
+      ? { data: [{ "@_key": SHAPES_KEY, "#text": shapesJson(tables.shapes) }] }
       : {}),
     node: tables.elements.rows.map((row) => ({
       "@_id": String(cell(tables.elements, row, "id")),
@@ -252,10 +253,8 @@ export function writeGraphml(data: LandscapeData): string {
         "@_source": String(cell(tables.connections, row, "from")),
         "@_target": String(cell(tables.connections, row, "to")),
         ...(direction === "forward" ? {} : { "@_directed": "false" }),
-        // GraphML has no mutual edges: the direction key says which undirected ones are.
-        data: dataElements(tables.connections, row, edgeKeys).filter(
-          (d) => d["@_key"] !== edgeKeys.get("direction") || direction === "both",
-        ),
+        // GraphML has no mutual edges: the direction data says which undirected ones are.
+        data: dataElements(tables.connections, row, edgeKeys),
       };
     }),
   };
@@ -266,7 +265,12 @@ export function writeGraphml(data: LandscapeData): string {
       "@_xsi:schemaLocation":
         "http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd",
       key: [
-        { "@_id": "shapes", "@_for": "graph", "@_attr.name": SHAPES_KEY, "@_attr.type": "string" },
+        {
+          "@_id": SHAPES_KEY,
+          "@_for": "graph",
+          "@_attr.name": SHAPES_KEY,
+          "@_attr.type": "string",
+        },
         ...keyDecls(tables.elements, nodeKeys, "node"),
         ...keyDecls(tables.connections, edgeKeys, "edge"),
       ],

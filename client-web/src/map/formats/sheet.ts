@@ -15,15 +15,16 @@ export interface NumberedRow {
 
 export type SheetName = "Elements" | "Connections" | "Shapes";
 
-// Apostrophes already in front are counted, so "'=x" survives the round trip.
-const FORMULA_START = /^'*[=+\-@\t\r]/;
+// A leading apostrophe is escaped too, so "'=x" and "'abc" survive the round
+// trip; the REST export does the same (docs/formats.md, "CSV").
+const FORMULA_START = /^[=+\-@\t\r']/;
 
 export function escapeFormula(s: string): string {
   return FORMULA_START.test(s) ? "'" + s : s;
 }
 
 export function unescapeFormula(s: string): string {
-  return s.startsWith("'") && FORMULA_START.test(s) ? s.slice(1) : s;
+  return s.startsWith("'") && FORMULA_START.test(s.slice(1)) ? s.slice(1) : s;
 }
 
 function unescapeCell(value: Cell): Cell {

@@ -12,7 +12,7 @@ import {
   scaleLabel,
 } from "./vocabulary";
 
-export type ColumnType = "text" | "number" | "boolean" | "tags";
+export type ColumnType = "text" | "number" | "integer" | "boolean" | "tags";
 
 export interface Column {
   /** As in a spreadsheet header: "Label", "Sphere of", a field's name. */
@@ -20,6 +20,8 @@ export interface Column {
   /** As an XML or JSON key: built-in columns in lower case, others as named. */
   key: string;
   type: ColumnType;
+  /** GraphML key id and GEXF attribute id, after "node."/"edge.": "label", "field.0", "aspect.0.by". */
+  id: string;
 }
 
 export interface Table {
@@ -38,6 +40,7 @@ const builtIn = (name: string, type: ColumnType = "text"): Column => ({
   name,
   key: name.toLowerCase(),
   type,
+  id: name.toLowerCase(),
 });
 
 const ELEMENT_HEAD: Column[] = [
@@ -62,7 +65,7 @@ const CONNECTION_HEAD: Column[] = [
   builtIn("Direction"),
   builtIn("Label"),
   builtIn("ID"),
-  builtIn("Depth", "number"),
+  builtIn("Depth", "integer"),
   builtIn("Tags", "tags"),
 ];
 
@@ -75,27 +78,34 @@ const BY_PARTICIPANT = " by participant";
 function aspectsOf(entities: { perspectives?: Perspectives }[]): string[] {
   const aspects = new Set<string>();
   for (const e of entities) for (const a of Object.keys(e.perspectives ?? {})) aspects.add(a);
-  return [...aspects];
+  // By code point, as the REST export orders them.
+  return [...aspects].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /**
- * A field's column, renamed "<name> (field)" where its name would be read
- * as a built-in or perspective column.
+ * A field's column, named "<name> (2)", "<name> (3)", … where its name would
+ * be read as another column (docs/formats.md "Distinct names").
  */
-function fieldColumn(def: FieldDef, reserved: Set<string>): Column {
-  const key = normaliseColumn(def.name);
-  const taken = reserved.has(key) || key.endsWith(BY_PARTICIPANT);
-  const name = taken ? `${def.name} (field)` : def.name;
-  return { name, key: name, type: def.type === "number" ? "number" : "text" };
+function fieldColumn(def: FieldDef, index: number, taken: Set<string>): Column {
+  let name = def.name === "" ? "Field" : def.name;
+  for (let n = 2; taken.has(normaliseColumn(name)) || name.endsWith(BY_PARTICIPANT); n++)
+    name = `${def.name} (${n})`;
+  taken.add(normaliseColumn(name));
+  return { name, key: name, type: def.type === "number" ? "number" : "text", id: `field.${index}` };
 }
 
 function extraColumns(fields: FieldDef[], aspects: string[], aliases: string[][]): Column[] {
-  const reserved = new Set([...aliases.flat(), ...aspects.map(normaliseColumn)]);
+  const taken = new Set([...aliases.flat(), ...aspects.map(normaliseColumn)]);
   return [
-    ...fields.map((f) => fieldColumn(f, reserved)),
-    ...aspects.flatMap((a) => [
-      { name: a, key: a, type: "number" as const },
-      { name: a + BY_PARTICIPANT, key: a + BY_PARTICIPANT, type: "text" as const },
+    ...fields.map((f, i) => fieldColumn(f, i, taken)),
+    ...aspects.flatMap((a, i) => [
+      { name: a, key: a, type: "number" as const, id: `aspect.${i}` },
+      {
+        name: a + BY_PARTICIPANT,
+        key: a + BY_PARTICIPANT,
+        type: "text" as const,
+        id: `aspect.${i}.by`,
+      },
     ]),
   ];
 }
@@ -110,7 +120,9 @@ function perspectiveCells(aspects: string[], p: Perspectives | undefined): Cell[
     const values = Object.entries(p?.[a] ?? {});
     if (values.length === 0) return [undefined, undefined];
     const mean = values.reduce((sum, [, v]) => sum + v, 0) / values.length;
-    return [round2(mean), values.map(([name, v]) => `${name}: ${v}`).join("; ")];
+    // A ";" in a name would split the list: written as ",".
+    const list = values.map(([name, v]) => `${name.replace(/;/g, ",")}: ${v}`);
+    return [round2(mean), list.join("; ")];
   });
 }
 

@@ -122,11 +122,16 @@ export function descendantsNamed(node: XmlNode, name: string): XmlNode[] {
 
 // ---- writing ------------------------------------------------------------------
 
-// XML 1.0 cannot hold most C0 controls at all, even as references: dropped.
+// XML 1.0 cannot hold most C0 controls at all, even as references: written
+// as U+FFFD, as the REST export does.
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
 function escapeText(s: string): string {
-  return s.replace(NOT_XML, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return s
+    .replace(NOT_XML, "\uFFFD")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;");
 }
 
 /** Attributes also keep their quotes and line breaks (a parser would turn a raw newline into a space). */

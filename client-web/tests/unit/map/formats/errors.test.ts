@@ -139,4 +139,26 @@ describe("formula injection", () => {
     expect(csv).toContain("'-lived|@voice|plain");
     expect(readCsv({ elements: csv }).elements[1].label).toBe("=Carers' forum");
   });
+
+  test("a leading apostrophe is escaped too, so it comes back", () => {
+    const data = fullLandscape();
+    data.elements[2].label = "'Ana' to friends";
+    const csv = writeCsv(data).elements;
+    expect(csv).toContain("''Ana' to friends");
+    expect(readCsv({ elements: csv }).elements[2].label).toBe("'Ana' to friends");
+    // A file written by hand keeps an apostrophe that guards nothing.
+    expect(readCsv({ elements: "Label\n'tis\n" }).elements[0].label).toBe("'tis");
+  });
+});
+
+describe("names a writer must make distinct", () => {
+  test("a field named like a built-in column is written as '<name> (2)'", () => {
+    const data = fullLandscape();
+    data.fields.push({ name: "Type", type: "text", choices: [] });
+    data.elements[0].fields.Type = "odd";
+    const back = readCsv(writeCsv(data));
+    expect(back.fields.at(-1)).toEqual({ name: "Type (2)", type: "text", choices: [] });
+    expect(back.elements[0].fields["Type (2)"]).toBe("odd");
+    expect(back.elements[0].customKind).toBe("NHS trust");
+  });
 });

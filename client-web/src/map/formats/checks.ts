@@ -4,6 +4,7 @@
 // meet it, so the error can say which row, line or element it came from.
 import * as limits from "../../crdt/limits";
 import { isWellFormed, utf8Length } from "../../crdt/utf8";
+import { tagProblem } from "../../crdt/vocabulary-checks";
 
 /** A file refused whole; the message names where (row, line or element). */
 export class ImportError extends Error {
@@ -18,19 +19,16 @@ export const MAX_ELEMENTS = 5_000;
 export const MAX_CONNECTIONS = 20_000;
 export const MAX_SHAPES = 1_000;
 export const MAX_FIELDS = 100;
-/** Server admission (docs/crdt.md "Admission"): kinds per map, tags per target. */
-export const MAX_KINDS = 200;
-export const TAGS_PER_TARGET = 64;
-// The vocabulary limits of docs/crdt.md "Limits"; crdt/limits.ts does not
-// hold them yet.
-export const TAG_BYTES = 64;
-export const VOCABULARY_NAME_BYTES = 200;
-export const FIELD_TEXT_BYTES = 2_000;
-export const FIELD_NUMBER = 1e15;
-export const FIELD_CHOICES = 100;
-export const CHOICE_BYTES = 200;
+/** Server admission (docs/crdt.md "Admission"): custom kinds per map. */
+export const MAX_KINDS = limits.VOCABULARY_PER_MAP;
+export {
+  FIELD_NUMBER,
+  FIELD_TEXT_BYTES,
+  TAGS_PER_TARGET,
+  VOCABULARY_NAME_BYTES,
+} from "../../crdt/limits";
 /** Participants are named in files; a name is held to a vocabulary name's bound. */
-export const PERSON_NAME_BYTES = VOCABULARY_NAME_BYTES;
+export const PERSON_NAME_BYTES = limits.VOCABULARY_NAME_BYTES;
 /** Deeper XML than this is refused before it is walked. */
 export const MAX_XML_DEPTH = 64;
 
@@ -67,13 +65,11 @@ export const checkNotes = (where: string, s: string) =>
 export const checkStyle = (where: string, column: string, s: string) =>
   checkText(where, column, s, limits.STYLE_BYTES);
 
-const CONTROL = /\p{Cc}/u;
-
-/** A tag, trimmed: 1–64 bytes, no control character. */
+/** A tag, trimmed: 1–64 bytes, no control character (the CRDT's own check). */
 export function checkTag(where: string, raw: string): string {
   const tag = raw.trim();
-  checkText(where, `tag '${tag}'`, tag, TAG_BYTES);
-  if (CONTROL.test(tag)) fail(where, `tag '${tag}' holds a control character`);
+  const problem = tagProblem(tag);
+  if (problem !== null) fail(where, `tag '${tag}' ${problem}`);
   return tag;
 }
 
@@ -90,7 +86,7 @@ export function checkPerspectiveValue(where: string, column: string, v: number):
 }
 
 export function checkFieldNumber(where: string, column: string, v: number): number {
-  if (!Number.isFinite(v) || Math.abs(v) > FIELD_NUMBER)
+  if (!Number.isFinite(v) || Math.abs(v) > limits.FIELD_NUMBER)
     fail(where, `${column} value ${v} is beyond ±10^15`);
   return v;
 }

@@ -98,7 +98,7 @@ describe("the CRDT's limits, checked per row", () => {
       "two",
     ]);
     expect(() => readCsv({ elements: elementsCsv([`A,,${"t".repeat(65)},,`]) })).toThrow(
-      /^Elements row 2: tag '.*' is longer than 64 bytes/,
+      /^Elements row 2: tag '.*' longer than 64 bytes/,
     );
     expect(() => readCsv({ elements: elementsCsv(["A,,bad\u0007tag,,"]) })).toThrow(
       "Elements row 2: tag 'bad\u0007tag' holds a control character",

@@ -15,12 +15,12 @@ import {
   centroid,
   LAYOUT_GAP,
   result,
-  separate,
   simNodes,
   type LayoutInput,
   type Positions,
   type SimNode,
 } from "./layout";
+import { separate } from "./layout-separate";
 import { SCALE_LEVELS } from "./style";
 
 export type ScaleArrangement = "rings" | "bands";

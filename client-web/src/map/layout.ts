@@ -22,6 +22,7 @@ import {
   type SimulationLinkDatum,
   type SimulationNodeDatum,
 } from "d3-force";
+import { GOLDEN_ANGLE, Grid, separate } from "./layout-separate";
 
 export interface LayoutNode {
   id: string;
@@ -93,8 +94,8 @@ export interface SimNode extends SimulationNodeDatum {
  */
 export function defaultTicks(n: number): number {
   if (n <= 500) return 300;
-  if (n <= 1500) return 200;
-  return 150;
+  if (n <= 1000) return 200;
+  return 120;
 }
 
 /** Barnes–Hut theta: d3's 0.9, coarser on large maps (the same measurements). */
@@ -183,12 +184,15 @@ export function removeOverlaps(input: LayoutInput, options: OverlapOptions = {})
     .tick(4);
   separate(nodes, gap);
   // Nodes that overlapped nothing go back exactly where they were.
+  const grid = Grid.for(nodes, gap);
+  for (const n of nodes) grid.add(n);
   for (const n of nodes) {
     const was = start.get(n.id)!;
-    if (!n.pinned && isClear(nodes, n, was, gap)) {
-      n.x = was.x;
-      n.y = was.y;
-    }
+    if (n.pinned || !grid.clear(n, was, gap)) continue;
+    grid.remove(n);
+    n.x = was.x;
+    n.y = was.y;
+    grid.add(n);
   }
   return result(nodes);
 }
@@ -289,8 +293,6 @@ export function seededRandom(seed: number): () => number {
   return () => (s = (1664525 * s + 1013904223) % 4294967296) / 4294967296;
 }
 
-const GOLDEN_ANGLE = Math.PI * (3 - Math.sqrt(5));
-
 /**
  * Unpinned nodes sharing one spot (a pasted or imported pile) fan out on a
  * small spiral, in input order, so forces and separate() have a direction.
@@ -339,102 +341,4 @@ function spreadOut(movable: SimNode[], centre: Pt, gap: number): void {
     n.x = centre.x + (n.x - centre.x) * scale;
     n.y = centre.y + (n.y - centre.y) * scale;
   }
-}
-
-/**
- * Pushes overlapping footprints apart until at least `gap` separates every
- * pair with a movable node: each pair shares the push, or a movable node
- * takes all of it from a pinned one. A grid of cells as wide as the largest
- * footprint finds neighbours. A node still caught after `maxRounds` (wedged
- * between pinned ones, say) goes to the nearest free spot.
- */
-export function separate(nodes: SimNode[], gap: number, maxRounds = 100): void {
-  if (nodes.length < 2) return;
-  let maxR = 0;
-  for (const n of nodes) maxR = Math.max(maxR, n.r);
-  const cell = 2 * maxR + gap;
-  const keyOf = (cx: number, cy: number) => (cx + 5e5) * 1e6 + (cy + 5e5);
-  for (let round = 0; round < maxRounds; round++) {
-    const grid = new Map<number, number[]>();
-    nodes.forEach((n, i) => {
-      const key = keyOf(Math.floor(n.x / cell), Math.floor(n.y / cell));
-      const list = grid.get(key);
-      if (list) list.push(i);
-      else grid.set(key, [i]);
-    });
-    let overlaps = 0;
-    for (let i = 0; i < nodes.length; i++) {
-      const a = nodes[i];
-      const cx = Math.floor(a.x / cell);
-      const cy = Math.floor(a.y / cell);
-      for (let dx = -1; dx <= 1; dx++) {
-        for (let dy = -1; dy <= 1; dy++) {
-          for (const j of grid.get(keyOf(cx + dx, cy + dy)) ?? []) {
-            if (j <= i) continue;
-            if (push(a, nodes[j], gap)) overlaps++;
-          }
-        }
-      }
-    }
-    if (overlaps === 0) return;
-  }
-  for (const n of nodes) if (!n.pinned && !isClear(nodes, n, n, gap)) moveToFreeSpot(nodes, n, gap);
-}
-
-/** Whether `node` at `at` keeps clear of every other node. */
-function isClear(nodes: SimNode[], node: SimNode, at: Pt, gap: number): boolean {
-  for (const other of nodes) {
-    if (other === node) continue;
-    const need = node.r + other.r + gap;
-    const dx = other.x - at.x;
-    if (dx >= need || dx <= -need) continue;
-    if (Math.hypot(dx, other.y - at.y) < need) return false;
-  }
-  return true;
-}
-
-/** Tries points on circles of growing radius round the node, nearest first. */
-function moveToFreeSpot(nodes: SimNode[], node: SimNode, gap: number): void {
-  const step = node.r / 2;
-  const from = { x: node.x, y: node.y };
-  for (let ring = 1; ring < 100_000; ring++) {
-    const d = ring * step;
-    const count = Math.max(6, Math.ceil((2 * Math.PI * d) / step));
-    for (let k = 0; k < count; k++) {
-      const a = (2 * Math.PI * k) / count + ring * GOLDEN_ANGLE;
-      const at = { x: from.x + d * Math.cos(a), y: from.y + d * Math.sin(a) };
-      if (isClear(nodes, node, at, gap)) {
-        node.x = at.x;
-        node.y = at.y;
-        return;
-      }
-    }
-  }
-}
-
-/** Separates one pair if it overlaps; true when it did. */
-function push(a: SimNode, b: SimNode, gap: number): boolean {
-  if (a.pinned && b.pinned) return false;
-  const need = a.r + b.r + gap;
-  let dx = b.x - a.x;
-  let dy = b.y - a.y;
-  const d = Math.hypot(dx, dy);
-  if (d >= need - 1e-9) return false;
-  // A hair more than the overlap, so rounding cannot leave it short.
-  const overlap = need - d + 1e-6 * need;
-  if (d < 1e-9) {
-    // Same spot: a direction from their order, the same on every run.
-    const angle = (a.order * 7 + b.order * 13) * GOLDEN_ANGLE;
-    dx = Math.cos(angle);
-    dy = Math.sin(angle);
-  } else {
-    dx /= d;
-    dy /= d;
-  }
-  const share = a.pinned ? 0 : b.pinned ? 1 : 0.5;
-  a.x -= dx * overlap * share;
-  a.y -= dy * overlap * share;
-  b.x += dx * overlap * (1 - share);
-  b.y += dy * overlap * (1 - share);
-  return true;
 }

@@ -125,7 +125,7 @@ export async function nameVersion(
 export async function pastMembers(convening: string, token: string): Promise<ExportedMember[]> {
   const r = await request<{ members?: ExportedMember[] }>(
     "GET",
-    `/api/convenings/${encodeURIComponent(convening)}/export?format=json`,
+    `/api/convenings/${encodeURIComponent(convening)}/members`,
     token,
   );
   return r.members ?? [];

@@ -4,6 +4,7 @@
 import type { Changes, ConveneDocument, IdKey } from "../crdt/api";
 import type { Session } from "../net/session";
 import type { AppContext, Participant, PresenceInit } from "./context";
+import { pastMembers } from "./api-client";
 import { showToast } from "./dom";
 import { Listeners } from "./listeners";
 
@@ -17,7 +18,15 @@ export class SessionContext implements AppContext {
   /** Set by the shell: which map the map view shows. */
   currentMapSource: () => IdKey | undefined = () => undefined;
 
-  constructor(readonly session: Session) {
+  /** Names of everyone who ever joined (GET …/members), loaded on first need. */
+  private pastNames = new Map<string, string>();
+  private pastNamesLoadedAt = -Infinity;
+
+  /** `token` reads the members list (names of members who are offline). */
+  constructor(
+    readonly session: Session,
+    private readonly token?: string,
+  ) {
     this.unsubscribe.push(
       session.onRemoteChange(() => this.scheduleFrame()),
       session.onPresence(() => this.notifyPresence()),
@@ -49,6 +58,35 @@ export class SessionContext implements AppContext {
 
   participant(id: string): Participant | undefined {
     return this.session.member(id);
+  }
+
+  memberOfReplica(replica: string | bigint): { id: string; name: string } | undefined {
+    let id: string;
+    try {
+      const value = BigInt(replica);
+      if (value <= 0n || value >= 1n << 64n) return undefined;
+      id = value.toString(16).padStart(16, "0");
+    } catch {
+      return undefined;
+    }
+    const name = this.participant(id)?.name ?? this.pastNames.get(id);
+    if (name === undefined) this.loadPastNames();
+    return { id, name: name ?? "someone" };
+  }
+
+  /** At most every 30 s: an unknown author may have joined since. */
+  private loadPastNames(): void {
+    const now = performance.now();
+    if (!this.token || now - this.pastNamesLoadedAt < 30_000) return;
+    this.pastNamesLoadedAt = now;
+    pastMembers(this.session.convening, this.token)
+      .then((members) => {
+        this.pastNames = new Map(members.map((m) => [m.id, m.name]));
+        this.notifyPresence();
+      })
+      .catch(() => {
+        // Offline: names wait for the next attempt.
+      });
   }
 
   edited(checkpoint = false): void {

@@ -48,6 +48,14 @@ export interface AppContext {
   /** My ephemeral state, merged into what was set before and throttled. */
   setPresence(update: PresenceInit): void;
 
+  /**
+   * Who made ops with a replica (an entity's creator: the replica part of its
+   * id, decimal or bigint). A member id is its replica in hex, so the id is
+   * always known; the name is the member's, online or not, once the members
+   * list has loaded ("someone" until then; presence listeners hear when it has).
+   */
+  memberOfReplica?(replica: string | bigint): { id: string; name: string } | undefined;
+
   /** The map currently shown (maps tab), for presence and follow. */
   currentMap(): IdKey | undefined;
   /** Show a short message (an error, "link copied"). */

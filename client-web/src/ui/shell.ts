@@ -58,7 +58,7 @@ export class Shell {
     private readonly session: Session,
     private readonly token: string,
   ) {
-    this.ctx = new SessionContext(session);
+    this.ctx = new SessionContext(session, token);
     this.mapView = createMapView(this.ctx);
     this.draftsView = createDraftsView(this.ctx);
     this.ctx.currentMapSource = () => this.mapView.currentMap();

@@ -28,9 +28,11 @@ import { iconSvg, TOOL_ICONS } from "./icons";
 import { Gestures, isDrawingTool, type GestureHost, type Tool } from "./interaction";
 import { idToKey, keyToId } from "./ids";
 import { Panel, truncateUtf8 } from "./panel";
+import { levelsLeftOut } from "./filter";
+import { FindAndFocus } from "./find-focus";
 import { Legend, Palette } from "./palette";
 import { positionOf, Scene } from "./scene";
-import { fallbackColour, kindInfo, type LevelFilter } from "./style";
+import { fallbackColour, kindInfo } from "./style";
 import { Toolbar, type ToolName } from "./toolbar";
 
 export interface MapView {
@@ -115,7 +117,8 @@ class MapController implements GestureHost {
   private needsFit = false;
   private selected = new Set<IdKey>();
   private currentTool: Tool = { name: "select" };
-  private filter: LevelFilter = new Set();
+  /** Search, filters, focus and paths: they fade and mark, never hide (find-focus.ts). */
+  private readonly lens: FindAndFocus;
   private showDisagreement = true;
   private followId: string | undefined;
   private animation: number | undefined;
@@ -138,7 +141,7 @@ class MapController implements GestureHost {
         colourOf: (id) => this.colourOf(id),
         nameOf: (id) => this.nameOf(id),
       },
-      { interactive: true, filter: this.filter, showDisagreement: true, remote: new Map() },
+      { interactive: true, filter: new Set(), showDisagreement: true, remote: new Map() },
     );
     this.toolbar = new Toolbar({
       maps: () => this.doc_.maps(),
@@ -150,6 +153,8 @@ class MapController implements GestureHost {
       setTool: (tool) => this.setTool({ name: tool }),
       setShowDisagreement: (show) => this.setShowDisagreement(show),
       exportSvg: () => this.downloadSvg(),
+      find: () => this.lens.find(),
+      toggleFilters: () => this.lens.toggleFilters(),
     });
     this.palette = new Palette({
       editable: () => this.editable() && this.map !== undefined,
@@ -159,7 +164,31 @@ class MapController implements GestureHost {
       drop: (kind, x, y) => this.dropFromPalette(kind, x, y),
       placeAtCentre: (kind) => this.placeElement(kind, { x: this.vp.x, y: this.vp.y }),
     });
-    this.legend = new Legend({ filter: () => this.filter, setFilter: (f) => this.setFilter(f) });
+    this.lens = new FindAndFocus({
+      doc: () => this.doc_,
+      scene: this.scene,
+      currentMap: () => this.map,
+      selection: () => this.selected,
+      select: (ids) => this.select(ids),
+      viewport: () => this.vp,
+      size: () => this.size(),
+      goTo: (v) => {
+        if (this.followId !== undefined) this.userViewport(this.vp);
+        this.setViewport(v, true, 420);
+      },
+      memberName: (memberId) => this.memberName(memberId),
+      focusCanvas: () => this.svg.focus({ preventScroll: true }),
+      setHint: (text) => this.setHint(text),
+      changed: () => {
+        this.legend.refresh();
+        this.toolbar.setFiltersShown(this.lens.panel.isOpen(), this.lens.filtering());
+      },
+    });
+    this.legend = new Legend({
+      filter: () => this.lens.filter,
+      setFilter: (f) => this.lens.setFilter(f),
+      showFilters: () => this.lens.toggleFilters(true),
+    });
     this.panel = new Panel({
       doc: () => this.doc_,
       editable: () => this.editable(),
@@ -189,6 +218,8 @@ class MapController implements GestureHost {
       this.svg,
       this.palette.element,
       this.legend.element,
+      this.lens.panel.element,
+      this.lens.finder.element,
       this.zoomControls(),
       this.hint,
       this.empty,
@@ -319,6 +350,7 @@ class MapController implements GestureHost {
     const insets = size && this.fitInsets(size);
     this.scene.render(map);
     this.scene.setSelection(this.selected);
+    this.lens.mapShown();
     if (saved) this.setViewport(saved, false);
     else this.fit(false, size, insets);
     this.sendPresence({ selection: [] });
@@ -406,6 +438,7 @@ class MapController implements GestureHost {
     }
     if (this.map === undefined) return;
     this.scene.update(changes.entities);
+    this.lens.entitiesChanged(changes.entities);
     this.pruneSelection();
     this.panel.sync(changes.entities);
     if (this.currentTool.name === "me") this.setHint(this.hintFor(this.currentTool));
@@ -433,6 +466,7 @@ class MapController implements GestureHost {
     this.scene.render(this.map);
     this.selected = new Set([...this.selected].filter((id) => this.exists(id)));
     this.scene.setSelection(this.selected);
+    this.lens.redrawn();
     this.refreshChrome();
     this.panel.show([...this.selected]);
     this.onPresence();
@@ -445,12 +479,15 @@ class MapController implements GestureHost {
   }
 
   select(ids: Iterable<IdKey>): void {
-    const next = new Set(ids);
+    // What the filter fades is no target, whichever way it is reached.
+    const faded = this.scene.marked("faded");
+    const next = new Set([...ids].filter((id) => !faded.has(id)));
     if (sameSet(next, this.selected)) return;
     this.selected = next;
     this.scene.setSelection(next);
     this.panel.show([...next]);
     this.sendPresence({ selection: [...next].map(keyToId) });
+    this.lens.selectionChanged(next);
   }
 
   private focused(target: EventTarget | null): void {
@@ -875,11 +912,19 @@ class MapController implements GestureHost {
 
   // ---- filter and toggles ------------------------------------------------------------------------
 
-  private setFilter(filter: LevelFilter): void {
-    this.filter = filter;
-    this.scene.setFilter(filter);
-    const hidden = [...this.selected].filter((id) => !this.scene.isShown(id));
-    if (hidden.length > 0) this.select([...this.selected].filter((id) => this.scene.isShown(id)));
+  /** A member's name: theirs when known (online, or in the members list), else "someone". */
+  private memberName(memberId: string): string {
+    // The session is adding memberOfReplica to the context; until then, who is online.
+    const members = this.ctx as AppContext & {
+      memberOfReplica?(replica: bigint): { id: string; name: string } | undefined;
+    };
+    const known =
+      (/^[0-9a-f]{1,16}$/.test(memberId)
+        ? members.memberOfReplica?.(BigInt(`0x${memberId}`))?.name
+        : undefined) ??
+      this.ctx.participant(memberId)?.name ??
+      (memberId === this.ctx.me.id ? this.ctx.me.name : undefined);
+    return known || "someone";
   }
 
   private setShowDisagreement(show: boolean): void {
@@ -897,7 +942,14 @@ class MapController implements GestureHost {
   }
 
   private keydown(e: KeyboardEvent): void {
-    if (!this.active() || isTypingTarget(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (!this.active()) return;
+    const inDialog = e.target instanceof Element && e.target.closest("dialog") !== null;
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k" && this.map && !inDialog) {
+      e.preventDefault();
+      this.lens.find();
+      return;
+    }
+    if (isTypingTarget(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
     // Keys pressed in a dialog are the dialog's: Escape closes it, arrows and
     // Delete must not act on the map behind it.
     if (e.target instanceof Element && e.target.closest("dialog")) return;
@@ -912,7 +964,7 @@ class MapController implements GestureHost {
     const step = shift ? 50 : 10;
     switch (key) {
       case "Escape":
-        if (this.gestures.cancel()) return true;
+        if (this.gestures.cancel() || this.lens.cancel()) return true;
         if (this.currentTool.name !== "select") this.setTool({ name: "select" });
         else this.select([]);
         return true;
@@ -935,6 +987,9 @@ class MapController implements GestureHost {
         this.gestures.spaceHeld = true;
         this.root.classList.add("cv-space-pan");
         return true;
+      case "/":
+        this.lens.find();
+        return this.map !== undefined;
       case "+":
       case "=":
         this.zoomBy(1.4);
@@ -991,7 +1046,7 @@ class MapController implements GestureHost {
     return exportMapSvg({
       doc: this.doc_,
       map: this.map,
-      filter: this.filter,
+      filter: levelsLeftOut(this.lens.filter),
       showDisagreement: this.showDisagreement,
       colourOf: (id) => this.colourOf(id),
       nameOf: (id) => this.nameOf(id),

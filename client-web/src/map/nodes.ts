@@ -9,8 +9,6 @@ import {
   arrowHead,
   curvePath,
   pathFromPoints,
-  polygonCentroid,
-  polylineMidpoint,
   quadPoint,
   round,
   trimCurve,
@@ -18,6 +16,13 @@ import {
   type Pt,
 } from "./geometry";
 import { kindIconPath } from "./icons";
+import {
+  estimateLabelSize,
+  LABEL_GAP,
+  outlineLabelFrame,
+  segmentLabelFrame,
+  type LineLabelFrame,
+} from "./labels";
 import {
   boundaryTypeInfo,
   connectionKindInfo,
@@ -182,28 +187,37 @@ export function elementChildren(look: ElementLook): SVGElement[] {
   );
   setAttrs(icon, { d: kindIconPath(look.kind), stroke: shade(colour, 0.35) });
   out.push(icon);
-  const labelY = r + (look.selfColour ? 21 : 17);
-  if (look.label.trim()) {
-    out.push(
-      labelText(wrapLabel(look.label, 22, 2), { x: 0, y: labelY }, 12.5, {
-        class: "cv-label",
-        "font-weight": 550,
-      }),
-    );
-  } else {
-    out.push(
-      labelText([kindInfo(look.kind).label], { x: 0, y: labelY }, 11.5, {
-        class: "cv-label cv-placeholder",
-        fill: MUTED_TEXT,
-        "font-style": "italic",
-      }),
-    );
-  }
+  const label = elementLabel(look);
+  const labelY = labelClearance(look) + LABEL_GAP + label.fontSize * 0.85;
+  out.push(
+    labelText(label.lines, { x: 0, y: labelY }, label.fontSize, {
+      class: label.placeholder ? "cv-label cv-placeholder" : "cv-label",
+      ...(label.placeholder
+        ? { fill: MUTED_TEXT, "font-style": "italic" }
+        : { "font-weight": 550 }),
+    }),
+  );
   if (look.interactive && look.decorated) out.push(elementHandle());
   // The tooltip, like the ring, is added on the live map when the pointer
   // first reaches the element (see decorated).
   if (!look.interactive || look.decorated) out.push(elementTitle(look));
   return out;
+}
+
+/** An element's label as drawn: its lines (the kind's name when it has none) and size. */
+export function elementLabel(look: Pick<ElementLook, "label" | "kind">): {
+  lines: string[];
+  fontSize: number;
+  placeholder: boolean;
+} {
+  if (look.label.trim())
+    return { lines: wrapLabel(look.label, 22, 2), fontSize: 12.5, placeholder: false };
+  return { lines: [kindInfo(look.kind).label], fontSize: 11.5, placeholder: true };
+}
+
+/** How far from its centre an element's body (and its "me" ring) reaches, for its label. */
+export function labelClearance(look: Pick<ElementLook, "selfColour">): number {
+  return NODE_RADIUS + (look.selfColour ? 5 : 0);
 }
 
 /** The element's tooltip: its label, kind and level of scale. */
@@ -316,15 +330,40 @@ export function connectionChildren(look: ConnectionLook, id: string): SVGElement
     out.push(arrow);
   }
   if (look.label.trim()) {
-    const mid = quadPoint(look.curve, 0.5);
+    const frame = connectionLabelFrame(look.curve);
     out.push(
-      labelText(wrapLabel(look.label, 28, 2), { x: mid.x, y: mid.y - 6 }, 11, {
+      labelText(connectionLabelLines(look.label), { x: 0, y: 0 }, CONNECTION_LABEL_SIZE, {
         class: "cv-label cv-conn-label",
         fill: shade(style.colour, 0.4),
+        transform: frameTransform(frame),
       }),
     );
   }
   return out;
+}
+
+export const CONNECTION_LABEL_SIZE = 11;
+
+function frameTransform(frame: LineLabelFrame): string {
+  return `translate(${round(frame.x)} ${round(frame.y)}) rotate(${round(frame.angle)})`;
+}
+
+/** A connection's label: one line, along the line. */
+export function connectionLabelLines(label: string): string[] {
+  return wrapLabel(label, 32, 1);
+}
+
+/**
+ * Where a connection's label sits: on the curve's middle, turned along it
+ * (upright) and lifted just off the line.
+ */
+export function connectionLabelFrame(curve: Curve): LineLabelFrame {
+  const mid = quadPoint(curve, 0.5);
+  // A quadratic's tangent halfway runs parallel to its chord.
+  const half = { x: (curve.end.x - curve.start.x) / 2, y: (curve.end.y - curve.start.y) / 2 };
+  const a = { x: mid.x - half.x, y: mid.y - half.y };
+  const b = { x: mid.x + half.x, y: mid.y + half.y };
+  return segmentLabelFrame(a, b, 4, CONNECTION_LABEL_SIZE);
 }
 
 /**
@@ -399,28 +438,19 @@ export function shapeChildren(look: ShapeLook): SVGElement[] {
     look.label.trim() ||
     (look.sphereName !== undefined ? `${look.sphereName}'s sphere of influence` : "");
   if (text && look.points.length > 0) {
+    const fontSize = closed ? 14 : 12;
+    const lines = wrapLabel(text, 40, 1);
+    const width = estimateLabelSize(lines, fontSize).width;
+    const frame = outlineLabelFrame(look.points, closed, width, fontSize);
     out.push(
-      labelText(wrapLabel(text, 30, 2), shapeLabelAt(look.points, closed), closed ? 14 : 12, {
+      labelText(lines, { x: 0, y: 0 }, fontSize, {
         class: "cv-label cv-shape-label",
         fill: shade(colour, 0.4),
         "font-weight": 600,
         "letter-spacing": closed ? 0.3 : 0,
+        transform: frameTransform(frame),
       }),
     );
   }
   return out;
-}
-
-/**
- * Where a shape's label goes: a region's near its top, above the middle where
- * elements tend to sit; a boundary's just above its midpoint.
- */
-export function shapeLabelAt(points: Pt[], closed: boolean): Pt {
-  if (!closed) {
-    const mid = polylineMidpoint(points);
-    return { x: mid.x, y: mid.y - 9 };
-  }
-  const centre = polygonCentroid(points);
-  const top = Math.min(...points.map((p) => p.y));
-  return { x: centre.x, y: Math.min(centre.y, top + 26) };
 }

@@ -2,6 +2,13 @@
 // onto the map) and the legend, whose scale levels double as a filter.
 import type { ElementKind, ScaleLevel } from "../gen/convene/v1/ops_pb";
 import { htmlEl, svgEl } from "./dom";
+import {
+  activeCount,
+  clearCategories,
+  matchesScale,
+  toggleScaleShown,
+  type MapFilter,
+} from "./filter";
 import { iconSvg, kindIconPaths } from "./icons";
 import {
   BOUNDARY_TYPES,
@@ -9,11 +16,8 @@ import {
   connectionStyle,
   DISAGREEMENT_COLOUR,
   ELEMENT_KINDS,
-  levelShown,
   SCALE_LEVELS,
-  toggleLevel,
   UNSPECIFIED_LEVEL,
-  type LevelFilter,
 } from "./style";
 
 export interface PaletteHost {
@@ -111,13 +115,20 @@ export class Palette {
 }
 
 export interface LegendHost {
-  filter(): LevelFilter;
-  setFilter(filter: LevelFilter): void;
+  filter(): MapFilter;
+  setFilter(filter: MapFilter): void;
+  /** Opens the filter card. */
+  showFilters(): void;
 }
 
 export class Legend {
   readonly element = htmlEl("details", { class: "cv-legend", open: true });
   private readonly levels = htmlEl("div", { class: "cv-legend-levels" });
+  private readonly active = htmlEl("div", {
+    class: "cv-legend-active",
+    role: "status",
+    "data-testid": "legend-filters",
+  });
   private readonly disagreementRow: HTMLElement;
 
   constructor(private readonly host: LegendHost) {
@@ -175,6 +186,7 @@ export class Legend {
     ]);
     this.element.append(
       htmlEl("summary", {}, ["Legend"]),
+      this.active,
       htmlEl("h4", {}, ["Scale ", htmlEl("small", {}, ["(click to show or hide)"])]),
       this.levels,
       htmlEl("h4", {}, ["Connections"]),
@@ -193,7 +205,7 @@ export class Legend {
     const levels = [...SCALE_LEVELS, UNSPECIFIED_LEVEL];
     this.levels.replaceChildren(
       ...levels.map((info) => {
-        const shown = levelShown(filter, info.level);
+        const shown = matchesScale(filter, info.level);
         const button = htmlEl(
           "button",
           {
@@ -211,6 +223,32 @@ export class Legend {
         return button;
       }),
     );
+    this.renderActive(filter);
+  }
+
+  /** What narrows the map now, and one click to clear it. */
+  private renderActive(filter: MapFilter): void {
+    const parts = describeFilter(filter);
+    this.active.hidden = parts.length === 0;
+    if (parts.length === 0) {
+      this.active.replaceChildren();
+      return;
+    }
+    const open = htmlEl("button", { type: "button", class: "cv-link-btn" }, [
+      `Filtered: ${parts.join(", ")}`,
+    ]);
+    open.title = "Show the filters";
+    open.addEventListener("click", () => this.host.showFilters());
+    const clear = htmlEl(
+      "button",
+      { type: "button", class: "cv-btn cv-small", "data-testid": "legend-clear-filters" },
+      ["Clear filters"],
+    );
+    clear.addEventListener("click", () => {
+      this.host.setFilter(clearCategories(this.host.filter()));
+      this.refresh();
+    });
+    this.active.replaceChildren(open, clear);
   }
 
   setDisagreementShown(shown: boolean): void {
@@ -218,7 +256,21 @@ export class Legend {
   }
 
   private toggle(level: ScaleLevel): void {
-    this.host.setFilter(toggleLevel(this.host.filter(), level));
+    this.host.setFilter(toggleScaleShown(this.host.filter(), level));
     this.refresh();
   }
+}
+
+/** The categories that narrow the map, in words ("kind", "tag", "focus 2 steps"). */
+export function describeFilter(filter: MapFilter): string[] {
+  if (activeCount(filter) === 0) return [];
+  const parts: string[] = [];
+  if (filter.kinds.length + filter.customKinds.length > 0) parts.push("kind");
+  if (filter.scales.length > 0) parts.push("scale");
+  if (filter.tags.length > 0) parts.push("tag");
+  if (filter.connectionKinds.length > 0) parts.push("connection");
+  if (filter.authors.length > 0) parts.push("who added");
+  if (filter.focus)
+    parts.push(`focus ${filter.focus.depth} step${filter.focus.depth > 1 ? "s" : ""}`);
+  return parts;
 }

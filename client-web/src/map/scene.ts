@@ -15,13 +15,26 @@ import {
   type Pt,
 } from "./geometry";
 import {
+  estimateLabelSize,
+  nodeLabelCandidates,
+  placeLabels,
+  rotatedBounds,
+  type Circle,
+  type LabelRequest,
+} from "./labels";
+import {
   connectionChildren,
   connectionExtras,
   connectionHitWidth,
+  connectionLabelFrame,
+  connectionLabelLines,
+  CONNECTION_LABEL_SIZE,
   elementChildren,
+  elementLabel,
   elementHandle,
   elementRing,
   elementTitle,
+  labelClearance,
   NODE_RADIUS,
   shapeChildren,
   type ConnectionLook,
@@ -53,12 +66,22 @@ export interface SceneOptions {
   remote: ReadonlyMap<IdKey, string[]>;
 }
 
+/** A label as placed: its text node, estimated size and the place it was given. */
+interface LabelRecord {
+  text: SVGTextElement;
+  width: number;
+  height: number;
+  /** The candidate it sits at (labels.ts), -1 when left out; undefined before placing. */
+  placed?: number;
+}
+
 interface ElementRecord {
   view: ElementView;
   node: SVGGElement;
   look: string;
   lastLook?: ElementLook;
   position: string;
+  label?: LabelRecord;
 }
 
 interface ConnectionRecord {
@@ -66,7 +89,17 @@ interface ConnectionRecord {
   node: SVGGElement;
   look: string;
   lastLook?: ConnectionLook;
+  label?: LabelRecord;
 }
+
+/**
+ * Marks the map view puts on entities, as classes `is-<mark>`: faded by the
+ * filter (drawn faint and not a target), matching the search, on a path,
+ * the focus of a neighbourhood.
+ */
+export type Mark = "faded" | "match" | "path" | "focus";
+
+const NO_IDS: ReadonlySet<IdKey> = new Set();
 
 interface ShapeRecord {
   view: ShapeView;
@@ -102,6 +135,9 @@ export class Scene {
   private decorated = new Set<IdKey>();
   private zoom = 1;
   private editableHandles = false;
+  private readonly marks = new Map<Mark, ReadonlySet<IdKey>>();
+  /** Something that moves or resizes a label changed since labels were last placed. */
+  private labelsDirty = false;
 
   constructor(
     private readonly host: SceneHost,
@@ -152,6 +188,7 @@ export class Scene {
     }
     for (const pair of pairs) this.layoutPair(pair);
     this.renderVertexHandles();
+    this.flushLabels();
   }
 
   /** Re-reads the given entities from the document and repaints what differs. */
@@ -198,6 +235,7 @@ export class Scene {
     }
     this.refreshConnections(connectionsToCheck);
     this.renderVertexHandles();
+    this.flushLabels();
   }
 
   private refreshConnections(ids: Set<IdKey>): void {
@@ -237,6 +275,7 @@ export class Scene {
       this.elements.set(view.id, record);
       this.elementLayer.append(node);
       this.applySelected(node, view.id);
+      this.applyMarks(node, view.id);
     }
     record.view = view;
     const look = this.elementLook(view);
@@ -245,6 +284,8 @@ export class Scene {
       record.look = lookKey;
       record.lastLook = look;
       record.node.replaceChildren(...elementChildren(look));
+      record.label = labelOf(record.node, elementLabel(look));
+      this.labelsDirty = true;
       record.node.setAttribute("data-kind", kindInfo(view.fields.kind).key);
       record.node.setAttribute("data-scale", String(view.fields.scale ?? ScaleLevel.UNSPECIFIED));
       record.node.classList.toggle("is-self", !!view.fields.selfOf);
@@ -254,6 +295,7 @@ export class Scene {
     if (position !== record.position) {
       record.position = position;
       record.node.setAttribute("transform", position);
+      this.labelsDirty = true;
     }
     this.applyFilter(record);
   }
@@ -293,6 +335,7 @@ export class Scene {
       this.connections.set(view.id, record);
       this.connectionLayer.append(node);
       this.applySelected(node, view.id);
+      this.applyMarks(node, view.id);
       for (const end of [view.from, view.to]) {
         if (!this.byElement.has(end)) this.byElement.set(end, new Set());
         this.byElement.get(end)!.add(view.id);
@@ -361,13 +404,20 @@ export class Scene {
       record.look = lookKey;
       record.lastLook = look;
       record.node.replaceChildren(...connectionChildren(look, record.view.id));
+      record.label = labelOf(record.node, {
+        lines: connectionLabelLines(look.label),
+        fontSize: CONNECTION_LABEL_SIZE,
+      });
+      this.labelsDirty = true;
     }
     const shown = connectionShown(
       this.options.filter,
       from.view.fields.scale,
       to.view.fields.scale,
     );
-    record.node.style.display = shown ? "" : "none";
+    const display = shown ? "" : "none";
+    if (record.node.style.display !== display) this.labelsDirty = true;
+    record.node.style.display = display;
   }
 
   // ---- shapes ---------------------------------------------------------------------
@@ -380,6 +430,7 @@ export class Scene {
       this.shapes.set(view.id, record);
       this.shapeLayer.append(node);
       this.applySelected(node, view.id);
+      this.applyMarks(node, view.id);
     }
     record.view = view;
     const look = this.shapeLook(view);
@@ -491,6 +542,8 @@ export class Scene {
       const to = this.elements.get(record.view.to)?.view.fields.scale;
       record.node.style.display = connectionShown(filter, from, to) ? "" : "none";
     }
+    this.labelsDirty = true;
+    this.flushLabels();
   }
 
   setShowDisagreement(show: boolean): void {
@@ -518,12 +571,114 @@ export class Scene {
       if (connection) pairs.add(pairKey(connection.view.from, connection.view.to));
     }
     for (const pair of pairs) this.layoutPair(pair);
+    this.flushLabels();
   }
 
   private applyFilter(record: ElementRecord): void {
-    record.node.style.display = levelShown(this.options.filter, record.view.fields.scale)
-      ? ""
-      : "none";
+    const display = levelShown(this.options.filter, record.view.fields.scale) ? "" : "none";
+    if (record.node.style.display !== display) this.labelsDirty = true;
+    record.node.style.display = display;
+  }
+
+  // ---- marks and labels ---------------------------------------------------------------
+
+  /** Puts `mark` on exactly `ids` (entities drawn later get it when they appear). */
+  setMarked(mark: Mark, ids: ReadonlySet<IdKey>): void {
+    const before = this.marks.get(mark) ?? NO_IDS;
+    this.marks.set(mark, ids);
+    const className = `is-${mark}`;
+    for (const id of before) if (!ids.has(id)) this.nodeOf(id)?.classList.remove(className);
+    for (const id of ids) if (!before.has(id)) this.nodeOf(id)?.classList.add(className);
+    if (mark === "faded") {
+      this.labelsDirty = true;
+      this.flushLabels();
+    }
+  }
+
+  marked(mark: Mark): ReadonlySet<IdKey> {
+    return this.marks.get(mark) ?? NO_IDS;
+  }
+
+  private applyMarks(node: SVGGElement, id: IdKey): void {
+    for (const [mark, ids] of this.marks) if (ids.has(id)) node.classList.add(`is-${mark}`);
+  }
+
+  /** Shown and not faded: something the pointer can reach. */
+  private reachable(id: IdKey, node: SVGGElement): boolean {
+    return node.style.display !== "none" && !this.marked("faded").has(id);
+  }
+
+  private flushLabels(): void {
+    if (!this.labelsDirty) return;
+    this.labelsDirty = false;
+    this.placeAllLabels();
+  }
+
+  /**
+   * Places every label of the shown, unfaded elements and connections so none
+   * covers a node or another label (labels.ts): elements with more
+   * connections first, connection labels last. A label left out is hidden
+   * (a presentation attribute, so the export leaves it out too) until the
+   * pointer is over its entity or it is selected or found (map.css).
+   */
+  private placeAllLabels(): void {
+    const requests: LabelRequest[] = [];
+    const labels: LabelRecord[] = [];
+    const offsets: (((k: number) => string | undefined) | undefined)[] = [];
+    const obstacles: Circle[] = [];
+    for (const [id, record] of this.elements) {
+      const label = record.label;
+      if (!label || !record.lastLook || !this.reachable(id, record.node)) continue;
+      const p = positionOf(record.view);
+      const clearance = labelClearance(record.lastLook);
+      obstacles.push({ x: p.x, y: p.y, r: clearance + 2 });
+      const candidates = nodeLabelCandidates(p.x, p.y, clearance, label.width, label.height);
+      requests.push({ candidates, priority: 1 + (this.byElement.get(id)?.size ?? 0) });
+      labels.push(label);
+      offsets.push((k) => {
+        const dx =
+          (candidates[k].minX + candidates[k].maxX - candidates[0].minX - candidates[0].maxX) / 2;
+        const dy = candidates[k].minY - candidates[0].minY;
+        return k === 0
+          ? undefined
+          : `translate(${Math.round(dx * 10) / 10} ${Math.round(dy * 10) / 10})`;
+      });
+    }
+    for (const [id, record] of this.connections) {
+      const label = record.label;
+      if (!label || !record.lastLook || !this.reachable(id, record.node)) continue;
+      const frame = connectionLabelFrame(record.lastLook.curve);
+      const rad = (frame.angle * Math.PI) / 180;
+      // The frame is the baseline's middle; the text's middle is a little above it.
+      const lift = CONNECTION_LABEL_SIZE * 0.3;
+      const box = rotatedBounds(
+        frame.x + Math.sin(rad) * lift,
+        frame.y - Math.cos(rad) * lift,
+        label.width,
+        label.height,
+        rad,
+      );
+      requests.push({ candidates: [box], priority: 0 });
+      labels.push(label);
+      offsets.push(undefined);
+    }
+    const chosen = placeLabels(requests, obstacles);
+    chosen.forEach((k, i) => {
+      const label = labels[i];
+      if (label.placed === k) return;
+      label.placed = k;
+      label.text.classList.toggle("is-crowded", k < 0);
+      if (k < 0) {
+        label.text.setAttribute("visibility", "hidden");
+        return;
+      }
+      label.text.removeAttribute("visibility");
+      // Connection labels have one place, along their line: no offset.
+      const transform = offsets[i]?.(k);
+      if (!offsets[i]) return;
+      if (transform === undefined) label.text.removeAttribute("transform");
+      else label.text.setAttribute("transform", transform);
+    });
   }
 
   /** Handles keep a constant on-screen size, so they follow the zoom. */
@@ -576,7 +731,7 @@ export class Scene {
   /** Elements shown (not filtered out), as points for hit testing. */
   *visibleElementPoints(): Iterable<Pt & { id: IdKey }> {
     for (const [id, record] of this.elements) {
-      if (record.node.style.display === "none") continue;
+      if (!this.reachable(id, record.node)) continue;
       yield { id, ...positionOf(record.view) };
     }
   }
@@ -590,7 +745,7 @@ export class Scene {
     let bestDistance = Infinity;
     for (const [id, record] of this.connections) {
       const look = record.lastLook;
-      if (!look || record.node.style.display === "none") continue;
+      if (!look || !this.reachable(id, record.node)) continue;
       const reach = Math.max(minWidth, connectionHitWidth(look)) / 2;
       const box = boundsOf([look.curve.start, look.curve.control, look.curve.end], reach);
       if (!box || !boundsContains(box, at)) continue;
@@ -603,9 +758,10 @@ export class Scene {
     return best;
   }
 
+  /** Drawn, not filtered out or faded. */
   isShown(id: IdKey): boolean {
     const node = this.nodeOf(id);
-    return !!node && node.style.display !== "none";
+    return !!node && this.reachable(id, node);
   }
 
   /** Everything drawn, for "fit to map". */
@@ -632,6 +788,16 @@ export class Scene {
     records.get(id)?.node.remove();
     records.delete(id);
   }
+}
+
+/** The label text an entity's node was just drawn with, and its estimated size. */
+function labelOf(
+  node: SVGGElement,
+  label: { lines: string[]; fontSize: number },
+): LabelRecord | undefined {
+  const text = node.querySelector<SVGTextElement>(":scope > text.cv-label");
+  if (!text || label.lines.length === 0) return undefined;
+  return { text, ...estimateLabelSize(label.lines, label.fontSize) };
 }
 
 export function positionOf(view: ElementView): Pt {

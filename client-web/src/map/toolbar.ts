@@ -2,6 +2,8 @@
 // the disagreement toggle and the SVG export.
 import type { IdKey, NamedView } from "../crdt/api";
 import { htmlEl } from "./dom";
+import { FILTER_ICON } from "./filter-panel";
+import { FIND_ICON } from "./find";
 import { iconSvg, TOOL_ICONS } from "./icons";
 
 export type ToolName = "select" | "connect" | "boundary" | "region" | "sphere" | "me";
@@ -50,6 +52,10 @@ export interface ToolbarHost {
   setTool(tool: ToolName): void;
   setShowDisagreement(show: boolean): void;
   exportSvg(): void;
+  /** Opens the search box. */
+  find(): void;
+  /** Opens or closes the filter card. */
+  toggleFilters(): void;
 }
 
 export class Toolbar {
@@ -61,6 +67,8 @@ export class Toolbar {
   private readonly mapBox = htmlEl("div", { class: "cv-mapbox" });
   private readonly toolButtons = new Map<ToolName, HTMLButtonElement>();
   private readonly disagreement: HTMLButtonElement;
+  private readonly filters: HTMLButtonElement;
+  private readonly findButton: HTMLButtonElement;
   private renaming = false;
 
   constructor(private readonly host: ToolbarHost) {
@@ -109,11 +117,37 @@ export class Toolbar {
       [iconSvg(TOOL_ICONS.download)],
     );
     exportButton.addEventListener("click", () => host.exportSvg());
+    this.findButton = htmlEl(
+      "button",
+      {
+        type: "button",
+        class: "cv-tool",
+        "data-testid": "map-find",
+        title: "Find on this map (/ or Ctrl+K)",
+        "aria-keyshortcuts": "/ Control+K Meta+K",
+      },
+      [iconSvg(FIND_ICON), htmlEl("span", {}, ["Find"])],
+    );
+    this.findButton.addEventListener("click", () => host.find());
+    this.filters = htmlEl(
+      "button",
+      {
+        type: "button",
+        class: "cv-tool cv-toggle",
+        "data-testid": "map-filter",
+        "aria-pressed": "false",
+        title: "Filter, focus on a neighbourhood, find a path",
+      },
+      [iconSvg(FILTER_ICON), htmlEl("span", {}, ["Filter"])],
+    );
+    this.filters.addEventListener("click", () => host.toggleFilters());
     this.element.append(
       this.mapBox,
       htmlEl("span", { class: "cv-sep" }),
       tools,
       htmlEl("span", { class: "cv-spacer" }),
+      this.findButton,
+      this.filters,
       this.disagreement,
       exportButton,
     );
@@ -169,6 +203,14 @@ export class Toolbar {
       const button = this.toolButtons.get(tool.name)!;
       button.disabled = (tool.editing && !editable) || !current;
     }
+    this.findButton.disabled = !current;
+    this.filters.disabled = !current;
+  }
+
+  /** Shows whether the filter card is open, or a filter is on. */
+  setFiltersShown(open: boolean, active: boolean): void {
+    this.filters.setAttribute("aria-pressed", String(open));
+    this.filters.classList.toggle("cv-active", active);
   }
 
   setTool(tool: ToolName): void {

@@ -5,7 +5,12 @@
 // viewport at (0, 0) and zoom 1, map point (x, y) is client (x + 480, y + 320).
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { create } from "@bufbuild/protobuf";
-import { ElementKind, Geometry, ScaleLevel } from "../../../src/gen/convene/v1/ops_pb";
+import {
+  ConnectionKind,
+  ElementKind,
+  Geometry,
+  ScaleLevel,
+} from "../../../src/gen/convene/v1/ops_pb";
 import { CursorSchema, PresenceStateSchema } from "../../../src/gen/convene/v1/protocol_pb";
 import { Document } from "../../../src/crdt/document";
 import { createMapView, type MapView } from "../../../src/map/map-view";
@@ -338,9 +343,14 @@ describe("adding and editing elements", () => {
     doc.takeChanges();
     mount(ctx);
     byTestId("legend-scale-global").click();
-    expect(q<SVGGElement>(`g[data-id="${global}"]`).style.display).toBe("none");
-    expect(q<SVGGElement>(`g[data-id="${local}"]`).style.display).toBe("");
+    // Filtered out fades (and is no target); it is not removed.
+    expect(q(`g[data-id="${global}"]`).classList.contains("is-faded")).toBe(true);
+    expect(q(`g[data-id="${local}"]`).classList.contains("is-faded")).toBe(false);
     expect(byTestId("legend-scale-global").getAttribute("aria-pressed")).toBe("false");
+    expect(byTestId("legend-filters").textContent).toContain("scale");
+    byTestId("legend-clear-filters").click();
+    expect(q(`g[data-id="${global}"]`).classList.contains("is-faded")).toBe(false);
+    expect(byTestId("legend-filters").hidden).toBe(true);
   });
 });
 
@@ -808,5 +818,138 @@ describe("export", () => {
     // No interactive leftovers: no selection rings, handles or hit areas.
     expect(svg).not.toMatch(/cv-sel-ring|cv-handle|cv-conn-hit|is-selected/);
     expect(parsed.querySelector("circle.cv-body")!.getAttribute("fill")).toMatch(/^#/);
+  });
+});
+
+describe("find and focus", () => {
+  /** a - b - c - d in a row, e apart; a and b are people. */
+  function chain(options: { canEdit?: boolean } = {}) {
+    const s = setup(options);
+    const { doc, map } = s;
+    const el = (label: string, x: number, kind = ElementKind.PROJECT, notes = "") =>
+      doc.createElement(map, { label, kind, notes, position: { x, y: 0 } });
+    const a = el("Ana Lopes", -300, ElementKind.PERSON);
+    const b = el("Bo Trust", -100, ElementKind.PERSON);
+    const c = el("Café Común", 100);
+    const d = el("Dee Farm", 300, ElementKind.PROJECT, "grows beans for the café");
+    const e = el("Elsewhere", 0);
+    doc.updateElement(e, { position: { x: 0, y: 400 } });
+    const ab = doc.createConnection(map, a, b, { kind: ConnectionKind.COLLABORATION });
+    const cb = doc.createConnection(map, c, b, { kind: ConnectionKind.FUNDING });
+    const cd = doc.createConnection(map, c, d, { kind: ConnectionKind.COLLABORATION });
+    doc.takeChanges();
+    return { ...s, a, b, c, d, e, ab, cb, cd };
+  }
+
+  const classOf = (id: string) => q(`[data-id="${id}"], [data-conn="${id}"]`).classList;
+  const typeInto = (input: HTMLInputElement, text: string) => {
+    input.value = text;
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  };
+
+  it("opens with / and Ctrl+K, finds accent-blind, and Enter selects and goes there", async () => {
+    const { ctx, c, d } = chain();
+    const v = mount(ctx);
+    const canvas = byTestId("map-canvas");
+    canvas.focus();
+    key("/", canvas);
+    const input = byTestId<HTMLInputElement>("find-input");
+    expect(document.activeElement).toBe(input);
+    typeInto(input, "cafe");
+    const options = [...document.querySelectorAll('[data-testid="find-results"] [role=option]')];
+    // The label match first, then the notes match.
+    expect(options.map((o) => o.getAttribute("data-id"))).toEqual([c, d]);
+    expect(options[0].querySelector("mark")!.textContent).toBe("Café");
+    expect(classOf(c).contains("is-match")).toBe(true);
+    expect(classOf(d).contains("is-match")).toBe(true);
+    key("ArrowDown", input);
+    expect(input.getAttribute("aria-activedescendant")).toBe(options[1].id);
+    key("ArrowUp", input);
+    key("Enter", input);
+    expect(byTestId("find-input").closest(".cv-find")!.hasAttribute("hidden")).toBe(true);
+    expect(classOf(c).contains("is-selected")).toBe(true);
+    expect(classOf(c).contains("is-match")).toBe(false);
+    await vi.waitFor(() => expect(v.viewport()).toMatchObject({ x: 100, y: 0 }));
+    // Ctrl+K opens it again, Escape gives the focus back.
+    key("k", canvas, { ctrlKey: true });
+    expect(document.activeElement).toBe(input);
+    key("Escape", input);
+    expect(document.activeElement).toBe(canvas);
+  });
+
+  it("lets observers and read-only views search", () => {
+    const { ctx, b } = chain({ canEdit: false });
+    mount(ctx);
+    byTestId("map-find").click();
+    const input = byTestId<HTMLInputElement>("find-input");
+    typeInto(input, "TRUST");
+    key("Enter", input);
+    expect(classOf(b).contains("is-selected")).toBe(true);
+  });
+
+  it("follows edits in the index", () => {
+    const { doc, ctx, e } = chain();
+    mount(ctx);
+    doc.updateElement(e, { label: "Zebra crossing" });
+    ctx.flush();
+    byTestId("map-find").click();
+    typeInto(byTestId<HTMLInputElement>("find-input"), "zebra");
+    expect(document.querySelectorAll('[data-testid="find-results"] [role=option]')).toHaveLength(1);
+  });
+
+  it("fades what a filter leaves out, and the legend clears it", () => {
+    const { ctx, a, b, c, ab, cb } = chain();
+    mount(ctx);
+    byTestId("map-filter").click();
+    byTestId(`filter-kind-${ElementKind.PERSON}`).click();
+    expect(classOf(a).contains("is-faded")).toBe(false);
+    expect(classOf(c).contains("is-faded")).toBe(true);
+    expect(classOf(ab).contains("is-faded")).toBe(false);
+    expect(classOf(cb).contains("is-faded")).toBe(true);
+    byTestId(`filter-connection-${ConnectionKind.FUNDING}`).click();
+    expect(classOf(ab).contains("is-faded")).toBe(true);
+    expect(classOf(b).contains("is-faded")).toBe(false);
+    expect(byTestId("legend-filters").textContent).toContain("kind, connection");
+    // Faded elements are no targets: a click there selects nothing.
+    clickAt(100, 0, bodyOf(c));
+    expect(classOf(c).contains("is-selected")).toBe(false);
+    byTestId("legend-clear-filters").click();
+    expect(document.querySelectorAll(".is-faded")).toHaveLength(0);
+  });
+
+  it("focuses on a neighbourhood 1, 2 or 3 steps around the selection", () => {
+    const { ctx, a, b, c, d, e } = chain();
+    mount(ctx);
+    clickAt(-100, 0, bodyOf(b));
+    byTestId("map-filter").click();
+    byTestId("filter-focus").click();
+    const faded = () => [a, b, c, d, e].filter((id) => classOf(id).contains("is-faded")).sort();
+    expect(faded()).toEqual([d, e].sort());
+    expect(classOf(b).contains("is-focus")).toBe(true);
+    byTestId("filter-depth-2").click();
+    expect(faded()).toEqual([e]);
+    byTestId("filter-focus").click();
+    expect(faded()).toEqual([]);
+  });
+
+  it("highlights a shortest path, picked by a click, or says there is none", () => {
+    const { ctx, a, b, c, d, e, ab, cb, cd } = chain();
+    mount(ctx);
+    clickAt(-300, 0, bodyOf(a));
+    byTestId("map-filter").click();
+    byTestId("path-start").click();
+    clickAt(300, 0, bodyOf(d));
+    const marked = [...document.querySelectorAll(".is-path")].map(
+      (n) => n.getAttribute("data-id") ?? n.getAttribute("data-conn"),
+    );
+    expect(marked.sort()).toEqual([a, b, c, d, ab, cb, cd].sort());
+    expect(byTestId("path-message").textContent).toContain("3 steps");
+    expect(byTestId("path-message").textContent).toContain("either way");
+    // From d to e: nothing joins them.
+    byTestId("path-start").click();
+    clickAt(0, 400, bodyOf(e));
+    expect(byTestId("path-message").textContent).toContain("No path joins");
+    byTestId("path-clear").click();
+    expect(document.querySelectorAll(".is-path")).toHaveLength(0);
   });
 });

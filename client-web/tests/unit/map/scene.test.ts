@@ -331,3 +331,64 @@ describe("id ordering", () => {
         }
   });
 });
+
+describe("labels", () => {
+  const labelOf = (id: string) => nodeOf(id).querySelector<SVGTextElement>(":scope > .cv-label")!;
+
+  it("moves a label off an element drawn below its own, and back when there is room", () => {
+    const top = element("Top", 0, 0);
+    const below = element("Below", 0, 50);
+    scene.render(map);
+    // Below is taken by the other node: the label goes above (a negative shift).
+    expect(labelOf(top).getAttribute("transform")).toMatch(/^translate\(0 -/);
+    expect(labelOf(below).getAttribute("transform")).toBeNull();
+    doc.updateElement(below, { position: { x: 400, y: 0 } });
+    scene.update(doc.takeChanges().entities);
+    expect(labelOf(top).getAttribute("transform")).toBeNull();
+  });
+
+  it("leaves out a label with no room anywhere, hidden until pointed at", () => {
+    const centre = element("Boxed in", 0, 0);
+    element("N", 0, -48);
+    element("S", 0, 48);
+    element("E", 48, 0);
+    element("W", -48, 0);
+    scene.render(map);
+    const label = labelOf(centre);
+    expect(label.classList.contains("is-crowded")).toBe(true);
+    expect(label.getAttribute("visibility")).toBe("hidden");
+  });
+
+  it("gives faded elements' room to the others", () => {
+    const top = element("Top", 0, 0);
+    const below = element("Below", 0, 50);
+    scene.render(map);
+    scene.setMarked("faded", new Set([below]));
+    expect(labelOf(top).getAttribute("transform")).toBeNull();
+    expect(scene.isShown(below)).toBe(false);
+    expect([...scene.visibleElementPoints()].map((p) => p.id)).toEqual([top]);
+  });
+
+  it("turns a connection's label along its line, upright", () => {
+    const a = element("A", 0, 0);
+    const b = element("B", -300, -300);
+    const c = doc.createConnection(map, a, b, { label: "funds" });
+    scene.render(map);
+    const transform = labelOf(c).getAttribute("transform")!;
+    const angle = Number(/rotate\(([-\d.]+)\)/.exec(transform)![1]);
+    expect(Math.abs(angle)).toBeLessThanOrEqual(90);
+    expect(angle).toBeCloseTo(45, 0);
+  });
+
+  it("puts a region's label on its top edge", () => {
+    const corners = [0, 0, 400, 0, 400, 300, 0, 300];
+    const points = corners.flatMap((v, i) => (i % 2 ? [] : [{ x: v, y: corners[i + 1] }]));
+    const region = doc.createShape(map, Geometry.POLYGON, { label: "Northside", path: { points } });
+    scene.render(map);
+    const transform = nodeOf(region).querySelector(".cv-shape-label")!.getAttribute("transform")!;
+    const [x, y] = /translate\(([-\d.]+) ([-\d.]+)\)/.exec(transform)!.slice(1).map(Number);
+    expect(x).toBeCloseTo(200);
+    expect(y).toBeLessThan(0);
+    expect(y).toBeGreaterThan(-10);
+  });
+});

@@ -27,6 +27,8 @@ import { exportMapSvg } from "./export";
 import { iconSvg, TOOL_ICONS } from "./icons";
 import { Gestures, isDrawingTool, type GestureHost, type Tool } from "./interaction";
 import { idToKey, keyToId } from "./ids";
+import { layoutMenuHost } from "./layout-apply";
+import { Glide } from "./layout-motion";
 import { Panel, truncateUtf8 } from "./panel";
 import { levelsLeftOut } from "./filter";
 import { FindAndFocus } from "./find-focus";
@@ -109,6 +111,8 @@ class MapController implements GestureHost {
   private readonly legend: Legend;
   private readonly panel: Panel;
   private readonly gestures: Gestures;
+  /** Many elements moved at once (a layout, here or elsewhere) glide there. */
+  private readonly glide: Glide;
 
   private readonly doc_: ConveneDocument;
   private readonly live: boolean;
@@ -155,6 +159,16 @@ class MapController implements GestureHost {
       exportSvg: () => this.downloadSvg(),
       find: () => this.lens.find(),
       toggleFilters: () => this.lens.toggleFilters(),
+      layoutMenu: layoutMenuHost({
+        doc: () => this.doc_,
+        currentMap: () => this.map,
+        editable: () => this.editable(),
+        isShown: (id) => this.scene.isShown(id),
+        selection: () => this.selected,
+        tryEdit: (edit) => this.tryEdit(edit),
+        edited: (checkpoint) => this.edited(checkpoint),
+        toast: (message) => this.ctx.toast(message, "info"),
+      }),
     });
     this.palette = new Palette({
       editable: () => this.editable() && this.map !== undefined,
@@ -203,6 +217,7 @@ class MapController implements GestureHost {
       select: (ids) => this.select(ids),
     });
     this.gestures = new Gestures(this);
+    this.glide = new Glide(this.root, this.scene);
     this.buildDom();
     this.listen();
     const first = this.doc_.maps()[0];
@@ -437,7 +452,9 @@ class MapController implements GestureHost {
       this.refreshChrome();
     }
     if (this.map === undefined) return;
+    const drawn = this.glide.before(changes.entities);
     this.scene.update(changes.entities);
+    this.glide.after(drawn);
     this.lens.entitiesChanged(changes.entities);
     this.pruneSelection();
     this.panel.sync(changes.entities);
@@ -1068,6 +1085,7 @@ class MapController implements GestureHost {
 
   destroy(): void {
     this.stopAnimation();
+    this.glide.finish();
     clearTimeout(this.movingTimer);
     this.gestures.cancel();
     for (const cleanup of this.cleanups.splice(0)) cleanup();

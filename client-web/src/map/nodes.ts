@@ -64,6 +64,8 @@ export interface ElementLook {
    * SVG nodes (docs/benchmarks.md).
    */
   decorated?: boolean;
+  /** Kept in place by automatic layouts: a small pushpin on the live map. */
+  pinned?: boolean;
 }
 
 /** The node's body shape: an explicit override, else a rounded square for notes. */
@@ -187,6 +189,7 @@ export function elementChildren(look: ElementLook): SVGElement[] {
   );
   setAttrs(icon, { d: kindIconPath(look.kind), stroke: shade(colour, 0.35) });
   out.push(icon);
+  if (look.pinned && look.interactive) out.push(pinMarker(r));
   const label = elementLabel(look);
   const labelY = labelClearance(look) + LABEL_GAP + label.fontSize * 0.85;
   out.push(
@@ -202,6 +205,22 @@ export function elementChildren(look: ElementLook): SVGElement[] {
   // first reaches the element (see decorated).
   if (!look.interactive || look.decorated) out.push(elementTitle(look));
   return out;
+}
+
+/** A small pushpin on the body's upper right: layouts leave this element where it is. */
+function pinMarker(r: number): SVGElement {
+  const at = round(r * 0.78);
+  return svgEl("g", { class: "cv-pin", transform: `translate(${at} ${-at})` }, [
+    svgEl("circle", { r: 7, fill: "#ffffff", stroke: "#64707d", "stroke-width": 1.2 }),
+    svgEl("path", {
+      d: "M-2.4 -4H2.4L1.9 -1.1L3.4 0.6H-3.4L-1.9 -1.1Z M0 0.6V4.2",
+      fill: "#64707d",
+      stroke: "#64707d",
+      "stroke-width": 1,
+      "stroke-linejoin": "round",
+      "stroke-linecap": "round",
+    }),
+  ]);
 }
 
 /** An element's label as drawn: its lines (the kind's name when it has none) and size. */

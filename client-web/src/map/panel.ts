@@ -5,6 +5,7 @@ import type { ConveneDocument, IdKey, PerspectiveSummary } from "../crdt/api";
 import { Direction, ElementKind, Geometry, ScaleLevel } from "../gen/convene/v1/ops_pb";
 import { htmlEl, svgEl } from "./dom";
 import { iconSvg, kindIconPaths, TOOL_ICONS } from "./icons";
+import { pinToggle, type PinToggle } from "./layout-pin";
 import {
   BOUNDARY_TYPES,
   CONNECTION_KINDS,
@@ -52,6 +53,7 @@ export class Panel {
   private bindings: Binding[] = [];
   private perspectiveBox: HTMLElement | undefined;
   private header: HTMLElement | undefined;
+  private pin: PinToggle | undefined;
 
   constructor(private readonly host: PanelHost) {
     this.show([]);
@@ -63,6 +65,7 @@ export class Panel {
     this.bindings = [];
     this.perspectiveBox = undefined;
     this.header = undefined;
+    this.pin = undefined;
     const doc = this.host.doc();
     let body: HTMLElement[];
     if (selection.length === 0) body = this.emptyBody();
@@ -88,6 +91,7 @@ export class Panel {
       this.header.replaceWith((this.header = this.headerFor(this.selection[0])));
     if (this.perspectiveBox && this.selection.length === 1)
       this.renderPerspective(this.selection[0]);
+    this.pin?.refresh();
   }
 
   // ---- bodies -------------------------------------------------------------------
@@ -134,6 +138,7 @@ export class Panel {
       htmlEl("h2", { class: "cv-panel-title" }, [`${selection.length} selected`]),
       htmlEl("p", { class: "cv-panel-hint" }, [parts.join(", ")]),
       htmlEl("p", { class: "cv-panel-hint" }, ["Drag any of them to move them together."]),
+      ...this.pinRow(selection),
       this.deleteButton(`Delete ${selection.length} items`),
     ];
   }
@@ -185,11 +190,19 @@ export class Panel {
       ),
     );
     out.push(
+      ...this.pinRow([id]),
       this.connectionList(id),
       this.perspectiveSection(id),
       this.deleteButton("Delete element"),
     );
     return out;
+  }
+
+  /** Pin or unpin the elements among `ids` (layout-pin.ts); nothing when there are none. */
+  private pinRow(ids: IdKey[]): HTMLElement[] {
+    const commit = (edit: () => void) => this.host.commit(edit);
+    this.pin = pinToggle(this.host.doc(), ids, this.host.editable(), commit);
+    return this.pin ? [this.pin.element] : [];
   }
 
   /**

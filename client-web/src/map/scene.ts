@@ -308,6 +308,7 @@ export class Scene {
       scale: f.scale ?? ScaleLevel.UNSPECIFIED,
       colour: f.color || undefined,
       shape: f.shape || undefined,
+      pinned: f.pinned || undefined,
       selfColour: f.selfOf ? this.host.colourOf(f.selfOf) : undefined,
       disagreement: this.disagreement(view.id),
       remote: this.options.remote.get(view.id),

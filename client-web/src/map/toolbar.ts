@@ -5,6 +5,7 @@ import { htmlEl } from "./dom";
 import { FILTER_ICON } from "./filter-panel";
 import { FIND_ICON } from "./find";
 import { iconSvg, TOOL_ICONS } from "./icons";
+import { LayoutMenu, type LayoutMenuHost } from "./layout-menu";
 
 export type ToolName = "select" | "connect" | "boundary" | "region" | "sphere" | "me";
 
@@ -56,6 +57,8 @@ export interface ToolbarHost {
   find(): void;
   /** Opens or closes the filter card. */
   toggleFilters(): void;
+  /** The automatic layouts (layout-apply.ts). */
+  layoutMenu: LayoutMenuHost;
 }
 
 export class Toolbar {
@@ -69,6 +72,7 @@ export class Toolbar {
   private readonly disagreement: HTMLButtonElement;
   private readonly filters: HTMLButtonElement;
   private readonly findButton: HTMLButtonElement;
+  private readonly layoutMenu: LayoutMenu;
   private renaming = false;
 
   constructor(private readonly host: ToolbarHost) {
@@ -141,10 +145,12 @@ export class Toolbar {
       [iconSvg(FILTER_ICON), htmlEl("span", {}, ["Filter"])],
     );
     this.filters.addEventListener("click", () => host.toggleFilters());
+    this.layoutMenu = new LayoutMenu(host.layoutMenu);
     this.element.append(
       this.mapBox,
       htmlEl("span", { class: "cv-sep" }),
       tools,
+      this.layoutMenu.element,
       htmlEl("span", { class: "cv-spacer" }),
       this.findButton,
       this.filters,
@@ -205,6 +211,7 @@ export class Toolbar {
     }
     this.findButton.disabled = !current;
     this.filters.disabled = !current;
+    this.layoutMenu.refresh();
   }
 
   /** Shows whether the filter card is open, or a filter is on. */

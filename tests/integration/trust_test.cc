@@ -101,6 +101,16 @@ TEST_F(TrustTest, NamesAndColoursAreCleanedSoExportsSurviveARestart) {
     const Json* m = member_named(state["members"], mallory->member_id());
     ASSERT_NE(m, nullptr) << state["members"].dump();
     EXPECT_EQ((*m)["name"], std::string(64, 'a'));
+    // The members list the browser reads names from is as clean.
+    const HttpResponse listed =
+        http_request(endpoint(), "GET", "/api/convenings/" + conv->id + "/members", {},
+                     {{"Authorization", "Bearer " + conv->participant}}, Millis(60000));
+    ASSERT_EQ(listed.status, 200) << listed.describe();
+    EXPECT_EQ(listed.json()["members"], state["members"]);
+    EXPECT_EQ(http_request(endpoint(), "GET", "/api/convenings/" + conv->id + "/members", {}, {},
+                           Millis(60000))
+                  .status,
+              401);
     ASSERT_TRUE(server_->stop());
     ASSERT_TRUE(server_->restart()) << server_->error();
   }

@@ -56,6 +56,7 @@ export interface GestureHost {
 }
 
 const CLICK_SLOP = 4; // screen pixels a click may wander before it is a drag
+const LONG_PRESS_MS = 500; // a finger held this long on an element starts a connection
 const MIN_HIT_PX = 10; // a connection's hit band is never narrower on screen, zoomed out
 const DRAWING_TOOLS = ["boundary", "region", "sphere"] as const;
 type DrawingTool = (typeof DRAWING_TOOLS)[number];
@@ -71,7 +72,15 @@ type Gesture =
       onClick?: () => void;
     }
   | { type: "vertex"; start: Pt; moved: boolean; shape: IdKey; index: number; points: Pt[] }
-  | { type: "connect"; start: Pt; moved: boolean; from: IdKey; target?: IdKey }
+  | {
+      type: "connect";
+      start: Pt;
+      moved: boolean;
+      from: IdKey;
+      target?: IdKey;
+      /** Begun by a long press (touch): lifted in place, it waits for a tap on the end. */
+      held?: boolean;
+    }
   | { type: "band"; start: Pt; moved: boolean; additive: boolean; base: Set<IdKey> };
 
 export class Gestures {
@@ -87,6 +96,8 @@ export class Gestures {
   /** Screen points of the fingers on the canvas; two make a pinch. */
   private readonly touches = new Map<number, Pt>();
   private pinch: { distance: number; mid: Pt; vp0: Viewport } | undefined;
+  /** A finger resting on an element: when it fires, the press becomes a connection. */
+  private longPress: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly host: GestureHost) {
     const svg = host.svg;
@@ -94,6 +105,7 @@ export class Gestures {
     svg.addEventListener("pointermove", (e) => this.move(e));
     svg.addEventListener("pointerup", (e) => this.up(e));
     svg.addEventListener("pointercancel", (e) => {
+      this.cancelLongPress();
       this.touches.delete(e.pointerId);
       this.pinch = undefined;
       this.cancelGesture();
@@ -103,6 +115,10 @@ export class Gestures {
       if (!this.gesture && this.drawing.length === 0) this.draftClear();
     });
     svg.addEventListener("wheel", (e) => this.wheel(e), { passive: false });
+    // A long press is ours (it connects): no callout or context menu from it.
+    svg.addEventListener("contextmenu", (e) => {
+      if (this.touches.size > 0 || this.gesture?.type === "connect") e.preventDefault();
+    });
   }
 
   // ---- coordinates ---------------------------------------------------------------
@@ -141,6 +157,7 @@ export class Gestures {
     if (e.pointerType === "touch") {
       this.touches.set(e.pointerId, this.screenPoint(e, true));
       if (this.touches.size === 2) {
+        this.cancelLongPress();
         this.capture(e);
         this.startPinch();
         e.preventDefault();
@@ -186,8 +203,13 @@ export class Gestures {
       this.gesture = { type: "connect", start: screen, moved: false, from: entityId };
     } else if (target?.hasAttribute("data-vertex") && this.host.editable()) {
       this.gesture = this.vertexGesture(screen, target);
+    } else if (this.connectFrom && entityType === "element" && entityId) {
+      // The end of a connection begun by a long press.
+      this.gesture = { type: "connect", start: screen, moved: false, from: entityId };
     } else if (entityId) {
       this.gesture = this.pressEntity(screen, entityId, e.shiftKey);
+      if (e.pointerType === "touch" && entityType === "element" && this.host.editable())
+        this.armLongPress(this.gesture, entityId);
     } else if (e.shiftKey) {
       this.gesture = {
         type: "band",
@@ -197,7 +219,10 @@ export class Gestures {
         base: new Set(this.host.selection()),
       };
     } else {
-      this.gesture = this.panGesture(screen, () => this.host.select([]));
+      this.gesture = this.panGesture(screen, () => {
+        if (this.connectFrom && tool.name !== "connect") this.setConnectFrom(undefined);
+        this.host.select([]);
+      });
     }
     e.preventDefault();
   }
@@ -224,6 +249,7 @@ export class Gestures {
     if (!g.moved) {
       if (Math.hypot(screen.x - g.start.x, screen.y - g.start.y) < CLICK_SLOP) return;
       g.moved = true;
+      this.cancelLongPress();
     }
     switch (g.type) {
       case "pan":
@@ -245,6 +271,7 @@ export class Gestures {
   }
 
   private up(e: PointerEvent): void {
+    this.cancelLongPress();
     this.touches.delete(e.pointerId);
     if (this.pinch) {
       // The pinch ends with its first lifted finger; the other one then
@@ -260,7 +287,10 @@ export class Gestures {
     const at = this.toMap(this.screenPoint(e));
     if (!g.moved) {
       if (g.type === "pan" || g.type === "move") g.onClick?.();
-      if (g.type === "connect") this.clickConnect(g.from);
+      if (g.type === "connect") {
+        if (g.held) this.setConnectFrom(g.from);
+        else this.clickConnect(g.from);
+      }
       return;
     }
     switch (g.type) {
@@ -494,13 +524,41 @@ export class Gestures {
   private finishConnection(g: Extract<Gesture, { type: "connect" }>, at: Pt): void {
     this.draftClear();
     this.clearConnectTarget();
+    if (g.held) {
+      this.host.scene.nodeOf(g.from)?.classList.remove("is-connect-source");
+      this.host.setHint(undefined);
+    }
     const target = g.target ?? this.elementAt(at, g.from);
     if (target) this.host.connect(g.from, target);
   }
 
-  /** Click-click connecting: the first click picks the start, the second the end. */
+  /** Held still on an element (touch): the press becomes a connection from it. */
+  private armLongPress(pressed: Gesture | undefined, from: IdKey): void {
+    this.cancelLongPress();
+    this.longPress = setTimeout(() => {
+      this.longPress = undefined;
+      const g = this.gesture;
+      if (!g || g !== pressed || g.moved) return;
+      this.gesture = { type: "connect", start: g.start, moved: false, from, held: true };
+      this.host.scene.decorate([from]);
+      this.host.scene.nodeOf(from)?.classList.add("is-connect-source");
+      navigator.vibrate?.(15);
+      this.host.setHint("Drag to the element to connect to, or lift and tap it.");
+    }, LONG_PRESS_MS);
+  }
+
+  private cancelLongPress(): void {
+    if (this.longPress === undefined) return;
+    clearTimeout(this.longPress);
+    this.longPress = undefined;
+  }
+
+  /**
+   * Click-click connecting: the first click picks the start, the second the
+   * end. Outside the connect tool only a start picked by a long press waits.
+   */
   private clickConnect(id: IdKey): void {
-    if (this.host.tool().name !== "connect") {
+    if (this.host.tool().name !== "connect" && this.connectFrom === undefined) {
       this.host.select([id]);
       return;
     }
@@ -600,6 +658,7 @@ export class Gestures {
     const had =
       this.drawing.length > 0 || this.connectFrom !== undefined || this.gesture !== undefined;
     this.drawing = [];
+    this.cancelLongPress();
     this.setConnectFrom(undefined);
     this.cancelGesture();
     this.draftClear();

@@ -1,0 +1,110 @@
+// @vitest-environment jsdom
+// Touch on the map canvas: a long press on an element starts a connection,
+// finished by dragging to the other end or by lifting and tapping it.
+// Coordinates as in map-view.test.ts: map point (x, y) is client (x + 480, y + 320).
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createMapView, type MapView } from "../../../src/map/map-view";
+import { FakeContext, FakeDocument } from "./fake-doc";
+
+const OX = 480;
+const OY = 320;
+let view: MapView | undefined;
+
+afterEach(() => {
+  view?.destroy();
+  view = undefined;
+  document.body.replaceChildren();
+  vi.useRealTimers();
+});
+
+/** A map with elements at the given x (y = 0), shown at zoom 1 round (0, 0). */
+function twoElements(canEdit = true) {
+  const doc = new FakeDocument();
+  const map = doc.createMap("Map");
+  const a = doc.createElement(map, { position: { x: 0, y: 0 } });
+  const b = doc.createElement(map, { position: { x: 200, y: 0 } });
+  doc.takeChanges();
+  view = createMapView(new FakeContext(doc, canEdit));
+  document.body.append(view.element);
+  view.setViewport({ x: 0, y: 0, zoom: 1 });
+  return { doc, map, a, b };
+}
+
+function touch(type: string, x: number, y: number, target?: Element): void {
+  const at = target ?? document.querySelector('[data-testid="map-canvas"]')!;
+  at.dispatchEvent(
+    new PointerEvent(type, {
+      bubbles: true,
+      cancelable: true,
+      clientX: x + OX,
+      clientY: y + OY,
+      button: 0,
+      pointerId: 7,
+      pointerType: "touch",
+    }),
+  );
+}
+
+const body = (id: string) => document.querySelector(`g[data-id="${id}"] .cv-body`)!;
+
+describe("long press", () => {
+  it("held on an element and dragged to another, connects them", () => {
+    vi.useFakeTimers();
+    const { doc, map, a, b } = twoElements();
+    touch("pointerdown", 0, 0, body(a));
+    vi.advanceTimersByTime(600);
+    expect(document.querySelector(`g[data-id="${a}"]`)!.classList).toContain("is-connect-source");
+    touch("pointermove", 100, 0);
+    touch("pointermove", 198, 2);
+    touch("pointerup", 198, 2);
+    expect(doc.connections(map)).toMatchObject([{ from: a, to: b }]);
+    expect(doc.element(a)!.fields.position).toMatchObject({ x: 0, y: 0 });
+  });
+
+  it("held, lifted, then a tap on another element connects them", () => {
+    vi.useFakeTimers();
+    const { doc, map, a, b } = twoElements();
+    touch("pointerdown", 0, 0, body(a));
+    vi.advanceTimersByTime(600);
+    touch("pointerup", 0, 0);
+    expect(doc.connections(map)).toEqual([]);
+    touch("pointerdown", 200, 0, body(b));
+    touch("pointerup", 200, 0);
+    expect(doc.connections(map)).toMatchObject([{ from: a, to: b }]);
+  });
+
+  it("a tap on empty map after the long press gives up the connection", () => {
+    vi.useFakeTimers();
+    const { doc, map, a, b } = twoElements();
+    touch("pointerdown", 0, 0, body(a));
+    vi.advanceTimersByTime(600);
+    touch("pointerup", 0, 0);
+    touch("pointerdown", 100, 150);
+    touch("pointerup", 100, 150);
+    touch("pointerdown", 200, 0, body(b));
+    touch("pointerup", 200, 0);
+    expect(doc.connections(map)).toEqual([]);
+  });
+
+  it("a drag started before the press is long moves the element instead", () => {
+    vi.useFakeTimers();
+    const { doc, map, a } = twoElements();
+    touch("pointerdown", 0, 0, body(a));
+    touch("pointermove", 30, 0);
+    vi.advanceTimersByTime(600);
+    touch("pointermove", 60, 0);
+    touch("pointerup", 60, 0);
+    expect(doc.connections(map)).toEqual([]);
+    expect(doc.element(a)!.fields.position).toMatchObject({ x: 60, y: 0 });
+  });
+
+  it("an observer's long press connects nothing", () => {
+    vi.useFakeTimers();
+    const { doc, map, a } = twoElements(false);
+    touch("pointerdown", 0, 0, body(a));
+    vi.advanceTimersByTime(600);
+    touch("pointermove", 198, 2);
+    touch("pointerup", 198, 2);
+    expect(doc.connections(map)).toEqual([]);
+  });
+});

@@ -70,6 +70,13 @@ export class FilterPanel {
     if (!this.isOpen()) return;
     const filter = this.host.filter();
     const choices = this.host.choices();
+    // Redrawing replaces the buttons: the one that had focus gets it back.
+    const focused = document.activeElement;
+    const refocus =
+      focused instanceof HTMLElement && this.element.contains(focused)
+        ? focused.getAttribute("data-testid")
+        : null;
+    const scroll = this.element.scrollTop;
     const close = htmlEl(
       "button",
       { type: "button", class: "cv-icon-btn", title: "Close", "aria-label": "Close filters" },
@@ -145,6 +152,11 @@ export class FilterPanel {
       ),
       htmlEl("footer", { class: "cv-filters-foot" }, [clear]),
     );
+    this.element.scrollTop = scroll;
+    if (refocus)
+      [...this.element.querySelectorAll<HTMLElement>("[data-testid]")]
+        .find((n) => n.getAttribute("data-testid") === refocus)
+        ?.focus();
   }
 
   private focusSection(filter: MapFilter): HTMLElement {

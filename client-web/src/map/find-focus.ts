@@ -9,6 +9,7 @@ import {
   fitViewport,
   polygonCentroid,
   quadPoint,
+  type Insets,
   type Pt,
   type Size,
   type Viewport,
@@ -46,6 +47,8 @@ export interface FindFocusHost {
   select(ids: IdKey[]): void;
   viewport(): Viewport;
   size(): Size;
+  /** Screen space that floating cards cover, to fit content clear of them. */
+  insets(): Insets;
   /** Moves the view there, animated (ends following someone). */
   goTo(v: Viewport): void;
   /** Who a member is (by member id: their replica in hex), "someone" when not known. */
@@ -273,10 +276,13 @@ export class FindAndFocus {
   private goToEntity(id: IdKey): void {
     const at = this.centreOf(id);
     if (!at) return;
+    const pickingPath = this.pathFrom !== undefined;
     this.host.select([id]);
+    this.host.focusCanvas();
+    // It ended a path: the view shows the whole path instead.
+    if (pickingPath && this.pathFrom === undefined) return;
     const vp = this.host.viewport();
     this.host.goTo({ x: at.x, y: at.y, zoom: Math.max(vp.zoom, 1) });
-    this.host.focusCanvas();
   }
 
   private centreOf(id: IdKey): Pt | undefined {
@@ -306,7 +312,11 @@ export class FindAndFocus {
       maxX: Math.max(...xs) + pad,
       maxY: Math.max(...ys) + pad + 20,
     };
-    const target = fitViewport(bounds, this.host.size(), undefined, 1.25);
+    const insets = this.host.insets();
+    // Clear of the filter card too, when it is open beside the map.
+    const card = this.panel.isOpen() ? this.panel.element.offsetWidth : 0;
+    if (card > 0 && this.host.size().width > 2 * card) insets.right += card;
+    const target = fitViewport(bounds, this.host.size(), insets, 1.25);
     this.host.goTo(target);
   }
 

@@ -40,7 +40,7 @@ export class Finder {
 
   constructor(private readonly host: FinderHost) {
     this.input = htmlEl("input", {
-      type: "search",
+      type: "text",
       class: "cv-find-input",
       "data-testid": "find-input",
       placeholder: "Find on this map (labels, tags, notes)",

@@ -87,45 +87,76 @@ function cellKey(cx: number, cy: number): number {
   return (cx + OFFSET) * ROW + (cy + OFFSET);
 }
 
-type Item = { circle: Circle } | { box: Bounds };
-
+/**
+ * Buckets of what is placed, each a flat run of five numbers per thing:
+ * a circle as (0, x, y, r, unused), a box as (1, minX, minY, maxX, maxY).
+ * Numbers rather than objects: the tests run a hundred thousand times per
+ * placement and this keeps them to arithmetic.
+ */
 class Grid {
-  private readonly cells = new Map<number, Item[]>();
+  private readonly cells = new Map<number, number[]>();
 
-  add(item: Item, b: Bounds): void {
-    const [x0, y0, x1, y1] = cellRange(b);
-    for (let cx = x0; cx <= x1; cx++) {
-      for (let cy = y0; cy <= y1; cy++) {
+  addCircle(c: Circle): void {
+    this.add(0, c.x, c.y, c.r, 0, c.x - c.r, c.y - c.r, c.x + c.r, c.y + c.r);
+  }
+
+  addBox(b: Bounds): void {
+    this.add(1, b.minX, b.minY, b.maxX, b.maxY, b.minX, b.minY, b.maxX, b.maxY);
+  }
+
+  private add(
+    kind: number,
+    a: number,
+    b: number,
+    c: number,
+    d: number,
+    minX: number,
+    minY: number,
+    maxX: number,
+    maxY: number,
+  ): void {
+    const x1 = Math.floor(maxX / CELL);
+    const y1 = Math.floor(maxY / CELL);
+    for (let cx = Math.floor(minX / CELL); cx <= x1; cx++) {
+      for (let cy = Math.floor(minY / CELL); cy <= y1; cy++) {
         const key = cellKey(cx, cy);
         const list = this.cells.get(key);
-        if (list) list.push(item);
-        else this.cells.set(key, [item]);
+        if (list) list.push(kind, a, b, c, d);
+        else this.cells.set(key, [kind, a, b, c, d]);
       }
     }
   }
 
   /** Whether anything added overlaps `b` (touching is not overlapping). */
   hits(b: Bounds): boolean {
-    const [x0, y0, x1, y1] = cellRange(b);
-    for (let cx = x0; cx <= x1; cx++) {
-      for (let cy = y0; cy <= y1; cy++) {
-        for (const item of this.cells.get(cellKey(cx, cy)) ?? []) {
-          if ("box" in item ? boxesOverlap(item.box, b) : circleOverlapsBox(item.circle, b))
-            return true;
+    const x1 = Math.floor(b.maxX / CELL);
+    const y1 = Math.floor(b.maxY / CELL);
+    for (let cx = Math.floor(b.minX / CELL); cx <= x1; cx++) {
+      for (let cy = Math.floor(b.minY / CELL); cy <= y1; cy++) {
+        const list = this.cells.get(cellKey(cx, cy));
+        if (!list) continue;
+        for (let i = 0; i < list.length; i += 5) {
+          if (list[i] === 1) {
+            if (
+              list[i + 1] < b.maxX &&
+              b.minX < list[i + 3] &&
+              list[i + 2] < b.maxY &&
+              b.minY < list[i + 4]
+            )
+              return true;
+          } else {
+            const x = list[i + 1];
+            const y = list[i + 2];
+            const r = list[i + 3];
+            const dx = x - Math.max(b.minX, Math.min(x, b.maxX));
+            const dy = y - Math.max(b.minY, Math.min(y, b.maxY));
+            if (dx * dx + dy * dy < r * r) return true;
+          }
         }
       }
     }
     return false;
   }
-}
-
-function cellRange(b: Bounds): [number, number, number, number] {
-  return [
-    Math.floor(b.minX / CELL),
-    Math.floor(b.minY / CELL),
-    Math.floor(b.maxX / CELL),
-    Math.floor(b.maxY / CELL),
-  ];
 }
 
 export function boxesOverlap(a: Bounds, b: Bounds): boolean {
@@ -149,17 +180,7 @@ export function placeLabels(
   obstacles: Iterable<Circle>,
 ): number[] {
   const grid = new Grid();
-  for (const circle of obstacles) {
-    grid.add(
-      { circle },
-      {
-        minX: circle.x - circle.r,
-        minY: circle.y - circle.r,
-        maxX: circle.x + circle.r,
-        maxY: circle.y + circle.r,
-      },
-    );
-  }
+  for (const circle of obstacles) grid.addCircle(circle);
   const order = requests.map((_, i) => i);
   order.sort((a, b) => requests[b].priority - requests[a].priority || a - b);
   const chosen = new Array<number>(requests.length).fill(-1);
@@ -168,7 +189,7 @@ export function placeLabels(
     for (let k = 0; k < candidates.length; k++) {
       if (grid.hits(candidates[k])) continue;
       chosen[i] = k;
-      grid.add({ box: candidates[k] }, candidates[k]);
+      grid.addBox(candidates[k]);
       break;
     }
   }

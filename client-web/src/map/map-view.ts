@@ -186,6 +186,7 @@ class MapController implements GestureHost {
       select: (ids) => this.select(ids),
       viewport: () => this.vp,
       size: () => this.size(),
+      insets: () => this.fitInsets(this.size()),
       goTo: (v) => {
         if (this.followId !== undefined) this.userViewport(this.vp);
         this.setViewport(v, true, 420);

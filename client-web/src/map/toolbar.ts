@@ -125,9 +125,10 @@ export class Toolbar {
       "button",
       {
         type: "button",
-        class: "cv-tool",
+        class: "cv-tool cv-tool-find",
         "data-testid": "map-find",
         title: "Find on this map (/ or Ctrl+K)",
+        "aria-label": "Find",
         "aria-keyshortcuts": "/ Control+K Meta+K",
       },
       [iconSvg(FIND_ICON), htmlEl("span", {}, ["Find"])],
@@ -137,8 +138,9 @@ export class Toolbar {
       "button",
       {
         type: "button",
-        class: "cv-tool cv-toggle",
+        class: "cv-tool cv-toggle cv-tool-filter",
         "data-testid": "map-filter",
+        "aria-label": "Filter",
         "aria-pressed": "false",
         title: "Filter, focus on a neighbourhood, find a path",
       },

@@ -10,15 +10,12 @@ import {
   type Circle,
   type LabelRequest,
 } from "../../../src/map/labels";
+import { seeded } from "../crdt/helpers";
 
-/** A seeded generator (mulberry32), so a failure can be replayed. */
+/** Numbers in [0, 1) from a seed, so a failure can be replayed. */
 function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seeded(seed);
+  return () => next(1_000_000) / 1_000_000;
 }
 
 function denseMap(count: number, side: number, seed: number) {

@@ -129,7 +129,7 @@ export class VocabularyEditor {
     this.doc.commit(newOp({ case: "setTag", value: { target: ref, tag, on } }));
   }
 
-  /** An empty text clears: a box emptied holds no value (and server/crdt stores none). */
+  /** An empty text clears, as undefined does (docs/crdt.md, "Empty text clears"). */
   setFieldValue(target: IdKey, field: IdKey, value: FieldValue | undefined): void {
     const ref = this.visibleTarget(target);
     const body = fieldValueBody(ref, this.doc.visibleRef(field), value === "" ? undefined : value);

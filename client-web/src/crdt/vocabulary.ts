@@ -207,7 +207,9 @@ export class Vocabulary {
         const field = keyOf(refOf(b.value.field));
         let value = values.get(field);
         if (!value) values.set(field, (value = new Lww<FieldValue | undefined>(undefined)));
-        if (value.assign(b.value.text ?? b.value.number, stamp)) this.changes.touch(target);
+        // Empty text clears, as neither does (docs/crdt.md): one state, one snapshot record.
+        const written = b.value.text === "" ? undefined : (b.value.text ?? b.value.number);
+        if (value.assign(written, stamp)) this.changes.touch(target);
         return;
       }
       case "remove":

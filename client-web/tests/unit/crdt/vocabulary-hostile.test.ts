@@ -26,6 +26,11 @@ function id(key: string) {
   return { replica, counter };
 }
 
+/** The IdKey of an op's id. */
+function key(k: { replica: bigint; counter: bigint }): string {
+  return `${k.replica}:${k.counter}`;
+}
+
 /** A map with two elements, a connection, a field and a kind, known to two replicas. */
 function setup() {
   const a = new Document(1n);
@@ -143,11 +148,19 @@ test("JavaScript's own keys are plain tags, authors and values", () => {
   const value = attackerOp({ case: "setFieldValue", value: { target: e, field, number: -0 } }, 2);
   expect(b.apply(view).status).toBe("ok");
   expect(b.apply(value).status).toBe("ok");
-  const key = (k: { replica: bigint; counter: bigint }) => `${k.replica}:${k.counter}`;
   expect(b.viewsOf(key(map))[0].filter.authors).toEqual(authors);
   expect(Object.is(b.fieldValue(key(e), key(field)), -0)).toBe(true);
   expect(a.tagsOf(key(e))).toEqual(["__proto__", "constructor", "hasOwnProperty"]);
   expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+});
+
+test("an empty text from elsewhere clears a value, as neither text nor number does", () => {
+  const { a, e, field } = setup();
+  a.setFieldValue(key(e), key(field), "set");
+  const empty = attackerOp({ case: "setFieldValue", value: { target: e, field, text: "" } });
+  empty.lamport = 100n;
+  expect(a.apply(empty).status).toBe("ok");
+  expect(a.fieldValue(key(e), key(field))).toBeUndefined();
 });
 
 test("mutated vocabulary ops never throw, and replicas that applied the same ones agree", () => {

@@ -66,6 +66,7 @@ export class LayoutMenu {
         class: "cv-tool",
         "data-testid": "layout-menu",
         title: "Lay out the map automatically",
+        "aria-label": "Layout",
         "aria-haspopup": "menu",
         "aria-expanded": "false",
         "aria-controls": "cv-layout-menu",

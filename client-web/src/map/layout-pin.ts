@@ -40,8 +40,8 @@ export function pinToggle(
   const refresh = () => {
     const pinned = allPinned();
     button.setAttribute("aria-pressed", String(pinned));
-    const what = elements.length === 1 ? "" : ` ${elements.length} elements`;
-    text.textContent = pinned ? `Pinned${what}: unpin` : `Pin${what} in place`;
+    // A toggle keeps its words; aria-pressed (and its look) says whether it is on.
+    text.textContent = elements.length === 1 ? "Pinned in place" : `${elements.length} pinned`;
   };
   button.addEventListener("click", () => {
     const pinned = !allPinned();

@@ -132,7 +132,7 @@ export function forceLayout(input: LayoutInput, options: ForceOptions = {}): Pos
     .force(
       "link",
       forceLink<SimNode, SimLink>(links)
-        .distance((l) => l.source.r + l.target.r + 2 * gap + meanR * 0.6)
+        .distance((l) => l.source.r + l.target.r + 2 * gap + meanR * 0.3)
         // d3's default strength, 1 / the lesser degree: hubs do not collapse.
         .strength(
           (l) =>
@@ -142,13 +142,13 @@ export function forceLayout(input: LayoutInput, options: ForceOptions = {}): Pos
     .force(
       "charge",
       forceManyBody<SimNode>()
-        .strength((n) => -6 * n.r * Math.sqrt(n.r))
+        .strength((n) => -2 * n.r * Math.sqrt(n.r))
         .theta(options.theta ?? defaultTheta(nodes.length))
         .distanceMin(meanR),
     )
     // A weak pull to where the nodes were: disconnected parts stay near, not adrift.
-    .force("x", forceX<SimNode>(centre.x).strength(0.03))
-    .force("y", forceY<SimNode>(centre.y).strength(0.03));
+    .force("x", forceX<SimNode>(centre.x).strength(0.08))
+    .force("y", forceY<SimNode>(centre.y).strength(0.08));
   // Collisions matter once the shape has formed: the last part of the run
   // only (the costliest force while everything is still crowded).
   const early = Math.floor(ticks * 0.5);

@@ -281,6 +281,11 @@ export class FindAndFocus {
     this.host.focusCanvas();
     // It ended a path: the view shows the whole path instead.
     if (pickingPath && this.pathFrom === undefined) return;
+    const shape = this.host.scene.shapes.get(id);
+    if (shape) {
+      this.fitPoints(shapePoints(shape.view));
+      return;
+    }
     const vp = this.host.viewport();
     this.host.goTo({ x: at.x, y: at.y, zoom: Math.max(vp.zoom, 1) });
   }
@@ -302,6 +307,11 @@ export class FindAndFocus {
       const element = this.host.scene.elements.get(id);
       if (element) points.push(positionOf(element.view));
     }
+    this.fitPoints(points);
+  }
+
+  /** Fits the view to points, with room for the labels around them. */
+  private fitPoints(points: Pt[]): void {
     if (points.length === 0) return;
     const xs = points.map((p) => p.x);
     const ys = points.map((p) => p.y);

@@ -173,14 +173,17 @@ export function circleOverlapsBox(c: Circle, b: Bounds): boolean {
 
 /**
  * For each request (in the order given), the index of the candidate it got,
- * or -1 when every place was taken. Nodes (`obstacles`) are never covered.
+ * or -1 when every place was taken. Nodes (`obstacles`) and labels that
+ * stay where they are (`fixed`: a region's, on its outline) are never covered.
  */
 export function placeLabels(
   requests: readonly LabelRequest[],
   obstacles: Iterable<Circle>,
+  fixed: Iterable<Bounds> = [],
 ): number[] {
   const grid = new Grid();
   for (const circle of obstacles) grid.addCircle(circle);
+  for (const box of fixed) grid.addBox(box);
   const order = requests.map((_, i) => i);
   order.sort((a, b) => requests[b].priority - requests[a].priority || a - b);
   const chosen = new Array<number>(requests.length).fill(-1);
@@ -197,6 +200,25 @@ export function placeLabels(
 }
 
 // ---- labels on outlines and along lines -----------------------------------------------
+
+/** The box around text drawn at `frame` (its baseline's middle, turned), of a size from estimateLabelSize. */
+export function textBounds(
+  frame: LineLabelFrame,
+  width: number,
+  height: number,
+  fontSize: number,
+): Bounds {
+  const rad = (frame.angle * Math.PI) / 180;
+  // The text's middle is a little above its baseline.
+  const lift = fontSize * 0.3;
+  return rotatedBounds(
+    frame.x + Math.sin(rad) * lift,
+    frame.y - Math.cos(rad) * lift,
+    width,
+    height,
+    rad,
+  );
+}
 
 /** Where a label drawn along a line goes: its anchor (middle of the baseline) and its turn. */
 export interface LineLabelFrame {

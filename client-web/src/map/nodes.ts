@@ -416,6 +416,27 @@ export interface ShapeLook {
 }
 
 /** The children of a shape's <g>: a boundary line or a translucent region. */
+/**
+ * A shape's label as drawn: one line along its outline (labels.ts), with its
+ * estimated size (element labels keep clear of it). Undefined without text.
+ */
+export function shapeLabel(
+  look: Pick<ShapeLook, "label" | "sphereName" | "points" | "geometry">,
+):
+  | { lines: string[]; fontSize: number; width: number; height: number; frame: LineLabelFrame }
+  | undefined {
+  const closed = look.geometry === Geometry.POLYGON;
+  const text =
+    look.label.trim() ||
+    (look.sphereName !== undefined ? `${look.sphereName}'s sphere of influence` : "");
+  if (!text || look.points.length === 0) return undefined;
+  const fontSize = closed ? 14 : 12;
+  const lines = wrapLabel(text, 40, 1);
+  const size = estimateLabelSize(lines, fontSize);
+  const frame = outlineLabelFrame(look.points, closed, size.width, fontSize);
+  return { lines, fontSize, ...size, frame };
+}
+
 export function shapeChildren(look: ShapeLook): SVGElement[] {
   const closed = look.geometry === Geometry.POLYGON;
   const info = boundaryTypeInfo(look.type);
@@ -453,14 +474,9 @@ export function shapeChildren(look: ShapeLook): SVGElement[] {
       "stroke-linejoin": "round",
     }),
   );
-  const text =
-    look.label.trim() ||
-    (look.sphereName !== undefined ? `${look.sphereName}'s sphere of influence` : "");
-  if (text && look.points.length > 0) {
-    const fontSize = closed ? 14 : 12;
-    const lines = wrapLabel(text, 40, 1);
-    const width = estimateLabelSize(lines, fontSize).width;
-    const frame = outlineLabelFrame(look.points, closed, width, fontSize);
+  const label = shapeLabel(look);
+  if (label) {
+    const { lines, fontSize, frame } = label;
     out.push(
       labelText(lines, { x: 0, y: 0 }, fontSize, {
         class: "cv-label cv-shape-label",

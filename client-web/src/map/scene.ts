@@ -18,7 +18,7 @@ import {
   estimateLabelSize,
   nodeLabelCandidates,
   placeLabels,
-  rotatedBounds,
+  textBounds,
   type Circle,
   type LabelRequest,
 } from "./labels";
@@ -37,6 +37,7 @@ import {
   labelClearance,
   NODE_RADIUS,
   shapeChildren,
+  shapeLabel,
   type ConnectionLook,
   type ElementLook,
   type ShapeLook,
@@ -439,6 +440,7 @@ export class Scene {
     if (lookKey !== record.look) {
       record.look = lookKey;
       record.node.replaceChildren(...shapeChildren(look));
+      this.labelsDirty = true;
       record.node.setAttribute(
         "data-geometry",
         view.geometry === Geometry.POLYGON ? "polygon" : "polyline",
@@ -649,21 +651,19 @@ export class Scene {
       const label = record.label;
       if (!label || !record.lastLook || !this.reachable(id, record.node)) continue;
       const frame = connectionLabelFrame(record.lastLook.curve);
-      const rad = (frame.angle * Math.PI) / 180;
-      // The frame is the baseline's middle; the text's middle is a little above it.
-      const lift = CONNECTION_LABEL_SIZE * 0.3;
-      const box = rotatedBounds(
-        frame.x + Math.sin(rad) * lift,
-        frame.y - Math.cos(rad) * lift,
-        label.width,
-        label.height,
-        rad,
-      );
+      const box = textBounds(frame, label.width, label.height, CONNECTION_LABEL_SIZE);
       requests.push({ candidates: [box], priority: 0 });
       labels.push(label);
       offsets.push(undefined);
     }
-    const chosen = placeLabels(requests, obstacles);
+    // Region and boundary labels stay on their outlines; the others keep clear of them.
+    const fixed: Bounds[] = [];
+    for (const [id, record] of this.shapes) {
+      if (this.marked("faded").has(id)) continue;
+      const label = shapeLabel(this.shapeLook(record.view));
+      if (label) fixed.push(textBounds(label.frame, label.width, label.height, label.fontSize));
+    }
+    const chosen = placeLabels(requests, obstacles, fixed);
     chosen.forEach((k, i) => {
       const label = labels[i];
       if (label.placed === k) return;

@@ -297,5 +297,14 @@ describe("find and focus on a dense map", () => {
       expect(onPath).toBeGreaterThanOrEqual(3);
     }
     await shots(page, "find-path");
+    await mapView(page).getByTestId("path-clear").click();
+    await poll(() => mapView(page).locator(".cv-scene .is-path").count()).toBe(0);
+
+    // ---- shapes are found too; a region's label sits on its outline.
+    await find(page, "riverside neighbourhood");
+    await poll(() => results.count()).toBe(1);
+    expect(await results.first().textContent()).toContain("Shape");
+    await page.keyboard.press("Enter");
+    await shots(page, "find-region");
   });
 });

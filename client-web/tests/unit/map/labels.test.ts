@@ -70,9 +70,7 @@ describe("placing node labels", () => {
   for (const seed of [1, 2, 3]) {
     it(`never overlaps a label with another or with a node on a dense map (seed ${seed})`, () => {
       const { nodes, requests } = denseMap(2000, 4500, seed);
-      const start = performance.now();
       const chosen = placeLabels(requests, nodes);
-      const elapsed = performance.now() - start;
       const placed = chosen
         .map((k, i) => (k < 0 ? undefined : requests[i].candidates[k]))
         .filter((b) => b !== undefined);
@@ -85,8 +83,14 @@ describe("placing node labels", () => {
           if (boxesOverlap(placed[i], placed[j])) overlaps++;
       }
       expect(overlaps).toBe(0);
-      // A few milliseconds on a workstation; generous for a shared machine.
-      expect(elapsed).toBeLessThan(100);
+      // A few milliseconds when warm; the best of three, and generous, as
+      // the machine may be shared.
+      const times = [0, 1, 2].map(() => {
+        const start = performance.now();
+        placeLabels(requests, nodes);
+        return performance.now() - start;
+      });
+      expect(Math.min(...times)).toBeLessThan(50);
     });
   }
 });

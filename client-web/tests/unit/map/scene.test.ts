@@ -392,3 +392,16 @@ describe("labels", () => {
     expect(y).toBeGreaterThan(-10);
   });
 });
+
+describe("labels around a region's", () => {
+  it("keep element labels off a region's label", () => {
+    const corners = [0, 0, 400, 0, 400, 300, 0, 300];
+    const points = corners.flatMap((v, i) => (i % 2 ? [] : [{ x: v, y: corners[i + 1] }]));
+    doc.createShape(map, Geometry.POLYGON, { label: "Northside", path: { points } });
+    const above = element("Just above", 200, -50);
+    scene.render(map);
+    const label = nodeOf(above).querySelector(":scope > .cv-label")!;
+    // Below it is the region's label: it goes above instead.
+    expect(label.getAttribute("transform")).toMatch(/^translate\(0 -/);
+  });
+});

@@ -67,7 +67,6 @@ export class FindAndFocus {
   readonly panel: FilterPanel;
   private readonly index = new SearchIndex();
   private filter_: MapFilter = emptyFilter();
-  private query = "";
   /** The path's first end while its other end is being picked. */
   private pathFrom: IdKey | undefined;
   private pathText: string | undefined;
@@ -187,7 +186,7 @@ export class FindAndFocus {
     scene.setMarked("focus", filter.focus ? new Set([filter.focus.element]) : NONE);
     scene.setMarked("path", new Set(filter.highlights));
     scene.root.classList.toggle("cv-highlighting", filter.highlights.length > 0);
-    scene.setMarked("match", this.query.trim() ? this.index.matching(this.query) : NONE);
+    scene.setMarked("match", filter.search.trim() ? this.index.matching(filter.search) : NONE);
     const faded = scene.marked("faded");
     const selection = [...this.host.selection()];
     if (selection.some((id) => faded.has(id)))
@@ -246,7 +245,8 @@ export class FindAndFocus {
   }
 
   private searchChanged(query: string): void {
-    this.query = query;
+    // The search text is part of the filter (a saved view keeps it); it marks, never fades.
+    this.filter_ = { ...this.filter_, search: query };
     this.host.scene.setMarked("match", query.trim() ? this.index.matching(query) : NONE);
   }
 

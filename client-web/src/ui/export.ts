@@ -1,7 +1,21 @@
 // Map exports that need more than the map view's SVG: a PNG rendered from it,
-// and the map's part of the canonical JSON (docs/crdt.md).
+// the map's part of the canonical JSON (docs/crdt.md), and the map as the
+// files of docs/formats.md (map/formats, from map/transfer's LandscapeData).
 import type { ConveneDocument, IdKey } from "../crdt/api";
+import {
+  writeCanvas,
+  writeCsv,
+  writeGexf,
+  writeGraphml,
+  writeKumu,
+  writeXlsx,
+  type FormatName,
+  type LandscapeData,
+} from "../map/formats";
 import type { MapView } from "../map/map-view";
+import { landscapeOf, type Member } from "../map/transfer";
+import { pastMembers } from "./api-client";
+import type { AppContext } from "./context";
 import { download, safeFileName } from "./dom";
 
 /** The largest PNG side: big enough to print, small enough for any canvas. */
@@ -53,4 +67,83 @@ export function exportMapJson(doc: ConveneDocument, map: IdKey | undefined, name
   if (!map) throw new Error("There is no map to export yet.");
   const text = JSON.stringify(mapJson(doc, map), null, 2) + "\n";
   download(safeFileName(name, "json"), new Blob([text], { type: "application/json" }));
+}
+
+// ---- map data files (docs/formats.md) ----------------------------------------
+
+export type DataFormat =
+  Exclude<FormatName, "csv"> | "csv-elements" | "csv-connections" | "csv-shapes";
+
+/**
+ * Every member the convening knows (GET …/members) and whoever is online,
+ * by member id: files name people, and an import finds them by name. Offline,
+ * the members list cannot load: those online are all it knows.
+ */
+export async function knownMembers(
+  ctx: AppContext,
+  convening: string,
+  token: string,
+): Promise<Member[]> {
+  const members = new Map<string, string>();
+  try {
+    for (const m of await pastMembers(convening, token)) members.set(m.id, m.name);
+  } catch {
+    // Offline: the names of who is here will do.
+  }
+  for (const p of ctx.participants()) members.set(p.id, p.name);
+  members.set(ctx.me.id, ctx.me.name);
+  return [...members].map(([id, name]) => ({ id, name }));
+}
+
+const MIME = {
+  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  xml: "application/xml",
+  json: "application/json",
+  csv: "text/csv;charset=utf-8",
+};
+
+/** The file of one format: its name (from the map's) and its bytes. */
+export async function mapDataFile(
+  data: LandscapeData,
+  format: DataFormat,
+  mapName: string,
+): Promise<{ filename: string; blob: Blob }> {
+  const file = (suffix: string, extension: string, body: BlobPart, type: string) => ({
+    filename: safeFileName(suffix ? `${mapName} ${suffix}` : mapName, extension),
+    blob: new Blob([body], { type }),
+  });
+  switch (format) {
+    case "xlsx":
+      return file("", "xlsx", (await writeXlsx(data)) as Uint8Array<ArrayBuffer>, MIME.xlsx);
+    case "graphml":
+      return file("", "graphml", writeGraphml(data), MIME.xml);
+    case "gexf":
+      return file("", "gexf", writeGexf(data), MIME.xml);
+    case "kumu":
+      return file("kumu", "json", writeKumu(data), MIME.json);
+    case "canvas":
+      return file("", "canvas", writeCanvas(data), MIME.json);
+    case "csv-elements":
+    case "csv-connections":
+    case "csv-shapes": {
+      const table = format.slice(4) as keyof ReturnType<typeof writeCsv>;
+      return file(table, "csv", writeCsv(data)[table], MIME.csv);
+    }
+  }
+}
+
+/** Downloads the current map in one of the file formats. */
+export async function exportMapData(
+  ctx: AppContext,
+  map: IdKey | undefined,
+  format: DataFormat,
+  names: { map: string; convening: string; token: string },
+): Promise<void> {
+  if (!map) throw new Error("There is no map to export yet.");
+  const members = new Map(
+    (await knownMembers(ctx, names.convening, names.token)).map((m) => [m.id, m.name]),
+  );
+  const data = landscapeOf(ctx.doc, map, (id) => members.get(id) ?? id);
+  const { filename, blob } = await mapDataFile(data, format, names.map);
+  download(filename, blob);
 }

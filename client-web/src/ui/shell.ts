@@ -6,14 +6,27 @@ import type { Session, SessionStatus } from "../net/session";
 import { SessionContext } from "./app-context";
 import type { Participant } from "./context";
 import { download, h, initials, safeFileName, showToast } from "./dom";
-import { exportMapJson, exportMapPng } from "./export";
+import { exportMapData, exportMapJson, exportMapPng, type DataFormat } from "./export";
 import { createHistoryView, type HistoryView } from "./history";
+import { acceptDroppedFiles, openImportDialog, type ImportHost } from "./import";
 import { accessWithdrawnPage } from "./pages";
 import { forgetSavedLinks } from "./saved-links";
+import { openPrintView } from "./print";
 import { openShareDialog } from "./share";
 import { StatusDisplay, statusText } from "./shell-status";
 
 type Tab = "map" | "drafts" | "history";
+
+const DATA_FORMATS: [string, DataFormat][] = [
+  ["XLSX (Excel, all tables)", "xlsx"],
+  ["CSV: elements", "csv-elements"],
+  ["CSV: connections", "csv-connections"],
+  ["CSV: shapes", "csv-shapes"],
+  ["GraphML", "graphml"],
+  ["GEXF (Gephi)", "gexf"],
+  ["Kumu JSON", "kumu"],
+  ["JSON Canvas", "canvas"],
+];
 
 export class Shell {
   readonly element: HTMLElement;
@@ -46,6 +59,12 @@ export class Shell {
     "button",
     { "data-testid": "ask-follow", title: "Everyone's map view follows yours", hidden: true },
     "Ask all to follow me",
+  );
+  /** Hidden from observers: they cannot edit the map. */
+  private readonly importButton = h(
+    "button",
+    { "data-testid": "import", title: "Add elements and connections from a file to this map" },
+    "Import…",
   );
   private tab: Tab = "map";
   private following: string | undefined;
@@ -90,8 +109,19 @@ export class Shell {
       openShareDialog(this.session.convening, this.session.role(), this.token),
     );
     const askFollow = this.askFollowButton;
-    askFollow.addEventListener("click", () => this.toggleAskToFollow(askFollow));
+    askFollow.addEventListener("click", () =>
+      this.setAskToFollow(askFollow.getAttribute("aria-pressed") !== "true"),
+    );
     this.undoButton.addEventListener("click", () => this.ctx.undo());
+    this.importButton.addEventListener("click", () => {
+      if (this.tab !== "map") this.show("map");
+      openImportDialog(this.importHost());
+    });
+    acceptDroppedFiles(
+      this.mapView.element,
+      () => this.ctx.canEdit,
+      (files) => openImportDialog(this.importHost(), files),
+    );
     this.redoButton.addEventListener("click", () => this.ctx.redo());
     return h(
       "header",
@@ -105,6 +135,7 @@ export class Shell {
       this.status,
       this.avatars,
       askFollow,
+      this.importButton,
       this.exportMenu(),
       share,
     );
@@ -123,11 +154,20 @@ export class Shell {
       });
       items.append(button);
     };
+    const heading = (label: string) => items.append(h("span", { class: "menu-heading" }, label));
+    heading("Picture");
     entry("Map as SVG", "export-svg", () => this.exportSvg());
     entry("Map as PNG", "export-png", () => exportMapPng(this.mapView, this.mapName()));
-    entry("Map as JSON", "export-json", () =>
+    entry("Print or PDF…", "export-print", () => this.printMap());
+    // CSV is a file per table, each its own click: browsers block or ask
+    // about several downloads from one click, and XLSX is the one-file form.
+    heading("Map data");
+    for (const [label, format] of DATA_FORMATS)
+      entry(label, `export-${format}`, () => this.exportData(format));
+    entry("Convene JSON", "export-json", () =>
       exportMapJson(this.ctx.doc, this.mapView.currentMap(), this.mapName()),
     );
+    heading("Draft");
     entry("Draft as Markdown", "export-md", () => this.exportMarkdown());
     toggle.addEventListener("click", () => (items.hidden = !items.hidden));
     document.addEventListener("pointerdown", (e) => {
@@ -145,6 +185,40 @@ export class Shell {
     if (!this.mapView.currentMap()) throw new Error("There is no map to export yet.");
     const svg = this.mapView.exportSVG();
     download(safeFileName(this.mapName(), "svg"), new Blob([svg], { type: "image/svg+xml" }));
+  }
+
+  private exportData(format: DataFormat): Promise<void> {
+    return exportMapData(this.ctx, this.mapView.currentMap(), format, {
+      map: this.mapName(),
+      convening: this.session.convening,
+      token: this.token,
+    });
+  }
+
+  private printMap(): void {
+    if (!this.mapView.currentMap()) throw new Error("There is no map to print yet.");
+    const title = this.session.conveningName() || "Convening";
+    openPrintView({ svg: this.mapView.exportSVG(), title });
+  }
+
+  private importHost(): ImportHost {
+    return {
+      ctx: this.ctx,
+      convening: this.session.convening,
+      token: this.token,
+      role: () => this.session.role(),
+      currentMap: () => this.mapView.currentMap(),
+      createMap: (name) => {
+        const map = this.ctx.doc.createMap(name.trim().slice(0, 100) || "Imported map");
+        this.ctx.edited(true);
+        this.mapView.showMap(map);
+        return map;
+      },
+      mapName: () => this.mapName(),
+      viewport: () => this.mapView.viewport(),
+      setViewport: (v) => this.mapView.setViewport(v, true),
+      mapElement: () => this.mapView.element,
+    };
   }
 
   private exportMarkdown(): void {
@@ -174,6 +248,10 @@ export class Shell {
         showToast(error.message, "error");
     });
     this.mapView.element.addEventListener("followchange", () => this.setFollowing(undefined));
+    // Presenting, the map's own bar asks (the top bar is out of sight).
+    this.mapView.element.addEventListener("asktofollow", (event) =>
+      this.setAskToFollow((event as CustomEvent<{ asking: boolean }>).detail.asking),
+    );
     document.addEventListener("keydown", (event) => this.onKey(event));
   }
 
@@ -233,6 +311,7 @@ export class Shell {
     this.title.textContent = this.session.conveningName() || "Convening";
     document.title = `${this.title.textContent} — Convene`;
     this.askFollowButton.hidden = this.session.role() !== "convener";
+    this.importButton.hidden = !this.ctx.canEdit;
     this.refreshStatus();
     this.refreshAvatars();
     this.refreshUndo();
@@ -322,8 +401,9 @@ export class Shell {
       this.setFollowing(asking.id);
   }
 
-  private toggleAskToFollow(button: HTMLButtonElement): void {
-    const asking = button.getAttribute("aria-pressed") !== "true";
+  private setAskToFollow(asking: boolean): void {
+    if (asking && this.session.role() !== "convener") return;
+    const button = this.askFollowButton;
     button.setAttribute("aria-pressed", String(asking));
     button.textContent = asking ? "Stop asking to follow" : "Ask all to follow me";
     this.ctx.setPresence({ askToFollow: asking });

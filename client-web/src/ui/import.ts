@@ -68,7 +68,7 @@ function details(s: ImportSummary): string[] {
 }
 
 function errorText(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = (error instanceof Error ? error.message : String(error)).replace(/\.+$/, "");
   const limit = /more than|larger than|too many/.test(message) ? ` (${LIMITS_NOTE})` : "";
   return `${message}${limit}. Nothing was imported.`;
 }
@@ -98,6 +98,7 @@ class ImportDialog {
     "Import",
   );
   private read: ReadFiles | undefined;
+  private attempts = 0;
   private members: Promise<ImportOptions["members"]>;
 
   constructor(private readonly host: ImportHost) {
@@ -142,6 +143,7 @@ class ImportDialog {
 
   /** Reads the files and shows what they would add, or why they cannot. */
   async take(files: File[]): Promise<void> {
+    const attempt = ++this.attempts;
     this.read = undefined;
     this.apply.disabled = true;
     if (files.length === 0) return;
@@ -150,6 +152,8 @@ class ImportDialog {
     try {
       const read = await readPickedFiles(files);
       const summary = this.plan(read, await this.members);
+      // Files picked again while these were read: the newer ones count.
+      if (attempt !== this.attempts) return;
       this.read = read;
       this.preview.dataset.state = "ready";
       this.preview.replaceChildren(
@@ -159,7 +163,7 @@ class ImportDialog {
       );
       this.apply.disabled = false;
     } catch (error) {
-      this.showError(error);
+      if (attempt === this.attempts) this.showError(error);
     }
   }
 

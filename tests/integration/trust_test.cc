@@ -411,6 +411,9 @@ TEST_F(TrustTest, PresenceIsBoundedAndOnlyAConvenerAsksEveryoneToFollow) {
   follow_me.mutable_cursor()->set_x(7);
   ASSERT_TRUE(ana->send_presence(follow_me));
   follow_me.mutable_cursor()->set_x(8);
+  // The saved view shown, whose filter followers apply: relayed as it is.
+  follow_me.mutable_view()->set_replica(5);
+  follow_me.mutable_view()->set_counter(9);
   ASSERT_TRUE(convener->send_presence(follow_me));
   std::optional<pb::Member> from_ana, from_convener;
   ASSERT_TRUE(watcher->pump_until(
@@ -426,6 +429,8 @@ TEST_F(TrustTest, PresenceIsBoundedAndOnlyAConvenerAsksEveryoneToFollow) {
       seconds(5)));
   EXPECT_FALSE(from_ana->presence().ask_to_follow()) << "a participant asked everyone to follow";
   EXPECT_TRUE(from_convener->presence().ask_to_follow());
+  EXPECT_EQ(from_convener->presence().view().replica(), 5u);
+  EXPECT_EQ(from_convener->presence().view().counter(), 9u);
   for (const auto& u : watcher->presence_updates())
     for (const auto& m : u.members())
       EXPECT_LE(m.presence().selection_size(), 256) << "refused presence was relayed";

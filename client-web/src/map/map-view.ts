@@ -36,6 +36,7 @@ import { Legend, Palette } from "./palette";
 import { positionOf, Scene } from "./scene";
 import { fallbackColour, kindInfo } from "./style";
 import { Toolbar, type ToolName } from "./toolbar";
+import { SavedViews } from "./views-control";
 
 export interface MapView {
   /** Root element; the app puts it in the page and sizes it. */
@@ -110,6 +111,8 @@ class MapController implements GestureHost {
   private readonly palette: Palette;
   private readonly legend: Legend;
   private readonly panel: Panel;
+  /** Saved views and presenting them (views-control.ts). */
+  private readonly views: SavedViews;
   private readonly gestures: Gestures;
   /** Many elements moved at once (a layout, here or elsewhere) glide there. */
   private readonly glide: Glide;
@@ -147,6 +150,25 @@ class MapController implements GestureHost {
       },
       { interactive: true, filter: new Set(), showDisagreement: true, remote: new Map() },
     );
+    this.views = new SavedViews({
+      doc: () => this.doc_,
+      currentMap: () => this.map,
+      editable: () => this.editable(),
+      root: this.root,
+      me: () => this.ctx.me,
+      viewport: () => this.vp,
+      setViewport: (v, animate, duration) => this.setViewport(v, animate, duration),
+      filter: () => this.lens.filter,
+      setFilter: (f) => this.lens.setFilter(f),
+      selection: () => this.selected,
+      select: (ids) => this.select(ids),
+      tryEdit: (edit) => this.tryEdit(edit),
+      edited: (checkpoint) => this.edited(checkpoint),
+      sendPresence: (update) => this.sendPresence(update),
+      setAskToFollow: (asking) =>
+        this.root.dispatchEvent(new CustomEvent("asktofollow", { detail: { asking } })),
+      toast: (message) => this.ctx.toast(message, "info"),
+    });
     this.toolbar = new Toolbar({
       maps: () => this.doc_.maps(),
       currentMap: () => this.map,
@@ -169,6 +191,7 @@ class MapController implements GestureHost {
         edited: (checkpoint) => this.edited(checkpoint),
         toast: (message) => this.ctx.toast(message, "info"),
       }),
+      viewsMenu: this.views.menu,
     });
     this.palette = new Palette({
       editable: () => this.editable() && this.map !== undefined,
@@ -188,6 +211,8 @@ class MapController implements GestureHost {
       size: () => this.size(),
       insets: () => this.fitInsets(this.size()),
       goTo: (v) => {
+        // A view's focus does not move the view: the view's own viewport does.
+        if (this.views.applying) return;
         if (this.followId !== undefined) this.userViewport(this.vp);
         this.setViewport(v, true, 420);
       },
@@ -197,6 +222,7 @@ class MapController implements GestureHost {
       changed: () => {
         this.legend.refresh();
         this.toolbar.setFiltersShown(this.lens.panel.isOpen(), this.lens.filtering());
+        this.views.changed();
       },
     });
     this.legend = new Legend({
@@ -460,6 +486,7 @@ class MapController implements GestureHost {
     this.pruneSelection();
     this.panel.sync(changes.entities);
     if (this.currentTool.name === "me") this.setHint(this.hintFor(this.currentTool));
+    this.views.changed();
   }
 
   private pruneSelection(): void {
@@ -816,6 +843,7 @@ class MapController implements GestureHost {
     this.followId = memberId && memberId !== this.ctx.me.id ? memberId : undefined;
     this.sendPresence({ following: this.followId ?? "" });
     if (this.followId) this.applyFollow();
+    else this.views.follow(undefined);
   }
 
   private applyFollow(): void {
@@ -823,6 +851,7 @@ class MapController implements GestureHost {
     if (!leader) {
       if (this.followId) this.ctx.toast("The person you were following has left.", "info");
       this.followId = undefined;
+      this.views.follow(undefined);
       return;
     }
     const map = idToKey(leader.presence?.map);
@@ -839,6 +868,8 @@ class MapController implements GestureHost {
         far ? ANIMATION_MS : FOLLOW_ANIMATION_MS,
       );
     }
+    // The saved view they show: its filter too, here.
+    this.views.follow(map === this.map ? idToKey(leader.presence?.view) : undefined);
   }
 
   /** Others here: their cursors and selections on this map, and their colours. */
@@ -1085,6 +1116,7 @@ class MapController implements GestureHost {
   }
 
   destroy(): void {
+    this.views.destroy();
     this.stopAnimation();
     this.glide.finish();
     clearTimeout(this.movingTimer);

@@ -59,6 +59,8 @@ export interface ToolbarHost {
   toggleFilters(): void;
   /** The automatic layouts (layout-apply.ts). */
   layoutMenu: LayoutMenuHost;
+  /** Saved views and Present (views-menu.ts), redrawn with the toolbar. */
+  viewsMenu: { readonly element: HTMLElement; refresh(): void };
 }
 
 export class Toolbar {
@@ -156,6 +158,7 @@ export class Toolbar {
       htmlEl("span", { class: "cv-spacer" }),
       this.findButton,
       this.filters,
+      host.viewsMenu.element,
       this.disagreement,
       exportButton,
     );
@@ -214,6 +217,7 @@ export class Toolbar {
     this.findButton.disabled = !current;
     this.filters.disabled = !current;
     this.layoutMenu.refresh();
+    this.host.viewsMenu.refresh();
   }
 
   /** Shows whether the filter card is open, or a filter is on. */

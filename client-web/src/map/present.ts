@@ -62,6 +62,9 @@ export interface PresentationHost {
   ended(): void;
 }
 
+/** Keys the map would edit with (delete, nudge), ignored while presenting. */
+const PASSIVE_KEYS = new Set(["Delete", "Backspace", "ArrowUp", "ArrowDown", "Enter"]);
+
 const PREVIOUS_ICON = ["M15 5L8 12L15 19"];
 const NEXT_ICON = ["M9 5L16 12L9 19"];
 const FOLLOW_ICON = [
@@ -229,7 +232,11 @@ export class Presentation {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.target instanceof Element && e.target.closest("dialog, input, textarea, select")) return;
     const step = presentKey(e.key);
-    if (!step) return;
+    if (!step) {
+      // The map's editing keys are not for an audience: nothing is deleted or nudged.
+      if (PASSIVE_KEYS.has(e.key)) e.stopPropagation();
+      return;
+    }
     // Space moves on wherever the focus is, as in slides (not pressing the
     // focused button: its default goes with the keydown's).
     e.preventDefault();

@@ -52,6 +52,11 @@ export class ViewsMenu {
   private readonly list = htmlEl("ul", { class: "cv-views-list", "data-testid": "views-list" });
   private readonly saveButton: HTMLButtonElement;
   private readonly hint = htmlEl("p", { class: "cv-menu-hint" });
+  /** A press anywhere else closes the card (listened to while it is open). */
+  private readonly pressedElsewhere = (e: PointerEvent) => {
+    if (e.target instanceof Node && !this.element.contains(e.target) && !isInDialog(e.target))
+      this.close(false);
+  };
 
   constructor(private readonly host: ViewsMenuHost) {
     this.button = htmlEl(
@@ -109,11 +114,6 @@ export class ViewsMenu {
       if (to instanceof Node && (this.element.contains(to) || isInDialog(to))) return;
       if (to !== null) this.close(false);
     });
-    document.addEventListener("pointerdown", (e) => {
-      if (this.isOpen() && e.target instanceof Node && !this.element.contains(e.target)) {
-        if (!isInDialog(e.target)) this.close(false);
-      }
-    });
     this.element.append(this.button, this.card, this.presentButton);
     this.refresh();
   }
@@ -126,6 +126,7 @@ export class ViewsMenu {
     if (!this.host.hasMap()) return;
     this.card.hidden = false;
     this.button.setAttribute("aria-expanded", "true");
+    document.addEventListener("pointerdown", this.pressedElsewhere);
     this.refresh();
     const first = this.list.querySelector<HTMLButtonElement>(".cv-view-name");
     (first ?? (this.saveButton.hidden ? undefined : this.saveButton))?.focus();
@@ -135,6 +136,7 @@ export class ViewsMenu {
     if (this.card.hidden) return;
     this.card.hidden = true;
     this.button.setAttribute("aria-expanded", "false");
+    document.removeEventListener("pointerdown", this.pressedElsewhere);
     if (refocus) this.button.focus();
   }
 

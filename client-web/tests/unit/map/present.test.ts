@@ -121,6 +121,18 @@ describe("presentation mode", () => {
     await vi.waitFor(() => expect(view!.viewport()).toEqual({ x: -50, y: -50, zoom: 0.8 }));
   });
 
+  it("leaves the map unedited by keys while presenting", () => {
+    const { doc, project } = setup();
+    byTestId("present").click();
+    document
+      .querySelector(`[data-id="${project}"]`)!
+      .dispatchEvent(new FocusEvent("focusin", { bubbles: true }));
+    const before = { ...doc.element(project)!.fields.position };
+    for (const k of ["Delete", "Backspace", "ArrowUp", "ArrowDown"]) key(k);
+    expect(doc.element(project)).toBeDefined();
+    expect(doc.element(project)!.fields.position).toMatchObject(before);
+  });
+
   it("follows views renamed or deleted while presenting", () => {
     const { doc, ctx } = setup();
     byTestId("present").click();

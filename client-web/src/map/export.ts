@@ -16,6 +16,8 @@ import {
   levelShown,
   type LevelFilter,
 } from "./style";
+import { describeEffect, describeMatch } from "./style-rules";
+import { ruleSwatch } from "./vocabulary-legend";
 
 export interface ExportOptions {
   doc: ConveneDocument;
@@ -181,6 +183,26 @@ function buildLegend(
       };
     }),
     "Boundaries",
+  );
+  // The map's own kinds in use, and its style rules in the order they apply.
+  const kindsUsed = new Set([...scene.elements.keys()].map((id) => options.doc.customKindOf(id)));
+  row(
+    options.doc
+      .kindsOf(options.map)
+      .filter((kind) => kindsUsed.has(kind.id))
+      .map((kind) => ({
+        swatch: svgEl("g", {}, [ruleSwatch({ color: kind.color, shape: kind.shape, size: 1.5 })]),
+        text: kind.name || "Unnamed kind",
+      })),
+    "Kinds",
+  );
+  const fields = options.doc.fieldsOf(options.map);
+  row(
+    options.doc.styleRulesOf(options.map).map((rule) => ({
+      swatch: svgEl("g", {}, [ruleSwatch(rule)]),
+      text: `${describeMatch(rule, fields)} → ${describeEffect(rule)}`,
+    })),
+    "Style rules",
   );
   if (halos) {
     row(

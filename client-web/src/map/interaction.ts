@@ -24,8 +24,8 @@ import { NODE_RADIUS } from "./nodes";
 import { positionOf, shapePoints, type Scene } from "./scene";
 import type { ToolName } from "./toolbar";
 
-/** The active tool; "place" waits for a click to put an element of `kind`. */
-export type Tool = { name: ToolName } | { name: "place"; kind: ElementKind };
+/** The active tool; "place" waits for a click to put an element of `kind` (and custom kind). */
+export type Tool = { name: ToolName } | { name: "place"; kind: ElementKind; customKind?: IdKey };
 
 export interface GestureHost {
   readonly svg: SVGSVGElement;
@@ -47,7 +47,7 @@ export interface GestureHost {
   tryEdit<T>(edit: () => T): T | undefined;
   edited(checkpoint: boolean): void;
   cursorMoved(at: Pt): void;
-  placeElement(kind: ElementKind, at: Pt): void;
+  placeElement(kind: ElementKind, at: Pt, customKind?: IdKey): void;
   putMeAt(at: Pt): void;
   finishShape(tool: "boundary" | "region" | "sphere", points: Pt[]): void;
   connect(from: IdKey, to: IdKey): void;
@@ -187,8 +187,8 @@ export class Gestures {
     const entityType = entity?.getAttribute("data-entity");
 
     if (tool.name === "place") {
-      const kind = tool.kind;
-      this.gesture = this.panGesture(screen, () => this.host.placeElement(kind, at));
+      const { kind, customKind } = tool;
+      this.gesture = this.panGesture(screen, () => this.host.placeElement(kind, at, customKind));
     } else if (tool.name === "me") {
       this.gesture = this.panGesture(screen, () => this.host.putMeAt(at));
     } else if (isDrawingTool(tool.name)) {

@@ -36,6 +36,8 @@ import { Legend, Palette } from "./palette";
 import { positionOf, Scene } from "./scene";
 import { fallbackColour, kindInfo } from "./style";
 import { Toolbar, type ToolName } from "./toolbar";
+import { VocabularyDialog } from "./vocabulary-dialog";
+import { renderVocabularyLegend } from "./vocabulary-legend";
 import { SavedViews } from "./views-control";
 
 export interface MapView {
@@ -110,6 +112,8 @@ class MapController implements GestureHost {
   private readonly toolbar: Toolbar;
   private readonly palette: Palette;
   private readonly legend: Legend;
+  /** The map's own fields, kinds and style rules (vocabulary-dialog.ts). */
+  private readonly vocabulary: VocabularyDialog;
   private readonly panel: Panel;
   /** Saved views and presenting them (views-control.ts). */
   private readonly views: SavedViews;
@@ -181,6 +185,7 @@ class MapController implements GestureHost {
       exportSvg: () => this.downloadSvg(),
       find: () => this.lens.find(),
       toggleFilters: () => this.lens.toggleFilters(),
+      vocabulary: () => this.vocabulary.open(),
       layoutMenu: layoutMenuHost({
         doc: () => this.doc_,
         currentMap: () => this.map,
@@ -196,10 +201,14 @@ class MapController implements GestureHost {
     this.palette = new Palette({
       editable: () => this.editable() && this.map !== undefined,
       armed: () => (this.currentTool.name === "place" ? this.currentTool.kind : undefined),
-      arm: (kind) =>
-        this.setTool(kind === undefined ? { name: "select" } : { name: "place", kind }),
-      drop: (kind, x, y) => this.dropFromPalette(kind, x, y),
-      placeAtCentre: (kind) => this.placeElement(kind, { x: this.vp.x, y: this.vp.y }),
+      armedCustom: () =>
+        this.currentTool.name === "place" ? this.currentTool.customKind : undefined,
+      arm: (kind, customKind) =>
+        this.setTool(kind === undefined ? { name: "select" } : { name: "place", kind, customKind }),
+      drop: (kind, x, y, custom) => this.dropFromPalette(kind, x, y, custom),
+      placeAtCentre: (kind, custom) =>
+        this.placeElement(kind, { x: this.vp.x, y: this.vp.y }, custom),
+      customKinds: () => (this.map === undefined ? [] : this.doc_.kindsOf(this.map)),
     });
     this.lens = new FindAndFocus({
       doc: () => this.doc_,
@@ -236,12 +245,15 @@ class MapController implements GestureHost {
       myId: () => (this.editable() ? ctx.me.id : undefined),
       nameOf: (id) => this.nameOf(id),
       colourOf: (id) => this.colourOf(id),
-      commit: (edit) => {
-        this.tryEdit(edit);
-        this.edited(true);
-      },
+      commit: (edit) => this.commit(edit),
       removeSelection: () => this.removeSelection(),
       select: (ids) => this.select(ids),
+    });
+    this.vocabulary = new VocabularyDialog({
+      doc: () => this.doc_,
+      currentMap: () => this.map,
+      editable: () => this.editable(),
+      commit: (edit) => this.commit(edit),
     });
     this.gestures = new Gestures(this);
     this.glide = new Glide(this.root, this.scene);
@@ -349,8 +361,14 @@ class MapController implements GestureHost {
     const drawing =
       "click to add points; double-click or Enter to finish, Backspace removes a point, Esc cancels.";
     switch (tool.name) {
-      case "place":
-        return `Click on the map to place ${withArticle(kindInfo(tool.kind).label.toLowerCase())} (Enter: at the centre, Esc: cancel).`;
+      case "place": {
+        const map = this.map;
+        const custom = map
+          ? this.doc_.kindsOf(map).find((k) => k.id === tool.customKind)
+          : undefined;
+        const name = custom?.name || kindInfo(tool.kind).label.toLowerCase();
+        return `Click on the map to place ${withArticle(name)} (Enter: at the centre, Esc: cancel).`;
+      }
       case "me":
         return this.myElement()
           ? "Click where you stand now: your marker moves there. Esc cancels."
@@ -405,6 +423,8 @@ class MapController implements GestureHost {
     this.scene.setEditableHandles(this.editable());
     this.toolbar.refresh();
     this.palette.refresh();
+    renderVocabularyLegend(this.legend.vocabulary, this.doc_, this.map);
+    this.vocabulary.sync();
     this.renderEmptyState();
   }
 
@@ -574,11 +594,22 @@ class MapController implements GestureHost {
     this.ctx.edited(checkpoint);
   }
 
-  placeElement(kind: ElementKind, at: Pt): void {
+  /** One edit that completes an undo step; a refusal is reported. */
+  private commit(edit: () => void): void {
+    this.tryEdit(edit);
+    this.edited(true);
+  }
+
+  /** Places an element of a built-in kind, or of one of the map's custom kinds on its base. */
+  placeElement(kind: ElementKind, at: Pt, customKind?: IdKey): void {
     const map = this.map;
     if (map === undefined || !this.editable()) return;
     const position = { x: clampCoordinate(at.x), y: clampCoordinate(at.y) };
-    const id = this.tryEdit(() => this.doc_.createElement(map, { kind, label: "", position }));
+    const id = this.tryEdit(() => {
+      const created = this.doc_.createElement(map, { kind, label: "", position });
+      if (customKind !== undefined) this.doc_.setCustomKind(created, customKind);
+      return created;
+    });
     if (id === undefined) return;
     this.edited(true);
     this.afterCreate(id);
@@ -592,10 +623,15 @@ class MapController implements GestureHost {
     this.select([id]);
   }
 
-  private dropFromPalette(kind: ElementKind, clientX: number, clientY: number): boolean {
+  private dropFromPalette(
+    kind: ElementKind,
+    clientX: number,
+    clientY: number,
+    customKind?: IdKey,
+  ): boolean {
     const at = this.gestures.clientToMap(clientX, clientY);
     if (!at) return false;
-    this.placeElement(kind, at);
+    this.placeElement(kind, at, customKind);
     return true;
   }
 

@@ -66,6 +66,13 @@ export interface ElementLook {
   decorated?: boolean;
   /** Kept in place by automatic layouts: a small pushpin on the live map. */
   pinned?: boolean;
+  /** The body's scale from the map's style rules (style-rules.ts); 1 as drawn. */
+  size?: number;
+}
+
+/** The radius of an element's body as drawn (NODE_RADIUS scaled by its style). */
+export function nodeRadius(look: Pick<ElementLook, "size">): number {
+  return NODE_RADIUS * (look.size ?? 1);
 }
 
 /** The node's body shape: an explicit override, else a rounded square for notes. */
@@ -133,7 +140,7 @@ export function labelText(
 
 /** The children of an element's <g>, drawn around (0, 0); the caller positions it. */
 export function elementChildren(look: ElementLook): SVGElement[] {
-  const r = NODE_RADIUS;
+  const r = nodeRadius(look);
   const colour = elementColour(look);
   const shape = bodyShape(look);
   const out: SVGElement[] = [];
@@ -200,7 +207,7 @@ export function elementChildren(look: ElementLook): SVGElement[] {
         : { "font-weight": 550 }),
     }),
   );
-  if (look.interactive && look.decorated) out.push(elementHandle());
+  if (look.interactive && look.decorated) out.push(elementHandle(r));
   // The tooltip, like the ring, is added on the live map when the pointer
   // first reaches the element (see decorated).
   if (!look.interactive || look.decorated) out.push(elementTitle(look));
@@ -235,8 +242,8 @@ export function elementLabel(look: Pick<ElementLook, "label" | "kind">): {
 }
 
 /** How far from its centre an element's body (and its "me" ring) reaches, for its label. */
-export function labelClearance(look: Pick<ElementLook, "selfColour">): number {
-  return NODE_RADIUS + (look.selfColour ? 5 : 0);
+export function labelClearance(look: Pick<ElementLook, "selfColour" | "size">): number {
+  return nodeRadius(look) + (look.selfColour ? 5 : 0);
 }
 
 /** The element's tooltip: its label, kind and level of scale. */
@@ -248,14 +255,14 @@ export function elementTitle(look: ElementLook): SVGElement {
 
 /** An element's selection ring (shown on hover, selection and connecting). */
 export function elementRing(look: ElementLook): SVGElement {
-  return bodyNode(bodyShape(look), NODE_RADIUS + (look.selfColour ? 10 : 6), {
+  return bodyNode(bodyShape(look), nodeRadius(look) + (look.selfColour ? 10 : 6), {
     class: "cv-sel-ring",
   });
 }
 
 /** The handle on an element's edge that starts a connection when dragged. */
-export function elementHandle(): SVGElement {
-  return svgEl("circle", { class: "cv-handle", cx: NODE_RADIUS + 1, cy: 0, r: 6 });
+export function elementHandle(radius = NODE_RADIUS): SVGElement {
+  return svgEl("circle", { class: "cv-handle", cx: radius + 1, cy: 0, r: 6 });
 }
 
 function titleOf(kind: string, label: string, scale: string): string {
@@ -271,6 +278,9 @@ export interface ConnectionLook {
   depth: number;
   kind: ConnectionKind;
   label: string;
+  /** From the map's style rules (style-rules.ts): a colour, and a scale of the width. */
+  colour?: string;
+  size?: number;
   disagreement?: number;
   remote?: string[];
   interactive: boolean;
@@ -283,9 +293,20 @@ export function arrowSize(width: number): { length: number; halfWidth: number } 
   return { length: 8 + width * 1.6, halfWidth: 4 + width * 0.9 };
 }
 
+/** A connection's kind style with its style rules' colour and width applied. */
+function styleOf(look: Pick<ConnectionLook, "kind" | "depth" | "colour" | "size">) {
+  const style = connectionStyle(look.kind, look.depth);
+  if (!look.colour && !look.size) return style;
+  return {
+    ...style,
+    colour: safeColour(look.colour) ?? style.colour,
+    width: style.width * (look.size ?? 1),
+  };
+}
+
 /** The children of a connection's <g>, in map coordinates. */
 export function connectionChildren(look: ConnectionLook, id: string): SVGElement[] {
-  const style = connectionStyle(look.kind, look.depth);
+  const style = styleOf(look);
   const arrow = arrowSize(style.width);
   const atEnd = look.direction === Direction.FORWARD || look.direction === Direction.BOTH;
   const atStart = look.direction === Direction.BOTH;
@@ -391,7 +412,7 @@ export function connectionLabelFrame(curve: Curve): LineLabelFrame {
  * connection near the pointer by geometry (connectionHitWidth) and decorates it.
  */
 export function connectionExtras(look: ConnectionLook, d = curvePath(look.curve)): SVGElement[] {
-  const style = connectionStyle(look.kind, look.depth);
+  const style = styleOf(look);
   return [
     svgEl("path", { class: "cv-conn-hit", d, "stroke-width": connectionHitWidth(look) }),
     svgEl("path", { class: "cv-sel-line", d, "stroke-width": style.width + 7 }),
@@ -399,8 +420,10 @@ export function connectionExtras(look: ConnectionLook, d = curvePath(look.curve)
 }
 
 /** How wide, in map units, the band is in which the pointer is on a connection. */
-export function connectionHitWidth(look: Pick<ConnectionLook, "kind" | "depth">): number {
-  return Math.max(14, connectionStyle(look.kind, look.depth).width + 10);
+export function connectionHitWidth(
+  look: Pick<ConnectionLook, "kind" | "depth" | "colour" | "size">,
+): number {
+  return Math.max(14, styleOf(look).width + 10);
 }
 
 export interface ShapeLook {

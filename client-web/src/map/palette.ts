@@ -1,5 +1,6 @@
 // The palette of element kinds (click to arm, then click the map; or drag
 // onto the map) and the legend, whose scale levels double as a filter.
+import type { IdKey, KindView } from "../crdt/api";
 import type { ElementKind, ScaleLevel } from "../gen/convene/v1/ops_pb";
 import { htmlEl, svgEl } from "./dom";
 import {
@@ -16,6 +17,7 @@ import {
   connectionStyle,
   DISAGREEMENT_COLOUR,
   ELEMENT_KINDS,
+  safeColour,
   SCALE_LEVELS,
   UNSPECIFIED_LEVEL,
 } from "./style";
@@ -24,10 +26,23 @@ export interface PaletteHost {
   editable(): boolean;
   /** The kind waiting to be placed by a click on the map, if any. */
   armed(): ElementKind | undefined;
-  arm(kind: ElementKind | undefined): void;
+  /** The map's custom kind armed with it (its `kind` is the base), if any. */
+  armedCustom(): IdKey | undefined;
+  arm(kind: ElementKind | undefined, custom?: IdKey): void;
   /** A kind dropped at a screen point; false when it was not over the map. */
-  drop(kind: ElementKind, clientX: number, clientY: number): boolean;
-  placeAtCentre(kind: ElementKind): void;
+  drop(kind: ElementKind, clientX: number, clientY: number, custom?: IdKey): boolean;
+  placeAtCentre(kind: ElementKind, custom?: IdKey): void;
+  /** The map's custom kinds, offered after the built-in ones. */
+  customKinds(): KindView[];
+}
+
+/** One item of the palette: a built-in kind, or a custom kind on its base. */
+interface PaletteKind {
+  kind: ElementKind;
+  custom?: IdKey;
+  testid: string;
+  label: string;
+  colour?: string;
 }
 
 const DRAG_THRESHOLD = 5;
@@ -38,51 +53,90 @@ export class Palette {
     role: "group",
     "aria-label": "Add to the map",
   });
-  private readonly buttons = new Map<ElementKind, HTMLButtonElement>();
+  private readonly buttons = new Map<HTMLButtonElement, PaletteKind>();
+  /** The map's custom kinds, after the built-in ones. */
+  private readonly customBox = htmlEl("div", { class: "cv-palette-custom" });
+  private customKey = "";
   private ghost: HTMLElement | undefined;
   private suppressClick = false;
 
   constructor(private readonly host: PaletteHost) {
     this.element.append(htmlEl("div", { class: "cv-palette-title" }, ["Add"]));
-    for (const info of ELEMENT_KINDS) {
-      const button = htmlEl(
-        "button",
-        {
-          type: "button",
-          class: "cv-palette-item",
-          "data-testid": `palette-${info.key}`,
-          title: `${info.label}: click, then click on the map (or drag it there)`,
-          "aria-pressed": "false",
-        },
-        [iconSvg(kindIconPaths(info.kind), 20), htmlEl("span", {}, [info.label])],
+    for (const info of ELEMENT_KINDS)
+      this.element.append(
+        this.itemButton({ kind: info.kind, testid: `palette-${info.key}`, label: info.label }),
       );
-      button.addEventListener("click", (e) => {
-        if (this.suppressClick) {
-          this.suppressClick = false;
-          return;
-        }
-        // From the keyboard (no pointer: detail 0) there is no map point to
-        // click next, so the element goes straight to the centre of the view.
-        if (e.detail === 0) host.placeAtCentre(info.kind);
-        else host.arm(host.armed() === info.kind ? undefined : info.kind);
-      });
-      button.addEventListener("pointerdown", (e) => this.startDrag(e, info.kind, button));
-      this.buttons.set(info.kind, button);
-      this.element.append(button);
-    }
+    this.element.append(this.customBox);
     this.refresh();
   }
 
+  private itemButton(item: PaletteKind): HTMLButtonElement {
+    const host = this.host;
+    const icon = iconSvg(kindIconPaths(item.kind), 20);
+    if (item.colour) icon.style.color = item.colour;
+    const button = htmlEl(
+      "button",
+      {
+        type: "button",
+        class: "cv-palette-item",
+        "data-testid": item.testid,
+        title: `${item.label}: click, then click on the map (or drag it there)`,
+        "aria-pressed": "false",
+      },
+      [icon, htmlEl("span", {}, [item.label])],
+    );
+    button.addEventListener("click", (e) => {
+      if (this.suppressClick) {
+        this.suppressClick = false;
+        return;
+      }
+      // From the keyboard (no pointer: detail 0) there is no map point to
+      // click next, so the element goes straight to the centre of the view.
+      if (e.detail === 0) host.placeAtCentre(item.kind, item.custom);
+      else if (this.isArmed(item)) host.arm(undefined);
+      else host.arm(item.kind, item.custom);
+    });
+    button.addEventListener("pointerdown", (e) => this.startDrag(e, item, button));
+    this.buttons.set(button, item);
+    return button;
+  }
+
+  private isArmed(item: PaletteKind): boolean {
+    return this.host.armed() === item.kind && this.host.armedCustom() === item.custom;
+  }
+
   refresh(): void {
+    this.refreshCustom();
     const editable = this.host.editable();
-    const armed = this.host.armed();
-    for (const [kind, button] of this.buttons) {
+    for (const [button, item] of this.buttons) {
       button.disabled = !editable;
-      button.setAttribute("aria-pressed", String(armed === kind));
+      button.setAttribute("aria-pressed", String(this.isArmed(item)));
     }
   }
 
-  private startDrag(e: PointerEvent, kind: ElementKind, button: HTMLButtonElement): void {
+  /** Rebuilds the custom kinds' buttons when the map's custom kinds changed. */
+  private refreshCustom(): void {
+    const kinds = this.host.customKinds();
+    const key = JSON.stringify(kinds.map((k) => [k.id, k.name, k.base, k.color]));
+    if (key === this.customKey) return;
+    this.customKey = key;
+    for (const [button, item] of this.buttons) if (item.custom) this.buttons.delete(button);
+    this.customBox.replaceChildren(
+      ...kinds.map((k) =>
+        this.itemButton({
+          kind: k.base,
+          custom: k.id,
+          testid: `palette-custom-${k.id}`,
+          label: k.name || "Unnamed kind",
+          colour: safeColour(k.color),
+        }),
+      ),
+    );
+    this.customBox.hidden = kinds.length === 0;
+  }
+
+  private startDrag(e: PointerEvent, item: PaletteKind, button: HTMLButtonElement): void {
+    const kind = item.kind;
     if (e.button !== 0 || !this.host.editable()) return;
     const start = { x: e.clientX, y: e.clientY };
     let dragging = false;
@@ -106,7 +160,7 @@ export class Palette {
       // The pointerup of a drag still ends in a click on the button when the
       // pointer comes back to it; that click must not arm the kind.
       this.suppressClick = ev.target === button || button.contains(ev.target as Node);
-      if (ev.type === "pointerup") this.host.drop(kind, ev.clientX, ev.clientY);
+      if (ev.type === "pointerup") this.host.drop(kind, ev.clientX, ev.clientY, item.custom);
     };
     window.addEventListener("pointermove", move);
     window.addEventListener("pointerup", up);
@@ -130,6 +184,11 @@ export class Legend {
     "data-testid": "legend-filters",
   });
   private readonly disagreementRow: HTMLElement;
+  /** The map's custom kinds and style rules (vocabulary-legend.ts fills it). */
+  readonly vocabulary = htmlEl("div", {
+    class: "cv-legend-vocabulary",
+    "data-testid": "legend-vocabulary",
+  });
 
   constructor(private readonly host: LegendHost) {
     const connections = htmlEl("ul", { class: "cv-legend-list" });
@@ -191,6 +250,7 @@ export class Legend {
       this.levels,
       htmlEl("h4", {}, ["Connections"]),
       connections,
+      this.vocabulary,
       htmlEl("details", { class: "cv-legend-more" }, [
         htmlEl("summary", {}, ["Boundaries"]),
         boundaries,

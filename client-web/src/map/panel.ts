@@ -2,7 +2,7 @@
 // selection; sync() then refreshes values from the document without touching
 // the field being typed in, so a remote edit never eats someone's typing.
 import type { ConveneDocument, IdKey, PerspectiveSummary } from "../crdt/api";
-import { Direction, ElementKind, Geometry, ScaleLevel } from "../gen/convene/v1/ops_pb";
+import { Direction, Geometry, ScaleLevel } from "../gen/convene/v1/ops_pb";
 import { htmlEl, svgEl } from "./dom";
 import { iconSvg, kindIconPaths, TOOL_ICONS } from "./icons";
 import { pinToggle, type PinToggle } from "./layout-pin";
@@ -11,7 +11,6 @@ import {
   CONNECTION_KINDS,
   connectionKindInfo,
   DIRECTIONS,
-  ELEMENT_KINDS,
   kindInfo,
   levelInfo,
   SCALE_LEVELS,
@@ -19,6 +18,8 @@ import {
   STRENGTH_ASPECT,
   UNSPECIFIED_LEVEL,
 } from "./style";
+import { bindControl } from "./vocabulary-controls";
+import { kindLabelOf, VocabularySections } from "./vocabulary-panel";
 
 export interface PanelHost {
   doc(): ConveneDocument;
@@ -54,6 +55,8 @@ export class Panel {
   private perspectiveBox: HTMLElement | undefined;
   private header: HTMLElement | undefined;
   private pin: PinToggle | undefined;
+  /** Kind, tags and custom fields of a lone element or connection (vocabulary-panel.ts). */
+  private vocabulary: VocabularySections | undefined;
 
   constructor(private readonly host: PanelHost) {
     this.show([]);
@@ -66,6 +69,7 @@ export class Panel {
     this.perspectiveBox = undefined;
     this.header = undefined;
     this.pin = undefined;
+    this.vocabulary = undefined;
     const doc = this.host.doc();
     let body: HTMLElement[];
     if (selection.length === 0) body = this.emptyBody();
@@ -79,7 +83,9 @@ export class Panel {
 
   /** Refreshes values after document changes (the focused field keeps its text). */
   sync(changed: ReadonlySet<IdKey> | undefined): void {
-    if (changed && !this.selection.some((id) => changed.has(id))) return;
+    // The map is listed when its vocabulary changed (fields, kinds).
+    const vocabularyChanged = !!this.vocabulary && !!changed?.has(this.vocabulary.map);
+    if (changed && !vocabularyChanged && !this.selection.some((id) => changed.has(id))) return;
     const active = document.activeElement;
     for (const b of this.bindings) {
       if (b.field !== active) {
@@ -92,6 +98,7 @@ export class Panel {
     if (this.perspectiveBox && this.selection.length === 1)
       this.renderPerspective(this.selection[0]);
     this.pin?.refresh();
+    this.vocabulary?.sync();
   }
 
   // ---- bodies -------------------------------------------------------------------
@@ -149,6 +156,7 @@ export class Panel {
     const update = (fields: Parameters<ConveneDocument["updateElement"]>[1]) =>
       this.host.commit(() => doc.updateElement(id, fields));
     const selfOf = el()?.selfOf;
+    const vocabulary = (this.vocabulary = new VocabularySections(this.host, id));
     const out: HTMLElement[] = [(this.header = this.headerFor(id))];
     if (selfOf) {
       out.push(
@@ -165,14 +173,7 @@ export class Panel {
         (v) => update({ label: v }),
         LABEL_LIMIT,
       ),
-      this.selectField(
-        "Kind",
-        "panel-kind",
-        ELEMENT_KINDS.map((k) => [String(k.kind), k.label]),
-        () => String(el()?.kind ?? ElementKind.UNSPECIFIED),
-        (v) => update({ kind: Number(v) }),
-        "Choose a kind…",
-      ),
+      vocabulary.kindField(),
       this.selectField(
         "Scale",
         "panel-scale",
@@ -188,6 +189,8 @@ export class Panel {
         (v) => update({ notes: v }),
         NOTES_LIMIT,
       ),
+      vocabulary.tags(),
+      vocabulary.fields(),
     );
     out.push(
       ...this.pinRow([id]),
@@ -262,6 +265,7 @@ export class Panel {
     const conn = () => doc.connection(id)?.fields;
     const update = (fields: Parameters<ConveneDocument["updateConnection"]>[1]) =>
       this.host.commit(() => doc.updateConnection(id, fields));
+    const vocabulary = (this.vocabulary = new VocabularySections(this.host, id));
     return [
       (this.header = this.headerFor(id)),
       this.textField(
@@ -297,6 +301,8 @@ export class Panel {
         () => String(conn()?.depth || 1),
         (v) => update({ depth: Number(v) }),
       ),
+      vocabulary.tags(),
+      vocabulary.fields(),
       this.perspectiveSection(id),
       this.deleteButton("Delete connection"),
     ];
@@ -357,9 +363,7 @@ export class Panel {
           htmlEl("h2", { class: "cv-panel-title" }, [
             element.fields.label || kindInfo(element.fields.kind).label,
           ]),
-          htmlEl("p", { class: "cv-panel-sub" }, [
-            `${kindInfo(element.fields.kind).label} · ${level.label}`,
-          ]),
+          htmlEl("p", { class: "cv-panel-sub" }, [`${kindLabelOf(doc, id)} · ${level.label}`]),
         ]),
       ]);
     }
@@ -552,19 +556,7 @@ export class Panel {
     read: () => string,
     write: (v: string) => void,
   ): HTMLElement {
-    field.value = read();
-    field.addEventListener("change", () => {
-      if (field.value !== read()) write(field.value);
-    });
-    if (field instanceof HTMLInputElement) {
-      field.addEventListener("keydown", (e) => {
-        if (e.key === "Enter") field.blur();
-        if (e.key === "Escape") {
-          field.value = read();
-          field.blur();
-        }
-      });
-    }
+    bindControl(field, read, write);
     this.bindings.push({ field, read });
     return htmlEl("label", { class: "cv-field" }, [htmlEl("span", {}, [label]), field]);
   }

@@ -36,6 +36,7 @@ import {
   elementTitle,
   labelClearance,
   NODE_RADIUS,
+  nodeRadius,
   shapeChildren,
   shapeLabel,
   type ConnectionLook,
@@ -50,6 +51,7 @@ import {
   STRENGTH_ASPECT,
   type LevelFilter,
 } from "./style";
+import { entityStyle, mapStyles, NO_STYLES, type MapStyles } from "./style-rules";
 
 export interface SceneHost {
   doc(): ConveneDocument;
@@ -139,6 +141,8 @@ export class Scene {
   private readonly marks = new Map<Mark, ReadonlySet<IdKey>>();
   /** Something that moves or resizes a label changed since labels were last placed. */
   private labelsDirty = false;
+  /** The map's custom kinds and style rules, indexed once per change of them. */
+  private styles: MapStyles = NO_STYLES;
 
   constructor(
     private readonly host: SceneHost,
@@ -175,6 +179,7 @@ export class Scene {
     this.shapeLayer.replaceChildren();
     this.connectionLayer.replaceChildren();
     this.elementLayer.replaceChildren();
+    this.styles = mapStyles(this.host.doc(), map);
     if (map === undefined) {
       this.renderVertexHandles();
       return;
@@ -199,7 +204,11 @@ export class Scene {
     const doc = this.host.doc();
     const connectionsToCheck = new Set<IdKey>();
     let elementAppeared = false;
-    for (const id of ids) {
+    const changed = ids instanceof Set ? (ids as ReadonlySet<IdKey>) : new Set(ids);
+    // The map is listed when its vocabulary changed: everything may look different.
+    const restyle = changed.has(map);
+    if (restyle) this.styles = mapStyles(doc, map);
+    for (const id of changed) {
       if (id === map) continue;
       const element: ElementView | undefined =
         this.elements.has(id) || !this.connections.has(id) ? doc.element(id) : undefined;
@@ -227,6 +236,10 @@ export class Scene {
       const shape = doc.shape(id);
       if (shape && shape.map === map) this.upsertShape(shape);
       else if (this.shapes.has(id)) this.removeNode(this.shapes, id);
+    }
+    if (restyle) {
+      for (const record of [...this.elements.values()]) this.upsertElement(record.view);
+      for (const id of this.connections.keys()) connectionsToCheck.add(id);
     }
     if (elementAppeared) {
       // A restored element brings back its hidden connections, which the
@@ -303,12 +316,18 @@ export class Scene {
 
   private elementLook(view: ElementView): ElementLook {
     const f = view.fields;
+    const style = entityStyle(this.host.doc(), this.styles, view.id, {
+      color: f.color,
+      shape: f.shape,
+      isElement: true,
+    });
     return {
       kind: f.kind ?? 0,
       label: f.label ?? "",
       scale: f.scale ?? ScaleLevel.UNSPECIFIED,
-      colour: f.color || undefined,
-      shape: f.shape || undefined,
+      colour: style.color,
+      shape: style.shape,
+      size: style.size === 1 ? undefined : style.size,
       pinned: f.pinned || undefined,
       selfColour: f.selfOf ? this.host.colourOf(f.selfOf) : undefined,
       disagreement: this.disagreement(view.id),
@@ -384,18 +403,21 @@ export class Scene {
     const to = this.elements.get(record.view.to);
     if (!from || !to) return;
     const f = record.view.fields;
+    const style = entityStyle(this.host.doc(), this.styles, record.view.id, { isElement: false });
     const look: ConnectionLook = {
       curve: connectionCurve(
         positionOf(from.view),
         positionOf(to.view),
-        NODE_RADIUS + 3,
-        NODE_RADIUS + 3,
+        nodeRadius(from.lastLook ?? {}) + 3,
+        nodeRadius(to.lastLook ?? {}) + 3,
         bend,
       ),
       direction: f.direction ?? Direction.NONE,
       depth: f.depth || 1,
       kind: f.kind ?? 0,
       label: f.label ?? "",
+      colour: style.color,
+      size: style.size === 1 ? undefined : style.size,
       disagreement: this.disagreement(record.view.id),
       remote: this.options.remote.get(record.view.id),
       interactive: this.options.interactive,
@@ -493,7 +515,7 @@ export class Scene {
         const look = { ...element.lastLook, decorated: true };
         const node = element.node;
         const ring = elementRing(look);
-        const handle = elementHandle();
+        const handle = elementHandle(nodeRadius(look));
         // After the disagreement halo and remote rings, before the rest.
         const underRing = [...node.children].find(
           (c) => !c.classList.contains("cv-halo") && !c.classList.contains("cv-remote-ring"),

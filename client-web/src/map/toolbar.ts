@@ -6,6 +6,7 @@ import { FILTER_ICON } from "./filter-panel";
 import { FIND_ICON } from "./find";
 import { iconSvg, TOOL_ICONS } from "./icons";
 import { LayoutMenu, type LayoutMenuHost } from "./layout-menu";
+import { VOCABULARY_ICON } from "./vocabulary-dialog";
 
 export type ToolName = "select" | "connect" | "boundary" | "region" | "sphere" | "me";
 
@@ -61,6 +62,8 @@ export interface ToolbarHost {
   layoutMenu: LayoutMenuHost;
   /** Saved views and Present (views-menu.ts), redrawn with the toolbar. */
   viewsMenu: { readonly element: HTMLElement; refresh(): void };
+  /** Opens the map's Vocabulary dialog (its fields, kinds and style rules). */
+  vocabulary(): void;
 }
 
 export class Toolbar {
@@ -75,6 +78,17 @@ export class Toolbar {
   private readonly filters: HTMLButtonElement;
   private readonly findButton: HTMLButtonElement;
   private readonly layoutMenu: LayoutMenu;
+  private readonly vocabularyButton = htmlEl(
+    "button",
+    {
+      type: "button",
+      class: "cv-tool",
+      "data-testid": "map-vocabulary",
+      title: "This map's fields, kinds and style rules",
+      "aria-label": "Vocabulary",
+    },
+    [iconSvg(VOCABULARY_ICON), htmlEl("span", {}, ["Vocabulary"])],
+  );
   private renaming = false;
 
   constructor(private readonly host: ToolbarHost) {
@@ -150,11 +164,13 @@ export class Toolbar {
     );
     this.filters.addEventListener("click", () => host.toggleFilters());
     this.layoutMenu = new LayoutMenu(host.layoutMenu);
+    this.vocabularyButton.addEventListener("click", () => host.vocabulary());
     this.element.append(
       this.mapBox,
       htmlEl("span", { class: "cv-sep" }),
       tools,
       this.layoutMenu.element,
+      this.vocabularyButton,
       htmlEl("span", { class: "cv-spacer" }),
       this.findButton,
       this.filters,
@@ -216,6 +232,7 @@ export class Toolbar {
     }
     this.findButton.disabled = !current;
     this.filters.disabled = !current;
+    this.vocabularyButton.disabled = !current;
     this.layoutMenu.refresh();
     this.host.viewsMenu.refresh();
   }

@@ -98,6 +98,25 @@ Status check_remove(const Document& doc, const pb::Op& op, size_t bound) {
   return Status::ok();
 }
 
+Status check_tag(const Document& doc, const pb::SetTag& set, size_t bound) {
+  if (!set.on()) return Status::ok();
+  const Vocabulary& v = doc.landscape().vocabulary();
+  const OpId target = OpId::from_pb(set.target());
+  const TagState* already = v.tag(target, set.tag());
+  if ((already && already->on) || v.tags_on(target) < bound) return Status::ok();
+  return Status::invalid(target.str() + " already has " + num(v.tags_on(target)) +
+                         " tags (the tags-per-target bound)");
+}
+
+Status check_definitions(const Document& doc, const pb::OpId& map, DefinitionSort sort,
+                         const char* sort_name, size_t bound) {
+  const OpId id = OpId::from_pb(map);
+  const size_t defined = doc.landscape().vocabulary().definitions_on(id, sort);
+  if (defined < bound) return Status::ok();
+  return Status::invalid("map " + id.str() + " already has " + num(defined) + " " + sort_name +
+                         ", removed ones included (the vocabulary-per-map bound)");
+}
+
 }  // namespace
 
 Status admit(const Document& doc, const pb::Op& op, const AdmissionLimits& bounds,
@@ -119,6 +138,20 @@ Status admit(const Document& doc, const pb::Op& op, const AdmissionLimits& bound
       return check_restore(op.restore(), bounds.restore_removals);
     case pb::Op::kRemove:
       return check_remove(doc, op, bounds.removals_in_force);
+    case pb::Op::kSetTag:
+      return check_tag(doc, op.set_tag(), bounds.tags_per_target);
+    case pb::Op::kCreateField:
+      return check_definitions(doc, op.create_field().map(), DefinitionSort::kField, "fields",
+                               bounds.vocabulary_per_map);
+    case pb::Op::kCreateKind:
+      return check_definitions(doc, op.create_kind().map(), DefinitionSort::kKind, "kinds",
+                               bounds.vocabulary_per_map);
+    case pb::Op::kCreateStyleRule:
+      return check_definitions(doc, op.create_style_rule().map(), DefinitionSort::kStyleRule,
+                               "style rules", bounds.vocabulary_per_map);
+    case pb::Op::kCreateView:
+      return check_definitions(doc, op.create_view().map(), DefinitionSort::kView, "views",
+                               bounds.vocabulary_per_map);
     default:
       return Status::ok();
   }

@@ -40,6 +40,11 @@ struct AdmissionLimits {
   size_t restore_removals = limits::kRestoreRemovals;
   // Removals in force on one entity, before a Remove.
   size_t removals_in_force = limits::kRemovalsInForce;
+  // Tags on one element or connection, after a SetTag that puts one on.
+  size_t tags_per_target = limits::kTagsPerTarget;
+  // Fields, kinds, style rules or views (each sort apart) per map, before a
+  // create of one more; removed ones count.
+  size_t vocabulary_per_map = limits::kVocabularyPerMap;
 };
 
 // Status::ok() to go on to Document::apply(), or Status::invalid() with a

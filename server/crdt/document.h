@@ -30,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "convene/v1/snapshot.pb.h"
@@ -102,6 +103,20 @@ class Document {
   Status update_shape(OpId shape, const pb::ShapeFields& fields);
   Status set_perspective(OpId target, std::string_view aspect, std::string_view participant,
                          std::optional<double> value);
+
+  // A map's vocabulary (docs/crdt.md, "Vocabulary"; document_vocabulary.cc).
+  Status set_tag(OpId target, std::string_view tag, bool on);
+  Result<OpId> create_field(OpId map, const pb::FieldDefFields& fields);
+  Status update_field(OpId field, const pb::FieldDefFields& fields);
+  // A custom field's value: text, a number, or neither (clears it).
+  using FieldValueInput = std::variant<std::monostate, std::string, double>;
+  Status set_field_value(OpId target, OpId field, const FieldValueInput& value);
+  Result<OpId> create_kind(OpId map, const pb::KindFields& fields);
+  Status update_kind(OpId kind, const pb::KindFields& fields);
+  Result<OpId> create_style_rule(OpId map, const pb::StyleRuleFields& fields);
+  Status update_style_rule(OpId rule, const pb::StyleRuleFields& fields);
+  Result<OpId> create_view(OpId map, const pb::ViewFields& fields);
+  Status update_view(OpId view, const pb::ViewFields& fields);
 
   // Text positions and lengths count code points of the visible text.
   Status insert_text(OpId variant, size_t pos, std::string_view utf8_text);

@@ -29,6 +29,8 @@ pb::ElementFields previous(const Element& e, const pb::ElementFields& changed) {
   if (changed.has_color()) old.set_color(e.color.value);
   if (changed.has_shape()) old.set_shape(e.shape.value);
   if (changed.has_self_of()) old.set_self_of(e.self_of.value);
+  if (changed.has_custom_kind()) e.custom_kind.value.to_pb(old.mutable_custom_kind());
+  if (changed.has_pinned()) old.set_pinned(e.pinned.value);
   return old;
 }
 
@@ -136,7 +138,9 @@ pb::Op Document::inverse_of(const pb::Op& op) const {
       break;
     }
     default:
-      break;  // text ops have their own inverses
+      // Text ops have their own inverses.
+      vocabulary_inverse(landscape_, op, &inv);
+      break;
   }
   return inv;
 }

@@ -8,52 +8,14 @@
 #include <utility>
 
 #include "crdt/limits.h"
-#include "crdt/utf8.h"
-
-// Validation returns the first failure; this keeps the checks one per line.
-#define CONVENE_RETURN_IF_ERROR(expr)                              \
-  do {                                                             \
-    if (Status status_ = (expr); !status_.is_ok()) return status_; \
-  } while (false)
+#include "crdt/records.h"
 
 namespace convene::crdt {
 namespace {
 
-using google::protobuf::RepeatedPtrField;
+using namespace records;
 
 // ---- checks on values, shared by validate(), decode() and invariants -------
-
-Status field_error(std::string_view where, std::string_view field, std::string_view problem) {
-  std::string message(where);
-  message.append(".").append(field).append(": ").append(problem);
-  return Status::invalid(std::move(message));
-}
-
-Status check_text(const std::string& s, size_t max_bytes, std::string_view where,
-                  std::string_view field) {
-  if (s.size() > max_bytes)
-    return field_error(where, field, "longer than " + std::to_string(max_bytes) + " bytes");
-  if (!utf8::valid(s)) return field_error(where, field, "not valid UTF-8");
-  return Status::ok();
-}
-
-// Participant ids and aspect names name something, so they cannot be empty.
-Status check_name(const std::string& s, size_t max_bytes, std::string_view where,
-                  std::string_view field) {
-  if (s.empty()) return field_error(where, field, "empty");
-  return check_text(s, max_bytes, where, field);
-}
-
-// proto3 keeps enum values it does not know; they must not reach the state.
-Status check_enum(int value, bool (*is_valid)(int), std::string_view where,
-                  std::string_view field) {
-  if (is_valid(value)) return Status::ok();
-  return field_error(where, field, "unknown enum value " + std::to_string(value));
-}
-
-bool coordinate_ok(double v) {
-  return std::isfinite(v) && std::fabs(v) <= limits::kCoordinate;
-}
 
 bool perspective_value_ok(double v) {
   return std::isfinite(v) && std::fabs(v) <= limits::kPerspectiveValue;
@@ -105,6 +67,8 @@ Status check_element_fields(const pb::ElementFields& f, std::string_view where) 
     CONVENE_RETURN_IF_ERROR(check_text(f.shape(), limits::kStyleBytes, where, "shape"));
   if (f.has_self_of())
     CONVENE_RETURN_IF_ERROR(check_text(f.self_of(), limits::kParticipantBytes, where, "self_of"));
+  if (f.has_custom_kind() && !is_zero(f.custom_kind()) && !OpId::from_pb(f.custom_kind()).valid())
+    return field_error(where, "custom_kind", "has a replica but no counter");
   return Status::ok();
 }
 
@@ -154,26 +118,20 @@ const char* type_names(unsigned types) {
       return "a shape";
     case 6:
       return "an element or connection";
+    case 16:
+      return "a field";
+    case 32:
+      return "a kind";
+    case 64:
+      return "a style rule";
+    case 128:
+      return "a view";
     default:
-      return "a map, element, connection or shape";
+      return "an entity of a map";
   }
 }
 
 // ---- writing fields ----------------------------------------------------------
-
-template <class Table>
-auto find(Table& table, OpId id) -> decltype(&table.begin()->second) {
-  auto it = table.find(id);
-  return it == table.end() ? nullptr : &it->second;
-}
-
-// Last writer wins; assigning in place reuses the string's buffer.
-template <class T, class V>
-void put(Lww<T>& reg, const V& value, Stamp stamp) {
-  if (stamp <= reg.stamp) return;
-  reg.value = value;
-  reg.stamp = stamp;
-}
 
 // Points are copied coordinate by coordinate so unknown fields a client may
 // have attached never reach the state (they would break canonical bytes).
@@ -208,6 +166,9 @@ void write_fields(Element& e, const pb::ElementFields& f, StampOf stamp_of) {
   if (f.has_color()) put(e.color, f.color(), stamp_of(F::kColorFieldNumber));
   if (f.has_shape()) put(e.shape, f.shape(), stamp_of(F::kShapeFieldNumber));
   if (f.has_self_of()) put(e.self_of, f.self_of(), stamp_of(F::kSelfOfFieldNumber));
+  if (f.has_custom_kind())
+    put(e.custom_kind, OpId::from_pb(f.custom_kind()), stamp_of(F::kCustomKindFieldNumber));
+  if (f.has_pinned()) put(e.pinned, f.pinned(), stamp_of(F::kPinnedFieldNumber));
 }
 
 template <class StampOf>
@@ -230,35 +191,6 @@ void write_fields(Shape& s, const pb::ShapeFields& f, StampOf stamp_of) {
 
 // ---- snapshot records --------------------------------------------------------
 
-void write_stamp(Stamp s, pb::Stamp* out) {
-  out->set_lamport(s.lamport);
-  out->set_replica(s.replica);
-}
-
-Stamp read_stamp(const pb::Stamp& s) {
-  return {s.lamport(), s.replica()};
-}
-
-// Records only carry liveness once something was removed.
-template <class Record>
-void encode_liveness(const Liveness& l, Record* r) {
-  if (l.removals().empty() && l.cancelled().empty()) return;
-  pb::Liveness* out = r->mutable_liveness();
-  for (const OpId& id : l.removals()) id.to_pb(out->add_removals());
-  for (const OpId& id : l.cancelled()) id.to_pb(out->add_cancelled());
-}
-
-// Appends a field's stamp when the field was ever written; field numbers are
-// visited in increasing order, so the stamps come out sorted.
-template <class T>
-bool stamped(const Lww<T>& reg, int field, RepeatedPtrField<pb::FieldStamp>* stamps) {
-  if (!reg.set()) return false;
-  pb::FieldStamp* fs = stamps->Add();
-  fs->set_field(field);
-  write_stamp(reg.stamp, fs->mutable_stamp());
-  return true;
-}
-
 void encode_element(const Element& e, pb::ElementRecord* r) {
   using F = pb::ElementFields;
   e.id.to_pb(r->mutable_id());
@@ -274,6 +206,9 @@ void encode_element(const Element& e, pb::ElementRecord* r) {
   if (stamped(e.color, F::kColorFieldNumber, s)) f->set_color(e.color.value);
   if (stamped(e.shape, F::kShapeFieldNumber, s)) f->set_shape(e.shape.value);
   if (stamped(e.self_of, F::kSelfOfFieldNumber, s)) f->set_self_of(e.self_of.value);
+  if (stamped(e.custom_kind, F::kCustomKindFieldNumber, s))
+    e.custom_kind.value.to_pb(f->mutable_custom_kind());
+  if (stamped(e.pinned, F::kPinnedFieldNumber, s)) f->set_pinned(e.pinned.value);
   encode_liveness(e.liveness, r);
 }
 
@@ -316,73 +251,6 @@ void encode_map(const MapEntity& m, pb::NamedRecord* r) {
   encode_liveness(m.liveness, r);
 }
 
-template <class T>
-std::vector<const T*> sorted_by_id(const std::unordered_map<OpId, T>& table) {
-  std::vector<const T*> out;
-  out.reserve(table.size());
-  for (const auto& [id, entity] : table) out.push_back(&entity);
-  std::sort(out.begin(), out.end(), [](const T* a, const T* b) { return a->id < b->id; });
-  return out;
-}
-
-Status record_error(std::string_view where, std::string_view problem) {
-  std::string message(where);
-  message.append(": ").append(problem);
-  return Status::invalid(std::move(message));
-}
-
-bool strictly_sorted(const std::vector<OpId>& ids) {
-  return std::adjacent_find(ids.begin(), ids.end(), std::greater_equal<OpId>()) == ids.end();
-}
-
-Status read_ids(const RepeatedPtrField<pb::OpId>& in, std::string_view where,
-                std::vector<OpId>* out) {
-  for (const pb::OpId& id : in) out->push_back(OpId::from_pb(id));
-  const bool all_valid = std::all_of(out->begin(), out->end(), [](OpId id) { return id.valid(); });
-  if (!all_valid || !strictly_sorted(*out)) return record_error(where, "ids not sorted or unset");
-  return Status::ok();
-}
-
-Status read_liveness(const pb::Liveness& in, std::string_view where, Liveness* out) {
-  std::vector<OpId> removals, cancelled;
-  CONVENE_RETURN_IF_ERROR(read_ids(in.removals(), where, &removals));
-  CONVENE_RETURN_IF_ERROR(read_ids(in.cancelled(), where, &cancelled));
-  if (!std::includes(removals.begin(), removals.end(), cancelled.begin(), cancelled.end()))
-    return record_error(where, "cancels a removal it does not have");
-  for (OpId r : removals) out->add_removal(r);
-  out->cancel(std::move(cancelled));
-  return Status::ok();
-}
-
-// Field stamps by field number; an invalid stamp where the field is absent.
-using StampTable = std::array<Stamp, 9>;
-
-Status read_field_stamps(const RepeatedPtrField<pb::FieldStamp>& in, uint32_t max_field,
-                         std::string_view where, StampTable* out) {
-  uint32_t previous = 0;
-  for (const pb::FieldStamp& fs : in) {
-    const Stamp s = read_stamp(fs.stamp());
-    if (fs.field() <= previous || fs.field() > max_field || !s.valid())
-      return record_error(
-          where, "field stamp " + std::to_string(fs.field()) + " unknown, out of order or zero");
-    (*out)[fs.field()] = s;
-    previous = fs.field();
-  }
-  return Status::ok();
-}
-
-// Every present field has a stamp and every stamp a field.
-Status check_presence(const StampTable& stamps, std::initializer_list<bool> present,
-                      std::string_view where) {
-  size_t field = 1;
-  for (bool has : present) {
-    if (has != stamps[field].valid())
-      return record_error(where, "field " + std::to_string(field) + " and its stamp disagree");
-    ++field;
-  }
-  return Status::ok();
-}
-
 Status read_map(const pb::NamedRecord& r, MapEntity* m) {
   m->id = OpId::from_pb(r.id());
   const std::string where = "map " + m->id.str();
@@ -399,12 +267,12 @@ Status read_element(const pb::ElementRecord& r, Element* e) {
   const std::string where = "element " + e->id.str();
   const pb::ElementFields& f = r.fields();
   StampTable stamps;
-  CONVENE_RETURN_IF_ERROR(read_field_stamps(r.stamps(), 8, where, &stamps));
-  CONVENE_RETURN_IF_ERROR(
-      check_presence(stamps,
-                     {f.has_kind(), f.has_label(), f.has_notes(), f.has_position(), f.has_scale(),
-                      f.has_color(), f.has_shape(), f.has_self_of()},
-                     where));
+  CONVENE_RETURN_IF_ERROR(read_field_stamps(r.stamps(), 10, where, &stamps));
+  CONVENE_RETURN_IF_ERROR(check_presence(
+      stamps,
+      {f.has_kind(), f.has_label(), f.has_notes(), f.has_position(), f.has_scale(), f.has_color(),
+       f.has_shape(), f.has_self_of(), f.has_custom_kind(), f.has_pinned()},
+      where));
   CONVENE_RETURN_IF_ERROR(check_element_fields(f, where));
   write_fields(*e, f, [&](int field) { return stamps[field]; });
   return read_liveness(r.liveness(), where, &e->liveness);
@@ -443,50 +311,7 @@ Status read_shape(const pb::ShapeRecord& r, Shape* sh) {
   return read_liveness(r.liveness(), where, &sh->liveness);
 }
 
-// Reads records that must come strictly sorted by id into `table`.
-template <class Record, class Entity, class Reader>
-Status read_table(const RepeatedPtrField<Record>& records, Reader read,
-                  std::unordered_map<OpId, Entity>* table) {
-  OpId previous;
-  for (const Record& r : records) {
-    Entity e;
-    CONVENE_RETURN_IF_ERROR(read(r, &e));
-    if (!e.id.valid() || e.id <= previous)
-      return record_error(e.id.str(), "record ids unset, unsorted or repeated");
-    previous = e.id;
-    table->emplace(e.id, std::move(e));
-  }
-  return Status::ok();
-}
-
-// ---- invariants ----------------------------------------------------------------
-
-Status check_liveness(const Liveness& l, std::string_view where) {
-  if (!strictly_sorted(l.removals()) || !strictly_sorted(l.cancelled()))
-    return record_error(where, "liveness not sorted and unique");
-  if (!std::includes(l.removals().begin(), l.removals().end(), l.cancelled().begin(),
-                     l.cancelled().end()))
-    return record_error(where, "a cancelled removal is not among its removals");
-  return Status::ok();
-}
-
-template <class T>
-Status check_key(OpId key, const T& entity, std::string_view where) {
-  if (!key.valid() || key != entity.id) return record_error(where, "keyed under a different id");
-  return Status::ok();
-}
-
 // ---- JSON ----------------------------------------------------------------------
-
-// "ELEMENT_KIND_INSTITUTION" -> "institution"; UNSPECIFIED -> "".
-std::string enum_json(const std::string& full_name, std::string_view prefix) {
-  std::string_view rest(full_name);
-  if (rest.starts_with(prefix)) rest.remove_prefix(prefix.size());
-  if (rest == "UNSPECIFIED") return "";
-  std::string out(rest);
-  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return out;
-}
 
 nlohmann::json point_json(const pb::Point& p) {
   return {{"x", p.x()}, {"y", p.y()}};
@@ -501,31 +326,6 @@ nlohmann::json shape_json(const Shape& s) {
           {"type", enum_json(pb::BoundaryType_Name(s.type.value), "BOUNDARY_TYPE_")},
           {"label", s.label.value},
           {"sphere_of", s.sphere_of.value}};
-}
-
-// The entities that pass `keep`, grouped by map, each group sorted by id. One
-// pass over all of them: an export costs O(n log n) however many maps there
-// are, not O(maps x entities) (docs/threat-model.md, F5).
-template <class Entity, class Keep>
-std::unordered_map<OpId, std::vector<const Entity*>> group_by_map(
-    const std::unordered_map<OpId, Entity>& all, Keep keep) {
-  std::unordered_map<OpId, std::vector<const Entity*>> out;
-  for (const auto& [id, e] : all)
-    if (keep(e)) out[e.map].push_back(&e);
-  for (auto& [map, group] : out)
-    std::sort(group.begin(), group.end(),
-              [](const Entity* a, const Entity* b) { return a->id < b->id; });
-  return out;
-}
-
-// The JSON of the group of `map` (an empty array when it has none).
-template <class Entity, class ToJson>
-nlohmann::json group_json(const std::unordered_map<OpId, std::vector<const Entity*>>& groups,
-                          OpId map, ToJson to_json) {
-  nlohmann::json out = nlohmann::json::array();
-  if (auto it = groups.find(map); it != groups.end())
-    for (const Entity* e : it->second) out.push_back(to_json(*e));
-  return out;
 }
 
 }  // namespace
@@ -550,7 +350,7 @@ bool Landscape::handles(const pb::Op& op) const {
     case pb::Op::kRestore:
       return owns(OpId::from_pb(op.restore().target()));
     default:
-      return false;
+      return Vocabulary::is_vocabulary_op(op);
   }
 }
 
@@ -562,7 +362,14 @@ bool Landscape::is_a(OpId id, unsigned types) const {
   return ((types & kElementBit) && elements_.contains(id)) ||
          ((types & kMapBit) && maps_.contains(id)) ||
          ((types & kConnectionBit) && connections_.contains(id)) ||
-         ((types & kShapeBit) && shapes_.contains(id));
+         ((types & kShapeBit) && shapes_.contains(id)) || vocabulary_.is_a(id, types);
+}
+
+OpId Landscape::map_of(OpId id) const {
+  if (const Element* e = element(id)) return e->map;
+  if (const Connection* c = connection(id)) return c->map;
+  if (const Shape* s = shape(id)) return s->map;
+  return vocabulary_.map_of(id);
 }
 
 Liveness* Landscape::mutable_liveness(OpId id) {
@@ -570,7 +377,7 @@ Liveness* Landscape::mutable_liveness(OpId id) {
   if (Element* e = find(elements_, id)) return &e->liveness;
   if (Connection* c = find(connections_, id)) return &c->liveness;
   if (Shape* s = find(shapes_, id)) return &s->liveness;
-  return nullptr;
+  return vocabulary_.mutable_liveness(id);
 }
 
 const Liveness* Landscape::liveness(OpId id) const {
@@ -588,6 +395,14 @@ Status Landscape::check_ref(const pb::OpId& ref, unsigned types, const VersionVe
   return record_error(where, id.str() + " is not " + type_names(types));
 }
 
+Status Landscape::check_ref_on_map(const pb::OpId& ref, unsigned types, OpId map,
+                                   const VersionVector& applied, std::string_view where) const {
+  CONVENE_RETURN_IF_ERROR(check_ref(ref, types, applied, where));
+  const OpId id = OpId::from_pb(ref);
+  if (map_of(id) == map) return Status::ok();
+  return record_error(where, id.str() + " is on map " + map_of(id).str() + ", not on " + map.str());
+}
+
 Status Landscape::validate(const pb::Op& op, const VersionVector& applied) const {
   switch (op.body_case()) {
     case pb::Op::kCreateMap:
@@ -601,12 +416,19 @@ Status Landscape::validate(const pb::Op& op, const VersionVector& applied) const
     case pb::Op::kCreateElement:
       CONVENE_RETURN_IF_ERROR(
           check_element_fields(op.create_element().fields(), "create_element.fields"));
-      return check_ref(op.create_element().map(), kMapBit, applied, "create_element.map");
+      CONVENE_RETURN_IF_ERROR(
+          check_ref(op.create_element().map(), kMapBit, applied, "create_element.map"));
+      return validate_element(op.create_element().fields(),
+                              OpId::from_pb(op.create_element().map()), applied,
+                              "create_element.fields");
     case pb::Op::kUpdateElement:
       CONVENE_RETURN_IF_ERROR(
           check_element_fields(op.update_element().fields(), "update_element.fields"));
-      return check_ref(op.update_element().element(), kElementBit, applied,
-                       "update_element.element");
+      CONVENE_RETURN_IF_ERROR(
+          check_ref(op.update_element().element(), kElementBit, applied, "update_element.element"));
+      return validate_element(op.update_element().fields(),
+                              map_of(OpId::from_pb(op.update_element().element())), applied,
+                              "update_element.fields");
     case pb::Op::kCreateConnection:
       return validate_create_connection(op.create_connection(), applied);
     case pb::Op::kUpdateConnection:
@@ -621,8 +443,17 @@ Status Landscape::validate(const pb::Op& op, const VersionVector& applied) const
     case pb::Op::kSetPerspective:
       return validate_set_perspective(op.set_perspective(), applied);
     default:
+      if (Vocabulary::is_vocabulary_op(op)) return vocabulary_.validate(op, *this, applied);
       return Status::invalid("not a landscape op");
   }
+}
+
+// An element's custom kind is a kind of its own map (its map never changes,
+// nor does the kind's: validity does not depend on the order of ops).
+Status Landscape::validate_element(const pb::ElementFields& fields, OpId map,
+                                   const VersionVector& applied, std::string_view where) const {
+  if (!fields.has_custom_kind() || is_zero(fields.custom_kind())) return Status::ok();
+  return check_ref_on_map(fields.custom_kind(), kKindBit, map, applied, where);
 }
 
 Status Landscape::validate_rename(const pb::Rename& op, const VersionVector& applied) const {
@@ -738,6 +569,7 @@ void Landscape::apply(const pb::Op& op) {
       apply_set_perspective(op.set_perspective(), stamp);
       break;
     default:
+      vocabulary_.apply(op);
       break;
   }
 }
@@ -923,6 +755,7 @@ void Landscape::encode(pb::Snapshot* out) const {
       write_stamp(v.stamp, r->mutable_stamp());
     }
   }
+  vocabulary_.encode(out);
 }
 
 Status Landscape::decode(const pb::Snapshot& in) {
@@ -936,6 +769,7 @@ Status Landscape::decode(const pb::Snapshot& in) {
   connections_ = std::move(next.connections_);
   shapes_ = std::move(next.shapes_);
   perspectives_ = std::move(next.perspectives_);
+  vocabulary_ = std::move(next.vocabulary_);
   return Status::ok();
 }
 
@@ -944,6 +778,7 @@ Status Landscape::decode_records(const pb::Snapshot& in) {
   CONVENE_RETURN_IF_ERROR(read_table(in.elements(), read_element, &elements_));
   CONVENE_RETURN_IF_ERROR(read_table(in.connections(), read_connection, &connections_));
   CONVENE_RETURN_IF_ERROR(read_table(in.shapes(), read_shape, &shapes_));
+  CONVENE_RETURN_IF_ERROR(vocabulary_.decode(in));
   return decode_perspectives(in.perspectives());
 }
 
@@ -977,6 +812,7 @@ Status Landscape::check_invariants() const {
   CONVENE_RETURN_IF_ERROR(check_elements());
   CONVENE_RETURN_IF_ERROR(check_connections());
   CONVENE_RETURN_IF_ERROR(check_shapes());
+  CONVENE_RETURN_IF_ERROR(vocabulary_.check_invariants(*this));
   return check_perspectives();
 }
 
@@ -1000,6 +836,9 @@ Status Landscape::check_elements() const {
     CONVENE_RETURN_IF_ERROR(check_enum(e.kind.value, pb::ElementKind_IsValid, where, "kind"));
     CONVENE_RETURN_IF_ERROR(check_enum(e.scale.value, pb::ScaleLevel_IsValid, where, "scale"));
     CONVENE_RETURN_IF_ERROR(check_point(e.position.value, where, "position"));
+    const OpId kind = e.custom_kind.value;
+    if (kind != OpId{} && (!vocabulary_.kind(kind) || vocabulary_.kind(kind)->map != e.map))
+      return record_error(where, "custom kind " + kind.str() + " is not a kind of its map");
     CONVENE_RETURN_IF_ERROR(check_liveness(e.liveness, where));
   }
   return Status::ok();
@@ -1064,6 +903,7 @@ void Landscape::to_json(nlohmann::json& out) const {
   const auto shapes = group_by_map(shapes_, live);
   const auto element_to_json = [this](const Element& e) { return element_json(e); };
   const auto connection_to_json = [this](const Connection& c) { return connection_json(c); };
+  auto vocabularies = vocabulary_.maps_json(*this);
   nlohmann::json list = nlohmann::json::array();
   for (OpId id : maps()) {
     list.push_back({{"id", id.str()},
@@ -1071,32 +911,42 @@ void Landscape::to_json(nlohmann::json& out) const {
                     {"elements", group_json(elements, id, element_to_json)},
                     {"connections", group_json(connections, id, connection_to_json)},
                     {"shapes", group_json(shapes, id, shape_json)}});
+    if (auto it = vocabularies.find(id); it != vocabularies.end())
+      list.back().update(std::move(it->second));
   }
   out["maps"] = std::move(list);
 }
 
 nlohmann::json Landscape::element_json(const Element& e) const {
-  return {{"id", e.id.str()},
-          {"kind", enum_json(pb::ElementKind_Name(e.kind.value), "ELEMENT_KIND_")},
-          {"label", e.label.value},
-          {"notes", e.notes.value},
-          {"position", point_json(e.position.value)},
-          {"scale", enum_json(pb::ScaleLevel_Name(e.scale.value), "SCALE_LEVEL_")},
-          {"color", e.color.value},
-          {"shape", e.shape.value},
-          {"self_of", e.self_of.value},
-          {"perspectives", perspectives_json(e.id)}};
+  nlohmann::json out = {{"id", e.id.str()},
+                        {"kind", enum_json(pb::ElementKind_Name(e.kind.value), "ELEMENT_KIND_")},
+                        {"label", e.label.value},
+                        {"notes", e.notes.value},
+                        {"position", point_json(e.position.value)},
+                        {"scale", enum_json(pb::ScaleLevel_Name(e.scale.value), "SCALE_LEVEL_")},
+                        {"color", e.color.value},
+                        {"shape", e.shape.value},
+                        {"self_of", e.self_of.value},
+                        {"perspectives", perspectives_json(e.id)}};
+  const OpId kind = e.custom_kind.value;
+  if (kind.valid() && vocabulary_.visible(kind, *this)) out["custom_kind"] = kind.str();
+  if (e.pinned.value) out["pinned"] = true;
+  vocabulary_.add_target_json(e.id, *this, out);
+  return out;
 }
 
 nlohmann::json Landscape::connection_json(const Connection& c) const {
-  return {{"id", c.id.str()},
-          {"from", c.from.str()},
-          {"to", c.to.str()},
-          {"direction", enum_json(pb::Direction_Name(c.direction.value), "DIRECTION_")},
-          {"depth", c.depth.value},
-          {"kind", enum_json(pb::ConnectionKind_Name(c.kind.value), "CONNECTION_KIND_")},
-          {"label", c.label.value},
-          {"perspectives", perspectives_json(c.id)}};
+  nlohmann::json out = {
+      {"id", c.id.str()},
+      {"from", c.from.str()},
+      {"to", c.to.str()},
+      {"direction", enum_json(pb::Direction_Name(c.direction.value), "DIRECTION_")},
+      {"depth", c.depth.value},
+      {"kind", enum_json(pb::ConnectionKind_Name(c.kind.value), "CONNECTION_KIND_")},
+      {"label", c.label.value},
+      {"perspectives", perspectives_json(c.id)}};
+  vocabulary_.add_target_json(c.id, *this, out);
+  return out;
 }
 
 // Aspects of `target` with at least one value; withdrawn values are left out.
@@ -1120,5 +970,3 @@ nlohmann::json Landscape::perspectives_json(OpId target) const {
 }
 
 }  // namespace convene::crdt
-
-#undef CONVENE_RETURN_IF_ERROR

@@ -13,6 +13,10 @@
 //   A shape is visible iff it and its map are live.
 // - Perspectives: for (target, aspect) each participant has its own LWW value;
 //   aggregate() summarises the values of all participants side by side.
+// - The map's own vocabulary (tags, custom fields and values, custom kinds,
+//   style rules, saved views) is a Vocabulary (vocabulary.h) the Landscape
+//   owns and hands those ops to; its definitions are entities here too
+//   (owns(), Remove, Restore).
 //
 // Thread safety: none; a Landscape belongs to one Document.
 #pragma once
@@ -30,6 +34,7 @@
 #include "crdt/ids.h"
 #include "crdt/lww.h"
 #include "crdt/version.h"
+#include "crdt/vocabulary.h"
 
 namespace convene::crdt {
 
@@ -50,6 +55,8 @@ struct Element {
   Lww<std::string> color;
   Lww<std::string> shape;
   Lww<std::string> self_of;
+  Lww<OpId> custom_kind;  // a kind of the element's map; zero: none
+  Lww<bool> pinned;
   Liveness liveness;
 };
 
@@ -91,16 +98,42 @@ struct PerspectiveAggregate {
 
 class Landscape {
  public:
+  // Entity types as bits, so a reference can accept several.
+  enum TypeBits : unsigned {
+    kMapBit = 1,
+    kElementBit = 2,
+    kConnectionBit = 4,
+    kShapeBit = 8,
+    kFieldBit = 16,
+    kKindBit = 32,
+    kStyleRuleBit = 64,
+    kViewBit = 128,
+    kAnyBits = 255,
+  };
+
   Landscape() = default;
   Landscape(const Landscape&) = default;
   Landscape& operator=(const Landscape&) = default;
 
   // True for ops this module applies: CreateMap, Create/Update Element,
-  // Connection and Shape, SetPerspective; and Rename/Remove/Restore whose
-  // target is one of this module's entities (see owns()).
+  // Connection and Shape, SetPerspective, the vocabulary's ops; and
+  // Rename/Remove/Restore whose target is one of this module's entities (see
+  // owns()).
   bool handles(const pb::Op& op) const;
-  // True if `id` names a map, element, connection or shape of this landscape.
+  // True if `id` names a map, element, connection, shape or vocabulary
+  // definition of this landscape.
   bool owns(OpId id) const;
+  // Whether `id` names an entity of one of `types` (TypeBits).
+  bool is_a(OpId id, unsigned types) const;
+  // The map of an element, connection, shape or definition (zero if none).
+  OpId map_of(OpId id) const;
+  // A reference to an entity of `types`: ok if it names one; missing if
+  // `applied` does not hold the id yet; invalid otherwise.
+  Status check_ref(const pb::OpId& ref, unsigned types, const VersionVector& applied,
+                   std::string_view where) const;
+  // The same, and the entity must be on `map` (invalid if on another).
+  Status check_ref_on_map(const pb::OpId& ref, unsigned types, OpId map,
+                          const VersionVector& applied, std::string_view where) const;
 
   // Validates an op's body against limits.h, enum ranges and references.
   // A referenced id that `applied` does not contain yet is a missing
@@ -115,6 +148,7 @@ class Landscape {
   const Element* element(OpId id) const;
   const Connection* connection(OpId id) const;
   const Shape* shape(OpId id) const;
+  const Vocabulary& vocabulary() const { return vocabulary_; }
   // The liveness of any entity here, e.g. to build a Restore of what is in
   // force (nullptr if unknown).
   const Liveness* liveness(OpId id) const;
@@ -145,9 +179,11 @@ class Landscape {
   // Sets out["maps"]; only visible entities; arrays sorted by id; ids are
   // "replica:counter"; enums are lowercase names without prefix ("" when
   // UNSPECIFIED):
-  //   map:        {"id", "name", "elements", "connections", "shapes"}
+  //   map:        {"id", "name", "elements", "connections", "shapes"}, and
+  //                "fields", "kinds", "style_rules", "views" when not empty
   //   element:    {"id", "kind", "label", "notes", "position": {"x", "y"},
-  //                "scale", "color", "shape", "self_of", "perspectives"}
+  //                "scale", "color", "shape", "self_of", "perspectives"}, and
+  //                "custom_kind", "pinned", "tags", "fields" when set
   //   connection: {"id", "from", "to", "direction", "depth", "kind", "label",
   //                "perspectives"}
   //   shape:      {"id", "geometry", "path": [[x, y], ...], "type", "label",
@@ -169,20 +205,10 @@ class Landscape {
     Stamp stamp;
   };
   using Participants = std::map<std::string, PerspectiveValue>;
-  // Entity types as bits, so a reference can accept several.
-  enum TypeBits : unsigned {
-    kMapBit = 1,
-    kElementBit = 2,
-    kConnectionBit = 4,
-    kShapeBit = 8,
-    kAnyBits = 15,
-  };
-
-  bool is_a(OpId id, unsigned types) const;
-  Status check_ref(const pb::OpId& ref, unsigned types, const VersionVector& applied,
-                   std::string_view where) const;
   Liveness* mutable_liveness(OpId id);
 
+  Status validate_element(const pb::ElementFields& fields, OpId map, const VersionVector& applied,
+                          std::string_view where) const;
   Status validate_rename(const pb::Rename& op, const VersionVector& applied) const;
   Status validate_restore(const pb::Restore& op, const VersionVector& applied) const;
   Status validate_create_connection(const pb::CreateConnection& op,
@@ -218,6 +244,7 @@ class Landscape {
   // (target, aspect) -> participant -> value; withdrawn values keep their
   // stamp so a late, older write cannot bring them back.
   std::map<PerspectiveKey, Participants> perspectives_;
+  Vocabulary vocabulary_;
 };
 
 }  // namespace convene::crdt

@@ -23,6 +23,22 @@ inline constexpr size_t kDeleteRanges = 1 << 16;      // per TextDelete
 inline constexpr unsigned kMinDepth = 1;
 inline constexpr unsigned kMaxDepth = 3;
 
+// ---- a map's vocabulary (docs/crdt.md, "Vocabulary") -------------------------
+inline constexpr size_t kTagBytes = 64;           // a tag: 1..64 bytes
+inline constexpr size_t kFieldChoices = 100;      // choices of a custom field
+inline constexpr size_t kChoiceBytes = 200;       // each choice: 1..200 bytes
+inline constexpr size_t kFieldTextBytes = 2'000;  // a text value of a custom field
+inline constexpr double kFieldNumber = 1e15;      // |number| bound of a custom field value
+inline constexpr size_t kRuleValueBytes = 500;    // a style rule's matched field value
+inline constexpr double kMinRuleSize = 0.25;      // a style rule's relative size,
+inline constexpr double kMaxRuleSize = 4;         // 1 = as drawn
+inline constexpr double kOrder = 1e9;             // |order| of style rules and views
+inline constexpr double kMaxZoom = 1000;          // a view's zoom: 0 < zoom <= 1000
+inline constexpr size_t kViewEnumList = 16;       // kinds, scales, connection kinds
+inline constexpr size_t kViewIdList = 256;        // custom kinds, tags, authors
+inline constexpr size_t kViewHighlights = 1'000;  // highlighted elements or connections
+inline constexpr size_t kSearchBytes = 200;       // a view's search text
+
 // ---- admission (admission.h) ------------------------------------------------
 // Bounds on what an op costs rather than on what it carries. The room applies
 // them to ops from clients, before Document::apply; apply itself never does,
@@ -54,5 +70,12 @@ inline constexpr size_t kRemovalsInForce = 1'000;
 inline constexpr uint64_t kDeletedRuns = 10'000;
 // A TextDelete's ranges must also be disjoint and together no longer than
 // the variant (tombstones included): no number to set.
+// Tags on one element or connection: a SetTag that would put one more on is
+// refused. Tags taken away do not count; they cost one record each, which
+// the member quotas bound.
+inline constexpr size_t kTagsPerTarget = 64;
+// Definitions of one sort (fields, kinds, style rules, views) per map: a
+// create beyond is refused. Removed ones count, as they stay in the state.
+inline constexpr size_t kVocabularyPerMap = 200;
 
 }  // namespace convene::crdt::limits

@@ -1,7 +1,40 @@
 #include "crdt/undo.h"
 
+#include "crdt/landscape.h"
+#include "crdt/vocabulary_fields.h"
+
 namespace convene::crdt {
 namespace {
+
+// Whether an update's `fields` carries field `number`: the fields it writes.
+bool carries(const google::protobuf::Message& fields, int number) {
+  const auto* field = fields.GetDescriptor()->FindFieldByNumber(number);
+  return field && fields.GetReflection()->HasField(fields, field);
+}
+
+// An update of the definition `ref` back to its values before `update`.
+template <class Update, class Entity>
+void invert_update(const Update& update, const pb::OpId& ref, pb::OpId* (Update::*mutable_ref)(),
+                   const Entity& before, Update* out) {
+  *(out->*mutable_ref)() = ref;
+  vocab::read_fields(before, out->mutable_fields(),
+                     [&](const auto&, int number) { return carries(update.fields(), number); });
+}
+
+void invert_set_tag(const Vocabulary& v, const pb::SetTag& set, pb::SetTag* out) {
+  *out = set;
+  const TagState* before = v.tag(OpId::from_pb(set.target()), set.tag());
+  out->set_on(before && before->on);
+}
+
+void invert_set_field_value(const Vocabulary& v, const pb::SetFieldValue& set,
+                            pb::SetFieldValue* out) {
+  *out->mutable_target() = set.target();
+  *out->mutable_field() = set.field();
+  const FieldValue* before = v.field_value(OpId::from_pb(set.target()), OpId::from_pb(set.field()));
+  if (before && before->text) out->set_text(*before->text);
+  if (before && before->number) out->set_number(*before->number);
+}
 
 // Appends `span` to `spans`, extending the last one when contiguous.
 void append_span(std::vector<IdSpan>& spans, IdSpan span) {
@@ -170,6 +203,55 @@ std::vector<IdSpan> UndoManager::resolve(IdSpan span) const {
     remaining -= n;
   }
   return out;
+}
+
+}  // namespace convene::crdt
+
+namespace convene::crdt {
+
+bool vocabulary_inverse(const Landscape& landscape, const pb::Op& op, pb::Op* inverse) {
+  const Vocabulary& v = landscape.vocabulary();
+  const auto id = [](const pb::OpId& ref) { return OpId::from_pb(ref); };
+  switch (op.body_case()) {
+    case pb::Op::kCreateField:
+    case pb::Op::kCreateKind:
+    case pb::Op::kCreateStyleRule:
+    case pb::Op::kCreateView:
+      op_id(op).to_pb(inverse->mutable_remove()->mutable_target());
+      return true;
+    case pb::Op::kSetTag:
+      invert_set_tag(v, op.set_tag(), inverse->mutable_set_tag());
+      return true;
+    case pb::Op::kSetFieldValue:
+      invert_set_field_value(v, op.set_field_value(), inverse->mutable_set_field_value());
+      return true;
+    case pb::Op::kUpdateField: {
+      const auto& u = op.update_field();
+      invert_update(u, u.field(), &pb::UpdateField::mutable_field, *v.field(id(u.field())),
+                    inverse->mutable_update_field());
+      return true;
+    }
+    case pb::Op::kUpdateKind: {
+      const auto& u = op.update_kind();
+      invert_update(u, u.kind(), &pb::UpdateKind::mutable_kind, *v.kind(id(u.kind())),
+                    inverse->mutable_update_kind());
+      return true;
+    }
+    case pb::Op::kUpdateStyleRule: {
+      const auto& u = op.update_style_rule();
+      invert_update(u, u.rule(), &pb::UpdateStyleRule::mutable_rule, *v.style_rule(id(u.rule())),
+                    inverse->mutable_update_style_rule());
+      return true;
+    }
+    case pb::Op::kUpdateView: {
+      const auto& u = op.update_view();
+      invert_update(u, u.view(), &pb::UpdateView::mutable_view, *v.view(id(u.view())),
+                    inverse->mutable_update_view());
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 }  // namespace convene::crdt

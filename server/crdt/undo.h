@@ -25,6 +25,15 @@
 
 namespace convene::crdt {
 
+class Landscape;
+
+// The inverse of a vocabulary op (docs/crdt.md, "Undo and redo"), from the
+// state just before it applies: a create's is a remove, an update's the
+// previous values of the fields it carries, a SetTag's the tag's previous
+// state (off if none), a SetFieldValue's the previous value (cleared if
+// none). False, leaving `inverse` alone, for any other op.
+bool vocabulary_inverse(const Landscape& landscape, const pb::Op& op, pb::Op* inverse);
+
 struct TextUndo {
   enum class Kind { kDelete, kReinsert };
   Kind kind;

@@ -35,6 +35,7 @@ struct Corpus {
       p->set_y(i * i);
     }
     doc.create_shape(map, pb::GEOMETRY_POLYGON, s);
+    add_vocabulary(map, a, conn);
     const OpId d = doc.create_draft("d").value;
     doc.insert_text(d, 0, "hello 🌍 world");
     doc.undo_checkpoint();
@@ -42,6 +43,40 @@ struct Corpus {
     doc.create_variant(d, "v", d);
     doc.remove(a);
     for (const pb::Op& op : doc.take_outbox()) op_bytes.push_back(op.SerializeAsString());
+  }
+
+  // Every vocabulary op, so mutations reach their checks and references.
+  void add_vocabulary(OpId map, OpId element, OpId connection) {
+    doc.set_tag(element, "ally", true);
+    doc.set_tag(connection, "funds", false);
+    pb::FieldDefFields field;
+    field.set_type(pb::FIELD_TYPE_CHOICE);
+    field.mutable_choices()->add_values("a");
+    const OpId f = doc.create_field(map, field).value;
+    doc.update_field(f, field);
+    doc.set_field_value(element, f, std::string("a"));
+    doc.set_field_value(connection, f, 4.0);
+    pb::KindFields kind;
+    kind.set_base(pb::ELEMENT_KIND_PERSON);
+    const OpId k = doc.create_kind(map, kind).value;
+    doc.update_kind(k, kind);
+    pb::ElementFields custom;
+    k.to_pb(custom.mutable_custom_kind());
+    custom.set_pinned(true);
+    doc.update_element(element, custom);
+    pb::StyleRuleFields rule;
+    f.to_pb(rule.mutable_match()->mutable_field());
+    rule.set_size(3);
+    const OpId r = doc.create_style_rule(map, rule).value;
+    doc.update_style_rule(r, rule);
+    pb::ViewFields view;
+    view.mutable_viewport()->set_zoom(4);
+    k.to_pb(view.mutable_filter()->add_custom_kinds());
+    element.to_pb(view.mutable_filter()->mutable_focus());
+    view.mutable_filter()->set_focus_depth(2);
+    connection.to_pb(view.mutable_filter()->add_highlights());
+    const OpId v = doc.create_view(map, view).value;
+    doc.update_view(v, view);
   }
 };
 
@@ -118,6 +153,53 @@ TEST(HostileInput, CorruptedSnapshotsAreRefusedOrSound) {
     ASSERT_TRUE(inv.is_ok()) << "accepted a snapshot with a broken invariant: " << inv.str();
   }
   EXPECT_GT(refused, 0u);
+}
+
+// The snapshot body is compressed, so mutated snapshot bytes mostly test
+// zstd. This mutates the vocabulary's records (and the elements, which name
+// custom kinds) in the uncompressed message.
+TEST(HostileInput, CorruptedVocabularyRecordsAreRefusedOrSound) {
+  const Corpus corpus;
+  pb::Snapshot full;
+  corpus.doc.landscape().encode(&full);
+  pb::Snapshot records;
+  *records.mutable_elements() = full.elements();
+  *records.mutable_tags() = full.tags();
+  *records.mutable_field_values() = full.field_values();
+  *records.mutable_fields() = full.fields();
+  *records.mutable_kinds() = full.kinds();
+  *records.mutable_style_rules() = full.style_rules();
+  *records.mutable_views() = full.views();
+  const std::string bytes = records.SerializeAsString();
+  std::mt19937_64 rng(11);
+  size_t refused = 0, accepted = 0;
+  for (int i = 0; i < 3000; ++i) {
+    pb::Snapshot mutated;
+    if (!mutated.ParseFromString(mutate(bytes, rng))) continue;
+    pb::Snapshot whole = full;  // maps and connections as they were
+    *whole.mutable_elements() = mutated.elements();
+    *whole.mutable_tags() = mutated.tags();
+    *whole.mutable_field_values() = mutated.field_values();
+    *whole.mutable_fields() = mutated.fields();
+    *whole.mutable_kinds() = mutated.kinds();
+    *whole.mutable_style_rules() = mutated.style_rules();
+    *whole.mutable_views() = mutated.views();
+    Landscape l;
+    const Status s = l.decode(whole);
+    if (!s.is_ok()) {
+      ++refused;
+      EXPECT_EQ(s.code(), Status::Code::kCorrupt);
+      continue;
+    }
+    ++accepted;
+    ASSERT_TRUE(l.check_invariants().is_ok()) << l.check_invariants().str();
+    pb::Snapshot again;
+    l.encode(&again);
+    Landscape round;
+    ASSERT_TRUE(round.decode(again).is_ok()) << "an accepted snapshot does not load again";
+  }
+  EXPECT_GT(refused, 0u);
+  EXPECT_GT(accepted, 0u);
 }
 
 // The snapshot body is compressed, so mutated snapshot bytes mostly test

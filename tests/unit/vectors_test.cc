@@ -8,6 +8,8 @@
 // - Stable: regenerating the vectors gives byte-identical files, so a change
 //   of behaviour or encoding cannot slip by. To accept an intended change:
 //     CONVENE_UPDATE_VECTORS=1 ./build/convene_unit_tests --gtest_filter='Vectors.*'
+#include "vectors.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -68,52 +70,6 @@ const char* status_name(Status::Code code) {
       return "corrupt";
   }
   return "?";
-}
-
-// A vector under construction: ops from any number of replicas, then the
-// orders in which a fresh replica receives them.
-struct Vector {
-  Vector(std::string n, std::string d) : name(std::move(n)), description(std::move(d)) {}
-  std::string name;
-  std::string description;
-  std::vector<pb::Op> ops;
-  std::vector<std::vector<size_t>> orders;
-
-  // Takes every op in `d`'s outbox; returns their indexes.
-  std::vector<size_t> take(Document& d) {
-    std::vector<size_t> idx;
-    for (pb::Op& op : d.take_outbox()) {
-      idx.push_back(ops.size());
-      ops.push_back(std::move(op));
-    }
-    return idx;
-  }
-  size_t add(pb::Op op) {
-    ops.push_back(std::move(op));
-    return ops.size() - 1;
-  }
-  void in_order() {
-    std::vector<size_t> all(ops.size());
-    for (size_t i = 0; i < all.size(); ++i) all[i] = i;
-    orders.push_back(all);
-  }
-};
-
-std::vector<size_t> concat(std::initializer_list<std::vector<size_t>> parts) {
-  std::vector<size_t> out;
-  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
-
-pb::ElementFields element(pb::ElementKind kind, const std::string& label, double x, double y,
-                          pb::ScaleLevel scale) {
-  pb::ElementFields f;
-  f.set_kind(kind);
-  f.set_label(label);
-  f.mutable_position()->set_x(x);
-  f.mutable_position()->set_y(y);
-  f.set_scale(scale);
-  return f;
 }
 
 // ---- the scenarios ------------------------------------------------------------------
@@ -498,26 +454,6 @@ Vector rejects() {
   return v;
 }
 
-// Another causal order of all of `v`'s ops: repeatedly delivers a random op
-// among those whose dependencies are already delivered.
-std::vector<size_t> random_causal_order(const Vector& v, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  Document scratch;
-  std::vector<size_t> pending(v.ops.size()), order;
-  for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
-  while (!pending.empty()) {
-    std::vector<size_t> ready;
-    for (size_t k = 0; k < pending.size(); ++k)
-      if (scratch.check(v.ops[pending[k]]).code() != Status::Code::kMissingDependency)
-        ready.push_back(k);
-    const size_t k = ready[rng() % ready.size()];
-    scratch.apply(v.ops[pending[k]]);
-    order.push_back(pending[k]);
-    pending.erase(pending.begin() + static_cast<long>(k));
-  }
-  return order;
-}
-
 // A seeded random session of three replicas, for breadth.
 Vector random_session() {
   Vector v{"random-session",
@@ -589,6 +525,13 @@ std::vector<Vector> all_vectors() {
           random_session()};
 }
 
+// Every vector, the vocabulary's (vocabulary_vectors_test.cc) last.
+std::vector<Vector> every_vector() {
+  std::vector<Vector> out = all_vectors();
+  for (Vector& v : vocabulary_vectors()) out.push_back(std::move(v));
+  return out;
+}
+
 // Replays a vector (as stored) and fills in statuses and the final state.
 json render(const Vector& v) {
   json out;
@@ -630,7 +573,7 @@ std::string file_of(const Vector& v) {
 
 TEST(Vectors, StableAndCommitted) {
   const bool update = std::getenv("CONVENE_UPDATE_VECTORS") != nullptr;
-  for (const Vector& v : all_vectors()) {
+  for (const Vector& v : every_vector()) {
     const std::string text = render(v).dump(1) + "\n";
     const std::string path = file_of(v);
     if (update) {
@@ -686,7 +629,8 @@ TEST(Vectors, CommittedFilesReplay) {
             << entry.path() << " op " << step["op"] << ": " << s.str();
       }
       EXPECT_EQ(doc.to_json(), v["expected"]) << entry.path();
-      EXPECT_TRUE(doc.check_invariants().is_ok()) << entry.path();
+      EXPECT_TRUE(doc.check_invariants().is_ok())
+          << entry.path() << ": " << doc.check_invariants().str();
     }
   }
   EXPECT_GE(files, 12u);

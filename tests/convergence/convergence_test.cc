@@ -1,4 +1,5 @@
-// Seeded random convergence: many replicas edit maps and drafts at random,
+// Seeded random convergence: many replicas edit maps (their vocabulary
+// included) and drafts at random,
 // ops are delivered in random orders with duplicates and drops, replicas
 // restart from snapshots, and in the end every replica must hold exactly the
 // same state (canonical hash and JSON) with all invariants intact.
@@ -11,6 +12,7 @@
 // A failing seed is printed in the failure message.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <random>
 #include <string>
@@ -25,6 +27,7 @@ uint64_t g_first_seed = 1;
 uint64_t g_seed_count = 1000;
 
 const char* const kSnippets[] = {"a", "convene ", "é", "😀", "e\u0301", "東京", "\n", "river"};
+const char* const kTags[] = {"ally", "funding", "at risk", "café"};
 
 class Simulation {
  public:
@@ -54,6 +57,12 @@ class Simulation {
       if (std::string e = check(p, step); !e.empty()) return e;
     }
     return settle();
+  }
+
+  // Ops of the map's vocabulary among all made (docs/crdt.md, "Vocabulary").
+  size_t vocabulary_ops() const {
+    return static_cast<size_t>(
+        std::count_if(history_.begin(), history_.end(), Vocabulary::is_vocabulary_op));
   }
 
  private:
@@ -118,8 +127,10 @@ class Simulation {
       d.create_draft("draft " + std::to_string(pick(100)));
     } else if (kind < 40) {
       edit_text(d, drafts);
-    } else if (kind < 85) {
+    } else if (kind < 72) {
       edit_map(d, *pick_from(maps));
+    } else if (kind < 85) {
+      edit_vocabulary(d, *pick_from(maps));
     } else if (kind < 92) {
       (void)d.undo();
     } else if (kind < 96) {
@@ -217,6 +228,117 @@ class Simulation {
     }
   }
 
+  // One op of the map's vocabulary (docs/crdt.md, "Vocabulary"): few tags and
+  // definitions, so that replicas write the same ones concurrently.
+  void edit_vocabulary(Document& d, OpId map) {
+    const Landscape& l = d.landscape();
+    const auto elements = l.elements_of(map);
+    std::vector<OpId> targets = elements;
+    const auto connections = l.connections_of(map);
+    targets.insert(targets.end(), connections.begin(), connections.end());
+    const Vocabulary& v = l.vocabulary();
+    const auto fields = v.definitions_of(map, DefinitionSort::kField);
+    const auto kinds = v.definitions_of(map, DefinitionSort::kKind);
+    const auto rules = v.definitions_of(map, DefinitionSort::kStyleRule);
+    const auto views = v.definitions_of(map, DefinitionSort::kView);
+    const int kind = static_cast<int>(pick(100));
+    if (fields.empty() || kind < 8) {
+      d.create_field(map, random_field());
+    } else if (kinds.empty() || kind < 14) {
+      pb::KindFields k;
+      k.set_name("kind " + std::to_string(pick(10)));
+      k.set_base(static_cast<pb::ElementKind>(pick(9)));
+      d.create_kind(map, k);
+    } else if (targets.empty()) {
+      return;
+    } else if (kind < 40) {
+      d.set_tag(*pick_from(targets), kTags[pick(std::size(kTags))], chance(70));
+    } else if (kind < 60) {
+      d.set_field_value(*pick_from(targets), *pick_from(fields), random_value());
+    } else if (kind < 66) {
+      d.update_field(*pick_from(fields), random_field());
+    } else if (kind < 72) {
+      pb::KindFields k;
+      if (chance(50)) k.set_color("#" + std::to_string(100000 + pick(899999)));
+      if (chance(50)) k.set_base(static_cast<pb::ElementKind>(pick(9)));
+      d.update_kind(*pick_from(kinds), k);
+    } else if (kind < 80) {
+      pb::ElementFields f;
+      (chance(80) ? *pick_from(kinds) : OpId{}).to_pb(f.mutable_custom_kind());
+      if (chance(30)) f.set_pinned(chance(50));
+      d.update_element(*pick_from(elements), f);
+    } else if (kind < 88) {
+      if (rules.empty() || chance(40))
+        d.create_style_rule(map, random_rule(fields, true));
+      else
+        d.update_style_rule(*pick_from(rules), random_rule(fields, chance(60)));
+    } else if (kind < 95) {
+      const auto view = random_view(elements, kinds);
+      if (views.empty() || chance(40))
+        d.create_view(map, view);
+      else
+        d.update_view(*pick_from(views), view);
+    } else {
+      std::vector<OpId> all = fields;
+      for (const auto* more : {&kinds, &rules, &views})
+        all.insert(all.end(), more->begin(), more->end());
+      d.remove(*pick_from(all));
+    }
+  }
+
+  pb::FieldDefFields random_field() {
+    pb::FieldDefFields f;
+    if (chance(70)) f.set_name("field " + std::to_string(pick(10)));
+    if (chance(70)) f.set_type(static_cast<pb::FieldType>(pick(4)));
+    if (chance(40))
+      for (int i = 0, n = static_cast<int>(pick(4)); i < n; ++i)
+        f.mutable_choices()->add_values("choice " + std::to_string(i));
+    return f;
+  }
+
+  Document::FieldValueInput random_value() {
+    const int roll = static_cast<int>(pick(10));
+    if (roll < 4) return static_cast<double>(pick(20)) / 4;
+    if (roll < 8) return std::string(kTags[pick(std::size(kTags))]);
+    return {};
+  }
+
+  // A create needs a match; an update may leave it alone.
+  pb::StyleRuleFields random_rule(const std::vector<OpId>& fields, bool match) {
+    pb::StyleRuleFields r;
+    if (match) {
+      if (chance(50)) {
+        r.mutable_match()->set_tag(kTags[pick(std::size(kTags))]);
+      } else {
+        pick_from(fields)->to_pb(r.mutable_match()->mutable_field());
+        r.mutable_match()->set_value(std::to_string(pick(5)));
+      }
+    }
+    if (chance(50)) r.set_size(0.25 * static_cast<double>(1 + pick(16)));
+    if (chance(50)) r.set_order(static_cast<double>(pick(10)) - 5);
+    if (chance(30)) r.set_color("#00" + std::to_string(1000 + pick(8999)));
+    return r;
+  }
+
+  pb::ViewFields random_view(const std::vector<OpId>& elements, const std::vector<OpId>& kinds) {
+    pb::ViewFields v;
+    if (chance(50)) v.set_name("view " + std::to_string(pick(10)));
+    if (chance(50)) v.mutable_viewport()->set_zoom(0.5 * static_cast<double>(1 + pick(8)));
+    if (chance(60)) {
+      pb::ViewFilter* f = v.mutable_filter();
+      if (chance(50)) f->add_kinds(static_cast<pb::ElementKind>(pick(9)));
+      if (chance(50)) pick_from(kinds)->to_pb(f->add_custom_kinds());
+      if (chance(50)) f->add_tags(kTags[pick(std::size(kTags))]);
+      if (!elements.empty() && chance(50)) {
+        pick_from(elements)->to_pb(f->mutable_focus());
+        f->set_focus_depth(static_cast<uint32_t>(1 + pick(3)));
+      }
+      if (!elements.empty() && chance(30)) pick_from(elements)->to_pb(f->add_highlights());
+    }
+    if (chance(40)) v.set_order(static_cast<double>(pick(10)));
+    return v;
+  }
+
   void remove_or_restore(Document& d, const std::vector<OpId>& maps,
                          const std::vector<OpId>& drafts) {
     // Restore something removed (as seen from the history), or remove a
@@ -275,15 +397,18 @@ class Simulation {
 };
 
 TEST(Convergence, RandomReplicasConverge) {
-  size_t ops = 0;
+  size_t ops = 0, vocabulary_ops = 0;
   for (uint64_t seed = g_first_seed; seed < g_first_seed + g_seed_count; ++seed) {
     Simulation sim(seed);
     const std::string failure = sim.run(250);
     ASSERT_EQ(failure, "") << "seed " << seed
                            << " (reproduce: convene_convergence_tests --seed=" << seed << ")";
     ++ops;
+    vocabulary_ops += sim.vocabulary_ops();
   }
   RecordProperty("seeds", static_cast<int>(ops));
+  RecordProperty("vocabulary_ops", static_cast<int>(vocabulary_ops));
+  EXPECT_GT(vocabulary_ops, 10 * g_seed_count) << "random sessions hardly touch the vocabulary";
 }
 
 }  // namespace

@@ -26,6 +26,52 @@ void write(const fs::path& dir, const std::string& name, const std::string& byte
   std::ofstream(dir / name, std::ios::binary) << bytes;
 }
 
+// A map's vocabulary: a tag, a field and its values, a custom kind, a pin, a
+// style rule and a saved view, each created, updated and one removed.
+void vocabulary_edits(crdt::Document& doc, crdt::OpId map, crdt::OpId element, crdt::OpId added) {
+  (void)doc.set_tag(element, "funding", true);
+  (void)doc.set_tag(added, "café ally", true);
+  (void)doc.set_tag(added, "café ally", false);
+  pb::FieldDefFields stage;
+  stage.set_name("Stage");
+  stage.set_type(pb::FIELD_TYPE_CHOICE);
+  stage.mutable_choices()->add_values("idea");
+  stage.mutable_choices()->add_values("pilot");
+  const auto field = doc.create_field(map, stage);
+  stage.set_type(pb::FIELD_TYPE_TEXT);
+  (void)doc.update_field(field.value, stage);
+  (void)doc.set_field_value(element, field.value, std::string("pilot"));
+  (void)doc.set_field_value(added, field.value, 2.5);
+  pb::KindFields trust;
+  trust.set_name("NHS trust");
+  trust.set_base(pb::ELEMENT_KIND_INSTITUTION);
+  const auto kind = doc.create_kind(map, trust);
+  trust.set_color("#aa3355");
+  (void)doc.update_kind(kind.value, trust);
+  pb::ElementFields fields;
+  kind.value.to_pb(fields.mutable_custom_kind());
+  fields.set_pinned(true);
+  (void)doc.update_element(element, fields);
+  pb::StyleRuleFields rule;
+  field.value.to_pb(rule.mutable_match()->mutable_field());
+  rule.mutable_match()->set_value("pilot");
+  rule.set_size(2);
+  const auto created = doc.create_style_rule(map, rule);
+  rule.set_order(-1);
+  (void)doc.update_style_rule(created.value, rule);
+  pb::ViewFields view;
+  view.set_name("Funding");
+  view.mutable_viewport()->set_zoom(2);
+  view.mutable_filter()->add_tags("funding");
+  element.to_pb(view.mutable_filter()->mutable_focus());
+  view.mutable_filter()->set_focus_depth(1);
+  added.to_pb(view.mutable_filter()->add_highlights());
+  const auto saved = doc.create_view(map, view);
+  view.set_order(3);
+  (void)doc.update_view(saved.value, view);
+  (void)doc.remove(saved.value);
+}
+
 // Ops of replica 2 on top of the seed document: every kind of edit.
 std::vector<pb::Op> edits() {
   crdt::Document doc = fuzz::seed_document();
@@ -46,6 +92,7 @@ std::vector<pb::Op> edits() {
   (void)doc.create_variant(draft, "Funders", draft);
   (void)doc.remove(other);
   (void)doc.restore(other);
+  vocabulary_edits(doc, map, element, added.value);
   return doc.take_outbox();
 }
 

@@ -53,6 +53,32 @@ void type_a_word(crdt::Document& doc, const SharedScene& scene, std::mt19937_64&
                         kWords[pick(rng, std::size(kWords))]);
 }
 
+void vocabulary_edit(crdt::Document& doc, const SharedScene& scene,
+                     const std::vector<crdt::OpId>& elements, std::mt19937_64& rng) {
+  static constexpr std::string_view kTags[] = {"funding", "ally", "at risk", "café"};
+  const crdt::OpId element = elements[pick(rng, elements.size())];
+  switch (pick(rng, 4)) {
+    case 0:
+      (void)doc.set_tag(element, kTags[pick(rng, std::size(kTags))], pick(rng, 3) != 0);
+      break;
+    case 1:
+      (void)doc.set_field_value(element, scene.field, static_cast<double>(pick(rng, 1000)));
+      break;
+    case 2: {
+      pb::ElementFields f;
+      (pick(rng, 2) ? scene.kind : crdt::OpId{}).to_pb(f.mutable_custom_kind());
+      (void)doc.update_element(element, f);
+      break;
+    }
+    default: {
+      pb::ElementFields f;
+      f.set_pinned(pick(rng, 2) == 0);
+      (void)doc.update_element(element, f);
+      break;
+    }
+  }
+}
+
 }  // namespace
 
 std::optional<SharedScene> seed_scene(crdt::Document& doc, int elements,
@@ -60,6 +86,15 @@ std::optional<SharedScene> seed_scene(crdt::Document& doc, int elements,
   const auto map = doc.create_map("Landscape");
   const auto draft = doc.create_draft("Call");
   if (!map.ok() || !draft.ok()) return std::nullopt;
+  pb::FieldDefFields budget;
+  budget.set_name("Budget");
+  budget.set_type(pb::FIELD_TYPE_NUMBER);
+  pb::KindFields trust;
+  trust.set_name("Trust");
+  trust.set_base(pb::ELEMENT_KIND_INSTITUTION);
+  const auto field = doc.create_field(map.value, budget);
+  const auto kind = doc.create_kind(map.value, trust);
+  if (!field.ok() || !kind.ok()) return std::nullopt;
   for (int i = 0; i < elements; ++i) {
     pb::ElementFields f;
     f.set_label("seed " + std::to_string(i));
@@ -69,13 +104,15 @@ std::optional<SharedScene> seed_scene(crdt::Document& doc, int elements,
     if (element.ok()) seeded->push_back(element.value);
   }
   (void)doc.insert_text(draft.value, 0, "Dear all, ");
-  return SharedScene{map.value, draft.value};
+  return SharedScene{map.value, draft.value, field.value, kind.value};
 }
 
 void random_edit(crdt::Document& doc, const SharedScene& scene, std::vector<crdt::OpId>& elements,
                  std::mt19937_64& rng) {
-  const size_t kind = pick(rng, 10);
-  if (kind < 4 && !elements.empty()) {
+  const size_t kind = pick(rng, 12);
+  if (kind >= 10 && !elements.empty()) {
+    vocabulary_edit(doc, scene, elements, rng);
+  } else if (kind < 4 && !elements.empty()) {
     move_element(doc, elements, rng);
   } else if (kind == 4) {
     add_element(doc, scene, elements, rng);

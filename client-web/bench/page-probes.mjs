@@ -139,14 +139,15 @@ export function armEdit({ id, transform }) {
 }
 
 /**
- * Page side, before typing: per keystroke, the keydown's timestamp, the
- * app's input handling (a listener added after the app's own runs after it)
- * and the next frame, from its first requestAnimationFrame callback (ours,
- * asked for before the app's) to the end of its rendering.
+ * Page side, before typing into `selector` (the draft's editor unless named):
+ * per keystroke, the keydown's timestamp, the app's input handling (a
+ * listener added after the app's own runs after it) and the next frame, from
+ * its first requestAnimationFrame callback (ours, asked for before the app's)
+ * to the end of its rendering.
  */
-export function installKeyProbes() {
+export function installKeyProbes(selector = "[data-testid=draft-editor]") {
   const bench = window.__bench;
-  const textarea = document.querySelector("[data-testid=draft-editor]");
+  const textarea = document.querySelector(selector);
   bench.keys = [];
   let current;
   window.addEventListener(

@@ -8,6 +8,24 @@ import { createServer } from "vite";
 
 /** Loads the TypeScript modules the client needs, then closes Vite. */
 export async function loadClientModules(clientRoot) {
+  return withClientModules(
+    clientRoot,
+    {
+      document: "/src/crdt/document.ts",
+      wire: "/src/net/wire.ts",
+      ops: "/src/gen/convene/v1/ops_pb.ts",
+      protocol: "/src/gen/convene/v1/protocol_pb.ts",
+    },
+    ({ document, wire, ops, protocol }) => ({ Document: document.Document, wire, ops, protocol }),
+  );
+}
+
+/**
+ * Loads the client's modules `paths` ({name: "/src/....ts"}) through Vite's
+ * SSR loader and returns what `use(modules)` returns; Vite closes after it,
+ * so whatever a module loads lazily must be loaded inside `use`.
+ */
+export async function withClientModules(clientRoot, paths, use) {
   const vite = await createServer({
     root: clientRoot,
     configFile: false,
@@ -17,11 +35,10 @@ export async function loadClientModules(clientRoot) {
     optimizeDeps: { noDiscovery: true, include: [] },
   });
   try {
-    const { Document } = await vite.ssrLoadModule("/src/crdt/document.ts");
-    const wire = await vite.ssrLoadModule("/src/net/wire.ts");
-    const ops = await vite.ssrLoadModule("/src/gen/convene/v1/ops_pb.ts");
-    const protocol = await vite.ssrLoadModule("/src/gen/convene/v1/protocol_pb.ts");
-    return { Document, wire, ops, protocol };
+    const modules = {};
+    for (const [name, path] of Object.entries(paths))
+      modules[name] = await vite.ssrLoadModule(path);
+    return await use(modules);
   } finally {
     await vite.close();
   }
@@ -192,6 +209,35 @@ export class ProtocolClient {
     this.closing = true;
     this.ws?.close(1000);
   }
+}
+
+/**
+ * A client of `convening` ({id}) with `token`, its replica id drawn from
+ * `rand`, connected: the server has welcomed it.
+ */
+export async function connectedClient(modules, { baseUrl, convening, token, name, rand }) {
+  const client = new ProtocolClient(modules, {
+    baseUrl,
+    convening: convening.id,
+    token,
+    name,
+    replica: BigInt(1 + Math.floor(rand() * 2 ** 48)),
+  });
+  await client.connect();
+  return client;
+}
+
+/** A new convening called `name` and its convener's client `clientName`, connected. */
+export async function newConvening(modules, { baseUrl, name, clientName, rand }) {
+  const convening = await createConvening(baseUrl, name);
+  const client = await connectedClient(modules, {
+    baseUrl,
+    convening,
+    token: convening.convenerToken,
+    name: clientName,
+    rand,
+  });
+  return { convening, client };
 }
 
 /**

@@ -12,177 +12,79 @@
 //   npm run bench -- [--repeat N] [--json] [--edits N] [--keys N] [--client-dir DIR]
 //                    [--profile] [--trace] [--trace-dir DIR]   (where the time goes, per phase;
 //                    DIR keeps the raw Chromium traces, for DevTools' Performance panel)
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
-import { cpus, loadavg, totalmem } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
-import { chromium } from "playwright-core";
-import { armEdit, armLoad, installKeyProbes, installProbes } from "./page-probes.mjs";
 import {
-  difference,
-  distSourceMaps,
-  mainThreadTimes,
-  startProfile,
-  startTrace,
-  stopProfile,
-  stopTrace,
-} from "./profile.mjs";
+  clientBundle,
+  benchmarkSetup,
+  diagnosticLines,
+  fieldStats,
+  gitCommit,
+  loadFigures,
+  machineFacts,
+  mapWorkload,
+  meanOf,
+  measureLoad,
+  openTab,
+  phaseDiagnostics,
+  positive,
+  runBenchmark,
+  quantile,
+  r1,
+  spread,
+  target,
+  verdict,
+} from "./bench-common.mjs";
+import { armEdit, installKeyProbes } from "./page-probes.mjs";
+import { difference, mainThreadTimes } from "./profile.mjs";
 import {
-  createConvening,
+  connectedClient,
   loadClientModules,
-  ProtocolClient,
+  newConvening,
   random,
   seedConvening,
 } from "./protocol-client.mjs";
-import { serverBinary, startServer } from "./server.mjs";
 
 const TARGETS = { loadMs: 500, editPaintMs: 50, keystrokeMs: 16 };
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const VIEWPORT = { width: 1280, height: 800 };
 const WARMUP_KEYS = 5;
 
-const benchDir = dirname(fileURLToPath(import.meta.url));
-const clientRoot = resolve(benchDir, "..");
-const repoRoot = resolve(clientRoot, "..");
-
-// Node 20 has a WebSocket only behind a flag: run again with it (Node 22+ has it).
-if (typeof WebSocket === "undefined") {
-  const child = spawnSync(
-    process.execPath,
-    [
-      "--experimental-websocket",
-      ...process.execArgv,
-      fileURLToPath(import.meta.url),
-      ...process.argv.slice(2),
-    ],
-    { stdio: "inherit" },
-  );
-  process.exit(child.status ?? 1);
-}
-
-const { values: args } = parseArgs({
-  options: {
-    repeat: { type: "string", default: "3" },
-    json: { type: "boolean", default: false },
-    profile: { type: "boolean", default: false },
-    trace: { type: "boolean", default: false },
-    "trace-dir": { type: "string" },
-    elements: { type: "string", default: "1000" },
-    connections: { type: "string", default: "2000" },
-    text: { type: "string", default: "100000" },
-    edits: { type: "string", default: "30" },
-    keys: { type: "string", default: "100" },
-    "key-interval": { type: "string", default: "100" },
-    seed: { type: "string", default: "1" },
-    "client-dir": { type: "string" },
-  },
+const setup = benchmarkSetup(import.meta.url, "render-bench", {
+  elements: { type: "string", default: "1000" },
+  connections: { type: "string", default: "2000" },
+  text: { type: "string", default: "100000" },
+  edits: { type: "string", default: "30" },
+  keys: { type: "string", default: "100" },
+  "key-interval": { type: "string", default: "100" },
 });
-// Another build of the client (say, to compare two): --client-dir DIR.
-const distDir = resolve(args["client-dir"] ?? join(clientRoot, "dist"));
+const { args, clientRoot, distDir } = setup;
 const options = {
-  repeat: positive(args.repeat, "--repeat"),
+  ...setup.common,
   elements: positive(args.elements, "--elements"),
   connections: positive(args.connections, "--connections"),
   textLength: positive(args.text, "--text"),
   edits: positive(args.edits, "--edits"),
   keys: positive(args.keys, "--keys"),
   keyIntervalMs: positive(args["key-interval"], "--key-interval"),
-  seed: positive(args.seed, "--seed"),
-  profile: args.profile,
-  trace: args.trace || args["trace-dir"] !== undefined,
-  traceDir: args["trace-dir"],
 };
 
-function positive(text, flag) {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} wants a positive whole number`);
-  return n;
-}
-
-const log = (line) => process.stderr.write(`render-bench: ${line}\n`);
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
-/** Run on the way out, also on Ctrl+C: the server and the browser are ours to stop. */
-const cleanups = [];
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.once(signal, async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-    process.exit(130);
-  });
-}
-
 async function main() {
-  if (!existsSync(join(distDir, "index.html"))) {
-    throw new Error(`no client in ${distDir}: run \`npm run build\` first`);
-  }
-  warnIfStale();
-  if (options.traceDir) mkdirSync(options.traceDir, { recursive: true });
-  const binary = serverBinary(repoRoot);
-  const modules = await loadClientModules(clientRoot);
-  const loadBefore = loadavg()[0];
-  const server = await startServer({ binary, clientDir: distDir });
-  cleanups.push(() => server.stop());
-  log(`convene-server pid ${server.pid} at ${server.url}`);
-  let browser;
-  const runs = [];
-  try {
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-    cleanups.push(() => browser.close());
-    for (let r = 0; r < options.repeat; r++) {
-      log(`run ${r + 1} of ${options.repeat}`);
-      runs.push(await runOnce(browser, server.url, modules, r));
-    }
-    const report = summarise(runs, {
-      chromium: browser.version(),
-      loadBefore,
-    });
-    if (args.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
-    else printSummary(report);
-  } finally {
-    await browser?.close();
-    await server.stop();
-  }
-}
-
-/** The default client is built from src/ by `npm run build`: say so when src/ changed since. */
-function warnIfStale() {
-  if (args["client-dir"] !== undefined) return;
-  const built = statSync(join(distDir, "index.html")).mtimeMs;
-  const newest = (dir) =>
-    Math.max(
-      0,
-      ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
-        const path = join(dir, entry.name);
-        return entry.isDirectory() ? newest(path) : statSync(path).mtimeMs;
-      }),
-    );
-  if (newest(join(clientRoot, "src")) > built) {
-    log("warning: client-web/src is newer than dist/; `npm run build` to measure the current code");
-  }
+  await runBenchmark(setup, {
+    prepare: () => loadClientModules(clientRoot),
+    runOnce: ({ browser, baseUrl, prepared, run }) => runOnce(browser, baseUrl, prepared, run),
+    summarise,
+    print: printSummary,
+  });
 }
 
 /** One fresh convening, one fresh browser profile: load, then edits, then typing. */
 async function runOnce(browser, baseUrl, modules, run) {
-  const convening = await createConvening(baseUrl, "Render benchmark");
   const rand = random(options.seed * 1000 + run);
-  const seeder = new ProtocolClient(modules, {
+  const { convening, client: seeder } = await newConvening(modules, {
     baseUrl,
-    convening: convening.id,
-    token: convening.convenerToken,
-    name: "Remote editor",
-    replica: BigInt(1 + Math.floor(rand() * 2 ** 48)),
+    name: "Render benchmark",
+    clientName: "Remote editor",
+    rand,
   });
-  await seeder.connect();
   const seedStart = performance.now();
   const seeded = await seedConvening(seeder, {
     elements: options.elements,
@@ -193,22 +95,15 @@ async function runOnce(browser, baseUrl, modules, run) {
   const seedMs = performance.now() - seedStart;
   const serverWelcomeMs = await timeServerWelcome(modules, baseUrl, convening, rand);
 
-  const context = await browser.newContext({ viewport: VIEWPORT });
-  const problems = [];
+  const { context, problems, tab } = await openTab(browser, { distDir, run });
+  const { page } = tab;
   try {
-    await context.addInitScript(installProbes);
-    const page = await context.newPage();
-    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-    page.on("console", (message) => {
-      if (message.type() === "error" || message.type() === "warning") {
-        problems.push(`console ${message.type()}: ${message.text()}`);
-      }
+    const load = await measureLoad(tab, {
+      baseUrl,
+      convening,
+      expected: seeded.elementIds.length,
+      diagnostics: { start: startDiagnostics, stop: stopDiagnostics },
     });
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("Performance.enable");
-    const tab = { browser, page, cdp, sourceMaps: distSourceMaps(distDir), run };
-
-    const load = await measureLoad(tab, baseUrl, convening, seeded);
     await settle(page);
     const edits = await measureEdits(tab, seeder, seeded, rand);
     const typing = await measureTyping(tab, seeded);
@@ -226,15 +121,14 @@ async function runOnce(browser, baseUrl, modules, run) {
  * of the page's wait that is not the browser's.
  */
 async function timeServerWelcome(modules, baseUrl, convening, rand) {
-  const probe = new ProtocolClient(modules, {
+  const probe = await connectedClient(modules, {
     baseUrl,
-    convening: convening.id,
+    convening,
     token: convening.participantToken,
     name: "Welcome timer",
-    replica: BigInt(1 + Math.floor(rand() * 2 ** 48)),
+    rand,
   });
   try {
-    await probe.connect();
     return probe.welcomeArrivedAt - probe.helloSentAt;
   } finally {
     probe.close();
@@ -242,62 +136,7 @@ async function timeServerWelcome(modules, baseUrl, convening, rand) {
 }
 
 /** --profile and --trace: a CPU profile and a trace of one phase. */
-async function startDiagnostics({ browser, page, cdp }) {
-  if (options.profile) await startProfile(cdp);
-  if (options.trace) await startTrace(browser, page);
-}
-
-async function stopDiagnostics({ browser, cdp, sourceMaps, run }, phase) {
-  const saveAs = options.traceDir && join(resolve(options.traceDir), `run${run + 1}-${phase}.json`);
-  return {
-    profile: options.profile ? await stopProfile(cdp, sourceMaps) : undefined,
-    trace: options.trace ? await stopTrace(browser, { saveAs }) : undefined,
-  };
-}
-
-async function measureLoad(tab, baseUrl, convening, seeded) {
-  const { page, cdp } = tab;
-  await page.goto(`${baseUrl}/c/${convening.id}#invite=${convening.participantToken}`);
-  await page.waitForSelector("[data-testid=join]");
-  await page.evaluate(armLoad, seeded.elementIds.length);
-  const before = await mainThreadTimes(cdp);
-  await startDiagnostics(tab);
-  await page.click("[data-testid=join]");
-  const probe = await page.evaluate(async () => {
-    const bench = window.__bench;
-    const load = await bench.load.done;
-    const welcome = bench.frames.find((f) => f.arrivedAt === load.welcomeAt);
-    return {
-      joinClickedAt: bench.joinClickedAt,
-      helloAt: load.helloAt,
-      welcomeAt: load.welcomeAt,
-      welcomeHandledAt: load.welcomeHandledAt,
-      welcomeBytes: welcome?.bytes,
-      domAt: load.domAt,
-      paintedAt: load.paintedAt,
-    };
-  });
-  const diagnostics = await stopDiagnostics(tab, "load");
-  const after = await mainThreadTimes(cdp);
-  if (probe.paintedAt === undefined) throw new Error("the map never showed every element");
-  const svgNodes = await page.evaluate(
-    () => document.querySelectorAll("[data-testid=map-canvas] *").length,
-  );
-  return {
-    joinToPaintedMs: probe.paintedAt - probe.joinClickedAt,
-    joinToWelcomeMs: probe.welcomeAt - probe.joinClickedAt,
-    joinToHelloMs: probe.helloAt - probe.joinClickedAt,
-    helloToWelcomeMs: probe.welcomeAt - probe.helloAt,
-    welcomeToPaintedMs: probe.paintedAt - probe.welcomeAt,
-    welcomeHandlerMs: probe.welcomeHandledAt - probe.welcomeAt,
-    handledToDomMs: probe.domAt - probe.welcomeHandledAt,
-    domToPaintedMs: probe.paintedAt - probe.domAt,
-    welcomeBytes: probe.welcomeBytes,
-    svgNodes,
-    mainThread: difference(after, before),
-    diagnostics,
-  };
-}
+const { start: startDiagnostics, stop: stopDiagnostics } = phaseDiagnostics(options);
 
 /** After the join: the status says saved and a second passes (the preview's debounce, storage). */
 async function settle(page) {
@@ -420,70 +259,28 @@ async function checkTypedTextSaved(page, baseUrl, convening, seeded, typed) {
 
 // ---- figures ------------------------------------------------------------------
 
-function quantile(values, q) {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const at = (sorted.length - 1) * q;
-  const low = Math.floor(at);
-  const high = Math.ceil(at);
-  return sorted[low] + (sorted[high] - sorted[low]) * (at - low);
-}
-
-const r1 = (x) => Math.round(x * 10) / 10;
-const stats = (values) => ({
-  median: r1(quantile(values, 0.5)),
-  p95: r1(quantile(values, 0.95)),
-  max: r1(Math.max(...values)),
-});
-const fieldStats = (samples, field) => stats(samples.map((s) => s[field]));
-const meanOf = (objects) => {
-  const out = {};
-  for (const key of Object.keys(objects[0])) {
-    out[key] = r1(objects.reduce((sum, o) => sum + o[key], 0) / objects.length);
-  }
-  return out;
-};
-
 function summarise(runs, { chromium, loadBefore }) {
   const loads = runs.map((r) => r.load);
   const edits = runs.flatMap((r) => r.edits.samples);
   const keys = runs.flatMap((r) => r.typing.samples);
-  const median = (field) => fieldStats(loads, field).median;
-  const bundle = readdirSync(join(distDir, "assets")).find((f) => /^index-.*\.js$/.test(f));
   const report = {
     benchmark: "browser client render",
     repeat: runs.length,
     workload: {
-      elements: options.elements,
-      connections: options.connections,
+      ...mapWorkload(runs, options),
       draft_characters: options.textLength,
-      seed_ops: runs[0].seedOps,
-      welcome_bytes: loads[0].welcomeBytes,
-      map_svg_nodes: loads[0].svgNodes,
       remote_edits_per_run: options.edits,
       keystrokes_per_run: options.keys,
       key_interval_ms: options.keyIntervalMs,
-      viewport: `${VIEWPORT.width}x${VIEWPORT.height}`,
     },
     load_ms: {
-      join_to_painted: {
-        ...fieldStats(loads, "joinToPaintedMs"),
-        runs: loads.map((l) => r1(l.joinToPaintedMs)),
-      },
-      join_to_welcome: median("joinToWelcomeMs"),
-      join_to_hello_sent: median("joinToHelloMs"),
-      hello_to_welcome: median("helloToWelcomeMs"),
+      ...loadFigures(loads),
       server_hello_to_welcome_node_client: r1(
         quantile(
           runs.map((r) => r.serverWelcomeMs),
           0.5,
         ),
       ),
-      welcome_to_painted: median("welcomeToPaintedMs"),
-      welcome_handler: median("welcomeHandlerMs"),
-      handled_to_dom: median("handledToDomMs"),
-      dom_to_painted: median("domToPaintedMs"),
-      main_thread: meanOf(loads.map((l) => l.mainThread)),
     },
     remote_edit_ms: {
       samples: edits.length,
@@ -502,17 +299,9 @@ function summarise(runs, { chromium, loadBefore }) {
       main_thread_per_key: meanOf(runs.map((r) => r.typing.mainThreadPerKey)),
     },
     targets: {},
-    machine: {
-      cpu: cpus()[0]?.model ?? "unknown",
-      cores: cpus().length,
-      memory_gib: r1(totalmem() / 2 ** 30),
-      load_average_before: r1(loadBefore),
-      load_average_after: r1(loadavg()[0]),
-      chromium,
-      node: process.version,
-    },
-    client_bundle: bundle,
-    commit: gitCommit(),
+    machine: machineFacts({ loadBefore, chromium }),
+    client_bundle: clientBundle(distDir),
+    commit: gitCommit(setup.repoRoot),
     problems: [...new Set(runs.flatMap((r) => r.problems))],
   };
   report.targets = {
@@ -533,25 +322,12 @@ function summarise(runs, { chromium, loadBefore }) {
   return report;
 }
 
-function target(measured, limit) {
-  return { measured, target: limit, met: measured <= limit };
-}
-
-function gitCommit() {
-  const head = spawnSync("git", ["rev-parse", "--short", "HEAD"], {
-    cwd: repoRoot,
-    encoding: "utf8",
-  });
-  return head.status === 0 ? head.stdout.trim() : undefined;
-}
-
 function printSummary(report) {
   const w = report.workload;
   const l = report.load_ms;
   const e = report.remote_edit_ms;
   const k = report.keystroke_ms;
-  const s = (x) => `median ${x.median}, p95 ${x.p95}, max ${x.max}`;
-  const verdict = (t) => `${t.measured} ms (target <= ${t.target}: ${t.met ? "met" : "MISSED"})`;
+  const s = spread;
   const lines = [
     `Browser client render benchmark, ${report.repeat} run(s): ${w.elements} elements, ${w.connections} connections, ${w.draft_characters}-character draft`,
     `  ${report.machine.cpu}, ${report.machine.cores} cores, Chromium ${report.machine.chromium}, bundle ${report.client_bundle}`,
@@ -570,27 +346,7 @@ function printSummary(report) {
   ];
   if (report.problems.length > 0)
     lines.push("", "Problems seen in the page:", ...report.problems.map((p) => `  ${p}`));
-  for (const [i, run] of (report.diagnostics ?? []).entries()) {
-    for (const phase of ["load", "edits", "typing"]) {
-      const { profile, trace } = run[phase];
-      if (profile) {
-        lines.push(
-          "",
-          `CPU profile, run ${i + 1}, ${phase} (sampled ${profile.busyMs} ms, under the app's own functions ${profile.appMs} ms), self time:`,
-        );
-        for (const f of profile.top) lines.push(`  ${String(f.selfMs).padStart(8)} ms  ${f.fn}`);
-        lines.push(`CPU profile, run ${i + 1}, ${phase}: the app's functions, callees included:`);
-        for (const f of profile.app) lines.push(`  ${String(f.totalMs).padStart(8)} ms  ${f.fn}`);
-      }
-      if (trace) {
-        lines.push(
-          "",
-          `Trace, run ${i + 1}, ${phase} (main thread busy ${trace.busyMs} ms), self time:`,
-        );
-        for (const e of trace.top) lines.push(`  ${String(e.selfMs).padStart(8)} ms  ${e.event}`);
-      }
-    }
-  }
+  lines.push(...diagnosticLines(report.diagnostics, ["load", "edits", "typing"]));
   process.stdout.write(lines.join("\n") + "\n");
 }
 

@@ -25,12 +25,18 @@ export function orderedVariants(variants: VariantView[]): VariantView[] {
 }
 
 export function renderTabs(model: TabsModel, controls: ListControls): HTMLElement {
-  const list = el("div", { class: "variant-tabs", role: "tablist", "aria-label": "Variants" });
+  // The tab list holds the tabs alone (a rename field in place of one while
+  // renaming); the selected variant's actions and "New variant" follow it.
+  const list = el("div", { class: "variant-tablist", role: "tablist", "aria-label": "Variants" });
+  const bar = el("div", { class: "variant-tabs" }, list);
   const variants = orderedVariants(model.variants);
   for (const variant of variants) list.append(tab(variant, model, controls));
+  const selected = variants.find((v) => v.id === model.current);
+  if (selected && selected.id !== selected.draft && !isRenaming(controls.naming, selected.id))
+    bar.append(...variantActions(selected, controls));
   if (controls.naming?.kind === "new-variant") {
     const naming = { kind: "new-variant" } as const;
-    list.append(
+    bar.append(
       el(
         "div",
         { class: "variant-tab-wrap naming" },
@@ -44,7 +50,7 @@ export function renderTabs(model: TabsModel, controls: ListControls): HTMLElemen
       ),
     );
   }
-  list.append(
+  bar.append(
     button(
       el("span", { class: "draft-button-label" }, icon("copy"), "New variant"),
       () => controls.startNaming({ kind: "new-variant" }),
@@ -57,7 +63,7 @@ export function renderTabs(model: TabsModel, controls: ListControls): HTMLElemen
     ),
   );
   list.addEventListener("keydown", (event) => moveFocus(event, list));
-  return list;
+  return bar;
 }
 
 function tab(variant: VariantView, model: TabsModel, controls: ListControls): HTMLElement {
@@ -92,7 +98,6 @@ function tab(variant: VariantView, model: TabsModel, controls: ListControls): HT
     );
   }
   wrap.append(label);
-  if (selected && !isBase) wrap.append(...variantActions(variant, controls));
   return wrap;
 }
 

@@ -6,7 +6,8 @@
 // its data at the end.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -816,6 +817,45 @@ export async function shots(page: Page, name: string): Promise<void> {
     );
     await page.screenshot({ path: path.join(dir, `${name}-${size}.png`) });
   }
+}
+
+/** What axe-core reports for one rule. */
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[]; failureSummary?: string }[];
+}
+
+/**
+ * Runs axe-core (the devDependency's own build, evaluated in the page, where
+ * the app's content security policy does not apply) on `context` (a CSS
+ * selector; the whole document by default) and fails on every serious or
+ * critical violation, listing each rule with the elements it names.
+ */
+export async function checkA11y(page: Page, context = "html"): Promise<void> {
+  const source = await readFile(
+    createRequire(import.meta.url).resolve("axe-core/axe.min.js"),
+    "utf8",
+  );
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(source);
+  const violations = await page.evaluate(async (context) => {
+    const { axe } = window as unknown as {
+      axe: { run(c: string, o: object): Promise<{ violations: unknown[] }> };
+    };
+    const result = await axe.run(context, { resultTypes: ["violations"] });
+    return result.violations as AxeViolation[];
+  }, context);
+  const grave = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const listed = grave.map(
+    (v) =>
+      `${v.impact} ${v.id}: ${v.help}\n` +
+      v.nodes
+        .slice(0, 6)
+        .map((n) => `    ${JSON.stringify(n.target)} ${n.failureSummary?.split("\n")[1] ?? ""}`)
+        .join("\n"),
+  );
+  expect(listed, `axe-core in ${context}:\n${listed.join("\n")}\n`).toEqual([]);
 }
 
 export async function screenshot(page: Page, name: string, locator?: Locator): Promise<string> {

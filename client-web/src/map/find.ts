@@ -23,6 +23,26 @@ export interface FinderHost {
   choose(id: IdKey): void;
 }
 
+/** What the box says; the map's search by default, other pickers their own. */
+export interface FinderWords {
+  placeholder: string;
+  label: string;
+  /** data-testid of the input and of the list. */
+  inputTestId: string;
+  listTestId: string;
+  listLabel: string;
+  closeLabel: string;
+}
+
+const FIND_WORDS: FinderWords = {
+  placeholder: "Find on this map (labels, tags, notes)",
+  label: "Find on this map",
+  inputTestId: "find-input",
+  listTestId: "find-results",
+  listLabel: "Found on this map",
+  closeLabel: "Close search",
+};
+
 /** Results listed at most; the map marks them all. */
 const LISTED = 30;
 
@@ -38,13 +58,16 @@ export class Finder {
   private active = -1;
   private returnFocus: Element | null = null;
 
-  constructor(private readonly host: FinderHost) {
+  constructor(
+    private readonly host: FinderHost,
+    words: FinderWords = FIND_WORDS,
+  ) {
     this.input = htmlEl("input", {
       type: "text",
       class: "cv-find-input",
-      "data-testid": "find-input",
-      placeholder: "Find on this map (labels, tags, notes)",
-      "aria-label": "Find on this map",
+      "data-testid": words.inputTestId,
+      placeholder: words.placeholder,
+      "aria-label": words.label,
       role: "combobox",
       "aria-autocomplete": "list",
       "aria-expanded": "false",
@@ -56,12 +79,17 @@ export class Finder {
       class: "cv-find-results",
       id: `${this.prefix}-list`,
       role: "listbox",
-      "aria-label": "Found on this map",
-      "data-testid": "find-results",
+      "aria-label": words.listLabel,
+      "data-testid": words.listTestId,
     });
     const close = htmlEl(
       "button",
-      { type: "button", class: "cv-icon-btn", title: "Close (Esc)", "aria-label": "Close search" },
+      {
+        type: "button",
+        class: "cv-icon-btn",
+        title: "Close (Esc)",
+        "aria-label": words.closeLabel,
+      },
       [iconSvg(TOOL_ICONS.close, 16)],
     );
     close.addEventListener("click", () => this.close());

@@ -39,6 +39,9 @@ import { Toolbar, type ToolName } from "./toolbar";
 import { VocabularyDialog } from "./vocabulary-dialog";
 import { renderVocabularyLegend } from "./vocabulary-legend";
 import { SavedViews } from "./views-control";
+import { BottomSheet } from "../ui/bottom-sheet";
+import { ConnectPicker } from "./connect-picker";
+import { Announcer, readingOrder, stepThrough } from "./keyboard-nav";
 
 export interface MapView {
   /** Root element; the app puts it in the page and sizes it. */
@@ -53,6 +56,9 @@ export interface MapView {
   exportSVG(): string;
   /** Full repaint, e.g. after options.doc changed. */
   repaint(): void;
+  /** Focus on the canvas, or on the side panel (opened where it is a sheet): skip links. */
+  focusCanvas(): void;
+  focusPanel(): void;
   destroy(): void;
 }
 
@@ -80,6 +86,8 @@ export function createMapView(ctx: AppContext, options: MapViewOptions = {}): Ma
     follow: (memberId) => controller.follow(memberId),
     exportSVG: () => controller.exportSvg(),
     repaint: () => controller.repaint(),
+    focusCanvas: () => controller.svg.focus(),
+    focusPanel: () => controller.sheet.reveal(),
     destroy: () => controller.destroy(),
   };
 }
@@ -115,6 +123,11 @@ class MapController implements GestureHost {
   /** The map's own fields, kinds and style rules (vocabulary-dialog.ts). */
   private readonly vocabulary: VocabularyDialog;
   private readonly panel: Panel;
+  /** The panel's frame: a bottom sheet on a narrow screen (bottom-sheet.ts). */
+  readonly sheet: BottomSheet;
+  /** "Connect to…" from the keyboard (connect-picker.ts). */
+  private readonly connectPicker = new ConnectPicker((to) => this.connectFromPicker(to));
+  private readonly announcer = new Announcer();
   /** Saved views and presenting them (views-control.ts). */
   private readonly views: SavedViews;
   private readonly gestures: Gestures;
@@ -248,7 +261,13 @@ class MapController implements GestureHost {
       commit: (edit) => this.commit(edit),
       removeSelection: () => this.removeSelection(),
       select: (ids) => this.select(ids),
+      connectFrom: () => this.openConnectPicker(),
     });
+    this.sheet = new BottomSheet(this.panel.element, "Details", () => this.focusSelection());
+    this.sheet.setSummary("Nothing selected");
+    // A phone starts with the legend folded: open, it would cover the map.
+    if (typeof matchMedia === "function" && matchMedia("(max-width: 720px)").matches)
+      this.legend.element.open = false;
     this.vocabulary = new VocabularyDialog({
       doc: () => this.doc_,
       currentMap: () => this.map,
@@ -275,12 +294,14 @@ class MapController implements GestureHost {
       this.lens.panel.element,
       this.lens.finder.element,
       this.zoomControls(),
+      this.connectPicker.element,
+      this.announcer.element,
       this.hint,
       this.empty,
     );
     this.root.append(
       this.toolbar.element,
-      htmlEl("div", { class: "cv-body" }, [this.stage, this.panel.element]),
+      htmlEl("div", { class: "cv-body" }, [this.stage, this.sheet.element]),
     );
   }
 
@@ -505,6 +526,7 @@ class MapController implements GestureHost {
     this.lens.entitiesChanged(changes.entities);
     this.pruneSelection();
     this.panel.sync(changes.entities);
+    this.sheet.setSummary(this.selectionName());
     if (this.currentTool.name === "me") this.setHint(this.hintFor(this.currentTool));
     this.views.changed();
   }
@@ -553,6 +575,79 @@ class MapController implements GestureHost {
     this.panel.show([...next]);
     this.sendPresence({ selection: [...next].map(keyToId) });
     this.lens.selectionChanged(next);
+    // An element focused before a tap elsewhere keeps no ring of its own.
+    const active = document.activeElement;
+    if (active?.matches(".cv-element") && !next.has(active.getAttribute("data-id") ?? ""))
+      this.svg.focus({ preventScroll: true });
+    const name = this.selectionName();
+    this.sheet.setSummary(name);
+    if (next.size === 0) this.sheet.setState("collapsed");
+    this.announcer.say(next.size > 0 ? `Selected: ${name}` : "");
+  }
+
+  /** What is selected, in a few words (the sheet's peek, the announcement). */
+  private selectionName(): string {
+    const ids = [...this.selected];
+    if (ids.length === 0) return "Nothing selected";
+    if (ids.length > 1) return `${ids.length} selected`;
+    const doc = this.doc_;
+    const nameOf = (id: IdKey) => {
+      const f = doc.element(id)?.fields;
+      return f ? f.label || kindInfo(f.kind).label : "?";
+    };
+    const element = doc.element(ids[0]);
+    if (element) return `${nameOf(ids[0])}, ${kindInfo(element.fields.kind).label.toLowerCase()}`;
+    const connection = doc.connection(ids[0]);
+    if (connection) return `Connection ${nameOf(connection.from)} to ${nameOf(connection.to)}`;
+    return doc.shape(ids[0])?.geometry === Geometry.POLYGON ? "Region" : "Boundary";
+  }
+
+  /** Focus back on the map after a panel field let it go: the selected element, else the canvas. */
+  private focusSelection(): void {
+    const only = this.selected.size === 1 ? [...this.selected][0] : undefined;
+    const node = only === undefined ? undefined : this.scene.elements.get(only)?.node;
+    (node ?? this.svg).focus({ preventScroll: true });
+  }
+
+  /** "]" and "[": the next or previous element in reading order, selected and focused. */
+  private stepElement(step: 1 | -1): boolean {
+    if (this.map === undefined) return false;
+    const shown = [...this.scene.elements.values()]
+      .filter((record) => this.scene.isShown(record.view.id))
+      .map((record) => ({ id: record.view.id, ...positionOf(record.view) }));
+    const current = this.selected.size === 1 ? [...this.selected][0] : undefined;
+    const next = stepThrough(readingOrder(shown), current, step);
+    if (next === undefined) return false;
+    // Focus selects it and brings it into view (focused()).
+    this.scene.elements.get(next)?.node.focus();
+    return true;
+  }
+
+  /** "c" or the panel's "Connect to…": pick the other end of a new connection. */
+  private openConnectPicker(): boolean {
+    const from = this.selected.size === 1 ? [...this.selected][0] : undefined;
+    const source = from === undefined ? undefined : this.doc_.element(from);
+    if (!source || this.map === undefined || !this.editable()) return false;
+    const shown = this.doc_.elements(this.map).filter((e) => e.id !== from);
+    const order = readingOrder(shown.map((e) => ({ id: e.id, ...positionOf(e) })));
+    const byId = new Map(shown.map((e) => [e.id, e]));
+    const candidates = order.map((id) => {
+      const f = byId.get(id)!.fields;
+      return { id, label: f.label ?? "", kind: kindInfo(f.kind).label };
+    });
+    this.connectPicker.open(source.fields.label || kindInfo(source.fields.kind).label, candidates);
+    return true;
+  }
+
+  /** The picker's choice: connected, selected, and its kind field focused to go on. */
+  private connectFromPicker(to: IdKey): void {
+    const from = this.selected.size === 1 ? [...this.selected][0] : undefined;
+    if (from === undefined) return;
+    this.connect(from, to);
+    const connection = [...this.selected][0];
+    if (connection === from) return;
+    this.panel.element.querySelector<HTMLElement>('[data-testid="panel-kind"]')?.focus();
+    this.announcer.say(`Connected: ${this.selectionName()}`);
   }
 
   private focused(target: EventTarget | null): void {
@@ -1075,6 +1170,12 @@ class MapController implements GestureHost {
       case "/":
         this.lens.find();
         return this.map !== undefined;
+      case "c":
+        return this.openConnectPicker();
+      case "]":
+        return this.stepElement(1);
+      case "[":
+        return this.stepElement(-1);
       case "+":
       case "=":
         this.zoomBy(1.4);

@@ -33,6 +33,8 @@ export interface PanelHost {
   commit(edit: () => void): void;
   removeSelection(): void;
   select(ids: IdKey[]): void;
+  /** Opens "Connect to…" for the selected element (connect-picker.ts). */
+  connectFrom?(): void;
 }
 
 type Field = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
@@ -194,11 +196,31 @@ export class Panel {
     );
     out.push(
       ...this.pinRow([id]),
+      ...this.connectButton(),
       this.connectionList(id),
       this.perspectiveSection(id),
       this.deleteButton("Delete element"),
     );
     return out;
+  }
+
+  /** "Connect to…" (key C): a connection drawn from the keyboard; editors only. */
+  private connectButton(): HTMLElement[] {
+    const connectFrom = this.host.connectFrom?.bind(this.host);
+    if (!connectFrom || !this.host.editable()) return [];
+    const button = htmlEl(
+      "button",
+      {
+        type: "button",
+        class: "cv-btn",
+        "data-testid": "panel-connect",
+        "aria-keyshortcuts": "C",
+        title: "Connect this element to another one (C)",
+      },
+      [iconSvg(TOOL_ICONS.connect, 16), "Connect to…"],
+    );
+    button.addEventListener("click", () => connectFrom());
+    return [htmlEl("div", { class: "cv-panel-actions" }, [button])];
   }
 
   /** Pin or unpin the elements among `ids` (layout-pin.ts); nothing when there are none. */

@@ -101,6 +101,8 @@ export class Toolbar {
           class: "cv-tool",
           "data-testid": `tool-${tool.name}`,
           title: tool.title,
+          // The word is hidden where the toolbar is narrow (responsive.css).
+          "aria-label": tool.label,
           "aria-pressed": "false",
         },
         [iconSvg(TOOL_ICONS[tool.name]), htmlEl("span", {}, [tool.label])],

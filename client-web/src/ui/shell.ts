@@ -14,6 +14,8 @@ import { forgetSavedLinks } from "./saved-links";
 import { openPrintView } from "./print";
 import { openShareDialog } from "./share";
 import { StatusDisplay, statusText } from "./shell-status";
+import { headerActions } from "./header-menu";
+import { skipLinks } from "./skip-link";
 
 type Tab = "map" | "drafts" | "history";
 
@@ -81,7 +83,11 @@ export class Shell {
     this.mapView = createMapView(this.ctx);
     this.draftsView = createDraftsView(this.ctx);
     this.ctx.currentMapSource = () => this.mapView.currentMap();
-    this.element = h("div", { class: "shell" }, this.topBar(), this.main);
+    const skip = skipLinks([
+      { label: "Skip to map", testid: "skip-map", go: () => this.skipTo("map") },
+      { label: "Skip to panel", testid: "skip-panel", go: () => this.skipTo("panel") },
+    ]);
+    this.element = h("div", { class: "shell" }, skip, this.topBar(), this.main);
     this.main.append(this.mapView.element, this.draftsView.element, this.followBanner);
     this.wire();
     this.show("map");
@@ -134,10 +140,8 @@ export class Shell {
       h("div", { class: "spacer" }),
       this.status,
       this.avatars,
-      askFollow,
-      this.importButton,
-      this.exportMenu(),
-      share,
+      // Behind "More" on a narrow screen (header-menu.ts).
+      headerActions([askFollow, this.importButton, this.exportMenu(), share]),
     );
   }
 
@@ -174,6 +178,13 @@ export class Shell {
       if (!toggle.parentElement?.contains(e.target as Node)) items.hidden = true;
     });
     return h("div", { class: "menu" }, toggle, items);
+  }
+
+  /** A skip link: the map (its canvas) or the side panel of the map tab. */
+  private skipTo(target: "map" | "panel"): void {
+    if (this.tab !== "map") this.show("map");
+    if (target === "map") this.mapView.focusCanvas();
+    else this.mapView.focusPanel();
   }
 
   private mapName(): string {

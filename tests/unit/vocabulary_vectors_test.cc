@@ -110,6 +110,9 @@ void use_tags_and_values(Document& d, const Basin& b) {
   d.set_tag(b.river, "funding", true);
   d.set_tag(b.river, "Ba\u00f1os", true);
   d.set_tag(b.river, "\U0001F30A water", true);
+  // Sorted by code point, U+FF46 before U+1F30A (UTF-16 code units would
+  // put the surrogate pair first).
+  d.set_tag(b.river, "\uFF46\uFF55\uFF4E\uFF44", true);
   d.set_tag(b.farm, "funding", true);
   d.set_tag(b.farm, "funding", false);
   d.set_tag(b.funds, "annual", true);

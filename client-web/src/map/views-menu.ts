@@ -127,7 +127,9 @@ export class ViewsMenu {
     this.card.hidden = false;
     this.button.setAttribute("aria-expanded", "true");
     document.addEventListener("pointerdown", this.pressedElsewhere);
+    window.addEventListener("resize", this.resized);
     this.refresh();
+    this.place();
     const first = this.list.querySelector<HTMLButtonElement>(".cv-view-name");
     (first ?? (this.saveButton.hidden ? undefined : this.saveButton))?.focus();
   }
@@ -137,8 +139,26 @@ export class ViewsMenu {
     this.card.hidden = true;
     this.button.setAttribute("aria-expanded", "false");
     document.removeEventListener("pointerdown", this.pressedElsewhere);
+    window.removeEventListener("resize", this.resized);
     if (refocus) this.button.focus();
   }
+
+  /**
+   * Fixed below its button, inside the window: a toolbar that scrolls
+   * sideways (narrow screens) would clip a card placed inside it.
+   */
+  private place(): void {
+    const at = this.button.getBoundingClientRect();
+    const margin = 8;
+    const width = Math.min(this.card.offsetWidth || 360, window.innerWidth - 2 * margin);
+    const left = Math.max(margin, Math.min(at.right - width, window.innerWidth - width - margin));
+    Object.assign(this.card.style, {
+      top: `${Math.round(at.bottom + 4)}px`,
+      left: `${Math.round(left)}px`,
+    });
+  }
+
+  private readonly resized = () => this.place();
 
   /** Redraws the list (views, rights or the shown view changed). */
   refresh(): void {

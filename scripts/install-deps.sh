@@ -10,7 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev zlib1g-dev libzstd-dev libxxhash-dev
   libboost-dev libboost-system-dev libboost-program-options-dev libssl-dev
-  librocksdb-dev libspdlog-dev
+  librocksdb-dev libspdlog-dev libpugixml-dev
 )
 
 # The sanitizer pass builds with clang, whose libFuzzer runtime the fuzz

@@ -15,6 +15,7 @@
 #include "crdt/limits.h"
 #include "crdt/utf8.h"
 #include "http/access.h"
+#include "http/export_formats.h"
 #include "http/respond.h"
 #include "http/static_files.h"
 #include "metrics.h"
@@ -152,18 +153,80 @@ Response create_convening(ServerContext& ctx, const Request& req) {
                         {"invites", {{"participant", participant}, {"observer", observer}}}});
 }
 
-Response export_convening(ServerContext& ctx, const Request& req, const std::string& id,
-                          std::string_view query) {
-  if (const auto format = query_param(query, "format"); format && *format != "json")
-    return error_response(req, http::status::bad_request, "bad_request", "format must be json");
-  uint64_t at = UINT64_MAX;
+// What an export asks for (docs/protocol.md, "HTTP"). `table` and `map` are
+// for the formats of one map; json holds them all.
+struct ExportQuery {
+  export_formats::Format format = export_formats::Format::kJson;
+  export_formats::Table table = export_formats::Table::kElements;
+  std::string map;           // canonical id; empty: the first map
+  uint64_t at = UINT64_MAX;  // UINT64_MAX: the head
+};
+
+// The query's parameters, or a 400 naming what is allowed. Checked before
+// the token, as `at` always was: a malformed request costs no store read.
+std::variant<ExportQuery, Response> read_export_query(const Request& req, std::string_view query) {
+  const auto bad = [&](const std::string& message) {
+    return error_response(req, http::status::bad_request, "bad_request", message);
+  };
+  ExportQuery q;
+  if (const auto format = query_param(query, "format")) {
+    const auto parsed = export_formats::parse_format(*format);
+    if (!parsed) return bad("format must be json, graphml, gexf or csv");
+    q.format = *parsed;
+  }
+  if (const auto table = query_param(query, "table")) {
+    const auto parsed = export_formats::parse_table(*table);
+    if (!parsed) return bad("table must be elements, connections or shapes");
+    q.table = *parsed;
+  }
+  if (const auto map = query_param(query, "map")) {
+    const auto parsed = export_formats::parse_map_id(*map);
+    if (!parsed) return bad("map must be a map's id: two decimal numbers, as 12:3");
+    q.map = *parsed;
+  }
   if (const auto at_text = query_param(query, "at")) {
     const auto parsed = parse_decimal(*at_text);
     if (!parsed || *parsed == UINT64_MAX)
-      return error_response(req, http::status::bad_request, "bad_request",
-                            "at must be a sequence number: decimal digits only");
-    at = *parsed;
+      return bad("at must be a sequence number: decimal digits only");
+    q.at = *parsed;
   }
+  return q;
+}
+
+// One map of `document` (the state's canonical JSON) as GraphML, GEXF or CSV,
+// to be saved as a file named after the convening (and the map, when there
+// are several, and the table).
+Response export_map(const Request& req, const ExportQuery& q, const rooms::RoomState& state,
+                    const json& document) {
+  const json* map = export_formats::find_map(document, q.map);
+  if (!map)
+    return error_response(req, http::status::not_found, "not_found",
+                          q.map.empty() ? "this convening has no map" : "no map " + q.map);
+  export_formats::MemberNames names;
+  for (const auto& m : state.members) names[m.id] = rooms::clean_name(m.name);
+  std::string body, stem = state.name;
+  if (document.at("maps").size() > 1) stem += " - " + map->value("name", "");
+  if (q.format == export_formats::Format::kCsv) {
+    body = export_formats::to_csv(*map, q.table, names);
+    stem += " - " + std::string(export_formats::table_name(q.table));
+  } else {
+    body = q.format == export_formats::Format::kGexf ? export_formats::to_gexf(*map, names)
+                                                      : export_formats::to_graphml(*map, names);
+  }
+  Response r = make_response(req, http::status::ok, std::move(body),
+                             std::string(export_formats::content_type(q.format)));
+  r.set(http::field::content_disposition,
+        export_formats::attachment(stem, export_formats::file_extension(q.format)));
+  r.set("X-Content-Type-Options", "nosniff");
+  return r;
+}
+
+Response export_convening(ServerContext& ctx, const Request& req, const std::string& id,
+                          std::string_view query) {
+  auto parsed = read_export_query(req, query);
+  if (auto* r = std::get_if<Response>(&parsed)) return std::move(*r);
+  const ExportQuery& q = std::get<ExportQuery>(parsed);
+  const uint64_t at = q.at;
   auto admitted = admit_request(ctx, req, id);
   if (auto* r = std::get_if<Response>(&admitted)) return std::move(*r);
   store::Status s;
@@ -177,6 +240,7 @@ Response export_convening(ServerContext& ctx, const Request& req, const std::str
   const auto state = rooms::load_room_state(ctx.store, id, at, &error);
   if (!state) return error_response(req, http::status::internal_server_error, "internal", error);
   json out = state->doc.to_json();
+  if (q.format != export_formats::Format::kJson) return export_map(req, q, *state, out);
   out["id"] = id;
   out["name"] = state->name;
   out["head_seq"] = state->head_seq;

@@ -22,9 +22,10 @@
 //             painted (into a fresh convening).
 // Figures: docs/benchmarks.md ("Map tool in the browser").
 //
-//   node bench/map-bench.mjs [--elements N] [--connections M] [--repeat N] [--json]
-//                            [--no-tags] [--query TEXT] [--client-dir DIR]
-//                            [--profile] [--trace] [--trace-dir DIR]
+//   npm run bench:map -- [--elements N] [--connections M] [--repeat N] [--json]
+//                        [--no-tags] [--query TEXT] [--seed N] [--client-dir DIR]
+//                        [--profile] [--trace] [--trace-dir DIR]   (where the time goes)
+// (node bench/map-bench.mjs takes the same; --no-tags for a server without SetTag.)
 import * as common from "./bench-common.mjs";
 import { installKeyProbes } from "./page-probes.mjs";
 import { difference, mainThreadTimes } from "./profile.mjs";
@@ -420,10 +421,12 @@ async function measurePanZoom(tab) {
   const box = await page.locator("[data-testid=map-canvas]").boundingBox();
   const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
   const gestures = [];
-  const gesture = async (name, act) => {
+  // `ready()` comes before the gesture's frames are counted, its result goes to `act`.
+  const gesture = async (name, act, ready = async () => undefined) => {
+    const start = await ready();
     await page.evaluate((g) => (window.__bench.panZoom.gesture = g), name);
     const from = await viewTransform(page);
-    await act();
+    await act(start);
     await sleep(100); // the last frames
     await page.evaluate(() => (window.__bench.panZoom.gesture = undefined));
     gestures.push({ name, moved: (await viewTransform(page)) !== from });
@@ -444,9 +447,14 @@ async function measurePanZoom(tab) {
       await page.keyboard.up("Control");
     }
   };
-  const drag = async (dx, dy, steps = 40) => {
+  // Where a drag starts: a spot that pans, with the pointer over it already.
+  const dragStart = async () => {
     const at = (await page.evaluate(emptySpot)) ?? centre;
     await page.mouse.move(at.x, at.y);
+    await sleep(100);
+    return at;
+  };
+  const drag = async (at, dx, dy, steps = 40) => {
     await page.mouse.down();
     for (let i = 1; i <= steps; i++) {
       await page.mouse.move(at.x + (dx * i) / steps, at.y + (dy * i) / steps);
@@ -456,12 +464,12 @@ async function measurePanZoom(tab) {
   };
   const before = await mainThreadTimes(cdp);
   await diagnostics.start(tab);
-  await gesture("drag pan, whole map", () => drag(-300, -200));
+  await gesture("drag pan, whole map", (at) => drag(at, -300, -200), dragStart);
   await gesture("zoom in", () => zoom(10, -100));
-  await gesture("drag pan, zoomed in", () => drag(350, 250));
+  await gesture("drag pan, zoomed in", (at) => drag(at, 350, 250), dragStart);
   await gesture("wheel pan, zoomed in", () => wheel(30, 25, 15));
   await gesture("zoom out", () => zoom(16, 100));
-  await gesture("drag pan, zoomed out", () => drag(300, -200));
+  await gesture("drag pan, zoomed out", (at) => drag(at, 300, -200), dragStart);
   await gesture("wheel pan, zoomed out", () => wheel(30, -25, 15));
   const diagnosed = await diagnostics.stop(tab, "panzoom");
   const after = await mainThreadTimes(cdp);
@@ -820,6 +828,13 @@ function summarise(runs, { chromium, loadBefore, prepared: { workbook } }) {
         ),
       ],
       main_thread_per_run: common.meanOf(runs.map((r) => r.panZoom.mainThread)),
+      // CPU time, which other processes on a busy machine inflate far less than wall time.
+      main_thread_cpu_per_input_frame: common.r1(
+        common.quantile(
+          runs.map((r) => r.panZoom.mainThread.cpu / r.panZoom.frames.length),
+          0.5,
+        ),
+      ),
     },
     search_ms: {
       keystrokes: keys.length,
@@ -902,7 +917,7 @@ function printSummary(report) {
     `  join -> Welcome ${l.join_to_welcome}, Welcome -> painted ${l.welcome_to_painted} (handler ${l.welcome_handler}, to the frame ${l.handled_to_dom}, frame ${l.dom_to_painted}); main thread CPU ${l.main_thread.cpu}`,
     `Pan/zoom, ${p.frames} frames with input: work per frame p95 ${common.verdict(t.pan_zoom_frame_work_p95_ms)}`,
     `  work ${st(p.frame_work)}; of which rendering ${st(p.frame_render)}, input handling ${st(p.frame_input)}`,
-    `  frame interval ${st(p.frame_interval)}; ${p.intervals_over_33ms} of ${p.intervals} intervals over 33 ms; long animation frames (> 50 ms): ${p.long_animation_frames}`,
+    `  frame interval ${st(p.frame_interval)}; ${p.intervals_over_33ms} of ${p.intervals} intervals over 33 ms; long animation frames (> 50 ms): ${p.long_animation_frames}; main thread CPU per frame with input ${p.main_thread_cpu_per_input_frame}`,
     ...Object.entries(p.by_gesture).map(
       ([g, x]) => `  ${g}: ${x.frames} frames, work ${st(x.work)}; interval ${st(x.interval)}`,
     ),
@@ -916,7 +931,7 @@ function printSummary(report) {
     `Force layout (click -> new places painted): ${common.verdict(t.force_layout_click_to_painted_ms)}`,
     ...LAYOUTS.map((kind) => {
       const x = report.layout_ms[kind];
-      return `  ${kind}: click -> painted ${st(x.click_to_painted)} (runs ${x.click_to_painted.runs.join(", ")}); click handler ${x.click_handler}, then ${x.handled_to_painted} to painted; glide over at ${x.click_to_glide_over}; ${x.moved} moved`;
+      return `  ${kind}: click -> painted ${st(x.click_to_painted)} (runs ${x.click_to_painted.runs.join(", ")}); click handler ${x.click_handler}, then ${x.handled_to_painted} to painted; glide over at ${x.click_to_glide_over}; ${x.moved} moved; main thread CPU ${x.main_thread.cpu}`;
     }),
     `Import (${w.import_workbook_bytes}-byte XLSX, ${w.import_counts}; file chosen -> preview, Import clicked -> painted): ${common.verdict(t.import_chosen_to_painted_ms)}; runs ${i.total.runs.join(", ")}`,
     `  chosen -> preview painted ${i.chosen_to_preview_painted} (ready ${i.chosen_to_preview_ready}); Import clicked -> painted ${i.import_clicked_to_painted}; main thread CPU ${i.main_thread.cpu}`,

@@ -248,9 +248,9 @@ export class Legend {
       this.active,
       htmlEl("h4", {}, ["Scale ", htmlEl("small", {}, ["(click to show or hide)"])]),
       this.levels,
+      this.vocabulary,
       htmlEl("h4", {}, ["Connections"]),
       connections,
-      this.vocabulary,
       htmlEl("details", { class: "cv-legend-more" }, [
         htmlEl("summary", {}, ["Boundaries"]),
         boundaries,

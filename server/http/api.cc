@@ -248,6 +248,18 @@ Response export_convening(ServerContext& ctx, const Request& req, const std::str
   return json_response(req, http::status::ok, out);
 }
 
+// Everyone who ever joined: names for "who added it" and the history view,
+// without reading the document as an export would.
+Response list_members(ServerContext& ctx, const Request& req, const std::string& id) {
+  auto admitted = admit_request(ctx, req, id);
+  if (auto* r = std::get_if<Response>(&admitted)) return std::move(*r);
+  store::Status s;
+  const auto members = ctx.store.members(id, &s);
+  if (!s.is_ok())
+    return error_response(req, http::status::service_unavailable, "unavailable", s.message());
+  return json_response(req, http::status::ok, {{"members", export_members(members)}});
+}
+
 // The versions API: GET lists the named versions (any token of the
 // convening), POST names the state after a seq (conveners and participants).
 constexpr size_t kMaxVersions = 1000;
@@ -547,6 +559,8 @@ void handle_http(ServerContext& ctx, Request req, Reply reply, const std::string
           },
           std::move(reply));
     }
+    if (parts.size() == 4 && parts[3] == "members" && method == http::verb::get)
+      return run([&ctx, id = parts[2]](const Request& r) { return list_members(ctx, r, id); });
     if (parts.size() == 4 && parts[3] == "access" && method == http::verb::get)
       return run([&ctx, id = parts[2]](const Request& r) { return access(ctx, r, id); });
     if (parts.size() == 4 && parts[3] == "conveners" &&

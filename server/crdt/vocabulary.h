@@ -82,6 +82,7 @@ struct StyleRule {
 
 struct Viewport {
   double x = 0, y = 0, zoom = 1;
+  double width = 0, height = 0;  // the area shown, in map units; 0: not known
   friend bool operator==(const Viewport&, const Viewport&) = default;
 };
 

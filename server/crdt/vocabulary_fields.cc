@@ -67,6 +67,12 @@ Status check_viewport(const pb::Viewport& v, std::string_view where) {
     return field_error(where, "viewport", "centre not finite or beyond 1e7");
   if (!(v.zoom() > 0 && v.zoom() <= limits::kMaxZoom))
     return field_error(where, "viewport", "zoom not within (0, 1000]");
+  // The area shown: 0 when not known; a side never longer than the plane.
+  const auto side_ok = [](double side) {
+    return std::isfinite(side) && side >= 0 && side <= 2 * limits::kCoordinate;
+  };
+  if (!side_ok(v.width()) || !side_ok(v.height()))
+    return field_error(where, "viewport", "width or height not within [0, 2e7]");
   return Status::ok();
 }
 
@@ -221,13 +227,15 @@ void match_to(const RuleMatch& m, pb::RuleMatch* out) {
 }
 
 Viewport viewport_from(const pb::Viewport& v) {
-  return {v.x(), v.y(), v.zoom()};
+  return {v.x(), v.y(), v.zoom(), v.width(), v.height()};
 }
 
 void viewport_to(const Viewport& v, pb::Viewport* out) {
   out->set_x(v.x);
   out->set_y(v.y);
   out->set_zoom(v.zoom);
+  out->set_width(v.width);
+  out->set_height(v.height);
 }
 
 ViewFilter filter_from(const pb::ViewFilter& f) {

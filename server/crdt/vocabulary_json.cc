@@ -65,11 +65,18 @@ json filter_json(const ViewFilter& f) {
           {"search", f.search}};
 }
 
+// The area shown only when known, so views saved without it keep their JSON.
+json viewport_json(const Viewport& port) {
+  json out = {{"x", port.x}, {"y", port.y}, {"zoom", port.zoom}};
+  if (port.width > 0) out["width"] = port.width;
+  if (port.height > 0) out["height"] = port.height;
+  return out;
+}
+
 json view_json(const View& v) {
-  const Viewport& port = v.viewport.value;
   return {{"id", v.id.str()},
           {"name", v.name.value},
-          {"viewport", {{"x", port.x}, {"y", port.y}, {"zoom", port.zoom}}},
+          {"viewport", viewport_json(v.viewport.value)},
           {"filter", filter_json(v.filter.value)},
           {"order", v.order.value}};
 }

@@ -320,6 +320,8 @@ TEST(Vocabulary, ViewsAtTheirBounds) {
   f.mutable_viewport()->set_x(1e7);
   f.mutable_viewport()->set_y(-1e7);
   f.mutable_viewport()->set_zoom(1000);
+  f.mutable_viewport()->set_width(2e7);
+  f.mutable_viewport()->set_height(0);
   pb::ViewFilter* filter = f.mutable_filter();
   for (int i = 0; i < 16; ++i) filter->add_kinds(pb::ELEMENT_KIND_PERSON);
   for (int i = 0; i < 16; ++i) filter->add_scales(pb::SCALE_LEVEL_LOCAL);
@@ -345,6 +347,14 @@ TEST(Vocabulary, ViewsAtTheirBounds) {
   EXPECT_EQ(refused([](auto& v, auto&) { v.mutable_viewport()->set_zoom(1000.5); }),
             Code::kInvalid);
   EXPECT_EQ(refused([](auto& v, auto&) { v.mutable_viewport()->set_x(1.1e7); }), Code::kInvalid);
+  EXPECT_EQ(refused([](auto& v, auto&) { v.mutable_viewport()->set_width(2.1e7); }),
+            Code::kInvalid);
+  EXPECT_EQ(refused([](auto& v, auto&) { v.mutable_viewport()->set_height(-1); }),
+            Code::kInvalid);
+  EXPECT_EQ(refused([](auto& v, auto&) {
+              v.mutable_viewport()->set_height(std::numeric_limits<double>::quiet_NaN());
+            }),
+            Code::kInvalid);
   EXPECT_EQ(refused([](auto& v, auto&) { v.set_order(-2e9); }), Code::kInvalid);
   EXPECT_EQ(refused([](auto&, auto& fl) { fl.add_kinds(pb::ELEMENT_KIND_NOTE); }), Code::kInvalid);
   EXPECT_EQ(refused([](auto&, auto& fl) { fl.set_kinds(0, static_cast<pb::ElementKind>(77)); }),
@@ -466,7 +476,7 @@ TEST(Vocabulary, JsonKeysAppearOnlyWhenNotEmpty) {
   s.doc.set_tag(s.link, "funds", true);
   s.doc.set_field_value(s.link, s.field, std::string("£3m"));
   s.doc.create_style_rule(s.map, tag_rule("zeta"));
-  s.doc.create_view(s.map, {});
+  const OpId view = s.doc.create_view(s.map, {}).value;
   EXPECT_EQ(s.entity_json(s.a)["tags"], json({"Alpha", "zeta", "\u00e9t\u00e9"}));
   EXPECT_EQ(s.entity_json(s.link, "connections")["tags"], json({"funds"}));
   EXPECT_EQ(s.entity_json(s.link, "connections")["fields"][s.field.str()], "£3m");
@@ -476,6 +486,14 @@ TEST(Vocabulary, JsonKeysAppearOnlyWhenNotEmpty) {
   EXPECT_EQ(m["style_rules"][0]["match"], json({{"tag", "zeta"}}));
   EXPECT_EQ(m["views"][0]["viewport"], json({{"x", 0.0}, {"y", 0.0}, {"zoom", 1.0}}));
   EXPECT_EQ(m["views"][0]["filter"]["focus"], "");
+  // The area a view shows appears once it is known.
+  pb::ViewFields area;
+  area.mutable_viewport()->set_zoom(2);
+  area.mutable_viewport()->set_width(640);
+  area.mutable_viewport()->set_height(400);
+  s.doc.update_view(view, area);
+  EXPECT_EQ(s.map_json(s.map)["views"][0]["viewport"],
+            json({{"x", 0.0}, {"y", 0.0}, {"zoom", 2.0}, {"width", 640.0}, {"height", 400.0}}));
   EXPECT_EQ(m["kinds"][0]["base"], "institution");
   EXPECT_EQ(m["fields"][0]["type"], "number");
 }

@@ -133,6 +133,9 @@ export interface ViewportInit {
   x: number;
   y: number;
   zoom: number; // 0 < zoom <= 1000
+  /** The area shown, in map units (a saved view fits it on any screen); 0 or absent: unknown. */
+  width?: number;
+  height?: number;
 }
 
 export interface ViewFilterInit {

@@ -134,6 +134,12 @@ function checkViewport(v: Viewport, where: string): Problem {
   if (!(v.zoom > 0 && v.zoom <= limits.MAX_ZOOM)) {
     return fieldError(where, "viewport.zoom", "outside (0, 1000]");
   }
+  // The area shown: 0 when not known; a side never longer than the plane.
+  const sideOk = (side: number) =>
+    Number.isFinite(side) && side >= 0 && side <= 2 * limits.COORDINATE;
+  if (!sideOk(v.width) || !sideOk(v.height)) {
+    return fieldError(where, "viewport", "width or height not within [0, 2e7]");
+  }
   return null;
 }
 

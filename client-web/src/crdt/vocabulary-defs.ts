@@ -14,6 +14,7 @@ import {
   type StyleRuleFields,
   type ViewFields,
   type ViewFilter,
+  type Viewport,
 } from "../gen/convene/v1/ops_pb";
 import type { IdKey, StyleMatch, ViewFilterInit, ViewportInit } from "./api";
 import { compareIds, keyOf, refOf, refValid, type Id, type Ref, type Stamp } from "./ids";
@@ -137,6 +138,10 @@ function matchOf(m: RuleMatch): StyleMatch {
   return m.tag !== "" ? { tag: m.tag } : { field: keyOf(refOf(m.field)), value: m.value };
 }
 
+function viewportOf(v: Viewport): ViewportInit {
+  return { x: v.x, y: v.y, zoom: v.zoom, width: v.width, height: v.height };
+}
+
 function filterOf(f: ViewFilter): Filter {
   return {
     kinds: [...f.kinds],
@@ -219,7 +224,7 @@ export function writeDefinition(def: AnyDef, d: DefinitionOp, stamp: Stamp): voi
   } else if (def.sort === "view" && d.sort === "view") {
     const v = d.fields.viewport;
     set(def.name, d.fields.name);
-    set(def.viewport, v && { x: v.x, y: v.y, zoom: v.zoom });
+    set(def.viewport, v && viewportOf(v));
     set(def.filter, d.fields.filter && filterOf(d.fields.filter));
     set(def.order, d.fields.order);
   }

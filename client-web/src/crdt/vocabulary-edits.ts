@@ -70,7 +70,13 @@ export function viewFields(init: SavedViewInit, ref: RefOf): ViewFieldsInit {
     highlights: f.highlights?.map(ref),
     search: f.search,
   };
-  const viewport = v && { x: v.x, y: v.y, zoom: v.zoom };
+  const viewport = v && {
+    x: v.x,
+    y: v.y,
+    zoom: v.zoom,
+    width: v.width ?? 0,
+    height: v.height ?? 0,
+  };
   return { name: init.name, viewport, filter, order: init.order };
 }
 

@@ -2,7 +2,7 @@
 // its keys appear only when not empty, so documents without vocabulary keep
 // the JSON they always had.
 import { ConnectionKind, ElementKind, FieldType, ScaleLevel } from "../gen/convene/v1/ops_pb";
-import type { IdKey } from "./api";
+import type { IdKey, ViewportInit } from "./api";
 import { enumJson } from "./fields";
 import type { JsonExtras } from "./landscape";
 import type { Vocabulary } from "./vocabulary";
@@ -39,6 +39,14 @@ function mapJson(vocabulary: Vocabulary, map: IdKey): Record<string, unknown> {
     views: vocabulary.definitionsOf(map, "view").map(viewJson),
   };
   for (const [key, list] of Object.entries(lists)) if (list.length > 0) out[key] = list;
+  return out;
+}
+
+/** The area shown only when known, so views saved without it keep their JSON. */
+function viewportJson(v: ViewportInit): Record<string, number> {
+  const out: Record<string, number> = { x: v.x, y: v.y, zoom: v.zoom };
+  if ((v.width ?? 0) > 0) out.width = v.width!;
+  if ((v.height ?? 0) > 0) out.height = v.height!;
   return out;
 }
 
@@ -84,6 +92,6 @@ function viewJson(v: ViewDef): unknown {
     id: v.key,
     name: v.name.value,
     order: v.order.value,
-    viewport: { ...v.viewport.value },
+    viewport: viewportJson(v.viewport.value),
   };
 }

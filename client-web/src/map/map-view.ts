@@ -174,6 +174,7 @@ class MapController implements GestureHost {
       root: this.root,
       me: () => this.ctx.me,
       viewport: () => this.vp,
+      size: () => this.size(),
       setViewport: (v, animate, duration) => this.setViewport(v, animate, duration),
       filter: () => this.lens.filter,
       setFilter: (f) => this.lens.setFilter(f),

@@ -6,7 +6,7 @@
 import type { ConveneDocument, IdKey, SavedView } from "../crdt/api";
 import type { Participant, PresenceInit } from "../ui/context";
 import type { MapFilter } from "./filter";
-import type { Viewport } from "./geometry";
+import type { Size, Viewport } from "./geometry";
 import { keyToId } from "./ids";
 import { Presentation } from "./present";
 import "./present.css";
@@ -19,6 +19,7 @@ import {
   viewFilterOf,
   viewName,
   defaultViewName,
+  fittedViewport,
   type ViewReferences,
 } from "./views";
 import { askViewName } from "./views-dialog";
@@ -32,6 +33,8 @@ export interface SavedViewsHost {
   readonly root: HTMLElement;
   me(): Participant;
   viewport(): Viewport;
+  /** The canvas's size on screen: a view keeps the area it shows, fitted to any screen. */
+  size(): Size;
   setViewport(v: Viewport, animate: boolean, duration?: number): void;
   filter(): MapFilter;
   setFilter(filter: MapFilter): void;
@@ -108,7 +111,12 @@ export class SavedViews {
     if (!view) return;
     this.setFilterOfView(mapFilterOf(view.filter, this.references()));
     this.setShown(id);
-    if (options.viewport !== false) this.host.setViewport(view.viewport, true, VIEW_ANIMATION_MS);
+    if (options.viewport !== false)
+      this.host.setViewport(
+        fittedViewport(view.viewport, this.host.size()),
+        true,
+        VIEW_ANIMATION_MS,
+      );
     this.menu.refresh();
   }
 
@@ -165,7 +173,14 @@ export class SavedViews {
     const filter = { ...this.host.filter() };
     if (name.highlight)
       filter.highlights = [...new Set([...filter.highlights, ...this.selectionHighlights()])];
-    const init = newViewInit(name.name, this.host.viewport(), filter, this.references(), existing);
+    const init = newViewInit(
+      name.name,
+      this.host.viewport(),
+      this.host.size(),
+      filter,
+      this.references(),
+      existing,
+    );
     const id = this.host.tryEdit(() => this.host.doc().createView(map, init));
     if (id === undefined) return;
     this.host.edited(true);
@@ -184,7 +199,7 @@ export class SavedViews {
 
   /** The view becomes what the map shows now: this viewport and this filter. */
   private update(id: IdKey): void {
-    const viewport = storableViewport(this.host.viewport());
+    const viewport = storableViewport(this.host.viewport(), this.host.size());
     const filter = viewFilterOf(this.host.filter(), this.references());
     if (this.edit(() => this.host.doc().updateView(id, { viewport, filter }))) this.setShown(id);
     this.menu.refresh();

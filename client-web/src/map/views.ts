@@ -14,7 +14,7 @@ import {
   VOCABULARY_NAME_BYTES,
 } from "../crdt/limits";
 import { fromViewFilter, toViewFilter, type MapFilter } from "./filter";
-import type { Viewport } from "./geometry";
+import { clampZoom, type Size, type Viewport } from "./geometry";
 import { truncateUtf8 } from "./panel";
 
 /** Whether an id still names a visible entity of the map, of the kind a filter needs. */
@@ -66,25 +66,45 @@ export function mapFilterOf(filter: ViewFilterInit, refs: ViewReferences): MapFi
   };
 }
 
-/** A viewport a view can hold: finite, within the map's coordinates, 0 < zoom <= 1000. */
-export function storableViewport(v: Viewport): ViewportInit {
+/**
+ * A viewport a view can hold: finite, within the map's coordinates, 0 < zoom
+ * <= 1000, with the area the canvas of `size` shows at it (map units), so
+ * another screen can show the same area.
+ */
+export function storableViewport(v: Viewport, size: Size): ViewportInit {
   const clamp = (n: number) =>
     Number.isFinite(n) ? Math.max(-COORDINATE, Math.min(COORDINATE, n)) : 0;
   const zoom = Number.isFinite(v.zoom) && v.zoom > 0 ? Math.min(MAX_ZOOM, v.zoom) : 1;
-  return { x: clamp(v.x), y: clamp(v.y), zoom };
+  const side = (px: number) =>
+    Number.isFinite(px) && px > 0 ? Math.min(2 * COORDINATE, px / zoom) : 0;
+  return { x: clamp(v.x), y: clamp(v.y), zoom, width: side(size.width), height: side(size.height) };
+}
+
+/**
+ * Where a saved view puts a canvas of `size`: the same centre, zoomed so the
+ * whole area it was saved with fits (a phone sees what a laptop saved). Views
+ * saved without an area keep their zoom.
+ */
+export function fittedViewport(saved: ViewportInit, size: Size): Viewport {
+  const { x, y, zoom } = saved;
+  const width = saved.width ?? 0;
+  const height = saved.height ?? 0;
+  if (!(width > 0 && height > 0 && size.width > 0 && size.height > 0)) return { x, y, zoom };
+  return { x, y, zoom: clampZoom(Math.min(size.width / width, size.height / height)) };
 }
 
 /** What "Save view" writes: the name, the viewport and the filter, after the last view. */
 export function newViewInit(
   name: string,
   viewport: Viewport,
+  size: Size,
   filter: MapFilter,
   refs: ViewReferences,
   existing: readonly SavedView[],
 ): SavedViewInit {
   return {
     name: viewName(name),
-    viewport: storableViewport(viewport),
+    viewport: storableViewport(viewport, size),
     filter: viewFilterOf(filter, refs),
     order: nextOrder(existing),
   };

@@ -13,6 +13,7 @@ import {
   reorder,
   sortViews,
   storableViewport,
+  fittedViewport,
   viewFilterOf,
   type ViewReferences,
 } from "../../../src/map/views";
@@ -94,21 +95,56 @@ describe("MapFilter and ViewFilter", () => {
     expect(stored.tags).toEqual(["a", "b"]);
   });
 
-  it("stores a viewport the document accepts", () => {
-    expect(storableViewport({ x: 1e9, y: -1e9, zoom: 5000 })).toEqual({
+  it("stores a viewport the document accepts, with the area it shows", () => {
+    const screen = { width: 1000, height: 600 };
+    expect(storableViewport({ x: 1e9, y: -1e9, zoom: 5000 }, screen)).toEqual({
       x: 1e7,
       y: -1e7,
       zoom: 1000,
+      width: 1,
+      height: 0.6,
     });
-    expect(storableViewport({ x: NaN, y: 3, zoom: 0 })).toEqual({ x: 0, y: 3, zoom: 1 });
+    expect(storableViewport({ x: NaN, y: 3, zoom: 0 }, { width: 0, height: NaN })).toEqual({
+      x: 0,
+      y: 3,
+      zoom: 1,
+      width: 0,
+      height: 0,
+    });
+  });
+
+  it("fits the saved area on a screen of another size, keeping its centre", () => {
+    const saved = storableViewport({ x: 10, y: 20, zoom: 2 }, { width: 1280, height: 800 });
+    expect(saved).toMatchObject({ width: 640, height: 400 });
+    // A phone: the width decides; the whole 640 units across fit in 390 px.
+    const phone = fittedViewport(saved, { width: 390, height: 700 });
+    expect(phone.x).toBe(10);
+    expect(phone.y).toBe(20);
+    expect(phone.zoom).toBeCloseTo(390 / 640);
+    // The same screen gets the same zoom back.
+    expect(fittedViewport(saved, { width: 1280, height: 800 }).zoom).toBeCloseTo(2);
+    // A view saved without its area keeps its zoom.
+    expect(fittedViewport({ x: 1, y: 2, zoom: 3 }, { width: 390, height: 700 })).toEqual({
+      x: 1,
+      y: 2,
+      zoom: 3,
+    });
   });
 
   it("saves a new view after the others, its name trimmed", () => {
-    const init = newViewInit("  Funders  ", { x: 10, y: 20, zoom: 2 }, full, everything, [
-      view("7:2", 0),
-      view("7:3", 4.5),
-    ]);
-    expect(init).toMatchObject({ name: "Funders", viewport: { x: 10, y: 20, zoom: 2 }, order: 5 });
+    const init = newViewInit(
+      "  Funders  ",
+      { x: 10, y: 20, zoom: 2 },
+      { width: 800, height: 600 },
+      full,
+      everything,
+      [view("7:2", 0), view("7:3", 4.5)],
+    );
+    expect(init).toMatchObject({
+      name: "Funders",
+      viewport: { x: 10, y: 20, zoom: 2, width: 400, height: 300 },
+      order: 5,
+    });
     expect(init.filter?.tags).toEqual(["water", "funders"]);
   });
 });

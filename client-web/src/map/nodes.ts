@@ -68,6 +68,8 @@ export interface ElementLook {
   pinned?: boolean;
   /** The body's scale from the map's style rules (style-rules.ts); 1 as drawn. */
   size?: number;
+  /** The name of its custom kind, said where the built-in kind's would be. */
+  kindName?: string;
 }
 
 /** The radius of an element's body as drawn (NODE_RADIUS scaled by its style). */
@@ -231,14 +233,14 @@ function pinMarker(r: number): SVGElement {
 }
 
 /** An element's label as drawn: its lines (the kind's name when it has none) and size. */
-export function elementLabel(look: Pick<ElementLook, "label" | "kind">): {
+export function elementLabel(look: Pick<ElementLook, "label" | "kind" | "kindName">): {
   lines: string[];
   fontSize: number;
   placeholder: boolean;
 } {
   if (look.label.trim())
     return { lines: wrapLabel(look.label, 22, 2), fontSize: 12.5, placeholder: false };
-  return { lines: [kindInfo(look.kind).label], fontSize: 11.5, placeholder: true };
+  return { lines: [look.kindName || kindInfo(look.kind).label], fontSize: 11.5, placeholder: true };
 }
 
 /** How far from its centre an element's body (and its "me" ring) reaches, for its label. */
@@ -249,7 +251,7 @@ export function labelClearance(look: Pick<ElementLook, "selfColour" | "size">): 
 /** The element's tooltip: its label, kind and level of scale. */
 export function elementTitle(look: ElementLook): SVGElement {
   return svgEl("title", {}, [
-    titleOf(kindInfo(look.kind).label, look.label, levelInfo(look.scale).label),
+    titleOf(look.kindName || kindInfo(look.kind).label, look.label, levelInfo(look.scale).label),
   ]);
 }
 

@@ -328,6 +328,7 @@ export class Scene {
       colour: style.color,
       shape: style.shape,
       size: style.size === 1 ? undefined : style.size,
+      kindName: this.customKindName(view.id),
       pinned: f.pinned || undefined,
       selfColour: f.selfOf ? this.host.colourOf(f.selfOf) : undefined,
       disagreement: this.disagreement(view.id),
@@ -335,6 +336,12 @@ export class Scene {
       interactive: this.options.interactive,
       decorated: this.options.interactive && this.decorated.has(view.id),
     };
+  }
+
+  private customKindName(id: IdKey): string | undefined {
+    if (this.styles.kinds.size === 0) return undefined;
+    const kind = this.host.doc().customKindOf(id);
+    return (kind !== undefined && this.styles.kinds.get(kind)?.name) || undefined;
   }
 
   private disagreement(id: IdKey): number | undefined {

@@ -200,6 +200,8 @@ describe("custom kinds", () => {
     flush();
     expect(strokeOf(placed.id)).toBe(GOLD);
     expect(q(`g[data-id="${placed.id}"] path.cv-body`)).toBeTruthy();
+    // Without a label it is called by its custom kind's name.
+    expect(q(`g[data-id="${placed.id}"] text.cv-label`).textContent).toBe("Funder");
     expect(q(".cv-panel-sub").textContent).toContain("Funder");
     // One undo step takes the element away.
     doc.undo();

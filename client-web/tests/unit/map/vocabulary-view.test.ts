@@ -231,7 +231,8 @@ describe("custom kinds", () => {
 
 describe("style rules on the map", () => {
   it("colour, shape and size what matches; the own colour wins; the legend says so", () => {
-    const { doc, map, a, b, flush } = setup();
+    const ids = setup();
+    const { doc, map, a, b, flush } = ids;
     const budget = doc.createField(map, {
       name: "Budget",
       type: FieldType.CHOICE,
@@ -266,6 +267,14 @@ describe("style rules on the map", () => {
     doc.updateStyleRule(rule.id, { color: "#3b6fc0" });
     flush();
     expect(strokeOf(a)).toBe("#3b6fc0");
+    // Connections are styled by their tags too: the line's colour, its width scaled.
+    const { link } = ids;
+    doc.createStyleRule(map, { match: { tag: "money" }, color: "#c9473f", size: 2, order: 5 });
+    doc.setTag(link, "money", true);
+    flush();
+    const line = q(`path.cv-conn-line[data-id="${link}"]`);
+    expect(line.getAttribute("stroke")).toBe("#c9473f");
+    expect(line.getAttribute("stroke-width")).toBe("3.2");
     // The export draws the same.
     const svg = view!.exportSVG();
     expect(svg).toContain('stroke="#3b6fc0"');

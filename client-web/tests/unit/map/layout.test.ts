@@ -84,7 +84,10 @@ describe.each(LAYOUTS)("%s", (_name, layout) => {
     });
     expect(one.size).toBe(1);
     expect(allFinite(one)).toBe(true);
-    const pinned = layout({ nodes: [{ id: "a", x: 5, y: 7, radius: 40, pinned: true }], links: [] });
+    const pinned = layout({
+      nodes: [{ id: "a", x: 5, y: 7, radius: 40, pinned: true }],
+      links: [],
+    });
     expect(pinned.size).toBe(0);
   });
 

@@ -361,11 +361,50 @@ Vector vocabulary_rejects() {
   return v;
 }
 
+// A saved view with the area it shows, concurrently re-saved on another
+// screen; and one past the area's bound (refused).
+Vector vocabulary_view_area() {
+  Vector v{"vocabulary-view-area",
+           "A view saved with the area it shows (width and height in map units), re-saved at "
+           "once by two replicas on screens of other sizes: the higher (lamport, replica) "
+           "wins whole, and the JSON shows width and height only when not 0. An area wider "
+           "than 2e7 is invalid."};
+  Document a(221), b(222);
+  const OpId map = a.create_map("Views").value;
+  pb::ViewFields laptop;
+  laptop.set_name("Overview");
+  laptop.mutable_viewport()->set_zoom(2);
+  laptop.mutable_viewport()->set_width(640);
+  laptop.mutable_viewport()->set_height(400);
+  const OpId view = a.create_view(map, laptop).value;
+  const auto base = share(v, a, {&b});
+  pb::ViewFields phone, unknown;
+  phone.mutable_viewport()->set_x(-20);
+  phone.mutable_viewport()->set_zoom(0.75);
+  phone.mutable_viewport()->set_width(520);
+  phone.mutable_viewport()->set_height(1125.5);
+  unknown.mutable_viewport()->set_zoom(3);
+  a.update_view(view, unknown);
+  b.update_view(view, phone);
+  const auto ra = v.take(a), rb = v.take(b);
+  pb::Op too_wide;
+  too_wide.set_replica(223);
+  too_wide.set_counter(1);
+  too_wide.set_lamport(9);
+  map.to_pb(too_wide.mutable_create_view()->mutable_map());
+  auto* port = too_wide.mutable_create_view()->mutable_fields()->mutable_viewport();
+  port->set_zoom(1);
+  port->set_width(2.5e7);
+  const size_t wide = v.add(too_wide);
+  v.orders = {concat({base, ra, rb, {wide}}), concat({base, rb, ra, {wide}})};
+  return v;
+}
+
 }  // namespace
 
 std::vector<Vector> vocabulary_vectors() {
   return {vocabulary_every_op(), vocabulary_concurrent_lww(), vocabulary_remove_wins(),
-          vocabulary_rejects()};
+          vocabulary_view_area(), vocabulary_rejects()};
 }
 
 }  // namespace convene::crdt
@@ -385,6 +424,22 @@ TEST(Vectors, VocabularyRejectsHaveTheIntendedStatuses) {
   std::vector<C> expected = invalid;
   expected.insert(expected.end(), {C::kMissingDependency, C::kOk, C::kDuplicate});
   EXPECT_EQ(tail, expected);
+}
+
+TEST(Vectors, AViewsAreaPastItsBoundIsRefused) {
+  const auto all = vocabulary_vectors();
+  const Vector& v = all[all.size() - 2];
+  ASSERT_EQ(v.name, "vocabulary-view-area");
+  Document doc;
+  std::vector<Status::Code> codes;
+  for (size_t i : v.orders[0]) codes.push_back(doc.apply(v.ops[i]).code());
+  EXPECT_EQ(codes.back(), Status::Code::kInvalid);
+  codes.pop_back();
+  for (const auto code : codes) EXPECT_EQ(code, Status::Code::kOk);
+  const nlohmann::json state = doc.to_json();
+  const auto& port = state["maps"][0]["views"][0]["viewport"];
+  EXPECT_EQ(port["width"], 520.0) << port.dump();
+  EXPECT_EQ(port["height"], 1125.5) << port.dump();
 }
 
 }  // namespace

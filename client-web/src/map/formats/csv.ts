@@ -20,7 +20,8 @@ export interface CsvFiles {
  * than guessed from the data, where `|` between tags would mislead a guess.
  */
 function headerDelimiter(text: string): string {
-  const header = text.slice(0, text.search(/\r?\n|$/));
+  const body = text.replace(/^\s*\n/, "");
+  const header = body.slice(0, body.search(/\r?\n|$/));
   const counts = [",", ";", "\t"].map((d) => [d, header.split(d).length] as const);
   return counts.reduce((best, c) => (c[1] > best[1] ? c : best))[0];
 }

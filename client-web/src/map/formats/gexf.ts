@@ -2,7 +2,7 @@
 // title as the columns in lower case; the label, x and y, colour and
 // direction in GEXF's own places (label, viz:position, viz:color, edge type).
 // Reads GEXF 1.1 (attvalue "id"), 1.2 and 1.3 (attvalue "for", viz:color hex).
-import { fail } from "./checks";
+import { fail, FIELD_NUMBER } from "./checks";
 import { sourceRecord, type Cell } from "./columns";
 import type { LandscapeData } from "./model";
 import { landscapeFromRecords } from "./records";
@@ -18,7 +18,23 @@ import {
 import { parseNumber } from "./vocabulary";
 import { buildXml, childNamed, childrenNamed, parseXml, type XmlNode, type XmlObject } from "./xml";
 
-const NUMBER_TYPES = new Set(["integer", "long", "float", "double", "short", "byte"]);
+// GEXF 1.3's number types, and "int", which Gephi also reads.
+const NUMBER_TYPES = new Set([
+  "integer",
+  "int",
+  "long",
+  "float",
+  "double",
+  "short",
+  "byte",
+  "bigdecimal",
+  "biginteger",
+]);
+
+// What Gephi writes in a number attribute for no value ("null", with
+// "include null values") and for what no number holds (XML Schema's INF,
+// -INF, NaN): read as empty, as the CRDT holds only finite numbers.
+const NO_NUMBER = /^(null|[+-]?inf|[+-]?infinity|nan)$/i;
 
 interface Attribute {
   title: string;
@@ -54,10 +70,12 @@ function readAttributes(graph: XmlNode, kind: string) {
 }
 
 function typedValue(where: string, a: Attribute, text: string): Cell {
-  if (!NUMBER_TYPES.has(a.type) || text.trim() === "") return text;
+  if (!NUMBER_TYPES.has(a.type.toLowerCase()) || text.trim() === "") return text;
+  if (NO_NUMBER.test(text.trim())) return "";
   const n = parseNumber(text);
   if (n === undefined) fail(where, `${a.title} '${text.trim()}' is not a number`);
-  return n;
+  // Beyond what a number field holds: kept as written (records.ts makes the field text).
+  return Math.abs(n) > FIELD_NUMBER ? text.trim() : n;
 }
 
 /** title → value of a node's or edge's attvalues, defaults filled in. */
@@ -115,7 +133,14 @@ function edgeRecord(edge: XmlNode, attributes: Map<string, Attribute>, defaultTy
     ["Label", edge.attrs.label],
     ["Direction", edge.attrs.type ?? defaultType],
   ];
-  return sourceRecord(where, [...own, ...attvaluesOf(where, edge, attributes)]);
+  // GEXF's own edge weight (Gephi's Les Misérables has one on every edge but
+  // the first) is a number field "weight", after any attribute of that title.
+  const weight: [string, Cell][] = [];
+  if (edge.attrs.weight !== undefined) {
+    const w = typedValue(where, { title: "weight", type: "double" }, edge.attrs.weight);
+    weight.push(["weight", w]);
+  }
+  return sourceRecord(where, [...own, ...attvaluesOf(where, edge, attributes), ...weight]);
 }
 
 export function readGexf(text: string): LandscapeData {

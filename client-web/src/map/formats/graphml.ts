@@ -2,8 +2,9 @@
 // attr.type, named as the columns in lower case; node and edge ids are the
 // element and connection ids; shapes ride along as graph data
 // "convene.shapes", the Shapes table as JSON. yEd's node labels, geometry and
-// fill, and its edge labels and arrows, are read where no key says otherwise.
-import { fail } from "./checks";
+// fill, and its edge labels and arrows, are read where no key says otherwise;
+// so are yEd Live's (yFiles for HTML: y:Label.Text, y:RectD, a style's fill).
+import { fail, FIELD_NUMBER } from "./checks";
 import { sourceRecord, type Cell, type SourceRecord } from "./columns";
 import type { LandscapeData } from "./model";
 import { landscapeFromRecords } from "./records";
@@ -27,45 +28,73 @@ interface Key {
   type: string;
   for: string;
   default?: string;
-  yfiles?: string;
+  /** yEd's graphics (yfiles.type) or yEd Live's (y:attr.uri): read for labels and geometry, not as fields. */
+  graphics?: true;
 }
 
-function readKeys(root: XmlNode): Map<string, Key> {
-  const keys = new Map<string, Key>();
-  for (const k of childrenNamed(root, "key")) {
+/**
+ * Keys by domain and id ("node d0"): one id may be declared for nodes and for
+ * edges alike (Gephi writes so); `ids` holds every declared id.
+ */
+interface Keys {
+  byDomain: Map<string, Key>;
+  ids: Set<string>;
+}
+
+// Keys belong before <graph>, but Gephi and others also read (and some
+// tools write) them inside it.
+function readKeys(root: XmlNode, graph: XmlNode): Keys {
+  const keys: Keys = { byDomain: new Map(), ids: new Set() };
+  for (const k of [...childrenNamed(root, "key"), ...childrenNamed(graph, "key")]) {
     const def = childNamed(k, "default");
-    keys.set(k.attrs.id ?? "", {
+    const domain = k.attrs.for ?? "all";
+    keys.ids.add(k.attrs.id ?? "");
+    keys.byDomain.set(`${domain} ${k.attrs.id ?? ""}`, {
       name: k.attrs["attr.name"] ?? k.attrs.id ?? "",
       type: k.attrs["attr.type"] ?? "string",
-      for: k.attrs.for ?? "all",
+      for: domain,
       ...(def ? { default: def.text } : {}),
-      ...(k.attrs["yfiles.type"] ? { yfiles: k.attrs["yfiles.type"] } : {}),
+      ...(k.attrs["yfiles.type"] || k.attrs["attr.uri"] ? { graphics: true as const } : {}),
     });
   }
   return keys;
+}
+
+/**
+ * The key a <data> of this domain names; undefined when the id is declared
+ * for another domain only (igraph and networkx skip such data too), an error
+ * when it is not declared at all.
+ */
+function keyOf(where: string, keys: Keys, kind: string, id: string): Key | undefined {
+  const key = keys.byDomain.get(`${kind} ${id}`) ?? keys.byDomain.get(`all ${id}`);
+  if (key) return key;
+  if (!keys.ids.has(id)) fail(where, `data for an undeclared key '${id}'`);
+  return undefined;
 }
 
 function typedValue(where: string, key: Key, text: string): Cell {
   if (!NUMBER_TYPES.has(key.type) || text.trim() === "") return text;
   const n = parseNumber(text);
   if (n === undefined) fail(where, `${key.name} '${text.trim()}' is not a number`);
-  return n;
+  // Beyond what a number field holds: kept as written (records.ts makes the field text).
+  return Math.abs(n) > FIELD_NUMBER ? text.trim() : n;
 }
 
 /** attr.name → value of an element's data, with key defaults filled in. */
-function dataOf(where: string, node: XmlNode, keys: Map<string, Key>, kind: string) {
+function dataOf(where: string, node: XmlNode, keys: Keys, kind: string) {
   const values = new Map<string, Cell>();
   const graphics: XmlNode[] = [];
   for (const d of childrenNamed(node, "data")) {
-    const key = keys.get(d.attrs.key ?? "");
-    if (!key) fail(where, `data for an undeclared key '${d.attrs.key}'`);
-    if (key.yfiles) graphics.push(d);
+    const key = keyOf(where, keys, kind, d.attrs.key ?? "");
+    if (!key) continue;
+    if (key.graphics) graphics.push(d);
     else values.set(key.name, typedValue(where, key, d.text));
   }
-  for (const key of keys.values()) {
+  for (const key of keys.byDomain.values()) {
     if (
       (key.for === kind || key.for === "all") &&
       key.default !== undefined &&
+      !key.graphics &&
       !values.has(key.name)
     )
       values.set(key.name, typedValue(where, key, key.default));
@@ -77,25 +106,40 @@ function has(values: Map<string, Cell>, name: string): boolean {
   return [...values.keys()].some((k) => k.trim().toLowerCase() === name);
 }
 
-/** yEd's y:NodeLabel, y:Geometry (top left corner and size) and y:Fill. */
+const first = (graphics: XmlNode[], ...names: string[]) =>
+  graphics.flatMap((g) => names.flatMap((n) => descendantsNamed(g, n)))[0];
+
+/** A fill colour: yEd's #rrggbb (or #rrggbbaa), yEd Live's #aarrggbb. */
+function fillColour(node: XmlNode): string | undefined {
+  if (/^#[0-9a-f]{6}([0-9a-f]{2})?$/i.test(node.attrs.color ?? ""))
+    return node.attrs.color.slice(0, 7);
+  const argb = /^#[0-9a-f]{2}([0-9a-f]{6})$/i.exec(node.attrs.fill ?? "");
+  return argb ? `#${argb[1]}` : undefined;
+}
+
+/** yEd's y:NodeLabel, y:Geometry (top left corner and size) and y:Fill; yEd Live's y:Label.Text, y:RectD and style fill. */
 function yedNode(graphics: XmlNode[], values: Map<string, Cell>): void {
-  const label = graphics.flatMap((g) => descendantsNamed(g, "NodeLabel"))[0];
+  const label = first(graphics, "NodeLabel", "Label.Text");
   if (label && !has(values, "label")) values.set("label", label.text.trim());
-  const box = graphics.flatMap((g) => descendantsNamed(g, "Geometry"))[0];
+  const box = first(graphics, "Geometry", "RectD");
   if (box && !has(values, "x") && !has(values, "y")) {
-    const [x, y, w, h] = ["x", "y", "width", "height"].map((a) => parseNumber(box.attrs[a] ?? "0"));
+    const at = (a: string) => box.attrs[a] ?? box.attrs[a[0].toUpperCase() + a.slice(1)] ?? "0";
+    const [x, y, w, h] = ["x", "y", "width", "height"].map((a) => parseNumber(at(a)));
     if (x !== undefined && y !== undefined) {
       values.set("x", x + (w ?? 0) / 2);
       values.set("y", y + (h ?? 0) / 2);
     }
   }
-  const fill = graphics.flatMap((g) => descendantsNamed(g, "Fill"))[0];
-  if (fill?.attrs.color && !has(values, "color")) values.set("color", fill.attrs.color.slice(0, 7));
+  const fill = graphics
+    .flatMap((g) => [...descendantsNamed(g, "Fill"), ...g.children.filter((c) => c.attrs.fill)])
+    .map(fillColour)
+    .find((c) => c !== undefined);
+  if (fill && !has(values, "color")) values.set("color", fill);
 }
 
-/** yEd's y:EdgeLabel and y:Arrows, where the edge has no label or direction key. */
+/** yEd's y:EdgeLabel (yEd Live's y:Label.Text) and y:Arrows, where the edge has no label or direction key. */
 function yedEdge(graphics: XmlNode[], values: Map<string, Cell>): void {
-  const label = graphics.flatMap((g) => descendantsNamed(g, "EdgeLabel"))[0];
+  const label = first(graphics, "EdgeLabel", "Label.Text");
   if (label && !has(values, "label")) values.set("label", label.text.trim());
   const arrows = graphics.flatMap((g) => descendantsNamed(g, "Arrows"))[0];
   if (arrows && !has(values, "direction")) {
@@ -129,9 +173,11 @@ function edgeDirection(edge: XmlNode, graph: XmlNode): string {
   return directed === "false" ? "undirected" : "directed";
 }
 
-function shapeRecords(graph: XmlNode, keys: Map<string, Key>): SourceRecord[] {
+function shapeRecords(graph: XmlNode, keys: Keys): SourceRecord[] {
   const data = childrenNamed(graph, "data").find(
-    (d) => keys.get(d.attrs.key ?? "")?.name === SHAPES_KEY,
+    (d) =>
+      (keys.byDomain.get(`graph ${d.attrs.key}`) ?? keys.byDomain.get(`all ${d.attrs.key}`))
+        ?.name === SHAPES_KEY,
   );
   if (!data) return [];
   let rows: unknown;
@@ -157,15 +203,19 @@ export function readGraphml(text: string): LandscapeData {
   if (root.name !== "graphml") fail("GraphML", `the root element is <${root.name}>, not <graphml>`);
   const graph = childNamed(root, "graph");
   if (!graph) fail("GraphML", "no <graph>");
-  const keys = readKeys(root);
+  const keys = readKeys(root, graph);
   const elements = allNodes(graph).map((node) => {
     const where = `GraphML node '${node.attrs.id ?? ""}' (line ${node.line})`;
     const { values, graphics } = dataOf(where, node, keys, "node");
     yedNode(graphics, values);
+    // GraphML's own <desc> (Gephi reads it), where no key holds a description.
+    const desc = childNamed(node, "desc");
+    if (desc && !has(values, "description")) values.set("description", desc.text.trim());
     return sourceRecord(where, [["ID", node.attrs.id], ...values]);
   });
-  const connections = allEdges(graph).map((edge) => {
-    const where = `GraphML edge '${edge.attrs.id ?? ""}' (line ${edge.line})`;
+  const connections = allEdges(graph).map((edge, i) => {
+    const name = edge.attrs.id === undefined ? `${i + 1}` : `'${edge.attrs.id}'`;
+    const where = `GraphML edge ${name} (line ${edge.line})`;
     const { values, graphics } = dataOf(where, edge, keys, "edge");
     yedEdge(graphics, values);
     if (!has(values, "direction")) values.set("direction", edgeDirection(edge, graph));

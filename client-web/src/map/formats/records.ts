@@ -3,7 +3,14 @@
 // `landscapeFromRecords`, which matches column names and aliases, maps the
 // vocabulary, resolves connection ends and checks every limit; writers take
 // the tables of `tablesFromLandscape` and spell them in their own syntax.
-import { checkCount, MAX_CONNECTIONS, MAX_ELEMENTS, MAX_FIELDS, MAX_SHAPES } from "./checks";
+import {
+  checkCount,
+  FIELD_NUMBER,
+  MAX_CONNECTIONS,
+  MAX_ELEMENTS,
+  MAX_FIELDS,
+  MAX_SHAPES,
+} from "./checks";
 import {
   readConnection,
   readElement,
@@ -45,14 +52,27 @@ function extraColumns(records: SourceRecord[], known: Record<string, string[]>):
 }
 
 function isEmpty(value: Cell): boolean {
-  return value === undefined || value === "" || (Array.isArray(value) && value.length === 0);
+  // Cells are trimmed: a cell of spaces is empty, and says nothing of the column's type.
+  if (typeof value === "string") return value.trim() === "";
+  return value === undefined || (Array.isArray(value) && value.length === 0);
 }
 
-/** Number when every value is one (typed, or spelled as one in text files). */
+/**
+ * Number when every value is one (typed, or spelled as one in text files)
+ * that the CRDT can hold; a column with a larger one (a 19-digit id, Gephi's
+ * "bigint") is text, kept as written, rather than a refused file.
+ */
 function fieldType(values: Cell[], numbersFromText: boolean): FieldDef["type"] {
-  const isNumber = (v: Cell) =>
-    typeof v === "number" ||
-    (numbersFromText && typeof v === "string" && parseNumber(v) !== undefined);
+  const asNumber = (v: Cell) =>
+    typeof v === "number"
+      ? v
+      : numbersFromText && typeof v === "string"
+        ? parseNumber(v)
+        : undefined;
+  const isNumber = (v: Cell) => {
+    const n = asNumber(v);
+    return n !== undefined && Number.isFinite(n) && Math.abs(n) <= FIELD_NUMBER;
+  };
   return values.length > 0 && values.every(isNumber) ? "number" : "text";
 }
 

@@ -34,11 +34,44 @@ function unescapeCell(value: Cell): Cell {
 const isBlank = (cells: Cell[]) =>
   cells.every((c) => c === undefined || c === null || String(c).trim() === "");
 
-/** Rows under a header row → records; blank rows are skipped. */
+const EDGE_TYPES = new Set(["directed", "undirected", "mutual"]);
+
+/**
+ * Gephi's edge table as a Connections sheet: "Source" and "Target" are the
+ * ends where no "From" or "To" column is, and a "Type" column holding only
+ * directed, undirected or mutual is the direction where no "Direction" column
+ * is. Only the header is read so, not the column list (columns.ts), so an
+ * exported field named "Source" stays a field.
+ */
+function gephiEdgeColumns(names: string[], body: NumberedRow[]): string[] {
+  const normal = names.map((n) => n.trim().toLowerCase());
+  const renamed = [...names];
+  const rename = (from: string, to: string) => {
+    const i = normal.indexOf(from);
+    if (i >= 0 && !normal.includes(to.toLowerCase())) renamed[i] = to;
+  };
+  rename("source", "From");
+  rename("target", "To");
+  const type = normal.indexOf("type");
+  const values = body
+    .map((row) =>
+      String(row.cells[type] ?? "")
+        .trim()
+        .toLowerCase(),
+    )
+    .filter((v) => v !== "");
+  if (type >= 0 && values.length > 0 && values.every((v) => EDGE_TYPES.has(v)))
+    rename("type", "Direction");
+  return renamed;
+}
+
+/** Rows under a header row (the first that is not blank) → records; blank rows are skipped. */
 export function recordsFromRows(sheet: SheetName, rows: NumberedRow[]): SourceRecord[] {
-  const [header, ...body] = rows;
-  if (!header) return [];
-  const names = header.cells.map((c) => (c === undefined || c === null ? "" : String(c)));
+  const start = rows.findIndex((row) => !isBlank(row.cells));
+  if (start < 0) return [];
+  const [header, ...body] = rows.slice(start);
+  const cells = header.cells.map((c) => (c === undefined || c === null ? "" : String(c)));
+  const names = sheet === "Connections" ? gephiEdgeColumns(cells, body) : cells;
   return body
     .filter((row) => !isBlank(row.cells))
     .map((row) =>

@@ -78,10 +78,14 @@ describe("GEXF", () => {
       ["members", "number"],
       ["active", "text"],
       ["since", "text"],
+      ["weight", "number"],
     ]);
-    expect(data.connections.map((c) => [c.from, c.to, c.direction, c.label])).toEqual([
-      ["0", "1", "both", ""],
-      ["2", "0", "forward", "grant"],
+    // GEXF's own edge weight is a number field.
+    expect(
+      data.connections.map((c) => [c.from, c.to, c.direction, c.label, c.fields.weight]),
+    ).toEqual([
+      ["0", "1", "both", "", 2],
+      ["2", "0", "forward", "grant", undefined],
     ]);
   });
 

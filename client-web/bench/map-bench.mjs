@@ -16,14 +16,16 @@
 //   layout:   Layout -> Force-directed (and Arrange by scale: rings, bands)
 //             clicked -> the first frame with the elements in their new places,
 //             painted (their glide follows: until it is over too);
-//   import:   an N-row XLSX (elements; 2N connection rows on their sheet, no
-//             positions) written by src/map/formats, chosen in Import… ->
+//   import:   an N-row XLSX (elements; 2N connection rows on their sheet; no
+//             positions unless --import-positions, so the import places the
+//             elements) written by src/map/formats, chosen in Import… ->
 //             preview shown, and Import clicked -> every element and connection
 //             painted (into a fresh convening).
 // Figures: docs/benchmarks.md ("Map tool in the browser").
 //
 //   npm run bench:map -- [--elements N] [--connections M] [--repeat N] [--json]
-//                        [--no-tags] [--query TEXT] [--seed N] [--client-dir DIR]
+//                        [--no-tags] [--import-positions] [--query TEXT] [--seed N]
+//                        [--client-dir DIR]
 //                        [--profile] [--trace] [--trace-dir DIR]   (where the time goes)
 // (node bench/map-bench.mjs takes the same; --no-tags for a server without SetTag.)
 import * as common from "./bench-common.mjs";
@@ -45,6 +47,7 @@ const setup = common.benchmarkSetup(import.meta.url, "map-bench", {
   elements: { type: "string", default: "2000" },
   connections: { type: "string" },
   "no-tags": { type: "boolean", default: false },
+  "import-positions": { type: "boolean", default: false },
   query: { type: "string", default: "wetland restoration" },
 });
 const { args, clientRoot, distDir, log } = setup;
@@ -54,6 +57,7 @@ const options = {
   elements: elementCount,
   connections: common.positive(args.connections ?? String(2 * elementCount), "--connections"),
   tags: !args["no-tags"],
+  importPositions: args["import-positions"],
   query: args.query,
 };
 
@@ -214,8 +218,11 @@ async function seedMap(client, landscape) {
   return { map, elementIds, ops };
 }
 
-/** The same landscape as an XLSX workbook (src/map/formats), without positions. */
-async function workbookOf(landscape) {
+/**
+ * The same landscape as an XLSX workbook (src/map/formats): without
+ * positions (the import places the elements), or with them (`positions`).
+ */
+async function workbookOf(landscape, positions) {
   return withClientModules(
     clientRoot,
     { formats: "/src/map/formats/index.ts" },
@@ -229,6 +236,7 @@ async function workbookOf(landscape) {
           description: e.notes,
           tags: e.tags,
           scale: e.scale,
+          ...(positions ? { x: e.x, y: e.y } : {}),
           fields: {},
         })),
         connections: landscape.connections.map((c) => ({
@@ -252,7 +260,7 @@ async function main() {
     async prepare() {
       const modules = await loadClientModules(clientRoot);
       const landscape = generateLandscape(options);
-      const workbook = await workbookOf(landscape);
+      const workbook = await workbookOf(landscape, options.importPositions);
       log(
         `${options.elements} elements, ${options.connections} connections; workbook ${workbook.length} bytes`,
       );
@@ -796,6 +804,7 @@ function summarise(runs, { chromium, loadBefore, prepared: { workbook } }) {
       search_query: options.query,
       import_workbook_bytes: workbook.length,
       import_counts: imports[0].counts,
+      import_positions: options.importPositions,
     },
     load_ms: common.loadFigures(loads),
     pan_zoom_ms: {
@@ -933,7 +942,7 @@ function printSummary(report) {
       const x = report.layout_ms[kind];
       return `  ${kind}: click -> painted ${st(x.click_to_painted)} (runs ${x.click_to_painted.runs.join(", ")}); click handler ${x.click_handler}, then ${x.handled_to_painted} to painted; glide over at ${x.click_to_glide_over}; ${x.moved} moved; main thread CPU ${x.main_thread.cpu}`;
     }),
-    `Import (${w.import_workbook_bytes}-byte XLSX, ${w.import_counts}; file chosen -> preview, Import clicked -> painted): ${common.verdict(t.import_chosen_to_painted_ms)}; runs ${i.total.runs.join(", ")}`,
+    `Import (${w.import_workbook_bytes}-byte XLSX, ${w.import_counts}, ${w.import_positions ? "with" : "without"} positions; file chosen -> preview, Import clicked -> painted): ${common.verdict(t.import_chosen_to_painted_ms)}; runs ${i.total.runs.join(", ")}`,
     `  chosen -> preview painted ${i.chosen_to_preview_painted} (ready ${i.chosen_to_preview_ready}); Import clicked -> painted ${i.import_clicked_to_painted}; main thread CPU ${i.main_thread.cpu}`,
   ];
   if (report.problems.length > 0)

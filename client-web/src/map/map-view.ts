@@ -146,6 +146,8 @@ class MapController implements GestureHost {
   private showDisagreement = true;
   private followId: string | undefined;
   private animation: number | undefined;
+  /** Where the running animation ends: a zoom clicked meanwhile starts from there. */
+  private animationTarget: Viewport | undefined;
   private participantsSig = "";
   private movingTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly cursors = new Map<string, SVGGElement>();
@@ -878,6 +880,7 @@ class MapController implements GestureHost {
     }
     const from = { ...this.vp };
     const start = performance.now();
+    this.animationTarget = target;
     // performance.now() rather than the frame's timestamp, which some
     // environments measure from another origin.
     const step = () => {
@@ -885,6 +888,7 @@ class MapController implements GestureHost {
       this.vp = interpolateViewport(from, target, easeInOut(t));
       this.applyViewport();
       this.animation = t < 1 ? requestAnimationFrame(step) : undefined;
+      if (t >= 1) this.animationTarget = undefined;
     };
     this.animation = requestAnimationFrame(step);
   }
@@ -892,6 +896,7 @@ class MapController implements GestureHost {
   private stopAnimation(): void {
     if (this.animation !== undefined) cancelAnimationFrame(this.animation);
     this.animation = undefined;
+    this.animationTarget = undefined;
   }
 
   userViewport(v: Viewport): void {
@@ -956,7 +961,9 @@ class MapController implements GestureHost {
   private zoomBy(factor: number): void {
     const size = this.size();
     const centre = { x: size.width / 2, y: size.height / 2 };
-    this.setViewport(zoomAt(this.vp, size, centre, factor), true, 180);
+    // Clicked again while the last zoom glides: both count.
+    const from = this.animationTarget ?? this.vp;
+    this.setViewport(zoomAt(from, size, centre, factor), true, 180);
   }
 
   // ---- presence ------------------------------------------------------------------------------

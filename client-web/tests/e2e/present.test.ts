@@ -36,6 +36,14 @@ function near(a: { x: number; y: number; zoom: number }, b: typeof a): boolean {
   return Math.abs(a.x - b.x) < 2 && Math.abs(a.y - b.y) < 2 && Math.abs(a.zoom / b.zoom - 1) < 0.01;
 }
 
+/**
+ * Shows a view saved on a smaller canvas: the same centre, and the same area
+ * fitted, so zoomed in at least as far (presenting hides the toolbar and panel).
+ */
+function showsSavedArea(a: { x: number; y: number; zoom: number }, saved: typeof a): boolean {
+  return Math.abs(a.x - saved.x) < 2 && Math.abs(a.y - saved.y) < 2 && a.zoom >= saved.zoom * 0.99;
+}
+
 const faded = (page: Page, id: string) =>
   mapView(page)
     .locator(`g[data-id="${id}"]`)
@@ -110,17 +118,18 @@ describe("saved views and presenting", () => {
     await poll(() => map.getByTestId("present-count").textContent()).toBe("1 / 2");
     expect(await map.getByTestId("present-title").textContent()).toBe("The whole landscape");
     expect(await map.locator(".cv-toolbar").isVisible()).toBe(false);
-    await poll(async () => near(await centreOf(ana.page), first)).toBe(true);
+    await poll(async () => showsSavedArea(await centreOf(ana.page), first)).toBe(true);
     await ana.page.keyboard.press("ArrowRight");
     await poll(() => map.getByTestId("present-title").textContent()).toBe("Projects up close");
     expect(await map.getByTestId("present-count").textContent()).toBe("2 / 2");
-    await poll(async () => near(await centreOf(ana.page), second)).toBe(true);
+    await poll(async () => showsSavedArea(await centreOf(ana.page), second)).toBe(true);
     expect(await faded(ana.page, trust)).toBe(true);
     await map.getByTestId("present-ask-follow").click();
 
     // Bo follows: the second view's viewport, and its filter fades River Trust.
     await bo.page.getByText("Following Ana Lima's view").waitFor();
-    await poll(async () => near(await centreOf(bo.page), second)).toBe(true);
+    // Where Ana's screen shows the view (its area fitted to her full screen).
+    await poll(async () => near(await centreOf(bo.page), await centreOf(ana.page))).toBe(true);
     await poll(() => faded(bo.page, trust)).toBe(true);
     expect(await faded(bo.page, pilot)).toBe(false);
     await shots(ana.page, "present-presenting");

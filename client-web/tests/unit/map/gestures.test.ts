@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
-// Touch on the map canvas: a long press on an element starts a connection,
-// finished by dragging to the other end or by lifting and tapping it.
+// Gestures on the map canvas: a long press on an element starts a connection,
+// finished by dragging to the other end or by lifting and tapping it; zoom
+// buttons clicked in quick succession each count.
 // Coordinates as in map-view.test.ts: map point (x, y) is client (x + 480, y + 320).
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createMapView, type MapView } from "../../../src/map/map-view";
@@ -106,5 +107,18 @@ describe("long press", () => {
     touch("pointermove", 198, 2);
     touch("pointerup", 198, 2);
     expect(doc.connections(map)).toEqual([]);
+  });
+});
+
+describe("zoom buttons", () => {
+  it("count every click, even while the last zoom still glides", () => {
+    vi.useFakeTimers({ toFake: ["requestAnimationFrame", "cancelAnimationFrame", "performance"] });
+    twoElements();
+    const zoomIn = document.querySelector<HTMLButtonElement>('[data-testid="zoom-in"]')!;
+    zoomIn.click();
+    vi.advanceTimersByTime(50);
+    zoomIn.click();
+    vi.advanceTimersByTime(1000);
+    expect(view!.viewport().zoom).toBeCloseTo(1.4 * 1.4);
   });
 });

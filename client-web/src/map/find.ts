@@ -178,10 +178,14 @@ export class Finder {
           ? `${this.hits.length} found; the first ${LISTED} are listed.`
           : `${this.hits.length} found.`;
     this.input.setAttribute("aria-expanded", String(shown.length > 0));
-    this.moveTo(this.active);
+    // A new list starts at its top: no scrolling, which would lay the page
+    // out again on every keystroke.
+    this.list.scrollTop = 0;
+    this.moveTo(this.active, false);
   }
 
-  private moveTo(index: number): void {
+  /** Marks result `index` as the active one; `scroll` brings it into the list's view. */
+  private moveTo(index: number, scroll = true): void {
     const count = Math.min(this.hits.length, LISTED);
     if (count === 0) {
       this.active = -1;
@@ -196,7 +200,7 @@ export class Finder {
       );
     this.input.setAttribute("aria-activedescendant", `${this.prefix}-${this.active}`);
     const option = this.list.children[this.active] as HTMLElement | undefined;
-    option?.scrollIntoView?.({ block: "nearest" });
+    if (scroll) option?.scrollIntoView?.({ block: "nearest" });
   }
 
   private keydown(e: KeyboardEvent): void {

@@ -70,7 +70,7 @@ std::string presence_problem(const convene::v1::PresenceState& state) {
     return "presence may name at most " + std::to_string(kMaxPresenceSelection) + " selected ids";
   const auto& c = state.cursor();
   const auto& v = state.viewport();
-  for (double d : {c.x(), c.y(), v.x(), v.y(), v.zoom()})
+  for (double d : {c.x(), c.y(), v.x(), v.y(), v.zoom(), v.width(), v.height()})
     if (!std::isfinite(d)) return "presence coordinates must be finite numbers";
   const std::string& following = state.following();
   if (!following.empty() && !is_member_id(following))

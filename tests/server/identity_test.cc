@@ -100,6 +100,9 @@ TEST(PresenceProblem, BoundsSizeSelectionNumbersAndFollowing) {
     convene::v1::PresenceState p;
     p.mutable_viewport()->set_zoom(bad);
     EXPECT_NE(presence_problem(p), "") << bad;
+    convene::v1::PresenceState area;
+    area.mutable_viewport()->set_width(bad);
+    EXPECT_NE(presence_problem(area), "") << "width " << bad;
   }
   for (const char* bad : {"alice", "00000000000000AB", "0000000000000000a"}) {
     convene::v1::PresenceState p;

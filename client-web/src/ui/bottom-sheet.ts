@@ -26,7 +26,13 @@ export class BottomSheet {
   private readonly summary = h("span", { class: "sheet-summary" });
   private readonly sizeButton: HTMLButtonElement;
   private current: SheetState = "collapsed";
-  private drag: { y: number; t: number; height: number; moved: boolean } | undefined;
+  /**
+   * A swipe on the peek: where and when it began, the sheet's height then,
+   * and where the last move put it (what the person sees when they let go).
+   */
+  private drag:
+    | { y: number; t: number; height: number; moved: boolean; lastY: number; lastT: number }
+    | undefined;
 
   /**
    * `content` gets an id and a tab stop (a skip link's target). `refocus`
@@ -76,7 +82,7 @@ export class BottomSheet {
     );
     this.peek.addEventListener("pointerdown", (e) => this.pressed(e));
     this.peek.addEventListener("pointermove", (e) => this.moved(e));
-    this.peek.addEventListener("pointerup", (e) => this.released(e));
+    this.peek.addEventListener("pointerup", () => this.released());
     this.peek.addEventListener("pointercancel", () => this.endDrag());
     this.element.addEventListener("keydown", (e) => this.keydown(e));
     content.addEventListener("focusin", () => {
@@ -148,7 +154,14 @@ export class BottomSheet {
 
   private pressed(e: PointerEvent): void {
     if (!this.isSheet() || e.button !== 0) return;
-    this.drag = { y: e.clientY, t: e.timeStamp, height: this.element.offsetHeight, moved: false };
+    this.drag = {
+      y: e.clientY,
+      t: e.timeStamp,
+      height: this.element.offsetHeight,
+      moved: false,
+      lastY: e.clientY,
+      lastT: e.timeStamp,
+    };
     this.peek.setPointerCapture?.(e.pointerId);
   }
 
@@ -158,6 +171,8 @@ export class BottomSheet {
     const dy = e.clientY - drag.y;
     if (!drag.moved && Math.abs(dy) < TAP_SLOP) return;
     drag.moved = true;
+    drag.lastY = e.clientY;
+    drag.lastT = e.timeStamp;
     this.element.classList.add("is-dragging");
     this.element.style.height = `${Math.max(0, drag.height - dy)}px`;
   }
@@ -166,7 +181,7 @@ export class BottomSheet {
     this.setState(this.current === "collapsed" ? "half" : "collapsed");
   }
 
-  private released(e: PointerEvent): void {
+  private released(): void {
     const drag = this.drag;
     this.drag = undefined;
     if (!drag) return;
@@ -174,8 +189,10 @@ export class BottomSheet {
       this.toggle();
       return;
     }
-    const dy = e.clientY - drag.y;
-    const speed = dy / Math.max(1, e.timeStamp - drag.t);
+    // Settle from where the sheet was last drawn: a release can report the
+    // press's position when the last moves were coalesced away.
+    const dy = drag.lastY - drag.y;
+    const speed = dy / Math.max(1, drag.lastT - drag.t);
     const height = Math.max(0, drag.height - dy);
     this.endDrag();
     this.setState(this.settle(height, speed));

@@ -8,7 +8,7 @@
 // screen at phone, tablet (768 × 1024) and desktop size are saved there.
 import path from "node:path";
 import { mkdir } from "node:fs/promises";
-import type { BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import {
   checkA11y,
@@ -92,6 +92,23 @@ async function touchDrag(
   }
   await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
   await cdp.detach();
+}
+
+/** A box once it has stopped moving (a transition ended): two reads 100 ms apart agree. */
+async function restingBox(
+  locator: Locator,
+): Promise<{ x: number; y: number; width: number; height: number }> {
+  let last = "";
+  let box: { x: number; y: number; width: number; height: number } | null = null;
+  await poll(async () => {
+    box = await locator.boundingBox();
+    const now = JSON.stringify(box);
+    const still = now === last;
+    last = now;
+    if (!still) await new Promise((resolve) => setTimeout(resolve, 100));
+    return still && box !== null;
+  }, "the box comes to rest").toBe(true);
+  return box!;
 }
 
 /** The data-testid (or data-id, for map elements) of what has focus. */
@@ -220,7 +237,8 @@ describe("the map and drafts on any screen", () => {
       const full = (await sheet.boundingBox())!;
       expect(full.y, "a strip of the map stays in sight").toBeGreaterThan(canvas.y + 20);
       await shot(page, "phone-sheet-full");
-      const grip = (await page.getByTestId("sheet-peek").boundingBox())!;
+      // The sheet glides to its height: take the grip where it comes to rest.
+      const grip = await restingBox(page.getByTestId("sheet-peek"));
       const from = { x: grip.x + grip.width / 2, y: grip.y + grip.height / 2 };
       await touchDrag(page, from, { x: from.x, y: from.y + 600 }, 6);
       await poll(() => sheet.getAttribute("data-state")).toBe("collapsed");

@@ -59,6 +59,23 @@ describe("bottom sheet", () => {
     expect(frame.state).toBe("collapsed");
   });
 
+  it("settles a swipe where the sheet was last drawn, whatever the release reports", () => {
+    const { frame, peek } = sheet();
+    frame.setState("full");
+    Object.defineProperty(frame.element, "offsetHeight", { value: 660 });
+    const at = (type: string, y: number, timeStamp: number) => {
+      const e = new PointerEvent(type, { bubbles: true, clientY: y, button: 0, pointerId: 3 });
+      Object.defineProperty(e, "timeStamp", { value: timeStamp });
+      peek.dispatchEvent(e);
+    };
+    at("pointerdown", 100, 0);
+    at("pointermove", 400, 400);
+    at("pointermove", 700, 800);
+    // The last moves were coalesced: the release says where the press was.
+    at("pointerup", 100, 900);
+    expect(frame.state).toBe("collapsed");
+  });
+
   it("settles a swipe at the nearest height", () => {
     expect(nearestState(70, 64, 700)).toBe("collapsed");
     expect(nearestState(330, 64, 700)).toBe("half");

@@ -398,12 +398,15 @@ function installFrameProbes() {
 /** A point on the canvas with nothing to press within 14 px (drags there pan). */
 function emptySpot() {
   const canvas = document.querySelector("[data-testid=map-canvas]");
-  const box = canvas.getBoundingClientRect();
+  // The box the map is shown in: a large map's moving view moves the <svg> itself.
+  const frame = canvas.parentElement;
+  const box = frame.getBoundingClientRect();
   const clear = (x, y) => {
     for (let dx = -14; dx <= 14; dx += 7)
       for (let dy = -14; dy <= 14; dy += 7) {
         const hit = document.elementFromPoint(x + dx, y + dy);
-        if (!hit || !canvas.contains(hit) || hit.closest("[data-entity]")) return false;
+        const onMap = hit === frame || canvas.contains(hit);
+        if (!hit || !onMap || hit.closest("[data-entity]")) return false;
       }
     return true;
   };
@@ -420,8 +423,13 @@ function emptySpot() {
   return undefined;
 }
 
+// The drawing's transform and, while a large map's view moves, its layer's (view-layer.ts).
 const viewTransform = (page) =>
-  page.evaluate(() => document.querySelector(".cv-viewport")?.getAttribute("transform"));
+  page.evaluate(
+    () =>
+      `${document.querySelector(".cv-viewport")?.getAttribute("transform")} ` +
+      `${document.querySelector(".cv-canvas")?.style.transform}`,
+  );
 
 async function measurePanZoom(tab) {
   const { page, cdp } = tab;

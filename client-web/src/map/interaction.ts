@@ -29,6 +29,12 @@ export type Tool = { name: ToolName } | { name: "place"; kind: ElementKind; cust
 
 export interface GestureHost {
   readonly svg: SVGSVGElement;
+  /**
+   * The box the map is shown in. Coordinates are measured on it, not on the
+   * <svg>, which a large map's moving view moves (view-layer.ts); pointer
+   * events on it outside the moved <svg> are presses on the empty map.
+   */
+  readonly frame: HTMLElement;
   readonly scene: Scene;
   /** Map-coordinate layer for what is being drawn right now. */
   readonly draftLayer: SVGGElement;
@@ -100,31 +106,42 @@ export class Gestures {
   private longPress: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly host: GestureHost) {
-    const svg = host.svg;
-    svg.addEventListener("pointerdown", (e) => this.down(e));
-    svg.addEventListener("pointermove", (e) => this.move(e));
-    svg.addEventListener("pointerup", (e) => this.up(e));
-    svg.addEventListener("pointercancel", (e) => {
+    const on = <K extends keyof HTMLElementEventMap>(
+      type: K,
+      handle: (e: HTMLElementEventMap[K]) => void,
+      options?: AddEventListenerOptions,
+    ) => host.frame.addEventListener(type, (e) => this.onMap(e) && handle(e), options);
+    on("pointerdown", (e) => this.down(e));
+    on("pointermove", (e) => this.move(e));
+    on("pointerup", (e) => this.up(e));
+    on("pointercancel", (e) => {
       this.cancelLongPress();
       this.touches.delete(e.pointerId);
       this.pinch = undefined;
       this.cancelGesture();
     });
-    svg.addEventListener("dblclick", (e) => this.doubleClick(e));
-    svg.addEventListener("pointerleave", () => {
+    on("dblclick", (e) => this.doubleClick(e));
+    host.svg.addEventListener("pointerleave", () => {
       if (!this.gesture && this.drawing.length === 0) this.draftClear();
     });
-    svg.addEventListener("wheel", (e) => this.wheel(e), { passive: false });
+    host.svg.addEventListener("wheel", (e) => this.wheel(e), { passive: false });
     // A long press is ours (it connects): no callout or context menu from it.
-    svg.addEventListener("contextmenu", (e) => {
+    on("contextmenu", (e) => {
       if (this.touches.size > 0 || this.gesture?.type === "connect") e.preventDefault();
     });
+  }
+
+  /** On the map itself, not on a control floating over it (palette, legend, finder). */
+  private onMap(e: Event): boolean {
+    return (
+      e.target === this.host.frame || (e.target instanceof Node && this.host.svg.contains(e.target))
+    );
   }
 
   // ---- coordinates ---------------------------------------------------------------
 
   private screenPoint(e: { clientX: number; clientY: number }, fresh = false): Pt {
-    if (fresh || !this.rect) this.rect = this.host.svg.getBoundingClientRect();
+    if (fresh || !this.rect) this.rect = this.host.frame.getBoundingClientRect();
     return { x: e.clientX - this.rect.left, y: e.clientY - this.rect.top };
   }
 
@@ -139,7 +156,7 @@ export class Gestures {
 
   /** The map point under a client position (for drops from the palette). */
   clientToMap(clientX: number, clientY: number): Pt | undefined {
-    const rect = this.host.svg.getBoundingClientRect();
+    const rect = this.host.frame.getBoundingClientRect();
     const inside =
       rect.width === 0 ||
       (clientX >= rect.left &&

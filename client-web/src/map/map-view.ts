@@ -8,6 +8,8 @@ import { EditError, type ConveneDocument, type IdKey } from "../crdt/api";
 import type { AppContext, Participant } from "../ui/context";
 import { ConnectionKind, Direction, ElementKind, Geometry } from "../gen/convene/v1/ops_pb";
 import { htmlEl, isTypingTarget, svgEl } from "./dom";
+import { ViewLayer } from "./view-layer";
+import { shownArea } from "./culling";
 import {
   clampCoordinate,
   clampZoom,
@@ -16,7 +18,6 @@ import {
   fitViewport,
   interpolateViewport,
   mapToScreen,
-  viewTransform,
   zoomAt,
   type Insets,
   type Pt,
@@ -95,7 +96,7 @@ export function createMapView(ctx: AppContext, options: MapViewOptions = {}): Ma
 const FALLBACK_SIZE: Size = { width: 960, height: 640 };
 const ANIMATION_MS = 280;
 const FOLLOW_ANIMATION_MS = 120;
-/** Entities beyond which the view simplifies itself while moving. */
+/** Entities beyond which the view moves by moving its layer (view-layer.ts). */
 const LARGE_MAP = 600;
 
 class MapController implements GestureHost {
@@ -113,8 +114,20 @@ class MapController implements GestureHost {
   map: IdKey | undefined;
   vp: Viewport = { x: 0, y: 0, zoom: 1 };
   private readonly viewportGroup = svgEl("g", { class: "cv-viewport" });
-  private readonly cursorLayer = svgEl("g", { class: "cv-cursors", "pointer-events": "none" });
+  private readonly cursorLayer = svgEl("g", { class: "cv-cursors" });
+  /**
+   * The dotted background and others' cursors sit outside the map's <svg>: a
+   * change to either would repaint every entity of the map with it.
+   */
+  private readonly grid = htmlEl("div", { class: "cv-grid", "aria-hidden": "true" });
+  private readonly cursorOverlay = svgEl(
+    "svg",
+    { class: "cv-cursor-overlay", "aria-hidden": "true" },
+    [this.cursorLayer],
+  );
   private readonly stage = htmlEl("div", { class: "cv-stage" });
+  /** The box the map is shown in (GestureHost.frame). */
+  readonly frame = this.stage;
   private readonly hint = htmlEl("div", { class: "cv-hint", role: "status", hidden: true });
   private readonly empty = htmlEl("div", { class: "cv-empty", hidden: true });
   private readonly toolbar: Toolbar;
@@ -133,6 +146,7 @@ class MapController implements GestureHost {
   private readonly gestures: Gestures;
   /** Many elements moved at once (a layout, here or elsewhere) glide there. */
   private readonly glide: Glide;
+  private readonly layer = new ViewLayer(this.svg, this.viewportGroup, (vp) => this.drawnAt(vp));
 
   private readonly doc_: ConveneDocument;
   private readonly live: boolean;
@@ -149,7 +163,6 @@ class MapController implements GestureHost {
   /** Where the running animation ends: a zoom clicked meanwhile starts from there. */
   private animationTarget: Viewport | undefined;
   private participantsSig = "";
-  private movingTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly cursors = new Map<string, SVGGElement>();
   private readonly savedViewports = new Map<IdKey, Viewport>();
   private readonly cleanups: (() => void)[] = [];
@@ -166,6 +179,7 @@ class MapController implements GestureHost {
         doc: () => this.doc_,
         colourOf: (id) => this.colourOf(id),
         nameOf: (id) => this.nameOf(id),
+        viewMoving: () => this.layer.moving(),
       },
       { interactive: true, filter: new Set(), showDisagreement: true, remote: new Map() },
     );
@@ -289,9 +303,11 @@ class MapController implements GestureHost {
 
   private buildDom(): void {
     this.viewportGroup.append(this.scene.root, this.draftLayer);
-    this.svg.append(this.viewportGroup, this.cursorLayer);
+    this.svg.append(this.viewportGroup);
     this.stage.append(
+      this.grid,
       this.svg,
+      this.cursorOverlay,
       this.palette.element,
       this.legend.element,
       this.lens.panel.element,
@@ -608,7 +624,7 @@ class MapController implements GestureHost {
   /** Focus back on the map after a panel field let it go: the selected element, else the canvas. */
   private focusSelection(): void {
     const only = this.selected.size === 1 ? [...this.selected][0] : undefined;
-    const node = only === undefined ? undefined : this.scene.elements.get(only)?.node;
+    const node = only === undefined ? undefined : this.scene.revealElement(only);
     (node ?? this.svg).focus({ preventScroll: true });
   }
 
@@ -622,7 +638,7 @@ class MapController implements GestureHost {
     const next = stepThrough(readingOrder(shown), current, step);
     if (next === undefined) return false;
     // Focus selects it and brings it into view (focused()).
-    this.scene.elements.get(next)?.node.focus();
+    this.scene.revealElement(next)?.focus();
     return true;
   }
 
@@ -851,7 +867,7 @@ class MapController implements GestureHost {
   }
 
   private measure(): Size {
-    const rect = this.svg.getBoundingClientRect();
+    const rect = this.stage.getBoundingClientRect();
     if (rect.width > 0 && rect.height > 0) return { width: rect.width, height: rect.height };
     return FALLBACK_SIZE;
   }
@@ -909,28 +925,24 @@ class MapController implements GestureHost {
 
   private applyViewport(): void {
     const size = this.size();
-    this.viewportGroup.setAttribute("transform", viewTransform(this.vp, size));
-    this.scene.setZoom(this.vp.zoom);
-    this.root.classList.toggle("cv-zoomed-out", this.vp.zoom < 0.45);
-    this.root.classList.toggle("cv-zoomed-far", this.vp.zoom < 0.25);
-    this.markMoving();
+    this.layer.show(this.vp, size, this.large());
     this.paintGrid(size);
     this.gestures.refreshDraft();
     this.renderCursors();
     this.sendPresence({ viewport: { ...this.vp } });
   }
 
-  /**
-   * Large maps drop their costliest detail (dashes, labels) while the view
-   * moves, so panning stays fluid; it comes back once the view rests.
-   */
-  private markMoving(): void {
-    const large = this.scene.connections.size + this.scene.elements.size > LARGE_MAP;
-    this.root.classList.toggle("cv-large", large);
-    if (!large) return;
-    this.root.classList.add("cv-moving");
-    clearTimeout(this.movingTimer);
-    this.movingTimer = setTimeout(() => this.root.classList.remove("cv-moving"), 160);
+  /** The zoom-dependent detail, once the drawing is redrawn at a viewport. */
+  private drawnAt(vp: Viewport): void {
+    this.scene.setShownArea(this.large() ? shownArea(vp, this.size()) : undefined);
+    this.scene.setZoom(vp.zoom);
+    this.root.classList.toggle("cv-zoomed-out", vp.zoom < 0.45);
+    this.root.classList.toggle("cv-zoomed-far", vp.zoom < 0.25);
+  }
+
+  /** Large enough that its view moves by moving its layer (view-layer.ts). */
+  private large(): boolean {
+    return this.scene.connections.size + this.scene.elements.size > LARGE_MAP;
   }
 
   /** The dotted background moves and scales with the map, at a legible density. */
@@ -939,8 +951,8 @@ class MapController implements GestureHost {
     while (spacing < 16) spacing *= 4;
     const ox = size.width / 2 - this.vp.x * this.vp.zoom;
     const oy = size.height / 2 - this.vp.y * this.vp.zoom;
-    this.svg.style.backgroundSize = `${spacing}px ${spacing}px`;
-    this.svg.style.backgroundPosition = `${ox % spacing}px ${oy % spacing}px`;
+    this.grid.style.backgroundSize = `${spacing}px ${spacing}px`;
+    this.grid.style.backgroundPosition = `${ox % spacing}px ${oy % spacing}px`;
   }
 
   /** `size` and `insets` when measured already (showMap); measured now otherwise. */
@@ -1264,7 +1276,7 @@ class MapController implements GestureHost {
     this.views.destroy();
     this.stopAnimation();
     this.glide.finish();
-    clearTimeout(this.movingTimer);
+    this.layer.destroy();
     this.gestures.cancel();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     if (this.followId) this.sendPresence({ following: "" });

@@ -3,6 +3,7 @@
 // drag repaints one node and its connections, not the map.
 import type { ConnectionView, ConveneDocument, ElementView, IdKey, ShapeView } from "../crdt/api";
 import { Direction, Geometry, ScaleLevel } from "../gen/convene/v1/ops_pb";
+import { Culling } from "./culling";
 import { cloneTemplate, svgEl } from "./dom";
 import {
   bendOffsets,
@@ -58,6 +59,11 @@ export interface SceneHost {
   /** A participant's colour (online or not). */
   colourOf(participant: string): string;
   nameOf(participant: string): string;
+  /**
+   * True while the view moves: hovering is left alone then (content sliding
+   * under a resting pointer is not the pointer's doing).
+   */
+  viewMoving?(): boolean;
 }
 
 export interface SceneOptions {
@@ -141,6 +147,8 @@ export class Scene {
   private readonly marks = new Map<Mark, ReadonlySet<IdKey>>();
   /** Something that moves or resizes a label changed since labels were last placed. */
   private labelsDirty = false;
+  /** Which entities are in the DOM on a large map (culling.ts). */
+  private readonly culling = new Culling();
   /** The map's custom kinds and style rules, indexed once per change of them. */
   private styles: MapStyles = NO_STYLES;
 
@@ -158,6 +166,10 @@ export class Scene {
       // The pointer reaching an entity gives it its hover extras, before the
       // hover styles that show them apply.
       this.root.addEventListener("pointerover", (e) => {
+        // Not while a button is down: a pan or drag passes over entities
+        // without hovering them, and each decoration repaints the map.
+        if (e.buttons !== 0 && e.pointerType === "mouse") return;
+        if (this.host.viewMoving?.()) return;
         const entity = e.target instanceof Element ? e.target.closest("[data-entity]") : null;
         const id = entity?.getAttribute("data-id") ?? entity?.getAttribute("data-conn");
         if (id) this.decorate([id]);
@@ -176,6 +188,7 @@ export class Scene {
     this.byElement.clear();
     this.byPair.clear();
     this.decorated = new Set(this.selected);
+    this.culling.clear();
     this.shapeLayer.replaceChildren();
     this.connectionLayer.replaceChildren();
     this.elementLayer.replaceChildren();
@@ -312,6 +325,53 @@ export class Scene {
       this.labelsDirty = true;
     }
     this.applyFilter(record);
+    this.cullElement(record);
+  }
+
+  private cullElement(record: ElementRecord): void {
+    if (!this.culling.active()) return;
+    const p = positionOf(record.view);
+    // The body, a wrapped label below it and the rings round it.
+    const box = { minX: p.x - 180, minY: p.y - 80, maxX: p.x + 180, maxY: p.y + 120 };
+    this.culling.place(record.view.id, record.node, this.elementLayer, box);
+  }
+
+  private cullConnection(record: ConnectionRecord): void {
+    const curve = record.lastLook?.curve;
+    if (!this.culling.active() || !curve) return;
+    const xs = [curve.start.x, curve.control.x, curve.end.x];
+    const ys = [curve.start.y, curve.control.y, curve.end.y];
+    const pad = 60; // its label, arrowheads and width
+    const box = {
+      minX: Math.min(...xs) - pad,
+      minY: Math.min(...ys) - pad,
+      maxX: Math.max(...xs) + pad,
+      maxY: Math.max(...ys) + pad,
+    };
+    this.culling.place(record.view.id, record.node, this.connectionLayer, box);
+  }
+
+  /**
+   * The map area on screen (undefined: draw everything). A large map keeps
+   * only the entities near it in the DOM (culling.ts).
+   */
+  setShownArea(area: Bounds | undefined): void {
+    if (!this.culling.follow(area)) return;
+    for (const record of this.elements.values()) this.cullElement(record);
+    for (const record of this.connections.values()) this.cullConnection(record);
+    if (!area) {
+      for (const [id, record] of this.elements)
+        this.culling.reveal(id, record.node, this.elementLayer);
+      for (const [id, record] of this.connections)
+        this.culling.reveal(id, record.node, this.connectionLayer);
+    }
+  }
+
+  /** An element's node, in the DOM even when its place is out of view (to focus it). */
+  revealElement(id: IdKey): SVGGElement | undefined {
+    const record = this.elements.get(id);
+    if (record) this.culling.reveal(id, record.node, this.elementLayer);
+    return record?.node;
   }
 
   private elementLook(view: ElementView): ElementLook {
@@ -449,6 +509,7 @@ export class Scene {
     const display = shown ? "" : "none";
     if (record.node.style.display !== display) this.labelsDirty = true;
     record.node.style.display = display;
+    this.cullConnection(record);
   }
 
   // ---- shapes ---------------------------------------------------------------------
@@ -817,6 +878,7 @@ export class Scene {
   private removeNode<R extends { node: SVGGElement }>(records: Map<IdKey, R>, id: IdKey): void {
     records.get(id)?.node.remove();
     records.delete(id);
+    this.culling.forget(id);
   }
 }
 

@@ -1,0 +1,102 @@
+// @vitest-environment jsdom
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { viewTransform } from "../../../src/map/geometry";
+import { layerTransform, REDRAW_AFTER_MS, ViewLayer } from "../../../src/map/view-layer";
+
+const SIZE = { width: 800, height: 600 };
+const NS = "http://www.w3.org/2000/svg";
+
+/** Where the CSS matrix(k, 0, 0, k, tx, ty) puts a point of the <svg>. */
+function applyMatrix(css: string, p: { x: number; y: number }) {
+  const [k, , , , tx, ty] = css.slice("matrix(".length, -1).split(",").map(Number);
+  return { x: k * p.x + tx, y: k * p.y + ty };
+}
+
+describe("layerTransform", () => {
+  it("carries a point drawn at one view to where the other view shows it", () => {
+    const from = { x: 100, y: -50, zoom: 0.5 };
+    const to = { x: 340, y: 20, zoom: 1.6 };
+    for (const p of [
+      { x: 0, y: 0 },
+      { x: 250, y: -300 },
+      { x: -1000, y: 42 },
+    ]) {
+      const drawn = {
+        x: SIZE.width / 2 + (p.x - from.x) * from.zoom,
+        y: SIZE.height / 2 + (p.y - from.y) * from.zoom,
+      };
+      const wanted = {
+        x: SIZE.width / 2 + (p.x - to.x) * to.zoom,
+        y: SIZE.height / 2 + (p.y - to.y) * to.zoom,
+      };
+      const got = applyMatrix(layerTransform(from, to, SIZE), drawn);
+      expect(got.x).toBeCloseTo(wanted.x, 1);
+      expect(got.y).toBeCloseTo(wanted.y, 1);
+    }
+  });
+});
+
+describe("ViewLayer", () => {
+  let svg: SVGSVGElement;
+  let group: SVGGElement;
+  let drawn: { x: number; y: number; zoom: number }[];
+  let layer: ViewLayer;
+  beforeEach(() => {
+    vi.useFakeTimers();
+    svg = document.createElementNS(NS, "svg");
+    group = document.createElementNS(NS, "g");
+    svg.append(group);
+    drawn = [];
+    layer = new ViewLayer(svg, group, (vp) => drawn.push(vp));
+  });
+  afterEach(() => {
+    layer.destroy();
+    vi.useRealTimers();
+  });
+
+  it("redraws a small map at every view", () => {
+    const vp = { x: 10, y: 20, zoom: 2 };
+    layer.show(vp, SIZE, false);
+    expect(group.getAttribute("transform")).toBe(viewTransform(vp, SIZE));
+    expect(svg.style.transform).toBe("");
+    expect(drawn).toEqual([vp]);
+    expect(layer.moving()).toBe(false);
+  });
+
+  it("moves a large map's layer and redraws it once the view rests", () => {
+    const first = { x: 0, y: 0, zoom: 1 };
+    layer.show(first, SIZE, true); // nothing drawn yet: drawn at once
+    const drawnFirst = group.getAttribute("transform");
+    const steps = [
+      { x: 30, y: 0, zoom: 1 },
+      { x: 60, y: 10, zoom: 1.2 },
+      { x: 90, y: 20, zoom: 1.5 },
+    ];
+    for (const vp of steps) {
+      layer.show(vp, SIZE, true);
+      vi.advanceTimersByTime(REDRAW_AFTER_MS / 2);
+      // The drawing is untouched; only the layer moves.
+      expect(group.getAttribute("transform")).toBe(drawnFirst);
+      expect(svg.style.transform).toMatch(/^matrix\(/);
+      expect(layer.moving()).toBe(true);
+    }
+    expect(drawn).toHaveLength(1);
+    vi.advanceTimersByTime(REDRAW_AFTER_MS);
+    expect(group.getAttribute("transform")).toBe(viewTransform(steps[2], SIZE));
+    expect(svg.style.transform).toBe("");
+    expect(drawn).toEqual([first, steps[2]]);
+    expect(layer.moving()).toBe(false);
+  });
+
+  it("redraws at once when asked, and when the box changes size", () => {
+    layer.show({ x: 0, y: 0, zoom: 1 }, SIZE, true);
+    layer.show({ x: 5, y: 0, zoom: 1 }, SIZE, true);
+    expect(layer.flush()).toBe(true);
+    expect(layer.flush()).toBe(false);
+    expect(svg.style.transform).toBe("");
+    const bigger = { width: 1200, height: 600 };
+    layer.show({ x: 9, y: 0, zoom: 1 }, bigger, true);
+    expect(group.getAttribute("transform")).toBe(viewTransform({ x: 9, y: 0, zoom: 1 }, bigger));
+    expect(layer.moving()).toBe(false);
+  });
+});

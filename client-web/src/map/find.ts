@@ -56,6 +56,8 @@ export class Finder {
   private readonly prefix = `cv-find-${++instances}`;
   private hits: SearchHit[] = [];
   private active = -1;
+  /** The user (or an arrow key) scrolled the list since it was last drawn. */
+  private listScrolled = false;
   private returnFocus: Element | null = null;
 
   constructor(
@@ -102,6 +104,7 @@ export class Finder {
     this.input.addEventListener("keydown", (e) => this.keydown(e));
     // Choosing with the pointer must not blur the input first.
     this.list.addEventListener("pointerdown", (e) => e.preventDefault());
+    this.list.addEventListener("scroll", () => (this.listScrolled = true), { passive: true });
     this.list.addEventListener("click", (e) => {
       const option = e.target instanceof Element ? e.target.closest("[data-index]") : null;
       if (option) this.choose(Number(option.getAttribute("data-index")));
@@ -178,9 +181,10 @@ export class Finder {
           ? `${this.hits.length} found; the first ${LISTED} are listed.`
           : `${this.hits.length} found.`;
     this.input.setAttribute("aria-expanded", String(shown.length > 0));
-    // A new list starts at its top: no scrolling, which would lay the page
-    // out again on every keystroke.
-    this.list.scrollTop = 0;
+    // A new list starts at its top. Only a list the user scrolled is reset:
+    // setting scrollTop lays the whole page out, the map with it, at once.
+    if (this.listScrolled) this.list.scrollTop = 0;
+    this.listScrolled = false;
     this.moveTo(this.active, false);
   }
 

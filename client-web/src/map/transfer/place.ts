@@ -5,7 +5,7 @@
 import type { ConveneDocument, IdKey } from "../../crdt/api";
 import type { LandscapeData } from "../formats";
 import { clampCoordinate, type Pt } from "../geometry";
-import { forceLayout, type LayoutNode } from "../layout";
+import { defaultTicks, forceLayout, type LayoutNode } from "../layout";
 import { footprint } from "../layout-apply";
 import { GOLDEN_ANGLE } from "../layout-separate";
 import { positionOf } from "../scene";
@@ -21,6 +21,16 @@ function spiralPoint(centre: Pt, i: number): Pt {
     x: centre.x + r * Math.cos(i * GOLDEN_ANGLE),
     y: centre.y + r * Math.sin(i * GOLDEN_ANGLE),
   };
+}
+
+/**
+ * Simulation steps for placing `n` elements: the map's own layout's on small
+ * imports; on large ones fewer (a step costs ~10 ms at 2,000 elements),
+ * enough to gather what is connected (transfer.test.ts checks how near).
+ */
+export function placementTicks(n: number): number {
+  if (n <= 500) return defaultTicks(n);
+  return 60;
 }
 
 /** File id → position, for the elements of `data` without one. */
@@ -55,7 +65,7 @@ export function placeUnpositioned(
     ...doc.connections(map).map((c) => ({ from: c.from, to: c.to })),
     ...data.connections.map((c) => ({ from: fileNode(c.from), to: fileNode(c.to) })),
   ];
-  const positions = forceLayout({ nodes, links });
+  const positions = forceLayout({ nodes, links }, { ticks: placementTicks(unplaced.length) });
   const result = new Map<string, Pt>();
   for (const e of unplaced) {
     const p = positions.get(fileNode(e.id)) ?? centre;

@@ -26,6 +26,7 @@ import {
   poll,
   shots,
   storedJoin,
+  storePending,
   useE2E,
   waitSaved,
 } from "./harness";
@@ -169,29 +170,6 @@ function denseLandscape(replica: bigint) {
     if (connect(from, to, made % 10 === 0 ? "funds" : "")) made++;
   }
   return { ops: doc.takeOutbox(), hubs: clusters.map((members) => members[0]), clusters };
-}
-
-/** Puts ops in the page's outbox for a convening, as the app keeps unsent edits. */
-async function storePending(page: Page, convening: string, replica: string, ops: Uint8Array[]) {
-  await page.evaluate(
-    async ({ convening, replica, ops }) => {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const open = indexedDB.open("convene");
-        open.onsuccess = () => resolve(open.result);
-        open.onerror = () => reject(open.error);
-      });
-      const tx = db.transaction("pending", "readwrite");
-      ops.forEach((bytes, i) =>
-        tx.objectStore("pending").put(new Uint8Array(bytes), [convening, replica, i + 1]),
-      );
-      await new Promise<void>((resolve, reject) => {
-        tx.oncomplete = () => resolve();
-        tx.onerror = () => reject(tx.error);
-      });
-      db.close();
-    },
-    { convening, replica, ops: ops.map((bytes) => [...bytes]) },
-  );
 }
 
 /** Elements and connections the live map draws faded. */

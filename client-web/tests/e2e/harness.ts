@@ -870,3 +870,31 @@ export async function saveArtifact(name: string, data: Buffer | string): Promise
   await writeFile(file, data);
   return file;
 }
+
+/** Puts ops in the page's outbox for a convening, as the app keeps unsent edits. */
+export async function storePending(
+  page: Page,
+  convening: string,
+  replica: string,
+  ops: Uint8Array[],
+) {
+  await page.evaluate(
+    async ({ convening, replica, ops }) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open("convene");
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      const tx = db.transaction("pending", "readwrite");
+      ops.forEach((bytes, i) =>
+        tx.objectStore("pending").put(new Uint8Array(bytes), [convening, replica, i + 1]),
+      );
+      await new Promise<void>((resolve, reject) => {
+        tx.oncomplete = () => resolve();
+        tx.onerror = () => reject(tx.error);
+      });
+      db.close();
+    },
+    { convening, replica, ops: ops.map((bytes) => [...bytes]) },
+  );
+}

@@ -30,7 +30,7 @@ import { buildAdjacency, shortestPath } from "./graph";
 import { idToKey } from "./ids";
 import type { Scene } from "./scene";
 import { positionOf, shapePoints } from "./scene";
-import { SearchIndex } from "./search";
+import { SearchIndex, type SearchHit } from "./search";
 import { CONNECTION_KINDS, connectionKindInfo, ELEMENT_KINDS, kindInfo, levelInfo } from "./style";
 
 /** The vocabulary reads this needs; a document without them has no tags or custom kinds. */
@@ -61,6 +61,8 @@ export interface FindFocusHost {
 }
 
 const NONE: ReadonlySet<IdKey> = new Set();
+/** Found elements whose labels show on a zoomed-out map: as many as the finder lists. */
+const NAMED_ON_MAP = 30;
 
 export class FindAndFocus {
   readonly finder: Finder;
@@ -75,7 +77,7 @@ export class FindAndFocus {
     this.finder = new Finder({
       search: (q) => this.index.search(q, Infinity),
       describe: (id) => this.describe(id),
-      queryChanged: (q) => this.searchChanged(q),
+      queryChanged: (q, found) => this.searchChanged(q, found),
       choose: (id) => this.goToEntity(id),
     });
     this.panel = new FilterPanel({
@@ -186,7 +188,7 @@ export class FindAndFocus {
     scene.setMarked("focus", filter.focus ? new Set([filter.focus.element]) : NONE);
     scene.setMarked("path", new Set(filter.highlights));
     scene.root.classList.toggle("cv-highlighting", filter.highlights.length > 0);
-    scene.setMarked("match", filter.search.trim() ? this.index.matching(filter.search) : NONE);
+    this.markFound(filter.search.trim() ? this.index.search(filter.search, Infinity) : []);
     const faded = scene.marked("faded");
     const selection = [...this.host.selection()];
     if (selection.some((id) => faded.has(id)))
@@ -244,10 +246,21 @@ export class FindAndFocus {
     if (view) this.index.set(id, { label: view.fields.label ?? "", notes: "", tags });
   }
 
-  private searchChanged(query: string): void {
+  private searchChanged(query: string, found: readonly SearchHit[]): void {
     // The search text is part of the filter (a saved view keeps it); it marks, never fades.
     this.filter_ = { ...this.filter_, search: query };
-    this.host.scene.setMarked("match", query.trim() ? this.index.matching(query) : NONE);
+    this.markFound(found);
+  }
+
+  /**
+   * Everything found is marked; the best NAMED_ON_MAP are named too (their
+   * labels show however far out the map is): a thousand labels for "w"
+   * would cover the map and take a frame to lay out.
+   */
+  private markFound(found: readonly SearchHit[]): void {
+    const scene = this.host.scene;
+    scene.setMarked("match", new Set(found.map((hit) => hit.id)));
+    scene.setMarked("named", new Set(found.slice(0, NAMED_ON_MAP).map((hit) => hit.id)));
   }
 
   private describe(id: IdKey): string {

@@ -17,8 +17,11 @@ export interface FinderHost {
   search(query: string): SearchHit[];
   /** What the entity is, in a word or two ("Person", "Connection"). */
   describe(id: IdKey): string;
-  /** The query changed (the map marks what it finds; "" when the box closes). */
-  queryChanged(query: string): void;
+  /**
+   * The query changed: the map marks what it finds (`found`, best first;
+   * "" and none when the box closes).
+   */
+  queryChanged(query: string, found: readonly SearchHit[]): void;
   /** Go to this result. */
   choose(id: IdKey): void;
 }
@@ -128,7 +131,7 @@ export class Finder {
   close(): void {
     if (!this.isOpen()) return;
     this.element.hidden = true;
-    this.host.queryChanged("");
+    this.host.queryChanged("", []);
     const back = this.returnFocus;
     this.returnFocus = null;
     if (back instanceof HTMLElement || back instanceof SVGElement) back.focus();
@@ -143,7 +146,7 @@ export class Finder {
     const query = this.input.value;
     this.hits = this.host.search(query);
     this.active = this.hits.length > 0 ? 0 : -1;
-    this.host.queryChanged(query);
+    this.host.queryChanged(query, this.hits);
     this.render(query);
   }
 

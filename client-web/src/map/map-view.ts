@@ -9,6 +9,7 @@ import type { AppContext, Participant } from "../ui/context";
 import { ConnectionKind, Direction, ElementKind, Geometry } from "../gen/convene/v1/ops_pb";
 import { htmlEl, isTypingTarget, svgEl } from "./dom";
 import { ViewLayer } from "./view-layer";
+import { ZOOMED_FAR, ZOOMED_OUT } from "./nodes";
 import { shownArea } from "./culling";
 import {
   clampCoordinate,
@@ -34,7 +35,7 @@ import { Panel, truncateUtf8 } from "./panel";
 import { levelsLeftOut } from "./filter";
 import { FindAndFocus } from "./find-focus";
 import { Legend, Palette } from "./palette";
-import { positionOf, Scene } from "./scene";
+import { documentBounds, positionOf, Scene } from "./scene";
 import { fallbackColour, kindInfo } from "./style";
 import { Toolbar, type ToolName } from "./toolbar";
 import { VocabularyDialog } from "./vocabulary-dialog";
@@ -448,11 +449,18 @@ class MapController implements GestureHost {
     // them all out once more than the coming frame does (a large map's load).
     const size = saved ? undefined : this.measure();
     const insets = size && this.fitInsets(size);
+    // The zoom it will be shown at, first: the scene draws the detail that
+    // shows at it (levelOfDetail), not everything and then less.
+    const bounds = map === undefined ? undefined : documentBounds(this.doc_, map);
+    this.scene.setZoom(saved?.zoom ?? fitViewport(bounds, size!, insets).zoom);
     this.scene.render(map);
     this.scene.setSelection(this.selected);
     this.lens.mapShown();
     if (saved) this.setViewport(saved, false);
     else this.fit(false, size, insets);
+    // Drawn at its viewport for the first frame: no second repaint when a
+    // large map's layer would have been moved there (view-layer.ts).
+    this.layer.flush();
     this.sendPresence({ selection: [] });
     this.onPresence();
     if (changed) this.root.dispatchEvent(new CustomEvent("mapchange", { detail: { map } }));
@@ -936,8 +944,8 @@ class MapController implements GestureHost {
   private drawnAt(vp: Viewport): void {
     this.scene.setShownArea(this.large() ? shownArea(vp, this.size()) : undefined);
     this.scene.setZoom(vp.zoom);
-    this.root.classList.toggle("cv-zoomed-out", vp.zoom < 0.45);
-    this.root.classList.toggle("cv-zoomed-far", vp.zoom < 0.25);
+    this.root.classList.toggle("cv-zoomed-out", vp.zoom < ZOOMED_OUT);
+    this.root.classList.toggle("cv-zoomed-far", vp.zoom < ZOOMED_FAR);
   }
 
   /** Large enough that its view moves by moving its layer (view-layer.ts). */

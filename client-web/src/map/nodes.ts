@@ -70,6 +70,11 @@ export interface ElementLook {
   size?: number;
   /** The name of its custom kind, said where the built-in kind's would be. */
   kindName?: string;
+  /**
+   * Left out far from the map (levelOfDetail): its kind's icon, a speck
+   * there that map.css would hide anyway.
+   */
+  noIcon?: boolean;
 }
 
 /** The radius of an element's body as drawn (NODE_RADIUS scaled by its style). */
@@ -140,6 +145,28 @@ export function labelText(
   return text;
 }
 
+/**
+ * What is drawn at a zoom: map.css hides icons below 0.25 (specks) and
+ * labels below 0.45 (a hovered, selected or found element's label excepted).
+ * What would be hidden is not made at all: on a large map, seen whole, that
+ * is a fifth of its nodes, fewer to create, style and lay out.
+ */
+export interface Detail {
+  icons: boolean;
+  connectionLabels: boolean;
+}
+
+export const FULL_DETAIL: Detail = { icons: true, connectionLabels: true };
+
+/** Below it the map hides labels (map.css, .cv-zoomed-out). */
+export const ZOOMED_OUT = 0.45;
+/** Below it the map hides icons (map.css, .cv-zoomed-far). */
+export const ZOOMED_FAR = 0.25;
+
+export function levelOfDetail(zoom: number): Detail {
+  return { icons: zoom >= ZOOMED_FAR, connectionLabels: zoom >= ZOOMED_OUT };
+}
+
 /** The children of an element's <g>, drawn around (0, 0); the caller positions it. */
 export function elementChildren(look: ElementLook): SVGElement[] {
   const r = nodeRadius(look);
@@ -197,7 +224,7 @@ export function elementChildren(look: ElementLook): SVGElement[] {
     }),
   );
   setAttrs(icon, { d: kindIconPath(look.kind), stroke: shade(colour, 0.35) });
-  out.push(icon);
+  if (!look.noIcon) out.push(icon);
   if (look.pinned && look.interactive) out.push(pinMarker(r));
   const label = elementLabel(look);
   const labelY = labelClearance(look) + LABEL_GAP + label.fontSize * 0.85;
@@ -288,6 +315,8 @@ export interface ConnectionLook {
   interactive: boolean;
   /** Draw its selection line (hovered, selected): like an element's ring, only when needed. */
   decorated?: boolean;
+  /** Left out zoomed out (levelOfDetail): its label, which map.css would hide anyway. */
+  noLabel?: boolean;
 }
 
 /** Arrowhead size for a stroke width: visible on thin lines, not bulky on thick. */
@@ -371,7 +400,7 @@ export function connectionChildren(look: ConnectionLook, id: string): SVGElement
     setAttrs(arrow, { d: pathFromPoints(head, true), fill: style.colour, stroke: style.colour });
     out.push(arrow);
   }
-  if (look.label.trim()) {
+  if (look.label.trim() && !look.noLabel) {
     const frame = connectionLabelFrame(look.curve);
     out.push(
       labelText(connectionLabelLines(look.label), { x: 0, y: 0 }, CONNECTION_LABEL_SIZE, {

@@ -43,6 +43,9 @@ import {
   type ConnectionLook,
   type ElementLook,
   type ShapeLook,
+  FULL_DETAIL,
+  levelOfDetail,
+  type Detail,
 } from "./nodes";
 import {
   connectionShown,
@@ -103,10 +106,11 @@ interface ConnectionRecord {
 
 /**
  * Marks the map view puts on entities, as classes `is-<mark>`: faded by the
- * filter (drawn faint and not a target), matching the search, on a path,
- * the focus of a neighbourhood.
+ * filter (drawn faint and not a target), matching the search, named (among
+ * the best found: labelled however far out), on a path, the focus of a
+ * neighbourhood.
  */
-export type Mark = "faded" | "match" | "path" | "focus";
+export type Mark = "faded" | "match" | "named" | "path" | "focus";
 
 const NO_IDS: ReadonlySet<IdKey> = new Set();
 
@@ -143,6 +147,7 @@ export class Scene {
    */
   private decorated = new Set<IdKey>();
   private zoom = 1;
+  private detail: Detail = FULL_DETAIL;
   private editableHandles = false;
   private readonly marks = new Map<Mark, ReadonlySet<IdKey>>();
   /** Something that moves or resizes a label changed since labels were last placed. */
@@ -395,6 +400,7 @@ export class Scene {
       remote: this.options.remote.get(view.id),
       interactive: this.options.interactive,
       decorated: this.options.interactive && this.decorated.has(view.id),
+      noIcon: !this.detail.icons || undefined,
     };
   }
 
@@ -489,6 +495,7 @@ export class Scene {
       remote: this.options.remote.get(record.view.id),
       interactive: this.options.interactive,
       decorated: this.options.interactive && this.decorated.has(record.view.id),
+      noLabel: !this.detail.connectionLabels || undefined,
     };
     const lookKey = JSON.stringify(look);
     if (lookKey !== record.look) {
@@ -772,12 +779,23 @@ export class Scene {
     });
   }
 
-  /** Handles keep a constant on-screen size, so they follow the zoom. */
+  /**
+   * Handles keep a constant on-screen size, so they follow the zoom; and the
+   * live map draws only the detail that shows at it (levelOfDetail).
+   */
   setZoom(zoom: number): void {
     if (zoom === this.zoom) return;
     this.zoom = zoom;
     for (const handle of this.handleLayer.querySelectorAll("circle"))
       handle.setAttribute("r", String(6 / zoom));
+    if (!this.options.interactive) return;
+    const detail = levelOfDetail(zoom);
+    if (sameDetail(detail, this.detail)) return;
+    this.detail = detail;
+    if (this.map === undefined) return;
+    for (const record of [...this.elements.values()]) this.upsertElement(record.view);
+    this.refreshConnections(new Set(this.connections.keys()));
+    this.flushLabels();
   }
 
   /** Vertex handles appear on a lone selected shape when it can be edited. */
@@ -857,17 +875,11 @@ export class Scene {
 
   /** Everything drawn, for "fit to map". */
   bounds(): Bounds | undefined {
-    const points: Pt[] = [];
-    for (const record of this.elements.values()) {
-      if (record.node.style.display === "none") continue;
-      const p = positionOf(record.view);
-      points.push(
-        { x: p.x - NODE_RADIUS - 30, y: p.y - NODE_RADIUS },
-        { x: p.x + NODE_RADIUS + 30, y: p.y + NODE_RADIUS + 40 },
-      );
-    }
-    for (const record of this.shapes.values()) points.push(...shapePoints(record.view));
-    return boundsOf(points, 10);
+    const shown = [...this.elements.values()].filter((r) => r.node.style.display !== "none");
+    return drawnBounds(
+      shown.map((r) => positionOf(r.view)),
+      [...this.shapes.values()].map((r) => shapePoints(r.view)),
+    );
   }
 
   /** Connections drawn between two elements (either direction). */
@@ -890,6 +902,27 @@ function labelOf(
   const text = node.querySelector<SVGTextElement>(":scope > text.cv-label");
   if (!text || label.lines.length === 0) return undefined;
   return { text, ...estimateLabelSize(label.lines, label.fontSize) };
+}
+
+/** The area a map's elements and shapes take, read from the document before it is drawn. */
+export function documentBounds(doc: ConveneDocument, map: IdKey): Bounds | undefined {
+  return drawnBounds(doc.elements(map).map(positionOf), doc.shapes(map).map(shapePoints));
+}
+
+/** The area elements at `elements` (with their labels) and shapes through `shapes` take. */
+function drawnBounds(elements: Pt[], shapes: Pt[][]): Bounds | undefined {
+  const points: Pt[] = [];
+  for (const p of elements)
+    points.push(
+      { x: p.x - NODE_RADIUS - 30, y: p.y - NODE_RADIUS },
+      { x: p.x + NODE_RADIUS + 30, y: p.y + NODE_RADIUS + 40 },
+    );
+  for (const shape of shapes) points.push(...shape);
+  return boundsOf(points, 10);
+}
+
+function sameDetail(a: Detail, b: Detail): boolean {
+  return a.icons === b.icons && a.connectionLabels === b.connectionLabels;
 }
 
 export function positionOf(view: ElementView): Pt {

@@ -128,17 +128,24 @@ export class SearchIndex {
       (a, b) =>
         RANK_ORDER.indexOf(a.rank) - RANK_ORDER.indexOf(b.rank) ||
         a.label.length - b.label.length ||
-        a.label.localeCompare(b.label) ||
+        LABEL_ORDER.compare(a.label, b.label) ||
         (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     );
     return hits.slice(0, limit);
   }
 
-  /** Every id `query` matches (the map marks them all, not only the listed ones). */
+  /** Every id `query` matches (the map marks them all, not only the listed ones), unranked. */
   matching(query: string): Set<IdKey> {
-    return new Set(this.search(query, Infinity).map((h) => h.id));
+    const q = normalise(query.trim()).replace(/\s+/g, " ");
+    const found = new Set<IdKey>();
+    if (!q) return found;
+    for (const [id, entry] of this.entries) if (matchEntry(id, entry, q)) found.add(id);
+    return found;
   }
 }
+
+/** Labels in the reader's order (a collator: far quicker than localeCompare per pair). */
+const LABEL_ORDER = new Intl.Collator();
 
 function matchEntry(id: IdKey, entry: Entry, q: string): SearchHit | undefined {
   const label = entry.source.label;

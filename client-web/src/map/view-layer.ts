@@ -17,7 +17,10 @@ export const REDRAW_AFTER_MS = 140;
  * <svg> element itself is moved and scaled by a CSS transform: the compositor
  * does that without repainting anything. When the view has rested for
  * REDRAW_AFTER_MS the drawing is redrawn at the new viewport (one repaint per
- * gesture, not one per frame), sharp again at the new zoom.
+ * gesture, not one per frame), sharp again at the new zoom. The <svg> clips
+ * to its box, so what a move brings into view is blank until then; a move of
+ * more than a third of the box, or a zoom past half or double, redraws at
+ * once, so that strip stays narrow.
  *
  * The <svg>'s own box moves while the view moves, so coordinates come from
  * the box it sits in (MapView.frame), never from the <svg>'s.
@@ -37,7 +40,13 @@ export class ViewLayer {
   /** Shows the drawing at `vp`: at once, or with `deferRedraw`, by moving the layer. */
   show(vp: Viewport, size: Size, deferRedraw: boolean): void {
     const at = this.drawnAt;
-    if (!deferRedraw || !at || at.size.width !== size.width || at.size.height !== size.height) {
+    if (
+      !deferRedraw ||
+      !at ||
+      at.size.width !== size.width ||
+      at.size.height !== size.height ||
+      farFrom(at.vp, vp, size)
+    ) {
       this.draw(vp, size);
       return;
     }
@@ -75,6 +84,15 @@ export class ViewLayer {
     if (this.svg.style.transform) this.svg.style.transform = "";
     this.drawn(vp);
   }
+}
+
+/** From the view drawn at `from`, `to` shows mostly what was not drawn. */
+export function farFrom(from: Viewport, to: Viewport, size: Size): boolean {
+  const k = to.zoom / from.zoom;
+  if (k > 2 || k < 0.5) return true;
+  const dx = Math.abs(to.x - from.x) * to.zoom;
+  const dy = Math.abs(to.y - from.y) * to.zoom;
+  return dx > size.width / 3 || dy > size.height / 3;
 }
 
 /**

@@ -877,6 +877,28 @@ describe("find and focus", () => {
     expect(document.activeElement).toBe(canvas);
   });
 
+  it("marks everything found and names the best 30 on the map, however far out", () => {
+    const s = setup();
+    const { doc, map, ctx } = s;
+    const ids = Array.from({ length: 45 }, (_, i) =>
+      doc.createElement(map, {
+        label: `Well ${String(i).padStart(2, "0")}`,
+        position: { x: i * 50, y: 0 },
+      }),
+    );
+    doc.createElement(map, { label: "Pond", position: { x: 0, y: 300 } });
+    doc.takeChanges();
+    mount(ctx);
+    const canvas = byTestId("map-canvas");
+    canvas.focus();
+    key("/", canvas);
+    typeInto(byTestId<HTMLInputElement>("find-input"), "well");
+    const marked = (mark: string) => ids.filter((id) => classOf(id).contains(mark));
+    expect(marked("is-match")).toHaveLength(45);
+    // Best first: equal ranks and lengths go by label, so Well 00 to Well 29.
+    expect(marked("is-named")).toEqual(ids.slice(0, 30));
+  });
+
   it("lets observers and read-only views search", () => {
     const { ctx, b } = chain({ canEdit: false });
     mount(ctx);

@@ -405,3 +405,38 @@ describe("labels around a region's", () => {
     expect(label.getAttribute("transform")).toMatch(/^translate\(0 -/);
   });
 });
+
+describe("level of detail", () => {
+  it("leaves out what the zoom would hide, and draws it again closer in", () => {
+    const a = element("A", 0, 0);
+    const b = element("B", 300, 0);
+    doc.createConnection(map, a, b, { label: "funds" });
+    const icons = () => scene.root.querySelectorAll(".cv-node-icon").length;
+    const connectionLabels = () => scene.root.querySelectorAll(".cv-conn-label").length;
+    scene.setZoom(0.2);
+    scene.render(map);
+    expect([icons(), connectionLabels()]).toEqual([0, 0]);
+    // Element labels stay: a found or selected element shows its label far out.
+    expect(scene.root.querySelectorAll(".cv-element > .cv-label")).toHaveLength(2);
+    scene.setZoom(0.3);
+    expect([icons(), connectionLabels()]).toEqual([2, 0]);
+    scene.setZoom(0.8);
+    expect([icons(), connectionLabels()]).toEqual([2, 1]);
+    scene.setZoom(0.1);
+    expect([icons(), connectionLabels()]).toEqual([0, 0]);
+  });
+
+  it("a picture (the export) keeps every detail whatever the zoom", () => {
+    const a = element("A", 0, 0);
+    const b = element("B", 300, 0);
+    doc.createConnection(map, a, b, { label: "funds" });
+    const picture = new Scene(
+      { doc: () => doc, colourOf: () => "#999999", nameOf: (id) => id },
+      { interactive: false, filter: new Set(), showDisagreement: true, remote: new Map() },
+    );
+    picture.setZoom(0.1);
+    picture.render(map);
+    expect(picture.root.querySelectorAll(".cv-node-icon")).toHaveLength(2);
+    expect(picture.root.querySelectorAll(".cv-conn-label")).toHaveLength(1);
+  });
+});

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { viewTransform } from "../../../src/map/geometry";
-import { layerTransform, REDRAW_AFTER_MS, ViewLayer } from "../../../src/map/view-layer";
+import { farFrom, layerTransform, REDRAW_AFTER_MS, ViewLayer } from "../../../src/map/view-layer";
 
 const SIZE = { width: 800, height: 600 };
 const NS = "http://www.w3.org/2000/svg";
@@ -98,5 +98,17 @@ describe("ViewLayer", () => {
     layer.show({ x: 9, y: 0, zoom: 1 }, bigger, true);
     expect(group.getAttribute("transform")).toBe(viewTransform({ x: 9, y: 0, zoom: 1 }, bigger));
     expect(layer.moving()).toBe(false);
+  });
+});
+
+describe("farFrom", () => {
+  it("is a move of over a third of the box, or a zoom past half or double", () => {
+    const at = { x: 0, y: 0, zoom: 2 };
+    expect(farFrom(at, { x: 100, y: 0, zoom: 2 }, SIZE)).toBe(false); // 200 px of 800
+    expect(farFrom(at, { x: 140, y: 0, zoom: 2 }, SIZE)).toBe(true); // 280 px
+    expect(farFrom(at, { x: 0, y: 110, zoom: 2 }, SIZE)).toBe(true); // 220 px of 600
+    expect(farFrom(at, { x: 0, y: 0, zoom: 3.9 }, SIZE)).toBe(false);
+    expect(farFrom(at, { x: 0, y: 0, zoom: 4.1 }, SIZE)).toBe(true);
+    expect(farFrom(at, { x: 0, y: 0, zoom: 0.9 }, SIZE)).toBe(true);
   });
 });

@@ -113,6 +113,11 @@ interface ConnectionRecord {
 export type Mark = "faded" | "match" | "named" | "path" | "focus";
 
 const NO_IDS: ReadonlySet<IdKey> = new Set();
+/**
+ * Entities redrawn a frame when the zoom changes what is drawn: a large map
+ * gains its icons and labels over a few frames, not in one long one.
+ */
+const DETAIL_BATCH = 300;
 
 interface ShapeRecord {
   view: ShapeView;
@@ -148,6 +153,9 @@ export class Scene {
   private decorated = new Set<IdKey>();
   private zoom = 1;
   private detail: Detail = FULL_DETAIL;
+  /** Entities still drawn at the previous zoom's detail (redetailStep). */
+  private redetail: IdKey[] = [];
+  private redetailFrame: number | undefined;
   private editableHandles = false;
   private readonly marks = new Map<Mark, ReadonlySet<IdKey>>();
   /** Something that moves or resizes a label changed since labels were last placed. */
@@ -187,6 +195,8 @@ export class Scene {
   /** Draws `map` from scratch (a map switch, or the document was replaced). */
   render(map: IdKey | undefined): void {
     this.map = map;
+    // Drawn afresh at the current detail: nothing waits for it.
+    this.redetail = [];
     this.elements.clear();
     this.connections.clear();
     this.shapes.clear();
@@ -791,11 +801,39 @@ export class Scene {
     if (!this.options.interactive) return;
     const detail = levelOfDetail(zoom);
     if (sameDetail(detail, this.detail)) return;
+    const more =
+      (detail.icons && !this.detail.icons) ||
+      (detail.connectionLabels && !this.detail.connectionLabels);
     this.detail = detail;
-    if (this.map === undefined) return;
-    for (const record of [...this.elements.values()]) this.upsertElement(record.view);
-    this.refreshConnections(new Set(this.connections.keys()));
-    this.flushLabels();
+    // Less detail needs no redraw: what is drawn beyond it is hidden by
+    // map.css, and goes when each entity is next redrawn.
+    if (this.map === undefined || !more) return;
+    // What is in the DOM first, then the rest; a large map a batch a frame.
+    const ids = [...this.elements.keys(), ...this.connections.keys()];
+    const inDom = ids.filter((id) => !this.culling.isOut(id));
+    const out = ids.filter((id) => this.culling.isOut(id));
+    this.redetail = [...inDom, ...out];
+    if (this.redetail.length <= DETAIL_BATCH || typeof requestAnimationFrame === "undefined")
+      this.redetailStep(Infinity);
+    else if (this.redetailFrame === undefined)
+      this.redetailFrame = requestAnimationFrame(() => this.redetailStep(DETAIL_BATCH));
+  }
+
+  /** Redraws up to `count` entities waiting for the zoom's detail; the next batch next frame. */
+  private redetailStep(count: number): void {
+    this.redetailFrame = undefined;
+    const batch = this.redetail.splice(0, count);
+    const connections = new Set<IdKey>();
+    for (const id of batch) {
+      const element = this.elements.get(id);
+      if (element) this.upsertElement(element.view);
+      else if (this.connections.has(id)) connections.add(id);
+    }
+    this.refreshConnections(connections);
+    // Labels are placed all at once (placeAllLabels), after the last batch.
+    if (this.redetail.length > 0)
+      this.redetailFrame = requestAnimationFrame(() => this.redetailStep(DETAIL_BATCH));
+    else this.flushLabels();
   }
 
   /** Vertex handles appear on a lone selected shape when it can be edited. */

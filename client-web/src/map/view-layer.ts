@@ -18,9 +18,8 @@ export const REDRAW_AFTER_MS = 140;
  * does that without repainting anything. When the view has rested for
  * REDRAW_AFTER_MS the drawing is redrawn at the new viewport (one repaint per
  * gesture, not one per frame), sharp again at the new zoom. The <svg> clips
- * to its box, so what a move brings into view is blank until then; a move of
- * more than a third of the box, or a zoom past half or double, redraws at
- * once, so that strip stays narrow.
+ * to its box, so what a move brings into view is blank until then; a pan of
+ * more than a third of the box redraws at once, so that strip stays narrow.
  *
  * The <svg>'s own box moves while the view moves, so coordinates come from
  * the box it sits in (MapView.frame), never from the <svg>'s.
@@ -86,10 +85,13 @@ export class ViewLayer {
   }
 }
 
-/** From the view drawn at `from`, `to` shows mostly what was not drawn. */
+/**
+ * `to` has panned more than a third of the box from the view drawn at `from`.
+ * A zoom never counts: zoomed in, the drawing still fills the box (softer
+ * until redrawn); zoomed out, a margin is blank for a moment, which costs
+ * less than redrawing a large map seen whole mid-gesture.
+ */
 export function farFrom(from: Viewport, to: Viewport, size: Size): boolean {
-  const k = to.zoom / from.zoom;
-  if (k > 2 || k < 0.5) return true;
   const dx = Math.abs(to.x - from.x) * to.zoom;
   const dy = Math.abs(to.y - from.y) * to.zoom;
   return dx > size.width / 3 || dy > size.height / 3;

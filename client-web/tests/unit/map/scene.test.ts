@@ -415,6 +415,7 @@ describe("level of detail", () => {
     const connectionLabels = () => scene.root.querySelectorAll(".cv-conn-label").length;
     scene.setZoom(0.2);
     scene.render(map);
+    doc.takeChanges();
     expect([icons(), connectionLabels()]).toEqual([0, 0]);
     // Element labels stay: a found or selected element shows its label far out.
     expect(scene.root.querySelectorAll(".cv-element > .cv-label")).toHaveLength(2);
@@ -422,8 +423,12 @@ describe("level of detail", () => {
     expect([icons(), connectionLabels()]).toEqual([2, 0]);
     scene.setZoom(0.8);
     expect([icons(), connectionLabels()]).toEqual([2, 1]);
+    // Zoomed out again, what is drawn stays (map.css hides it) until redrawn.
     scene.setZoom(0.1);
-    expect([icons(), connectionLabels()]).toEqual([0, 0]);
+    expect([icons(), connectionLabels()]).toEqual([2, 1]);
+    doc.updateElement(a, { label: "A2" });
+    scene.update(doc.takeChanges().entities);
+    expect(icons()).toBe(1);
   });
 
   it("a picture (the export) keeps every detail whatever the zoom", () => {
@@ -438,5 +443,30 @@ describe("level of detail", () => {
     picture.render(map);
     expect(picture.root.querySelectorAll(".cv-node-icon")).toHaveLength(2);
     expect(picture.root.querySelectorAll(".cv-conn-label")).toHaveLength(1);
+  });
+});
+
+describe("level of detail on a large map", () => {
+  it("redraws a batch a frame, what is in the DOM first", () => {
+    const frames: FrameRequestCallback[] = [];
+    const raf = globalThis.requestAnimationFrame;
+    globalThis.requestAnimationFrame = (callback) => frames.push(callback);
+    try {
+      for (let i = 0; i < 400; i++) element(`E${i}`, (i % 20) * 200, Math.floor(i / 20) * 200);
+      scene.setZoom(0.1);
+      scene.render(map);
+      const icons = () => scene.root.querySelectorAll(".cv-node-icon").length;
+      expect(icons()).toBe(0);
+      scene.setZoom(1);
+      expect(icons()).toBe(0);
+      expect(frames).toHaveLength(1);
+      frames.shift()!(0);
+      expect(icons()).toBe(300);
+      frames.shift()!(0);
+      expect(icons()).toBe(400);
+      expect(frames).toHaveLength(0);
+    } finally {
+      globalThis.requestAnimationFrame = raf;
+    }
   });
 });

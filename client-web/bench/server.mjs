@@ -34,6 +34,11 @@ export async function startServer({ binary, clientDir }) {
       "os",
       "--log-level",
       "info",
+      // One seeder writes a whole large map in one go: no per-member rate limit.
+      "--member-ops-per-minute",
+      "0",
+      "--member-mb-per-minute",
+      "0",
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );

@@ -117,7 +117,7 @@ const NO_IDS: ReadonlySet<IdKey> = new Set();
  * Entities redrawn a frame when the zoom changes what is drawn: a large map
  * gains its icons and labels over a few frames, not in one long one.
  */
-const DETAIL_BATCH = 300;
+const DETAIL_BATCH = 150;
 
 interface ShapeRecord {
   view: ShapeView;
@@ -153,8 +153,10 @@ export class Scene {
   private decorated = new Set<IdKey>();
   private zoom = 1;
   private detail: Detail = FULL_DETAIL;
-  /** Entities still drawn at the previous zoom's detail (redetailStep). */
+  /** Entities in the DOM still drawn at the previous zoom's detail (redetailStep). */
   private redetail: IdKey[] = [];
+  /** Entities out of the DOM drawn with less detail than the zoom's: redrawn as they come in. */
+  private readonly stale = new Set<IdKey>();
   private redetailFrame: number | undefined;
   private editableHandles = false;
   private readonly marks = new Map<Mark, ReadonlySet<IdKey>>();
@@ -197,6 +199,7 @@ export class Scene {
     this.map = map;
     // Drawn afresh at the current detail: nothing waits for it.
     this.redetail = [];
+    this.stale.clear();
     this.elements.clear();
     this.connections.clear();
     this.shapes.clear();
@@ -348,7 +351,9 @@ export class Scene {
     const p = positionOf(record.view);
     // The body, a wrapped label below it and the rings round it.
     const box = { minX: p.x - 180, minY: p.y - 80, maxX: p.x + 180, maxY: p.y + 120 };
-    this.culling.place(record.view.id, record.node, this.elementLayer, box);
+    const id = record.view.id;
+    this.culling.place(id, record.node, this.elementLayer, box);
+    if (!this.culling.isOut(id)) this.refreshStale(id);
   }
 
   private cullConnection(record: ConnectionRecord): void {
@@ -363,7 +368,9 @@ export class Scene {
       maxX: Math.max(...xs) + pad,
       maxY: Math.max(...ys) + pad,
     };
-    this.culling.place(record.view.id, record.node, this.connectionLayer, box);
+    const id = record.view.id;
+    this.culling.place(id, record.node, this.connectionLayer, box);
+    if (!this.culling.isOut(id)) this.refreshStale(id);
   }
 
   /**
@@ -372,20 +379,32 @@ export class Scene {
    */
   setShownArea(area: Bounds | undefined): void {
     if (!this.culling.follow(area)) return;
-    for (const record of this.elements.values()) this.cullElement(record);
-    for (const record of this.connections.values()) this.cullConnection(record);
+    for (const record of [...this.elements.values()]) this.cullElement(record);
+    for (const record of [...this.connections.values()]) this.cullConnection(record);
     if (!area) {
       for (const [id, record] of this.elements)
         this.culling.reveal(id, record.node, this.elementLayer);
       for (const [id, record] of this.connections)
         this.culling.reveal(id, record.node, this.connectionLayer);
+      for (const id of [...this.stale]) this.refreshStale(id);
     }
+    this.flushLabels();
+  }
+
+  /** Redraws an entity that was out of the DOM when the zoom asked for more detail. */
+  private refreshStale(id: IdKey): void {
+    if (!this.stale.delete(id)) return;
+    const element = this.elements.get(id);
+    if (element) this.upsertElement(element.view);
+    const connection = this.connections.get(id)?.view;
+    if (connection) this.layoutPair(pairKey(connection.from, connection.to));
   }
 
   /** An element's node, in the DOM even when its place is out of view (to focus it). */
   revealElement(id: IdKey): SVGGElement | undefined {
     const record = this.elements.get(id);
     if (record) this.culling.reveal(id, record.node, this.elementLayer);
+    this.refreshStale(id);
     return record?.node;
   }
 
@@ -808,11 +827,11 @@ export class Scene {
     // Less detail needs no redraw: what is drawn beyond it is hidden by
     // map.css, and goes when each entity is next redrawn.
     if (this.map === undefined || !more) return;
-    // What is in the DOM first, then the rest; a large map a batch a frame.
+    // What is in the DOM now, a large map a batch a frame; the rest when
+    // the view brings it in (cullElement, cullConnection).
     const ids = [...this.elements.keys(), ...this.connections.keys()];
-    const inDom = ids.filter((id) => !this.culling.isOut(id));
-    const out = ids.filter((id) => this.culling.isOut(id));
-    this.redetail = [...inDom, ...out];
+    this.redetail = ids.filter((id) => !this.culling.isOut(id));
+    for (const id of ids) if (this.culling.isOut(id)) this.stale.add(id);
     if (this.redetail.length <= DETAIL_BATCH || typeof requestAnimationFrame === "undefined")
       this.redetailStep(Infinity);
     else if (this.redetailFrame === undefined)
@@ -929,6 +948,7 @@ export class Scene {
     records.get(id)?.node.remove();
     records.delete(id);
     this.culling.forget(id);
+    this.stale.delete(id);
   }
 }
 

@@ -98,6 +98,21 @@ describe("a scene with a shown area", () => {
     expect(lineInDom(remote)).toBe(true);
   });
 
+  it("gives what was out of the DOM the zoom's detail when it comes in", () => {
+    const el = (label: string, x: number) =>
+      doc.createElement(map, { kind: ElementKind.PROJECT, label, position: { x, y: 0 } });
+    const here = el("Here", 0);
+    const there = el("There", 30000);
+    const icon = (id: string) => !!scene.nodeOf(id)!.querySelector(".cv-node-icon");
+    scene.setZoom(0.1);
+    scene.render(map);
+    scene.setShownArea(shownArea({ x: 0, y: 0, zoom: 1 }, SIZE));
+    scene.setZoom(1);
+    expect([icon(here), icon(there)]).toEqual([true, false]);
+    scene.setShownArea(shownArea({ x: 30000, y: 0, zoom: 1 }, SIZE));
+    expect(icon(there)).toBe(true);
+  });
+
   it("places an element again when it moves into or out of the window", () => {
     const a = doc.createElement(map, {
       kind: ElementKind.PROJECT,

@@ -447,7 +447,7 @@ describe("level of detail", () => {
 });
 
 describe("level of detail on a large map", () => {
-  it("redraws a batch a frame, what is in the DOM first", () => {
+  it("redraws a batch a frame", () => {
     const frames: FrameRequestCallback[] = [];
     const raf = globalThis.requestAnimationFrame;
     globalThis.requestAnimationFrame = (callback) => frames.push(callback);
@@ -459,11 +459,12 @@ describe("level of detail on a large map", () => {
       expect(icons()).toBe(0);
       scene.setZoom(1);
       expect(icons()).toBe(0);
-      expect(frames).toHaveLength(1);
-      frames.shift()!(0);
-      expect(icons()).toBe(300);
-      frames.shift()!(0);
-      expect(icons()).toBe(400);
+      // 150 a frame.
+      for (const drawn of [150, 300, 400]) {
+        expect(frames).toHaveLength(1);
+        frames.shift()!(0);
+        expect(icons()).toBe(drawn);
+      }
       expect(frames).toHaveLength(0);
     } finally {
       globalThis.requestAnimationFrame = raf;

@@ -38,16 +38,23 @@ export class Culling {
     return this.window !== undefined;
   }
 
-  /** Puts `node` in `layer` or takes it out, by whether `box` meets the window. */
-  place(id: IdKey, node: SVGGElement, layer: SVGGElement, box: Bounds): void {
+  /**
+   * Puts `node` in `layer` or takes it out, by whether `box` meets the
+   * window; true if it went in or out.
+   */
+  place(id: IdKey, node: SVGGElement, layer: SVGGElement, box: Bounds): boolean {
     const inside = this.window === undefined || meets(box, this.window);
     if (inside && this.out.has(id)) {
       this.out.delete(id);
       layer.append(node);
-    } else if (!inside && !this.out.has(id)) {
+      return true;
+    }
+    if (!inside && !this.out.has(id)) {
       this.out.add(id);
       node.remove();
+      return true;
     }
+    return false;
   }
 
   /** Brings `node` into its layer whatever the window (it is about to be focused). */

@@ -10,7 +10,7 @@ import { ConnectionKind, Direction, ElementKind, Geometry } from "../gen/convene
 import { htmlEl, isTypingTarget, svgEl } from "./dom";
 import { ViewLayer } from "./view-layer";
 import { ZOOMED_FAR, ZOOMED_OUT } from "./nodes";
-import { shownArea } from "./culling";
+import { contains, shownArea } from "./culling";
 import {
   clampCoordinate,
   clampZoom,
@@ -942,7 +942,10 @@ class MapController implements GestureHost {
 
   /** The zoom-dependent detail, once the drawing is redrawn at a viewport. */
   private drawnAt(vp: Viewport): void {
-    this.scene.setShownArea(this.large() ? shownArea(vp, this.size()) : undefined);
+    const shown = shownArea(vp, this.size());
+    const bounds = this.scene.bounds();
+    this.layer.allDrawn = !bounds || contains(shown, bounds, 0);
+    this.scene.setShownArea(this.large() ? shown : undefined);
     this.scene.setZoom(vp.zoom);
     this.root.classList.toggle("cv-zoomed-out", vp.zoom < ZOOMED_OUT);
     this.root.classList.toggle("cv-zoomed-far", vp.zoom < ZOOMED_FAR);

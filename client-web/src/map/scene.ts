@@ -352,7 +352,8 @@ export class Scene {
     // The body, a wrapped label below it and the rings round it.
     const box = { minX: p.x - 180, minY: p.y - 80, maxX: p.x + 180, maxY: p.y + 120 };
     const id = record.view.id;
-    this.culling.place(id, record.node, this.elementLayer, box);
+    // Labels are placed among what is in the DOM (placeAllLabels).
+    if (this.culling.place(id, record.node, this.elementLayer, box)) this.labelsDirty = true;
     if (!this.culling.isOut(id)) this.refreshStale(id);
   }
 
@@ -369,7 +370,7 @@ export class Scene {
       maxY: Math.max(...ys) + pad,
     };
     const id = record.view.id;
-    this.culling.place(id, record.node, this.connectionLayer, box);
+    if (this.culling.place(id, record.node, this.connectionLayer, box)) this.labelsDirty = true;
     if (!this.culling.isOut(id)) this.refreshStale(id);
   }
 
@@ -403,8 +404,9 @@ export class Scene {
   /** An element's node, in the DOM even when its place is out of view (to focus it). */
   revealElement(id: IdKey): SVGGElement | undefined {
     const record = this.elements.get(id);
-    if (record) this.culling.reveal(id, record.node, this.elementLayer);
+    // Redrawn first: a redraw places it by the window, which may take it out.
     this.refreshStale(id);
+    if (record) this.culling.reveal(id, record.node, this.elementLayer);
     return record?.node;
   }
 
@@ -737,6 +739,11 @@ export class Scene {
     return node.style.display !== "none" && !this.marked("faded").has(id);
   }
 
+  /** Reachable and in the DOM (near the view): its label is placed. */
+  private labelled(id: IdKey, node: SVGGElement): boolean {
+    return this.reachable(id, node) && !this.culling.isOut(id);
+  }
+
   private flushLabels(): void {
     if (!this.labelsDirty) return;
     this.labelsDirty = false;
@@ -757,7 +764,7 @@ export class Scene {
     const obstacles: Circle[] = [];
     for (const [id, record] of this.elements) {
       const label = record.label;
-      if (!label || !record.lastLook || !this.reachable(id, record.node)) continue;
+      if (!label || !record.lastLook || !this.labelled(id, record.node)) continue;
       const p = positionOf(record.view);
       const clearance = labelClearance(record.lastLook);
       obstacles.push({ x: p.x, y: p.y, r: clearance + 2 });
@@ -775,7 +782,7 @@ export class Scene {
     }
     for (const [id, record] of this.connections) {
       const label = record.label;
-      if (!label || !record.lastLook || !this.reachable(id, record.node)) continue;
+      if (!label || !record.lastLook || !this.labelled(id, record.node)) continue;
       const frame = connectionLabelFrame(record.lastLook.curve);
       const box = textBounds(frame, label.width, label.height, CONNECTION_LABEL_SIZE);
       requests.push({ candidates: [box], priority: 0 });

@@ -28,6 +28,11 @@ export class ViewLayer {
   private drawnAt: { vp: Viewport; size: Size } | undefined;
   private pending: { vp: Viewport; size: Size } | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * The last drawing holds the whole map within its box: a pan then reveals
+   * only empty map, and needs no redraw before the view rests.
+   */
+  allDrawn = false;
 
   constructor(
     private readonly svg: SVGSVGElement,
@@ -44,7 +49,7 @@ export class ViewLayer {
       !at ||
       at.size.width !== size.width ||
       at.size.height !== size.height ||
-      farFrom(at.vp, vp, size)
+      (!this.allDrawn && farFrom(at.vp, vp, size))
     ) {
       this.draw(vp, size);
       return;

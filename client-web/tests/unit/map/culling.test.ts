@@ -109,8 +109,15 @@ describe("a scene with a shown area", () => {
     scene.setShownArea(shownArea({ x: 0, y: 0, zoom: 1 }, SIZE));
     scene.setZoom(1);
     expect([icon(here), icon(there)]).toEqual([true, false]);
-    scene.setShownArea(shownArea({ x: 30000, y: 0, zoom: 1 }, SIZE));
+    // Brought in to be focused: drawn in full, and in the DOM.
+    expect(scene.revealElement(there)!.parentNode).not.toBeNull();
     expect(icon(there)).toBe(true);
+    const farther = el("Farther", 60000);
+    scene.update([farther]);
+    scene.setZoom(0.1);
+    scene.setZoom(1);
+    scene.setShownArea(shownArea({ x: 60000, y: 0, zoom: 1 }, SIZE));
+    expect(icon(farther)).toBe(true);
   });
 
   it("places an element again when it moves into or out of the window", () => {

@@ -113,3 +113,24 @@ describe("farFrom", () => {
     expect(farFrom(at, { x: 100, y: 0, zoom: 3 }, SIZE)).toBe(true);
   });
 });
+
+describe("ViewLayer with the whole map drawn", () => {
+  it("moves the layer however far the view pans, until the view rests", () => {
+    vi.useFakeTimers();
+    const svg = document.createElementNS(NS, "svg");
+    const group = document.createElementNS(NS, "g");
+    const layer = new ViewLayer(svg, group, () => undefined);
+    try {
+      layer.show({ x: 0, y: 0, zoom: 1 }, SIZE, true);
+      layer.allDrawn = true;
+      layer.show({ x: 700, y: 0, zoom: 1 }, SIZE, true);
+      expect(layer.moving()).toBe(true);
+      layer.allDrawn = false;
+      layer.show({ x: 1400, y: 0, zoom: 1 }, SIZE, true);
+      expect(layer.moving()).toBe(false);
+    } finally {
+      layer.destroy();
+      vi.useRealTimers();
+    }
+  });
+});

@@ -280,6 +280,7 @@ export class Scene {
     }
     this.refreshConnections(connectionsToCheck);
     this.renderVertexHandles();
+    this.scheduleRedetail();
     this.flushLabels();
   }
 
@@ -354,7 +355,7 @@ export class Scene {
     const id = record.view.id;
     // Labels are placed among what is in the DOM (placeAllLabels).
     if (this.culling.place(id, record.node, this.elementLayer, box)) this.labelsDirty = true;
-    if (!this.culling.isOut(id)) this.refreshStale(id);
+    if (!this.culling.isOut(id)) this.comeIn(id);
   }
 
   private cullConnection(record: ConnectionRecord): void {
@@ -371,7 +372,7 @@ export class Scene {
     };
     const id = record.view.id;
     if (this.culling.place(id, record.node, this.connectionLayer, box)) this.labelsDirty = true;
-    if (!this.culling.isOut(id)) this.refreshStale(id);
+    if (!this.culling.isOut(id)) this.comeIn(id);
   }
 
   /**
@@ -387,8 +388,9 @@ export class Scene {
         this.culling.reveal(id, record.node, this.elementLayer);
       for (const [id, record] of this.connections)
         this.culling.reveal(id, record.node, this.connectionLayer);
-      for (const id of [...this.stale]) this.refreshStale(id);
+      for (const id of [...this.stale]) this.comeIn(id);
     }
+    this.scheduleRedetail();
     this.flushLabels();
   }
 
@@ -839,10 +841,21 @@ export class Scene {
     const ids = [...this.elements.keys(), ...this.connections.keys()];
     this.redetail = ids.filter((id) => !this.culling.isOut(id));
     for (const id of ids) if (this.culling.isOut(id)) this.stale.add(id);
+    this.scheduleRedetail();
+  }
+
+  /** Redraws what waits for the zoom's detail: now if it is little, else a batch a frame. */
+  private scheduleRedetail(): void {
+    if (this.redetail.length === 0) return;
     if (this.redetail.length <= DETAIL_BATCH || typeof requestAnimationFrame === "undefined")
       this.redetailStep(Infinity);
     else if (this.redetailFrame === undefined)
       this.redetailFrame = requestAnimationFrame(() => this.redetailStep(DETAIL_BATCH));
+  }
+
+  /** An entity with less than the zoom's detail came into the DOM: it joins the queue. */
+  private comeIn(id: IdKey): void {
+    if (this.stale.delete(id)) this.redetail.push(id);
   }
 
   /** Redraws up to `count` entities waiting for the zoom's detail; the next batch next frame. */

@@ -942,10 +942,15 @@ class MapController implements GestureHost {
 
   /** The zoom-dependent detail, once the drawing is redrawn at a viewport. */
   private drawnAt(vp: Viewport): void {
-    const shown = shownArea(vp, this.size());
-    const bounds = this.scene.bounds();
-    this.layer.allDrawn = !bounds || contains(shown, bounds, 0);
-    this.scene.setShownArea(this.large() ? shown : undefined);
+    if (this.large()) {
+      // Only a large map's layer moves without a redraw (view-layer.ts).
+      const shown = shownArea(vp, this.size());
+      const bounds = this.scene.bounds();
+      this.layer.allDrawn = !bounds || contains(shown, bounds, 0);
+      this.scene.setShownArea(shown);
+    } else {
+      this.scene.setShownArea(undefined);
+    }
     this.scene.setZoom(vp.zoom);
     this.root.classList.toggle("cv-zoomed-out", vp.zoom < ZOOMED_OUT);
     this.root.classList.toggle("cv-zoomed-far", vp.zoom < ZOOMED_FAR);

@@ -60,14 +60,10 @@ export class ViewLayer {
     this.timer = setTimeout(() => this.flush(), REDRAW_AFTER_MS);
   }
 
-  /**
-   * Redraws now at the viewport last shown, if the layer was only moved
-   * there; true if it was (what is under the pointer is known again).
-   */
-  flush(): boolean {
+  /** Redraws now at the viewport last shown, if the layer was only moved there. */
+  flush(): void {
     const pending = this.pending;
     if (pending) this.draw(pending.vp, pending.size);
-    return pending !== undefined;
   }
 
   /** True while the drawing is shown by moving the layer, not yet redrawn. */

@@ -4,17 +4,10 @@
 // buttons clicked in quick succession each count.
 // Coordinates as in map-view.test.ts: map point (x, y) is client (x + 480, y + 320).
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createMapView, type MapView } from "../../../src/map/map-view";
 import { FakeContext, FakeDocument } from "./fake-doc";
-
-const OX = 480;
-const OY = 320;
-let view: MapView | undefined;
+import { mountMapView, OX, OY } from "./mounted-view";
 
 afterEach(() => {
-  view?.destroy();
-  view = undefined;
-  document.body.replaceChildren();
   vi.useRealTimers();
 });
 
@@ -25,10 +18,8 @@ function twoElements(canEdit = true) {
   const a = doc.createElement(map, { position: { x: 0, y: 0 } });
   const b = doc.createElement(map, { position: { x: 200, y: 0 } });
   doc.takeChanges();
-  view = createMapView(new FakeContext(doc, canEdit));
-  document.body.append(view.element);
-  view.setViewport({ x: 0, y: 0, zoom: 1 });
-  return { doc, map, a, b };
+  const view = mountMapView(new FakeContext(doc, canEdit));
+  return { doc, map, a, b, view };
 }
 
 function touch(type: string, x: number, y: number, target?: Element): void {
@@ -48,6 +39,13 @@ function touch(type: string, x: number, y: number, target?: Element): void {
 
 const body = (id: string) => document.querySelector(`g[data-id="${id}"] .cv-body`)!;
 
+/** A finger held on the element at (0, 0) past the long press, then lifted where it was. */
+function longPressAndLift(id: string): void {
+  touch("pointerdown", 0, 0, body(id));
+  vi.advanceTimersByTime(600);
+  touch("pointerup", 0, 0);
+}
+
 describe("long press", () => {
   it("held on an element and dragged to another, connects them", () => {
     vi.useFakeTimers();
@@ -65,9 +63,7 @@ describe("long press", () => {
   it("held, lifted, then a tap on another element connects them", () => {
     vi.useFakeTimers();
     const { doc, map, a, b } = twoElements();
-    touch("pointerdown", 0, 0, body(a));
-    vi.advanceTimersByTime(600);
-    touch("pointerup", 0, 0);
+    longPressAndLift(a);
     expect(doc.connections(map)).toEqual([]);
     touch("pointerdown", 200, 0, body(b));
     touch("pointerup", 200, 0);
@@ -77,9 +73,7 @@ describe("long press", () => {
   it("a tap on empty map after the long press gives up the connection", () => {
     vi.useFakeTimers();
     const { doc, map, a, b } = twoElements();
-    touch("pointerdown", 0, 0, body(a));
-    vi.advanceTimersByTime(600);
-    touch("pointerup", 0, 0);
+    longPressAndLift(a);
     touch("pointerdown", 100, 150);
     touch("pointerup", 100, 150);
     touch("pointerdown", 200, 0, body(b));
@@ -113,12 +107,12 @@ describe("long press", () => {
 describe("zoom buttons", () => {
   it("count every click, even while the last zoom still glides", () => {
     vi.useFakeTimers({ toFake: ["requestAnimationFrame", "cancelAnimationFrame", "performance"] });
-    twoElements();
+    const { view } = twoElements();
     const zoomIn = document.querySelector<HTMLButtonElement>('[data-testid="zoom-in"]')!;
     zoomIn.click();
     vi.advanceTimersByTime(50);
     zoomIn.click();
     vi.advanceTimersByTime(1000);
-    expect(view!.viewport().zoom).toBeCloseTo(1.4 * 1.4);
+    expect(view.viewport().zoom).toBeCloseTo(1.4 * 1.4);
   });
 });

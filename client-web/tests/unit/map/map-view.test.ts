@@ -3,7 +3,7 @@
 // DOM, against a fake document. jsdom has no layout, so the canvas measures
 // as the view's fallback size (960 × 640) at the page's origin: with the
 // viewport at (0, 0) and zoom 1, map point (x, y) is client (x + 480, y + 320).
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import {
   ConnectionKind,
@@ -13,20 +13,9 @@ import {
 } from "../../../src/gen/convene/v1/ops_pb";
 import { CursorSchema, PresenceStateSchema } from "../../../src/gen/convene/v1/protocol_pb";
 import { Document } from "../../../src/crdt/document";
-import { createMapView, type MapView } from "../../../src/map/map-view";
 import { keyToId } from "../../../src/map/ids";
 import { FakeContext, FakeDocument } from "./fake-doc";
-
-const OX = 480;
-const OY = 320;
-
-let view: MapView | undefined;
-
-afterEach(() => {
-  view?.destroy();
-  view = undefined;
-  document.body.replaceChildren();
-});
+import { mountMapView as mount, OX, OY } from "./mounted-view";
 
 function setup(options: { maps?: number; canEdit?: boolean; readOnly?: boolean } = {}) {
   const doc = new FakeDocument();
@@ -35,13 +24,6 @@ function setup(options: { maps?: number; canEdit?: boolean; readOnly?: boolean }
   doc.takeChanges();
   const ctx = new FakeContext(doc, options.canEdit ?? true);
   return { doc, ctx, map: maps[0], maps };
-}
-
-function mount(ctx: FakeContext, options: Parameters<typeof createMapView>[1] = {}): MapView {
-  view = createMapView(ctx, options);
-  document.body.append(view.element);
-  view.setViewport({ x: 0, y: 0, zoom: 1 });
-  return view;
 }
 
 function q<T extends Element = HTMLElement>(selector: string): T {

@@ -91,8 +91,10 @@ describe("ViewLayer", () => {
   it("redraws at once when asked, and when the box changes size", () => {
     layer.show({ x: 0, y: 0, zoom: 1 }, SIZE, true);
     layer.show({ x: 5, y: 0, zoom: 1 }, SIZE, true);
-    expect(layer.flush()).toBe(true);
-    expect(layer.flush()).toBe(false);
+    expect(layer.moving()).toBe(true);
+    layer.flush();
+    expect(layer.moving()).toBe(false);
+    expect(group.getAttribute("transform")).toBe(viewTransform({ x: 5, y: 0, zoom: 1 }, SIZE));
     expect(svg.style.transform).toBe("");
     const bigger = { width: 1200, height: 600 };
     layer.show({ x: 9, y: 0, zoom: 1 }, bigger, true);

@@ -25,7 +25,7 @@ import {
   type ElementFacts,
   type MapFilter,
 } from "./filter";
-import { Finder } from "./find";
+import { Finder, LISTED } from "./find";
 import { buildAdjacency, shortestPath } from "./graph";
 import { idToKey } from "./ids";
 import type { Scene } from "./scene";
@@ -61,8 +61,6 @@ export interface FindFocusHost {
 }
 
 const NONE: ReadonlySet<IdKey> = new Set();
-/** Found elements whose labels show on a zoomed-out map: as many as the finder lists. */
-const NAMED_ON_MAP = 30;
 
 export class FindAndFocus {
   readonly finder: Finder;
@@ -253,14 +251,14 @@ export class FindAndFocus {
   }
 
   /**
-   * Everything found is marked; the best NAMED_ON_MAP are named too (their
+   * Everything found is marked; those the finder lists are named too (their
    * labels show however far out the map is): a thousand labels for "w"
    * would cover the map and take a frame to lay out.
    */
   private markFound(found: readonly SearchHit[]): void {
     const scene = this.host.scene;
     scene.setMarked("match", new Set(found.map((hit) => hit.id)));
-    scene.setMarked("named", new Set(found.slice(0, NAMED_ON_MAP).map((hit) => hit.id)));
+    scene.setMarked("named", new Set(found.slice(0, LISTED).map((hit) => hit.id)));
   }
 
   private describe(id: IdKey): string {

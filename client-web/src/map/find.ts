@@ -47,7 +47,8 @@ const FIND_WORDS: FinderWords = {
 };
 
 /** Results listed at most; the map marks them all. */
-const LISTED = 30;
+/** Results listed at most (the map marks them all). */
+export const LISTED = 30;
 
 let instances = 0;
 

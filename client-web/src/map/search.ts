@@ -133,15 +133,6 @@ export class SearchIndex {
     );
     return hits.slice(0, limit);
   }
-
-  /** Every id `query` matches (the map marks them all, not only the listed ones), unranked. */
-  matching(query: string): Set<IdKey> {
-    const q = normalise(query.trim()).replace(/\s+/g, " ");
-    const found = new Set<IdKey>();
-    if (!q) return found;
-    for (const [id, entry] of this.entries) if (matchEntry(id, entry, q)) found.add(id);
-    return found;
-  }
 }
 
 /** Labels in the reader's order (a collator: far quicker than localeCompare per pair). */

@@ -68,6 +68,13 @@ export interface ForceOptions {
   theta?: number;
   gap?: number;
   seed?: number;
+  /**
+   * Whether the last half of the run keeps nodes apart as it goes (an even
+   * spacing the whole way, at the cost of more than half the run's time).
+   * Without it the final separation alone resolves the overlaps: what a
+   * large import's placement uses, where speed counts most.
+   */
+  collide?: boolean;
 }
 
 export interface OverlapOptions {
@@ -151,15 +158,17 @@ export function forceLayout(input: LayoutInput, options: ForceOptions = {}): Pos
     .force("y", forceY<SimNode>(centre.y).strength(0.08));
   // Collisions matter once the shape has formed: the last part of the run
   // only (the costliest force while everything is still crowded).
-  const early = Math.floor(ticks * 0.5);
+  const early = options.collide === false ? ticks : Math.floor(ticks * 0.5);
   simulation.tick(early);
-  simulation.force(
-    "collide",
-    forceCollide<SimNode>((n) => n.r + gap / 2)
-      .strength(0.8)
-      .iterations(1),
-  );
-  simulation.tick(ticks - early);
+  if (early < ticks) {
+    simulation.force(
+      "collide",
+      forceCollide<SimNode>((n) => n.r + gap / 2)
+        .strength(0.8)
+        .iterations(1),
+    );
+    simulation.tick(ticks - early);
+  }
   separate(nodes, gap);
   return result(nodes);
 }
@@ -333,9 +342,9 @@ function spreadOut(movable: SimNode[], centre: Pt, gap: number): void {
     need += (n.r + gap / 2) ** 2;
     have += (n.x - centre.x) ** 2 + (n.y - centre.y) ** 2;
   }
-  // Root-mean-square distance from the centre, against that of a disc about
-  // twice the footprints' area.
-  const scale = Math.sqrt(need / Math.max(have, 1e-9));
+  // Mean square distance from the centre, against that of a disc about twice
+  // the footprints' area (radius² = 2 Σ footprint², mean square = Σ footprint²).
+  const scale = Math.sqrt(need / Math.max(have / movable.length, 1e-9));
   if (scale <= 1) return;
   for (const n of movable) {
     n.x = centre.x + (n.x - centre.x) * scale;

@@ -164,6 +164,11 @@ export interface SessionOptions {
    * IDLE_WAIT_MS), else a zero-delay timer.
    */
   whenIdle?: () => Promise<void>;
+  /**
+   * Resolves once the next frame is painted: a large batch of local ops is
+   * written to IndexedDB after it (store()). Default: afterPaint.
+   */
+  whenPainted?: () => Promise<void>;
 }
 
 type Phase = "idle" | "opening" | "joining" | "joined";
@@ -176,6 +181,11 @@ type Phase = "idle" | "opening" | "joining" | "joined";
 export const COMMIT_CHUNK_OPS = 500;
 /** The longest deferred writes wait for an idle moment. */
 const IDLE_WAIT_MS = 1_000;
+
+/** Local ops written after the next paint rather than before it (see store()). */
+const LARGE_WRITE = 500;
+/** The longest such a write waits for a paint (a hidden page paints none). */
+const PAINT_WAIT_MS = 100;
 
 /** Reconnections spent waiting for another tab's edits our edits depend on. */
 const MAX_MISSING_RETRIES = 5;
@@ -266,6 +276,7 @@ export class Session {
   private readonly webSocketFactory: (url: string) => WebSocket;
   private readonly createDocument: (replica: bigint) => ConveneDocument;
   private readonly whenIdle: () => Promise<void>;
+  private readonly whenPainted: () => Promise<void>;
 
   /**
    * Loads what this browser holds about the convening, builds the replica
@@ -305,6 +316,7 @@ export class Session {
     this.webSocketFactory = socketFactory(options);
     this.createDocument = options.createDocument ?? ((replica) => new Document(replica));
     this.whenIdle = options.whenIdle ?? browserIdle;
+    this.whenPainted = options.whenPainted ?? afterPaint;
     this.roster = new Roster(() => this.me());
     this.presenceThrottle = new Throttle(this.timing.presenceIntervalMs, () => this.sendPresence());
     this.hold = new SubmitHold(this.timing, this.random, () => {
@@ -493,6 +505,10 @@ export class Session {
     const epoch = this.epoch;
     this.enqueue(async () => {
       if (epoch !== this.epoch) return; // undone by a refusal before it started
+      // Thousands of ops (an import, a layout) take a third of a second to
+      // hand to IndexedDB: after the frame that shows them, not before it.
+      if (this.unstored.length >= LARGE_WRITE) await this.whenPainted();
+      if (epoch !== this.epoch) return;
       this.pendingWriteQueued = false;
       // Earlier writes have finished (one task at a time): every op still
       // unstored is this write's, and later flushes queue the next write.
@@ -1271,6 +1287,24 @@ function browserIdle(): Promise<void> {
     if (scope.requestIdleCallback)
       scope.requestIdleCallback(() => resolve(), { timeout: IDLE_WAIT_MS });
     else setTimeout(resolve, 0);
+  });
+}
+
+/**
+ * Resolves after the next frame is painted: a timer queued from a frame
+ * callback runs once that frame's rendering is done. A hidden page paints no
+ * frames, so it waits no longer than PAINT_WAIT_MS.
+ */
+function afterPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, PAINT_WAIT_MS);
+    if (typeof requestAnimationFrame !== "function") return;
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        clearTimeout(timer);
+        resolve();
+      }, 0),
+    );
   });
 }
 

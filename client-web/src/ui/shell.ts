@@ -227,7 +227,9 @@ export class Shell {
       },
       mapName: () => this.mapName(),
       viewport: () => this.mapView.viewport(),
-      setViewport: (v) => this.mapView.setViewport(v, true),
+      // A jump, not a glide: the map was empty, and a glide would draw a
+      // large import in full at the old zoom (levelOfDetail) on its way out.
+      setViewport: (v) => this.mapView.setViewport(v, false),
       mapElement: () => this.mapView.element,
     };
   }

@@ -65,7 +65,13 @@ export function placeUnpositioned(
     ...doc.connections(map).map((c) => ({ from: c.from, to: c.to })),
     ...data.connections.map((c) => ({ from: fileNode(c.from), to: fileNode(c.to) })),
   ];
-  const positions = forceLayout({ nodes, links }, { ticks: placementTicks(unplaced.length) });
+  // A large import skips the collision force (most of a step's cost): the
+  // layout's final separation clears what overlaps once the shape has formed.
+  const large = unplaced.length > 500;
+  const positions = forceLayout(
+    { nodes, links },
+    { ticks: placementTicks(unplaced.length), collide: !large },
+  );
   const result = new Map<string, Pt>();
   for (const e of unplaced) {
     const p = positions.get(fileNode(e.id)) ?? centre;

@@ -1,6 +1,7 @@
 // Storing with less main-thread work: committed ops keep the bytes they came
-// in, pending writes are coalesced, and a large Welcome is stored in chunks
-// when the page is idle, without the join record claiming unstored ops.
+// in, pending writes are coalesced, a large local batch is written after the
+// frame that shows it, and a large Welcome is stored in chunks when the page
+// is idle, without the join record claiming unstored ops.
 import { describe, expect, it, vi } from "vitest";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Document } from "../../../src/crdt/document";
@@ -104,6 +105,36 @@ describe("pending writes", () => {
     expect(server.log.map((e) => e.op!.counter)).toEqual([1n, 2n, 3n, 4n]);
     expect(online.status()).toEqual({ state: "saved", pending: 0 });
     expect((await store.loadLog("c1")).ops.map((e) => e.seq)).toEqual([1n, 2n, 3n, 4n]);
+  });
+});
+
+describe("a large local batch", () => {
+  it("is written after the next paint; a small one at once", async () => {
+    const server = new FakeServer();
+    server.reachable = false;
+    const store = await newStore();
+    const painted = new IdleGate();
+    const session = await openSession(server, store, { whenPainted: painted.wait });
+    const append = vi.spyOn(store, "appendPending");
+
+    const map = session.doc.createMap("one");
+    await session.flush();
+    expect(append).toHaveBeenCalledTimes(1);
+
+    for (let i = 0; i < 600; i++) session.doc.createElement(map, { label: `e${i}` });
+    void session.flush();
+    await settle();
+    expect(append).toHaveBeenCalledTimes(1); // waits for the frame that shows them
+    expect(session.status().pending).toBe(1);
+    painted.release();
+    await session.flush();
+    await settle();
+    expect(append).toHaveBeenCalledTimes(2);
+    expect(session.status()).toEqual({ state: "offline", pending: 601 });
+    await session.close();
+    const reloaded = await openSession(server, store);
+    expect(reloaded.doc.elements(map)).toHaveLength(600);
+    await reloaded.close();
   });
 });
 

@@ -126,6 +126,13 @@ class MapController implements GestureHost {
     { class: "cv-cursor-overlay", "aria-hidden": "true" },
     [this.cursorLayer],
   );
+  /** The search's marks over the map, a layer of their own (match-marks.ts). */
+  private readonly matchGroup = svgEl("g", { class: "cv-viewport" });
+  private readonly matchOverlay = svgEl(
+    "svg",
+    { class: "cv-match-overlay", "aria-hidden": "true" },
+    [this.matchGroup],
+  );
   private readonly stage = htmlEl("div", { class: "cv-stage" });
   /** The box the map is shown in (GestureHost.frame). */
   readonly frame = this.stage;
@@ -305,9 +312,12 @@ class MapController implements GestureHost {
   private buildDom(): void {
     this.viewportGroup.append(this.scene.root, this.draftLayer);
     this.svg.append(this.viewportGroup);
+    this.matchGroup.append(this.scene.marksRoot);
+    this.layer.addOverlay(this.matchOverlay, this.matchGroup);
     this.stage.append(
       this.grid,
       this.svg,
+      this.matchOverlay,
       this.cursorOverlay,
       this.palette.element,
       this.legend.element,

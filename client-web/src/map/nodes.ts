@@ -83,32 +83,61 @@ export function nodeRadius(look: Pick<ElementLook, "size">): number {
 }
 
 /** The node's body shape: an explicit override, else a rounded square for notes. */
-function bodyShape(look: ElementLook): string {
+function bodyShape(look: Pick<ElementLook, "shape" | "kind">): string {
   const shape = (look.shape ?? "").toLowerCase();
   if (["circle", "square", "diamond", "hexagon"].includes(shape)) return shape;
   if (shape === "rect" || shape === "rectangle") return "square";
   return look.kind === ElementKind.NOTE ? "square" : "circle";
 }
 
+/** The corners of a diamond or hexagon body of radius `r` round `at`. */
+function bodyCorners(shape: "diamond" | "hexagon", r: number, at: Pt = { x: 0, y: 0 }): Pt[] {
+  const [count, reach] = shape === "diamond" ? [4, r * 1.2] : [6, r * 1.1];
+  return Array.from({ length: count }, (_, i) => {
+    const a = (2 * Math.PI * i) / count - (shape === "diamond" ? Math.PI / 2 : 0);
+    return { x: at.x + Math.cos(a) * reach, y: at.y + Math.sin(a) * reach };
+  });
+}
+
+/** The corner radius of a square body. */
+const SQUARE_ROUNDING = 0.28;
+
 function bodyNode(shape: string, r: number, attrs: Record<string, string | number>): SVGElement {
   switch (shape) {
-    case "square":
-      return svgEl("rect", { x: -r, y: -r, width: 2 * r, height: 2 * r, rx: r * 0.28, ...attrs });
-    case "diamond":
-      return svgEl("path", {
-        d: `M0 ${-r * 1.2}L${r * 1.2} 0L0 ${r * 1.2}L${-r * 1.2} 0Z`,
-        ...attrs,
-      });
-    case "hexagon": {
-      const pts = Array.from({ length: 6 }, (_, i) => {
-        const a = (Math.PI / 3) * i;
-        return { x: Math.cos(a) * r * 1.1, y: Math.sin(a) * r * 1.1 };
-      });
-      return svgEl("path", { d: pathFromPoints(pts, true), ...attrs });
+    case "square": {
+      const rx = r * SQUARE_ROUNDING;
+      return svgEl("rect", { x: -r, y: -r, width: 2 * r, height: 2 * r, rx, ...attrs });
     }
+    case "diamond":
+    case "hexagon":
+      return svgEl("path", { d: pathFromPoints(bodyCorners(shape, r), true), ...attrs });
     default:
       return svgEl("circle", { r, ...attrs });
   }
+}
+
+/**
+ * An element's body outline as path data, centred on `at`: many of them make
+ * one path (the search's rims, match-marks.ts).
+ */
+export function bodyOutline(look: Pick<ElementLook, "size" | "shape" | "kind">, at: Pt): string {
+  const r = nodeRadius(look);
+  const shape = bodyShape(look);
+  if (shape === "diamond" || shape === "hexagon")
+    return pathFromPoints(bodyCorners(shape, r, at), true);
+  const n = (v: number) => round(v);
+  if (shape === "square") {
+    const c = r * SQUARE_ROUNDING;
+    const arc = (x: number, y: number) => `A${n(c)} ${n(c)} 0 0 1 ${n(x)} ${n(y)}`;
+    const { x, y } = at;
+    return (
+      `M${n(x - r + c)} ${n(y - r)}H${n(x + r - c)}${arc(x + r, y - r + c)}` +
+      `V${n(y + r - c)}${arc(x + r - c, y + r)}H${n(x - r + c)}${arc(x - r, y + r - c)}` +
+      `V${n(y - r + c)}${arc(x - r + c, y - r)}Z`
+    );
+  }
+  const a = `A${n(r)} ${n(r)} 0 1 0`;
+  return `M${n(at.x - r)} ${n(at.y)}${a} ${n(at.x + r)} ${n(at.y)}${a} ${n(at.x - r)} ${n(at.y)}Z`;
 }
 
 /** The colour an element is drawn in: its override, else its scale level's. */

@@ -5,11 +5,13 @@ import type { ConnectionView, ConveneDocument, ElementView, IdKey, ShapeView } f
 import { Direction, Geometry, ScaleLevel } from "../gen/convene/v1/ops_pb";
 import { Culling } from "./culling";
 import { cloneTemplate, svgEl } from "./dom";
+import { labelMark, matchNodes, noMatchPaths } from "./match-marks";
 import {
   bendOffsets,
   boundsContains,
   boundsOf,
   connectionCurve,
+  curvePath,
   distance,
   distanceToCurve,
   type Bounds,
@@ -45,7 +47,9 @@ import {
   type ShapeLook,
   FULL_DETAIL,
   levelOfDetail,
+  ZOOMED_OUT,
   type Detail,
+  bodyOutline,
 } from "./nodes";
 import {
   connectionShown,
@@ -105,14 +109,16 @@ interface ConnectionRecord {
 }
 
 /**
- * Marks the map view puts on entities, as classes `is-<mark>`: faded by the
- * filter (drawn faint and not a target), matching the search, named (among
- * the best found: labelled however far out), on a path, the focus of a
- * neighbourhood.
+ * Marks the map view puts on entities: faded by the filter (drawn faint and
+ * not a target), on a path, the focus of a neighbourhood, as classes
+ * `is-<mark>`; matching the search and named (among the best found: labelled
+ * however far out), drawn over the map (drawMatches).
  */
 export type Mark = "faded" | "match" | "named" | "path" | "focus";
 
 const NO_IDS: ReadonlySet<IdKey> = new Set();
+/** Marks drawn in their own layer (drawMatches), not as classes on the map's nodes. */
+const SEARCH_MARKS: ReadonlySet<Mark> = new Set(["match", "named"]);
 /**
  * Entities redrawn a frame when the zoom changes what is drawn: a large map
  * gains its icons and labels over a few frames, not in one long one.
@@ -129,6 +135,11 @@ export type EntityType = "element" | "connection" | "shape";
 
 export class Scene {
   readonly root: SVGGElement;
+  /**
+   * What the search found (match-marks.ts): drawn over the map in a layer of
+   * its own, which the map view places above the map's <svg>.
+   */
+  readonly marksRoot = svgEl("g", { class: "cv-matches" });
   private readonly shapeLayer = svgEl("g", { class: "cv-layer-shapes" });
   private readonly connectionLayer = svgEl("g", { class: "cv-layer-connections" });
   private readonly elementLayer = svgEl("g", { class: "cv-layer-elements" });
@@ -210,6 +221,7 @@ export class Scene {
     this.shapeLayer.replaceChildren();
     this.connectionLayer.replaceChildren();
     this.elementLayer.replaceChildren();
+    this.marksRoot.replaceChildren();
     this.styles = mapStyles(this.host.doc(), map);
     if (map === undefined) {
       this.renderVertexHandles();
@@ -719,6 +731,10 @@ export class Scene {
   setMarked(mark: Mark, ids: ReadonlySet<IdKey>): void {
     const before = this.marks.get(mark) ?? NO_IDS;
     this.marks.set(mark, ids);
+    if (SEARCH_MARKS.has(mark)) {
+      this.drawMatches();
+      return;
+    }
     const className = `is-${mark}`;
     for (const id of before) if (!ids.has(id)) this.nodeOf(id)?.classList.remove(className);
     for (const id of ids) if (!before.has(id)) this.nodeOf(id)?.classList.add(className);
@@ -733,7 +749,41 @@ export class Scene {
   }
 
   private applyMarks(node: SVGGElement, id: IdKey): void {
-    for (const [mark, ids] of this.marks) if (ids.has(id)) node.classList.add(`is-${mark}`);
+    for (const [mark, ids] of this.marks)
+      if (!SEARCH_MARKS.has(mark) && ids.has(id)) node.classList.add(`is-${mark}`);
+  }
+
+  /**
+   * Redraws the search's marks for what is in the DOM and shown: a rim or a
+   * line for each match; the label of each named one far out (where the map
+   * shows none), and of each match whose label had no room nearer in.
+   */
+  private drawMatches(): void {
+    const match = this.marked("match");
+    if (match.size === 0 && !this.marksRoot.hasChildNodes()) return;
+    const named = this.marked("named");
+    const faded = this.marked("faded");
+    const zoomedOut = this.zoom < ZOOMED_OUT;
+    const paths = noMatchPaths();
+    const labels: SVGElement[] = [];
+    for (const id of match) {
+      if (this.culling.isOut(id)) continue;
+      const element = this.elements.get(id);
+      if (element) {
+        if (!element.lastLook || element.node.style.display === "none") continue;
+        const outline = bodyOutline(element.lastLook, positionOf(element.view));
+        (faded.has(id) ? paths.fadedRims : paths.rims).push(outline);
+        const crowded = element.label?.text.classList.contains("is-crowded") === true;
+        const label = (zoomedOut ? named.has(id) : crowded) && labelMark(element.node, id);
+        if (label) labels.push(label);
+        continue;
+      }
+      const connection = this.connections.get(id);
+      const curve = connection?.lastLook?.curve;
+      if (!curve || connection.node.style.display === "none") continue;
+      (faded.has(id) ? paths.fadedLines : paths.lines).push(curvePath(curve));
+    }
+    this.marksRoot.replaceChildren(...matchNodes(paths, labels));
   }
 
   /** Shown and not faded: something the pointer can reach. */
@@ -746,10 +796,13 @@ export class Scene {
     return this.reachable(id, node) && !this.culling.isOut(id);
   }
 
+  /** Places labels if something moved them, and redraws the search's marks over it all. */
   private flushLabels(): void {
-    if (!this.labelsDirty) return;
-    this.labelsDirty = false;
-    this.placeAllLabels();
+    if (this.labelsDirty) {
+      this.labelsDirty = false;
+      this.placeAllLabels();
+    }
+    this.drawMatches();
   }
 
   /**
@@ -823,7 +876,10 @@ export class Scene {
    */
   setZoom(zoom: number): void {
     if (zoom === this.zoom) return;
+    const wasOut = this.zoom < ZOOMED_OUT;
     this.zoom = zoom;
+    // Far out, the named matches' labels are drawn with their marks.
+    if (wasOut !== zoom < ZOOMED_OUT) this.drawMatches();
     for (const handle of this.handleLayer.querySelectorAll("circle"))
       handle.setAttribute("r", String(6 / zoom));
     if (!this.options.interactive) return;

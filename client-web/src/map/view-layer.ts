@@ -33,13 +33,25 @@ export class ViewLayer {
    * only empty map, and needs no redraw before the view rests.
    */
   allDrawn = false;
+  /** The drawing's <svg> and viewport <g>, then those of the layers shown with it. */
+  private readonly layers: { svg: SVGSVGElement; group: SVGGElement }[];
 
   constructor(
-    private readonly svg: SVGSVGElement,
-    private readonly group: SVGGElement,
+    svg: SVGSVGElement,
+    group: SVGGElement,
     /** After the drawing is redrawn at `vp` (zoom-dependent detail follows it). */
     private readonly drawn: (vp: Viewport) => void,
-  ) {}
+  ) {
+    this.layers = [{ svg, group }];
+  }
+
+  /**
+   * Another drawing laid over this one (the search's marks): shown at the
+   * same viewport, moved with it and redrawn with it, a layer of its own.
+   */
+  addOverlay(svg: SVGSVGElement, group: SVGGElement): void {
+    this.layers.push({ svg, group });
+  }
 
   /** Shows the drawing at `vp`: at once, or with `deferRedraw`, by moving the layer. */
   show(vp: Viewport, size: Size, deferRedraw: boolean): void {
@@ -54,7 +66,8 @@ export class ViewLayer {
       this.draw(vp, size);
       return;
     }
-    this.svg.style.transform = layerTransform(at.vp, vp, size);
+    const transform = layerTransform(at.vp, vp, size);
+    for (const { svg } of this.layers) svg.style.transform = transform;
     this.pending = { vp, size };
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.flush(), REDRAW_AFTER_MS);
@@ -80,8 +93,11 @@ export class ViewLayer {
     clearTimeout(this.timer);
     this.pending = undefined;
     this.drawnAt = { vp: { ...vp }, size };
-    this.group.setAttribute("transform", viewTransform(vp, size));
-    if (this.svg.style.transform) this.svg.style.transform = "";
+    const transform = viewTransform(vp, size);
+    for (const { svg, group } of this.layers) {
+      group.setAttribute("transform", transform);
+      if (svg.style.transform) svg.style.transform = "";
+    }
     this.drawn(vp);
   }
 }

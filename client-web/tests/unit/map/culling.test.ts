@@ -88,10 +88,14 @@ describe("a scene with a shown area", () => {
     expect([lineInDom(long), lineInDom(remote)]).toEqual([true, false]);
 
     // Marks still reach what is out of the DOM, and show when it comes back.
+    const rims = () => scene.marksRoot.querySelectorAll(".cv-match-rim").length;
+    scene.setMarked("focus", new Set([yonder]));
     scene.setMarked("match", new Set([yonder]));
+    expect(rims()).toBe(0);
     scene.setShownArea(shownArea({ x: 20000, y: 0, zoom: 1 }, SIZE));
     expect([inDom(here), inDom(there), inDom(yonder)]).toEqual([false, true, true]);
-    expect(scene.nodeOf(yonder)!.classList.contains("is-match")).toBe(true);
+    expect(scene.nodeOf(yonder)!.classList.contains("is-focus")).toBe(true);
+    expect(rims()).toBe(1);
 
     scene.setShownArea(undefined);
     expect([inDom(here), inDom(there), inDom(yonder)]).toEqual([true, true, true]);

@@ -7,6 +7,7 @@ import {
   Geometry,
   ScaleLevel,
 } from "../../../src/gen/convene/v1/ops_pb";
+import { bodyOutline, NODE_RADIUS } from "../../../src/map/nodes";
 import { Scene, compareIds, pairKey } from "../../../src/map/scene";
 import { toggleLevel } from "../../../src/map/style";
 import { FakeDocument } from "./fake-doc";
@@ -469,5 +470,83 @@ describe("level of detail on a large map", () => {
     } finally {
       globalThis.requestAnimationFrame = raf;
     }
+  });
+});
+
+describe("the search's marks", () => {
+  const R = NODE_RADIUS;
+  const rim = (faded = false) =>
+    scene.marksRoot.querySelector(
+      faded ? ".cv-match-rim.is-faded" : ".cv-match-rim:not(.is-faded)",
+    );
+  /** The points a rim's subpaths start at, one per element. */
+  const starts = (path: Element | null) =>
+    [...(path?.getAttribute("d") ?? "").matchAll(/M(-?[\d.]+) (-?[\d.]+)/g)].map((m) => [
+      Number(m[1]),
+      Number(m[2]),
+    ]);
+
+  it("draws them over the map, leaving its nodes alone, and follows what moves", () => {
+    const a = element("Alder", 0, 0);
+    const b = element("Birch", 300, 0);
+    const c = doc.createConnection(map, a, b, {});
+    scene.render(map);
+    const before = nodeOf(a).outerHTML;
+    scene.setMarked("match", new Set([a, c]));
+    expect(nodeOf(a).outerHTML).toBe(before);
+    // A circle's outline starts at its left edge.
+    expect(starts(rim())).toEqual([[-R, 0]]);
+    // An undirected line is not trimmed for arrowheads: the mark is its curve.
+    expect(scene.marksRoot.querySelector(".cv-match-line")!.getAttribute("d")).toBe(
+      lineOf(c).getAttribute("d"),
+    );
+    doc.updateElement(a, { position: { x: 100, y: 40 } });
+    scene.update(doc.takeChanges().entities);
+    expect(starts(rim())).toEqual([[100 - R, 40]]);
+    scene.setMarked("faded", new Set([a]));
+    expect(rim()).toBeNull();
+    expect(starts(rim(true))).toEqual([[100 - R, 40]]);
+    scene.setMarked("match", new Set());
+    expect(scene.marksRoot.childElementCount).toBe(0);
+  });
+
+  it("shows a found element's label the map left out for want of room", () => {
+    const centre = element("Boxed in", 0, 0);
+    const north = element("N", 0, -48);
+    element("S", 0, 48);
+    element("E", 48, 0);
+    element("W", -48, 0);
+    scene.render(map);
+    scene.setMarked("match", new Set([centre, north]));
+    const labels = [...scene.marksRoot.querySelectorAll("[data-match]")];
+    expect(labels.map((l) => l.getAttribute("data-match"))).toEqual([centre]);
+    expect(labels[0].textContent).toBe("Boxed in");
+    expect(labels[0].querySelector("[visibility]")).toBeNull();
+  });
+
+  it("outlines each body shape round its element", () => {
+    const shapes = ["circle", "square", "diamond", "hexagon"];
+    const d = shapes
+      .map((shape, i) => bodyOutline({ kind: ElementKind.PROJECT, shape }, { x: i * 200, y: 0 }))
+      .join("");
+    expect(d.split("M")).toHaveLength(5);
+    expect(d).toMatch(/A\S+ \S+ 0 0 1/); // a square's rounded corners
+    // Every corner or arc end lies on the body's outline: no farther from its
+    // centre than a diamond's tips (1.2 radii) or a square's corner arcs
+    // (1.23), no nearer than the middle of a square's side (1).
+    const points = [...d.matchAll(/(-?[\d.]+) (-?[\d.]+)(?=[A-Z]|$)/g)].map((m) => ({
+      x: Number(m[1]),
+      y: Number(m[2]),
+    }));
+    expect(points).toHaveLength(3 + 5 + 4 + 6); // circle, square, diamond, hexagon
+    for (const p of points) {
+      const r = Math.hypot(p.x - Math.round(p.x / 200) * 200, p.y);
+      expect(r).toBeLessThanOrEqual(R * 1.24);
+      expect(r).toBeGreaterThanOrEqual(R * 0.99);
+    }
+    // Size scales it.
+    expect(bodyOutline({ kind: ElementKind.PROJECT, size: 2 }, { x: 0, y: 0 })).toMatch(
+      new RegExp(`^M${-2 * R} 0`),
+    );
   });
 });

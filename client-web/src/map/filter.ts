@@ -5,11 +5,15 @@
 //
 // Categories combine with AND, the values within one with OR, and an empty
 // list leaves its category open. Kinds (built-in and custom) are one
-// category. Kinds, scales, tags and authors select elements; connection kinds
-// select connections; a connection shows only when both its ends show. A
-// focus keeps what lies within `depth` connection steps of its element
-// (through the connections the other categories keep). Highlights and the
-// search text mark things without fading anything.
+// category. Kinds and scales select elements; connection kinds select
+// connections; a connection shows only when both its ends show. Tags and
+// authors select both: an element by its own tags and author, with the
+// connections between such elements; and a connection by its own, with its
+// two ends (when they pass the kinds and scales), so a tag only connections
+// carry ("funding flow") shows those connections and what they join. A focus
+// keeps what lies within `depth` connection steps of its element (through
+// the connections the other categories keep). Highlights and the search text
+// mark things without fading anything.
 import type { IdKey } from "../crdt/api";
 import { ConnectionKind, ElementKind, ScaleLevel } from "../gen/convene/v1/ops_pb";
 import { memberIdOf } from "../net/wire";
@@ -93,6 +97,9 @@ export interface ConnectionFacts {
   from: IdKey;
   to: IdKey;
   kind: ConnectionKind;
+  tags: readonly string[];
+  /** Member id of who added it. */
+  author: string;
 }
 
 /** Every scale level a filter can name, "no scale" last. */
@@ -129,12 +136,12 @@ export function matchesAuthor(filter: MapFilter, author: string): boolean {
 
 /** The element categories: kinds, scales, tags, authors (not the focus). */
 export function matchesElement(filter: MapFilter, e: ElementFacts): boolean {
-  return (
-    matchesKind(filter, e) &&
-    matchesScale(filter, e.scale) &&
-    matchesTags(filter, e.tags) &&
-    matchesAuthor(filter, e.author)
-  );
+  return matchesKind(filter, e) && matchesScale(filter, e.scale) && matchesOwn(filter, e);
+}
+
+/** The categories an element or a connection is judged by itself: tags and authors. */
+function matchesOwn(filter: MapFilter, entity: Pick<ElementFacts, "tags" | "author">): boolean {
+  return matchesTags(filter, entity.tags) && matchesAuthor(filter, entity.author);
 }
 
 /** The connection's own category (its ends are judged as elements). */
@@ -155,17 +162,32 @@ export function evaluateFilter(
   elements: Iterable<ElementFacts>,
   connections: Iterable<ConnectionFacts>,
 ): FilterResult {
+  const allElements = [...elements];
+  const allConnections = [...connections];
   const faded = new Set<IdKey>();
   const shown = new Set<IdKey>();
-  for (const e of elements) {
-    if (matchesElement(filter, e)) shown.add(e.id);
-    else faded.add(e.id);
+  // Elements of the right kind and scale; of those, the ones shown by themselves.
+  const eligible = new Set<IdKey>();
+  for (const e of allElements) {
+    if (!matchesKind(filter, e) || !matchesScale(filter, e.scale)) continue;
+    eligible.add(e.id);
+    if (matchesOwn(filter, e)) shown.add(e.id);
   }
-  const kept: ConnectionFacts[] = [];
-  for (const c of connections) {
-    if (shown.has(c.from) && shown.has(c.to) && matchesConnection(filter, c)) kept.push(c);
-    else faded.add(c.id);
+  // A connection selected by its own tags or author brings its ends with it.
+  const selectsItself = filter.tags.length > 0 || filter.authors.length > 0;
+  const bringing = new Set<IdKey>();
+  const candidates = allConnections.filter((c) => matchesConnection(filter, c));
+  for (const c of candidates) {
+    if (!selectsItself || !matchesOwn(filter, c)) continue;
+    if (!eligible.has(c.from) || !eligible.has(c.to)) continue;
+    bringing.add(c.id);
   }
+  const joinsShown = (c: ConnectionFacts) => shown.has(c.from) && shown.has(c.to);
+  const kept = candidates.filter((c) => bringing.has(c.id) || joinsShown(c));
+  for (const c of kept) shown.add(c.from).add(c.to);
+  for (const e of allElements) if (!shown.has(e.id)) faded.add(e.id);
+  const keptIds = new Set(kept.map((c) => c.id));
+  for (const c of allConnections) if (!keptIds.has(c.id)) faded.add(c.id);
   const focus = filter.focus;
   if (!focus || !(shown.has(focus.element) || faded.has(focus.element))) return { faded };
   const near = neighbourhood(buildAdjacency(kept), focus.element, focusDepth(focus.depth));

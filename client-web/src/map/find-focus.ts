@@ -210,9 +210,17 @@ export class FindAndFocus {
   }
 
   private *connectionFacts(): Iterable<ConnectionFacts> {
+    const tagsOf = this.vocabulary.tagsOf?.bind(this.vocabulary);
     for (const [id, record] of this.host.scene.connections) {
       const v = record.view;
-      yield { id, from: v.from, to: v.to, kind: v.fields.kind ?? ConnectionKind.UNSPECIFIED };
+      yield {
+        id,
+        from: v.from,
+        to: v.to,
+        kind: v.fields.kind ?? ConnectionKind.UNSPECIFIED,
+        tags: tagsOf?.(id) ?? [],
+        author: authorOf(id),
+      };
     }
   }
 
@@ -407,12 +415,15 @@ export class FindAndFocus {
       return counts;
     };
     const facts = [...this.elementFacts()];
+    const links = [...this.connectionFacts()];
     const kinds = count(facts.map((e) => e.kind));
     const scales = count(facts.map((e) => e.scale));
     const customKinds = count(facts.flatMap((e) => (e.customKind ? [e.customKind] : [])));
-    const tags = count(facts.flatMap((e) => e.tags));
-    const authors = count(facts.map((e) => e.author));
-    const connectionKinds = count([...this.connectionFacts()].map((c) => c.kind));
+    // Tags and authors select connections too (filter.ts): they count both.
+    const both = [...facts, ...links];
+    const tags = count(both.flatMap((e) => e.tags));
+    const authors = count(both.map((e) => e.author));
+    const connectionKinds = count(links.map((c) => c.kind));
     const map = this.host.currentMap();
     const kindNames = new Map(
       (map === undefined ? [] : (this.vocabulary.kindsOf?.(map) ?? [])).map((k) => [k.id, k.name]),

@@ -31,8 +31,13 @@ function el(id: string, over: Partial<ElementFacts> = {}): ElementFacts {
   };
 }
 
-const conn = (id: string, from: string, to: string, kind = ConnectionKind.COLLABORATION) =>
-  ({ id, from, to, kind }) satisfies ConnectionFacts;
+const conn = (
+  id: string,
+  from: string,
+  to: string,
+  kind = ConnectionKind.COLLABORATION,
+  own: Partial<Pick<ConnectionFacts, "tags" | "author">> = {},
+) => ({ id, from, to, kind, tags: [], author: ANA, ...own }) satisfies ConnectionFacts;
 
 const filter = (over: Partial<MapFilter>): MapFilter => ({ ...emptyFilter(), ...over });
 
@@ -100,6 +105,39 @@ describe("what fades", () => {
       connections,
     );
     expect([...faded].sort()).toEqual(["ab", "bc", "cd"]);
+  });
+
+  it("shows connections by their own tags and authors, with the elements they join", () => {
+    const tagged = [
+      ...connections.slice(0, 3),
+      conn("ae", "a", "e", ConnectionKind.FUNDING, { tags: ["flow"], author: BO }),
+      conn("bd", "b", "d", ConnectionKind.FUNDING, { tags: ["flow"] }),
+    ];
+    const fadedBy = (over: Partial<MapFilter>) =>
+      [...evaluateFilter(filter(over), elements, tagged).faded].sort();
+    // No element carries "flow": the connections that do show, and their ends.
+    expect(fadedBy({ tags: ["flow"] })).toEqual(["ab", "bc", "c", "cd"]);
+    expect(fadedBy({ authors: [BO] })).toEqual(["ab", "b", "bc", "bd", "c", "cd", "d"]);
+    // Their ends still answer to the other categories (c is global), and the
+    // connection to its kind.
+    const toGlobal = conn("ce", "c", "e", ConnectionKind.FUNDING, { tags: ["flow"] });
+    const scaled = evaluateFilter(
+      filter({ tags: ["flow"], scales: [ScaleLevel.LOCAL] }),
+      elements,
+      [...tagged, toGlobal],
+    ).faded;
+    expect([...scaled].sort()).toEqual(["ab", "bc", "c", "cd", "ce"]);
+    expect(fadedBy({ tags: ["flow"], connectionKinds: [ConnectionKind.COLLABORATION] })).toEqual(
+      ["a", "ab", "ae", "b", "bc", "bd", "c", "cd", "d", "e"].sort(),
+    );
+    // Elements that carry the tag show with the connections between them; an
+    // untagged connection between ends brought only by tagged ones does not.
+    const withElements = [el("a", { tags: ["flow"] }), ...elements.slice(1)];
+    const faded = [
+      ...evaluateFilter(filter({ tags: ["flow"] }), withElements, [...tagged, conn("de", "d", "e")])
+        .faded,
+    ].sort();
+    expect(faded).toEqual(["ab", "bc", "c", "cd", "de"]);
   });
 
   it("keeps a focus's neighbourhood through the connections the filter keeps", () => {

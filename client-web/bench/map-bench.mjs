@@ -25,7 +25,7 @@
 //
 //   npm run bench:map -- [--elements N] [--connections M] [--repeat N] [--json]
 //                        [--no-tags] [--import-positions] [--query TEXT] [--seed N]
-//                        [--client-dir DIR]
+//                        [--client-dir DIR] [--screenshots DIR]
 //                        [--profile] [--trace] [--trace-dir DIR]   (where the time goes)
 // (node bench/map-bench.mjs takes the same; --no-tags for a server without SetTag.)
 import * as common from "./bench-common.mjs";
@@ -49,6 +49,7 @@ const setup = common.benchmarkSetup(import.meta.url, "map-bench", {
   "no-tags": { type: "boolean", default: false },
   "import-positions": { type: "boolean", default: false },
   query: { type: "string", default: "wetland restoration" },
+  screenshots: { type: "string" },
 });
 const { args, clientRoot, distDir, log } = setup;
 const elementCount = common.positive(args.elements, "--elements");
@@ -299,6 +300,9 @@ async function runOnce(browser, baseUrl, { modules, landscape, workbook }, run) 
       diagnostics,
     });
     await settle(tab.page);
+    // What a person sees of the map seen whole, to look at (--screenshots DIR).
+    if (args.screenshots)
+      await tab.page.screenshot({ path: `${args.screenshots}/map-bench-run${run + 1}-loaded.png` });
     const panZoom = await measurePanZoom(tab);
     await settle(tab.page);
     const search = await measureSearch(tab);
@@ -401,12 +405,25 @@ function emptySpot() {
   // The box the map is shown in: a large map's moving view moves the <svg> itself.
   const frame = canvas.parentElement;
   const box = frame.getBoundingClientRect();
+  // A large map seen whole is painted (far-view.ts): empty there is a clear pixel.
+  const far = document.querySelector("canvas.cv-far");
+  const painted = far?.getContext("2d");
+  const ratio = far ? far.width / Math.max(1, box.width) : 1;
+  const paintedAt = (x, y) =>
+    !!painted &&
+    painted.getImageData(
+      Math.round((x - box.left) * ratio),
+      Math.round((y - box.top) * ratio),
+      1,
+      1,
+    ).data[3] > 0;
   const clear = (x, y) => {
     for (let dx = -14; dx <= 14; dx += 7)
       for (let dy = -14; dy <= 14; dy += 7) {
         const hit = document.elementFromPoint(x + dx, y + dy);
         const onMap = hit === frame || canvas.contains(hit);
-        if (!hit || !onMap || hit.closest("[data-entity]")) return false;
+        if (!hit || !onMap || hit.closest("[data-entity]") || paintedAt(x + dx, y + dy))
+          return false;
       }
     return true;
   };
@@ -600,12 +617,17 @@ function armLayout(expectedMoved) {
   const bench = window.__bench;
   const nodes = () => document.querySelectorAll("g[data-id][data-kind]");
   const was = new Map([...nodes()].map((n) => [n, n.getAttribute("transform")]));
+  // A large map seen whole is painted (far-view.ts): when the checksum of its
+  // places changes, all it paints has moved, as far as a page can tell.
+  const far = document.querySelector("canvas.cv-far");
+  const farPlaces = far?.dataset.places;
   const layout = {};
   bench.layout = layout;
   layout.done = new Promise((resolve) => (layout.resolve = resolve));
   const moved = () => {
     let count = 0;
     for (const [node, transform] of was) if (node.getAttribute("transform") !== transform) count++;
+    if (far && far.dataset.places !== farPlaces) count += Number(far.dataset.elements ?? 0);
     return count;
   };
   document.addEventListener(
@@ -724,9 +746,7 @@ function armImport({ elements, connections }) {
     (e) => {
       imp.eventAt = e.timeStamp;
       bench.untilFrame(
-        () =>
-          document.querySelectorAll("g[data-id][data-kind]").length >= elements &&
-          document.querySelectorAll("g[data-conn]").length >= connections,
+        () => bench.shownElements() >= elements && bench.shownConnections() >= connections,
         (domAt) => {
           imp.domAt = domAt;
           if (domAt === undefined) return imp.resolve();

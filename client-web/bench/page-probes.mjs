@@ -34,6 +34,25 @@ export function installProbes() {
       };
       requestAnimationFrame(step);
     },
+    /**
+     * Elements shown on the map: those drawn as SVG nodes (built: not empty)
+     * and those a large map seen whole paints on its canvas (far-view.ts).
+     */
+    shownElements() {
+      const far = document.querySelector("canvas.cv-far");
+      return (
+        document.querySelectorAll("g[data-id][data-kind]:not(:empty)").length +
+        Number(far?.dataset.elements ?? 0)
+      );
+    },
+    /** Connections shown, the same way. */
+    shownConnections() {
+      const far = document.querySelector("canvas.cv-far");
+      return (
+        document.querySelectorAll("g[data-conn]:not(:empty)").length +
+        Number(far?.dataset.connections ?? 0)
+      );
+    },
   };
   window.__bench = bench;
 
@@ -55,7 +74,7 @@ export function installProbes() {
       // Registered after the app's handler asked for its frame: this check
       // runs after the app's frame callback, in the same frame.
       bench.untilFrame(
-        () => document.querySelectorAll("g[data-id][data-kind]").length >= load.expected,
+        () => bench.shownElements() >= load.expected,
         (domAt) => {
           load.domAt = domAt;
           if (domAt === undefined) return load.resolve(load);
@@ -71,8 +90,11 @@ export function installProbes() {
       edit.arrivedAt = arrivedAt;
       edit.handledAt = handledAt;
       const node = () => document.querySelector(`g[data-id="${edit.id}"]`);
+      const far = () => document.querySelector("canvas.cv-far");
       bench.untilFrame(
-        () => node()?.getAttribute("transform") === edit.transform,
+        () =>
+          node()?.getAttribute("transform") === edit.transform ||
+          (Number(far()?.dataset.elements) > 0 && far().dataset.places !== edit.places),
         (domAt) => {
           edit.domAt = domAt;
           if (domAt === undefined) return edit.resolve(edit);
@@ -134,7 +156,10 @@ export function armLoad(expected) {
 /** Page side: the next Ops frame should move element `id` to `transform`. */
 export function armEdit({ id, transform }) {
   const bench = window.__bench;
-  bench.edit = { id, transform };
+  // A large map seen whole paints its elements (far-view.ts): a move changes
+  // the checksum of the places it painted.
+  const places = document.querySelector("canvas.cv-far")?.dataset.places;
+  bench.edit = { id, transform, places };
   bench.edit.done = new Promise((resolve) => (bench.edit.resolve = resolve));
 }
 

@@ -15,6 +15,11 @@ import type { Bounds, Size, Viewport } from "./geometry";
 export class Culling {
   private window: Bounds | undefined;
   private readonly out = new Set<IdKey>();
+  /**
+   * Entities kept in the DOM wherever they are (the far view's selected,
+   * hovered and highlighted ones, scene.ts keeps).
+   */
+  keep: (id: IdKey) => boolean = () => false;
 
   /**
    * Follows the area on screen: a new window (the area grown by one screen
@@ -33,6 +38,16 @@ export class Culling {
     return true;
   }
 
+  /**
+   * A window that meets nothing: only what `keep` holds stays in the DOM (a
+   * large map seen whole is drawn on a canvas, far-view.ts). True if it is new.
+   */
+  hideAll(): boolean {
+    if (this.window === NOWHERE) return false;
+    this.window = NOWHERE;
+    return true;
+  }
+
   /** Windowed: some entities may be out of the DOM. */
   active(): boolean {
     return this.window !== undefined;
@@ -43,7 +58,7 @@ export class Culling {
    * window; true if it went in or out.
    */
   place(id: IdKey, node: SVGGElement, layer: SVGGElement, box: Bounds): boolean {
-    const inside = this.window === undefined || meets(box, this.window);
+    const inside = this.window === undefined || meets(box, this.window) || this.keep(id);
     if (inside && this.out.has(id)) {
       this.out.delete(id);
       layer.append(node);
@@ -75,6 +90,9 @@ export class Culling {
     this.out.clear();
   }
 }
+
+/** Bounds that meet no others (meets() is false for every box). */
+const NOWHERE: Bounds = { minX: Infinity, minY: Infinity, maxX: -Infinity, maxY: -Infinity };
 
 /** The map area shown at `vp` in a box of `size`. */
 export function shownArea(vp: Viewport, size: Size): Bounds {

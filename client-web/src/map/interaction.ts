@@ -64,6 +64,8 @@ export interface GestureHost {
 const CLICK_SLOP = 4; // screen pixels a click may wander before it is a drag
 const LONG_PRESS_MS = 500; // a finger held this long on an element starts a connection
 const MIN_HIT_PX = 10; // a connection's hit band is never narrower on screen, zoomed out
+/** How far beyond its body a painted element (far-view.ts) is hit, on screen. */
+const FAR_ELEMENT_HIT_PX = 3;
 const DRAWING_TOOLS = ["boundary", "region", "sphere"] as const;
 type DrawingTool = (typeof DRAWING_TOOLS)[number];
 
@@ -196,8 +198,8 @@ export class Gestures {
     // Connections are drawn over shapes, so one near the pointer wins over a region.
     const under = target?.closest<SVGGElement>("[data-entity]") ?? null;
     const entity = isShapeNode(under)
-      ? (this.connectionNodeAt(at) ?? under)
-      : (under ?? this.connectionNodeAt(at));
+      ? (this.farElementNodeAt(at) ?? this.connectionNodeAt(at) ?? under)
+      : (under ?? this.farElementNodeAt(at) ?? this.connectionNodeAt(at));
     const entityId = entity
       ? (entity.getAttribute("data-id") ?? entity.getAttribute("data-conn") ?? undefined)
       : undefined;
@@ -493,8 +495,20 @@ export class Gestures {
   private decorateConnectionAt(at: Pt, target: EventTarget | null): void {
     const under = target instanceof Element ? target.closest("[data-entity]") : null;
     if (under && !isShapeNode(under)) return;
-    const id = this.host.scene.connectionNear(at, MIN_HIT_PX / this.host.viewport().zoom);
+    const zoom = this.host.viewport().zoom;
+    // Far out, elements are painted on a canvas (far-view.ts): found by geometry too.
+    const id =
+      this.host.scene.farElementAt(at, FAR_ELEMENT_HIT_PX / zoom) ??
+      this.host.scene.connectionNear(at, MIN_HIT_PX / zoom);
     if (id) this.host.scene.decorate([id]);
+  }
+
+  /** The far view's element pressed: decorated, which brings its node into the DOM. */
+  private farElementNodeAt(at: Pt): SVGGElement | null {
+    const id = this.host.scene.farElementAt(at, FAR_ELEMENT_HIT_PX / this.host.viewport().zoom);
+    if (!id) return null;
+    this.host.scene.decorate([id]);
+    return this.host.scene.nodeOf(id) ?? null;
   }
 
   /** The connection pressed without hovering first (touch, or a click before any move). */

@@ -9,6 +9,7 @@ import type { AppContext, Participant } from "../ui/context";
 import { ConnectionKind, Direction, ElementKind, Geometry } from "../gen/convene/v1/ops_pb";
 import { htmlEl, isTypingTarget, svgEl } from "./dom";
 import { ViewLayer } from "./view-layer";
+import { FarView } from "./far-view";
 import { ZOOMED_FAR, ZOOMED_OUT } from "./nodes";
 import { contains, shownArea } from "./culling";
 import {
@@ -126,6 +127,9 @@ class MapController implements GestureHost {
     { class: "cv-cursor-overlay", "aria-hidden": "true" },
     [this.cursorLayer],
   );
+  /** A large map seen whole, painted on a canvas under the map's <svg> (far-view.ts). */
+  private readonly farView = new FarView();
+  private farPaint: "none" | "repaint" | "changed" = "none";
   /** The search's marks over the map, a layer of their own (match-marks.ts). */
   private readonly matchGroup = svgEl("g", { class: "cv-viewport" });
   private readonly matchOverlay = svgEl(
@@ -188,6 +192,7 @@ class MapController implements GestureHost {
         colourOf: (id) => this.colourOf(id),
         nameOf: (id) => this.nameOf(id),
         viewMoving: () => this.layer.moving(),
+        farChanged: () => this.paintFarSoon(true),
       },
       { interactive: true, filter: new Set(), showDisagreement: true, remote: new Map() },
     );
@@ -314,8 +319,10 @@ class MapController implements GestureHost {
     this.svg.append(this.viewportGroup);
     this.matchGroup.append(this.scene.marksRoot);
     this.layer.addOverlay(this.matchOverlay, this.matchGroup);
+    this.layer.addOverlay(this.farView.canvas, () => this.paintFarSoon(false));
     this.stage.append(
       this.grid,
+      this.farView.canvas,
       this.svg,
       this.matchOverlay,
       this.cursorOverlay,
@@ -462,7 +469,10 @@ class MapController implements GestureHost {
     // The zoom it will be shown at, first: the scene draws the detail that
     // shows at it (levelOfDetail), not everything and then less.
     const bounds = map === undefined ? undefined : documentBounds(this.doc_, map);
-    this.scene.setZoom(saved?.zoom ?? fitViewport(bounds, size!, insets).zoom);
+    const zoom = saved?.zoom ?? fitViewport(bounds, size!, insets).zoom;
+    this.scene.setZoom(zoom);
+    // Far out, a large map is painted rather than built (far-view.ts).
+    this.scene.setFarView(map !== undefined && this.farWanted(zoom, this.documentEntities(map)));
     this.scene.render(map);
     this.scene.setSelection(this.selected);
     this.lens.mapShown();
@@ -558,7 +568,15 @@ class MapController implements GestureHost {
     }
     if (this.map === undefined) return;
     const drawn = this.glide.before(changes.entities);
+    const wasLarge = this.large();
+    const shownAt = this.layer.drawnViewport()?.vp ?? this.vp;
+    // A change that may make the map large (an import) knows first whether
+    // the far view paints it, so that it is not built only to be painted.
+    if (changes.entities.size > LARGE_MAP)
+      this.scene.setFarView(this.farWanted(shownAt.zoom, this.documentEntities(this.map)));
     this.scene.update(changes.entities);
+    // Grown large or small: the culling and the far view follow.
+    if (this.large() !== wasLarge) this.drawnAt(shownAt);
     this.glide.after(drawn);
     this.lens.entitiesChanged(changes.entities);
     this.pruneSelection();
@@ -952,6 +970,8 @@ class MapController implements GestureHost {
 
   /** The zoom-dependent detail, once the drawing is redrawn at a viewport. */
   private drawnAt(vp: Viewport): void {
+    // Far out, a large map's elements and connections are painted, not built.
+    this.scene.setFarView(this.farWanted(vp.zoom));
     if (this.large()) {
       // Only a large map's layer moves without a redraw (view-layer.ts).
       const shown = shownArea(vp, this.size());
@@ -966,9 +986,41 @@ class MapController implements GestureHost {
     this.root.classList.toggle("cv-zoomed-far", vp.zoom < ZOOMED_FAR);
   }
 
+  /**
+   * Paints the far view once the current task is done (a change may ask more
+   * than once), before the frame: what the scene gives it if that `changed`,
+   * at the viewport the drawing was last redrawn at (the canvas moves with it).
+   */
+  private paintFarSoon(changed: boolean): void {
+    const queued = this.farPaint !== "none";
+    if (changed) this.farPaint = "changed";
+    else if (!queued) this.farPaint = "repaint";
+    if (queued) return;
+    queueMicrotask(() => {
+      if (this.farPaint === "changed") this.farView.show(this.scene.farItems());
+      this.farPaint = "none";
+      const drawn = this.layer.drawnViewport();
+      if (drawn) this.farView.draw(drawn.vp, drawn.size);
+    });
+  }
+
   /** Large enough that its view moves by moving its layer (view-layer.ts). */
   private large(): boolean {
     return this.scene.connections.size + this.scene.elements.size > LARGE_MAP;
+  }
+
+  /**
+   * A live map with more than LARGE_MAP entities (those drawn, unless
+   * `entities` says how many there will be), seen from farther than
+   * ZOOMED_FAR: painted by the far view (far-view.ts).
+   */
+  private farWanted(zoom: number, entities?: number): boolean {
+    const count = entities ?? this.scene.connections.size + this.scene.elements.size;
+    return this.live && count > LARGE_MAP && zoom < ZOOMED_FAR;
+  }
+
+  private documentEntities(map: IdKey): number {
+    return this.doc_.elements(map).length + this.doc_.connections(map).length;
   }
 
   /** The dotted background moves and scales with the map, at a legible density. */

@@ -354,7 +354,7 @@ export function arrowSize(width: number): { length: number; halfWidth: number } 
 }
 
 /** A connection's kind style with its style rules' colour and width applied. */
-function styleOf(look: Pick<ConnectionLook, "kind" | "depth" | "colour" | "size">) {
+export function styleOf(look: Pick<ConnectionLook, "kind" | "depth" | "colour" | "size">) {
   const style = connectionStyle(look.kind, look.depth);
   if (!look.colour && !look.size) return style;
   return {

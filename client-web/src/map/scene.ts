@@ -5,6 +5,7 @@ import type { ConnectionView, ConveneDocument, ElementView, IdKey, ShapeView } f
 import { Direction, Geometry, ScaleLevel } from "../gen/convene/v1/ops_pb";
 import { Culling } from "./culling";
 import { cloneTemplate, svgEl } from "./dom";
+import type { FarItems } from "./far-view";
 import { labelMark, matchNodes, noMatchPaths } from "./match-marks";
 import {
   bendOffsets,
@@ -71,6 +72,8 @@ export interface SceneHost {
    * under a resting pointer is not the pointer's doing).
    */
   viewMoving?(): boolean;
+  /** What the far view paints changed (farItems): repaint it. */
+  farChanged?(): void;
 }
 
 export interface SceneOptions {
@@ -175,6 +178,15 @@ export class Scene {
   private labelsDirty = false;
   /** Which entities are in the DOM on a large map (culling.ts). */
   private readonly culling = new Culling();
+  /**
+   * A large map seen whole (far-view.ts): its entities stay out of the DOM,
+   * unbuilt, and are painted on a canvas, but for those it keeps.
+   */
+  private far = false;
+  /** Entities whose node has no children yet: the far view paints them. */
+  private readonly unbuilt = new Set<IdKey>();
+  /** What the far view paints may have changed since the host was told. */
+  private farDirty = false;
   /** The map's custom kinds and style rules, indexed once per change of them. */
   private styles: MapStyles = NO_STYLES;
 
@@ -188,6 +200,7 @@ export class Scene {
       this.elementLayer,
       this.handleLayer,
     ]);
+    this.culling.keep = (id) => this.far && this.keeps(id);
     if (options.interactive) {
       // The pointer reaching an entity gives it its hover extras, before the
       // hover styles that show them apply.
@@ -211,6 +224,8 @@ export class Scene {
     // Drawn afresh at the current detail: nothing waits for it.
     this.redetail = [];
     this.stale.clear();
+    this.unbuilt.clear();
+    this.farDirty = true;
     this.elements.clear();
     this.connections.clear();
     this.shapes.clear();
@@ -331,7 +346,8 @@ export class Scene {
       node.setAttribute("data-id", view.id);
       record = { view, node, look: "", position: "" };
       this.elements.set(view.id, record);
-      this.elementLayer.append(node);
+      // Far out it stays out of the DOM (cullElement below), unless kept.
+      if (!this.far) this.elementLayer.append(node);
       this.applySelected(node, view.id);
       this.applyMarks(node, view.id);
     }
@@ -341,9 +357,9 @@ export class Scene {
     if (lookKey !== record.look) {
       record.look = lookKey;
       record.lastLook = look;
-      record.node.replaceChildren(...elementChildren(look));
-      record.label = labelOf(record.node, elementLabel(look));
-      this.labelsDirty = true;
+      this.farDirty = true;
+      if (this.far && !this.keeps(view.id)) this.unbuild(record);
+      else this.buildElement(record, look);
       record.node.setAttribute("data-kind", kindInfo(view.fields.kind).key);
       record.node.setAttribute("data-scale", String(view.fields.scale ?? ScaleLevel.UNSPECIFIED));
       record.node.classList.toggle("is-self", !!view.fields.selfOf);
@@ -354,9 +370,66 @@ export class Scene {
       record.position = position;
       record.node.setAttribute("transform", position);
       this.labelsDirty = true;
+      this.farDirty = true;
     }
     this.applyFilter(record);
     this.cullElement(record);
+  }
+
+  /** Builds an element's node: with the look just worked out, or at the current detail. */
+  private buildElement(record: ElementRecord, look?: ElementLook): void {
+    if (!look) {
+      look = this.elementLook(record.view);
+      record.look = JSON.stringify(look);
+      record.lastLook = look;
+    }
+    this.unbuilt.delete(record.view.id);
+    record.node.replaceChildren(...elementChildren(look));
+    record.label = labelOf(record.node, elementLabel(look));
+    this.labelsDirty = true;
+  }
+
+  /** Leaves a node without children, for the far view to paint (far-view.ts). */
+  private unbuild(record: ElementRecord | ConnectionRecord): void {
+    this.unbuilt.add(record.view.id);
+    record.node.replaceChildren();
+    record.label = undefined;
+  }
+
+  /** Builds an entity's node if the far view left it unbuilt. */
+  private ensureBuilt(id: IdKey): void {
+    if (!this.unbuilt.has(id)) return;
+    this.farDirty = true;
+    const element = this.elements.get(id);
+    if (element) return this.buildElement(element);
+    const connection = this.connections.get(id);
+    if (connection) this.buildConnection(connection);
+  }
+
+  /**
+   * What the far view keeps in the DOM, as SVG over its canvas: what the user
+   * works with (selected, hovered, focused, on a path).
+   */
+  private keeps(id: IdKey): boolean {
+    return (
+      this.selected.has(id) ||
+      this.decorated.has(id) ||
+      this.marked("focus").has(id) ||
+      this.marked("path").has(id)
+    );
+  }
+
+  /** Places entities again (the far view keeps other ones now). */
+  private replace(ids: Iterable<IdKey>): void {
+    if (!this.far) return;
+    for (const id of ids) {
+      const element = this.elements.get(id);
+      if (element) this.cullElement(element);
+      const connection = this.connections.get(id);
+      if (connection) this.cullConnection(connection);
+    }
+    this.farDirty = true;
+    this.flushFar();
   }
 
   private cullElement(record: ElementRecord): void {
@@ -366,7 +439,8 @@ export class Scene {
     const box = { minX: p.x - 180, minY: p.y - 80, maxX: p.x + 180, maxY: p.y + 120 };
     const id = record.view.id;
     // Labels are placed among what is in the DOM (placeAllLabels).
-    if (this.culling.place(id, record.node, this.elementLayer, box)) this.labelsDirty = true;
+    if (this.culling.place(id, record.node, this.elementLayer, box))
+      this.labelsDirty = this.farDirty = true;
     if (!this.culling.isOut(id)) this.comeIn(id);
   }
 
@@ -383,7 +457,8 @@ export class Scene {
       maxY: Math.max(...ys) + pad,
     };
     const id = record.view.id;
-    if (this.culling.place(id, record.node, this.connectionLayer, box)) this.labelsDirty = true;
+    if (this.culling.place(id, record.node, this.connectionLayer, box))
+      this.labelsDirty = this.farDirty = true;
     if (!this.culling.isOut(id)) this.comeIn(id);
   }
 
@@ -392,7 +467,8 @@ export class Scene {
    * only the entities near it in the DOM (culling.ts).
    */
   setShownArea(area: Bounds | undefined): void {
-    if (!this.culling.follow(area)) return;
+    const moved = this.far && area ? this.culling.hideAll() : this.culling.follow(area);
+    if (!moved) return;
     for (const record of [...this.elements.values()]) this.cullElement(record);
     for (const record of [...this.connections.values()]) this.cullConnection(record);
     if (!area) {
@@ -400,10 +476,77 @@ export class Scene {
         this.culling.reveal(id, record.node, this.elementLayer);
       for (const [id, record] of this.connections)
         this.culling.reveal(id, record.node, this.connectionLayer);
-      for (const id of [...this.stale]) this.comeIn(id);
+      for (const id of [...this.stale, ...this.unbuilt]) this.comeIn(id);
     }
     this.scheduleRedetail();
     this.flushLabels();
+  }
+
+  /**
+   * Draws a large map seen whole on the far view's canvas, or leaves it; the
+   * entities are placed again at the next setShownArea.
+   */
+  setFarView(on: boolean): void {
+    if (on === this.far || !this.options.interactive) return;
+    this.far = on;
+    this.farDirty = true;
+    this.flushFar();
+  }
+
+  get farView(): boolean {
+    return this.far;
+  }
+
+  /**
+   * What the far view paints: each shown element and connection that is out
+   * of the DOM or not yet built, with its look and how opaque it is.
+   */
+  farItems(): FarItems | undefined {
+    if (!this.far && this.unbuilt.size === 0) return undefined;
+    const faded = this.marked("faded");
+    const highlighting = this.marked("path").size > 0;
+    const alpha = (id: IdKey) => (faded.has(id) ? 0.15 : highlighting ? 0.3 : 1);
+    // Far out, all that is out of the DOM; nearer in, what is in it but
+    // still unbuilt (built a batch a frame, redetailStep).
+    const painted = (id: IdKey, node: SVGGElement) =>
+      node.style.display !== "none" &&
+      (this.far
+        ? this.culling.isOut(id) || this.unbuilt.has(id)
+        : this.unbuilt.has(id) && !this.culling.isOut(id));
+    const items: FarItems = { elements: [], connections: [] };
+    for (const [id, record] of this.connections)
+      if (record.lastLook && painted(id, record.node))
+        items.connections.push({ look: record.lastLook, alpha: alpha(id) });
+    for (const [id, record] of this.elements)
+      if (record.lastLook && painted(id, record.node))
+        items.elements.push({
+          look: record.lastLook,
+          at: positionOf(record.view),
+          alpha: alpha(id),
+        });
+    return items.elements.length + items.connections.length > 0 ? items : undefined;
+  }
+
+  /**
+   * The element the far view paints under `at` (map units), within `slack`
+   * of its body: the topmost, as painted.
+   */
+  farElementAt(at: Pt, slack: number): IdKey | undefined {
+    if (!this.far) return undefined;
+    let found: IdKey | undefined;
+    for (const [id, record] of this.elements) {
+      if (!record.lastLook || !this.reachable(id, record.node) || !this.culling.isOut(id)) continue;
+      const p = positionOf(record.view);
+      if (Math.hypot(p.x - at.x, p.y - at.y) <= nodeRadius(record.lastLook) + slack) found = id;
+    }
+    return found;
+  }
+
+  /** Tells the host, once a change is done, if what the far view paints changed. */
+  private flushFar(): void {
+    if (!this.farDirty) return;
+    this.farDirty = false;
+    this.host.farChanged?.();
   }
 
   /** Redraws an entity that was out of the DOM when the zoom asked for more detail. */
@@ -420,7 +563,10 @@ export class Scene {
     const record = this.elements.get(id);
     // Redrawn first: a redraw places it by the window, which may take it out.
     this.refreshStale(id);
+    this.ensureBuilt(id);
     if (record) this.culling.reveal(id, record.node, this.elementLayer);
+    this.farDirty = true;
+    this.flushFar();
     return record?.node;
   }
 
@@ -546,12 +692,9 @@ export class Scene {
     if (lookKey !== record.look) {
       record.look = lookKey;
       record.lastLook = look;
-      record.node.replaceChildren(...connectionChildren(look, record.view.id));
-      record.label = labelOf(record.node, {
-        lines: connectionLabelLines(look.label),
-        fontSize: CONNECTION_LABEL_SIZE,
-      });
-      this.labelsDirty = true;
+      this.farDirty = true;
+      if (this.far && !this.keeps(record.view.id)) this.unbuild(record);
+      else this.buildConnection(record, true);
     }
     const shown = connectionShown(
       this.options.filter,
@@ -559,9 +702,33 @@ export class Scene {
       to.view.fields.scale,
     );
     const display = shown ? "" : "none";
-    if (record.node.style.display !== display) this.labelsDirty = true;
+    if (record.node.style.display !== display) this.labelsDirty = this.farDirty = true;
     record.node.style.display = display;
     this.cullConnection(record);
+  }
+
+  /**
+   * Builds a connection's node: with its look just worked out (`current`),
+   * or from its last look brought to the current detail.
+   */
+  private buildConnection(record: ConnectionRecord, current = false): void {
+    let look = record.lastLook!;
+    if (!current) {
+      look = {
+        ...look,
+        noLabel: !this.detail.connectionLabels || undefined,
+        decorated: this.options.interactive && this.decorated.has(record.view.id),
+      };
+      record.look = JSON.stringify(look);
+      record.lastLook = look;
+    }
+    this.unbuilt.delete(record.view.id);
+    record.node.replaceChildren(...connectionChildren(look, record.view.id));
+    record.label = labelOf(record.node, {
+      lines: connectionLabelLines(look.label),
+      fontSize: CONNECTION_LABEL_SIZE,
+    });
+    this.labelsDirty = true;
   }
 
   // ---- shapes ---------------------------------------------------------------------
@@ -611,10 +778,12 @@ export class Scene {
     const before = this.selected;
     this.selected = new Set(ids);
     this.decorate(ids);
-    for (const id of new Set([...before, ...ids])) {
+    const touched = new Set([...before, ...ids]);
+    for (const id of touched) {
       const node = this.nodeOf(id);
       if (node) this.applySelected(node, id);
     }
+    this.replace(touched);
     this.renderVertexHandles();
   }
 
@@ -627,9 +796,12 @@ export class Scene {
   decorate(ids: Iterable<IdKey>): void {
     if (!this.options.interactive) return;
     const added: SVGElement[] = [];
+    const fresh: IdKey[] = [];
     for (const id of ids) {
       if (this.decorated.has(id)) continue;
       this.decorated.add(id);
+      fresh.push(id);
+      this.ensureBuilt(id);
       const element = this.elements.get(id);
       if (element?.lastLook) {
         const look = { ...element.lastLook, decorated: true };
@@ -657,6 +829,7 @@ export class Scene {
         added.push(selLine);
       }
     }
+    this.replace(fresh);
     if (added.length === 0 || !this.root.isConnected) return;
     // Style them once as hidden, so that showing them is a transition.
     for (const node of added) node.classList.add("cv-entering");
@@ -721,7 +894,7 @@ export class Scene {
 
   private applyFilter(record: ElementRecord): void {
     const display = levelShown(this.options.filter, record.view.fields.scale) ? "" : "none";
-    if (record.node.style.display !== display) this.labelsDirty = true;
+    if (record.node.style.display !== display) this.labelsDirty = this.farDirty = true;
     record.node.style.display = display;
   }
 
@@ -738,6 +911,8 @@ export class Scene {
     const className = `is-${mark}`;
     for (const id of before) if (!ids.has(id)) this.nodeOf(id)?.classList.remove(className);
     for (const id of ids) if (!before.has(id)) this.nodeOf(id)?.classList.add(className);
+    if (mark === "focus" || mark === "path") this.replace(new Set([...before, ...ids]));
+    this.farDirty = true;
     if (mark === "faded") {
       this.labelsDirty = true;
       this.flushLabels();
@@ -767,14 +942,17 @@ export class Scene {
     const paths = noMatchPaths();
     const labels: SVGElement[] = [];
     for (const id of match) {
-      if (this.culling.isOut(id)) continue;
+      // Far out, what is out of the DOM is on the far view's canvas, in view.
+      if (this.culling.isOut(id) && !this.far) continue;
       const element = this.elements.get(id);
       if (element) {
         if (!element.lastLook || element.node.style.display === "none") continue;
         const outline = bodyOutline(element.lastLook, positionOf(element.view));
         (faded.has(id) ? paths.fadedRims : paths.rims).push(outline);
         const crowded = element.label?.text.classList.contains("is-crowded") === true;
-        const label = (zoomedOut ? named.has(id) : crowded) && labelMark(element.node, id);
+        const labelled = zoomedOut ? named.has(id) : crowded;
+        if (labelled) this.ensureBuilt(id);
+        const label = labelled && labelMark(element.node, id);
         if (label) labels.push(label);
         continue;
       }
@@ -803,6 +981,7 @@ export class Scene {
       this.placeAllLabels();
     }
     this.drawMatches();
+    this.flushFar();
   }
 
   /**
@@ -911,7 +1090,11 @@ export class Scene {
 
   /** An entity with less than the zoom's detail came into the DOM: it joins the queue. */
   private comeIn(id: IdKey): void {
-    if (this.stale.delete(id)) this.redetail.push(id);
+    if (this.unbuilt.has(id) && this.far) {
+      this.ensureBuilt(id); // kept by the far view: shown now
+      return;
+    }
+    if (this.stale.delete(id) || this.unbuilt.has(id)) this.redetail.push(id);
   }
 
   /** Redraws up to `count` entities waiting for the zoom's detail; the next batch next frame. */
@@ -920,6 +1103,10 @@ export class Scene {
     const batch = this.redetail.splice(0, count);
     const connections = new Set<IdKey>();
     for (const id of batch) {
+      if (this.unbuilt.has(id)) {
+        this.ensureBuilt(id);
+        continue;
+      }
       const element = this.elements.get(id);
       if (element) this.upsertElement(element.view);
       else if (this.connections.has(id)) connections.add(id);
@@ -1025,6 +1212,8 @@ export class Scene {
     records.delete(id);
     this.culling.forget(id);
     this.stale.delete(id);
+    this.unbuilt.delete(id);
+    this.farDirty = true;
   }
 }
 

@@ -33,8 +33,11 @@ export class ViewLayer {
    * only empty map, and needs no redraw before the view rests.
    */
   allDrawn = false;
-  /** The drawing's <svg> and viewport <g>, then those of the layers shown with it. */
-  private readonly layers: { svg: SVGSVGElement; group: SVGGElement }[];
+  /**
+   * The drawing's <svg>, then the layers shown with it: each moved by a CSS
+   * transform, and redrawn at a viewport by `place`.
+   */
+  private readonly layers: { element: HTMLElement | SVGElement; place: Place }[];
 
   constructor(
     svg: SVGSVGElement,
@@ -42,15 +45,21 @@ export class ViewLayer {
     /** After the drawing is redrawn at `vp` (zoom-dependent detail follows it). */
     private readonly drawn: (vp: Viewport) => void,
   ) {
-    this.layers = [{ svg, group }];
+    this.layers = [{ element: svg, place: placeGroup(group) }];
   }
 
   /**
-   * Another drawing laid over this one (the search's marks): shown at the
-   * same viewport, moved with it and redrawn with it, a layer of its own.
+   * Another drawing shown with this one (the search's marks over it, the far
+   * view's canvas under it): at the same viewport, moved with it and redrawn
+   * with it, a layer of its own. An SVG overlay passes its viewport <g>.
    */
-  addOverlay(svg: SVGSVGElement, group: SVGGElement): void {
-    this.layers.push({ svg, group });
+  addOverlay(element: HTMLElement | SVGElement, place: SVGGElement | Place): void {
+    this.layers.push({ element, place: typeof place === "function" ? place : placeGroup(place) });
+  }
+
+  /** The viewport and size the drawing was last redrawn at. */
+  drawnViewport(): { vp: Viewport; size: Size } | undefined {
+    return this.drawnAt;
   }
 
   /** Shows the drawing at `vp`: at once, or with `deferRedraw`, by moving the layer. */
@@ -67,7 +76,7 @@ export class ViewLayer {
       return;
     }
     const transform = layerTransform(at.vp, vp, size);
-    for (const { svg } of this.layers) svg.style.transform = transform;
+    for (const { element } of this.layers) element.style.transform = transform;
     this.pending = { vp, size };
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.flush(), REDRAW_AFTER_MS);
@@ -93,13 +102,20 @@ export class ViewLayer {
     clearTimeout(this.timer);
     this.pending = undefined;
     this.drawnAt = { vp: { ...vp }, size };
-    const transform = viewTransform(vp, size);
-    for (const { svg, group } of this.layers) {
-      group.setAttribute("transform", transform);
-      if (svg.style.transform) svg.style.transform = "";
+    for (const { element, place } of this.layers) {
+      place(vp, size);
+      if (element.style.transform) element.style.transform = "";
     }
     this.drawn(vp);
   }
+}
+
+/** Redraws a layer at a viewport. */
+export type Place = (vp: Viewport, size: Size) => void;
+
+/** An SVG layer is redrawn by its viewport <g>'s transform. */
+function placeGroup(group: SVGGElement): Place {
+  return (vp, size) => group.setAttribute("transform", viewTransform(vp, size));
 }
 
 /**

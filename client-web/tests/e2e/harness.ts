@@ -526,12 +526,33 @@ export function mapView(page: Page): Locator {
 }
 
 /** Elements drawn on the live map. */
+/** The map's elements drawn as SVG (a large map seen whole paints them instead: farCounts). */
 export function mapElements(page: Page): Locator {
-  return mapView(page).locator("g[data-id][data-kind]");
+  return mapView(page).locator("g[data-id][data-kind]:not(:empty)");
 }
 
 export function mapConnections(page: Page): Locator {
-  return mapView(page).locator("g[data-conn]");
+  return mapView(page).locator("g[data-conn]:not(:empty)");
+}
+
+/** What a large map seen whole paints on its canvas (far-view.ts), as it says. */
+export async function farCounts(page: Page): Promise<{ elements: number; connections: number }> {
+  const far = mapView(page).locator("canvas.cv-far");
+  return {
+    elements: Number((await far.getAttribute("data-elements")) ?? 0),
+    connections: Number((await far.getAttribute("data-connections")) ?? 0),
+  };
+}
+
+/** The screen point of map point `at`, by the drawing's viewport transform. */
+export async function screenOf(page: Page, at: { x: number; y: number }) {
+  return mapView(page)
+    .locator("g.cv-viewport")
+    .first()
+    .evaluate((g, at) => {
+      const m = (g as SVGGElement).getScreenCTM()!;
+      return { x: m.a * at.x + m.e, y: m.d * at.y + m.f };
+    }, at);
 }
 
 /** The live drafts view's editor. */

@@ -4,7 +4,8 @@
 // stays in the DOM (culling.ts). What a person does must not notice: a click
 // during a wheel pan selects what is under the pointer, drags pan, keyboard
 // stepping reaches elements that were out of the DOM, and zooming out brings
-// every element back.
+// every element back. Seen whole, far out, it is painted on a canvas
+// (far-view.ts), and an element clicked there is selected and dragged.
 import { toBinary } from "@bufbuild/protobuf";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
@@ -13,10 +14,11 @@ import { ElementKind, OpSchema } from "../../src/gen/convene/v1/ops_pb";
 import {
   createConvening,
   elementCentre,
-  mapConnections,
+  farCounts,
   mapElements,
   mapView,
   poll,
+  screenOf,
   shots,
   storedJoin,
   storePending,
@@ -103,10 +105,31 @@ describe("a large map", () => {
     );
     await page.goto(url);
     await page.getByTestId("tab-map").click();
-    // Fitted to the whole map: everything is near the view.
-    await poll(() => mapElements(page).count()).toBe(ids.length);
-    await poll(() => mapConnections(page).count()).toBe(400);
+    // Fitted to the whole map, far out: painted on the far view's canvas,
+    // with no SVG node built for any of it.
+    await poll(() => farCounts(page)).toEqual({ elements: ids.length, connections: 400 });
+    expect(await mapElements(page).count()).toBe(0);
     await waitSaved(page);
+    await shots(page, "large-map-far");
+
+    // ---- a click on a painted element selects it: it is drawn as SVG over
+    // the canvas, and the canvas paints one fewer.
+    const picked = ids[10 * SIDE + 12];
+    const pickedAt = await screenOf(page, { x: 12 * 420, y: 10 * 420 });
+    await page.mouse.click(pickedAt.x, pickedAt.y);
+    await poll(() => selectedIds(page)).toEqual([picked]);
+    await poll(async () => (await farCounts(page)).elements).toBe(ids.length - 1);
+    const drawn = await elementCentre(page, picked);
+    expect(Math.abs(drawn.x - pickedAt.x)).toBeLessThan(2);
+    expect(Math.abs(drawn.y - pickedAt.y)).toBeLessThan(2);
+    // A drag on it moves it, for everyone; Undo puts it back.
+    await page.mouse.down();
+    await page.mouse.move(pickedAt.x + 40, pickedAt.y, { steps: 5 });
+    await page.mouse.up();
+    await poll(async () => (await elementCentre(page, picked)).x).toBeGreaterThan(pickedAt.x + 30);
+    await page.keyboard.press("Control+z");
+    await poll(async () => (await elementCentre(page, picked)).x).toBeLessThan(pickedAt.x + 2);
+    await page.keyboard.press("Escape");
 
     // ---- zoom in at the middle: once redrawn, far elements leave the DOM.
     const canvas = (await mapView(page).getByTestId("map-canvas").boundingBox())!;
@@ -173,7 +196,11 @@ describe("a large map", () => {
     for (let i = 0; i < 16; i++) await page.mouse.wheel(0, 120);
     await page.keyboard.up("Control");
     await redrawn(page);
-    await poll(() => mapElements(page).count()).toBe(ids.length);
+    // Painted again, but for what was hovered or selected on the way.
+    await poll(
+      async () => (await farCounts(page)).elements + (await mapElements(page).count()),
+    ).toBe(ids.length);
+    expect((await farCounts(page)).elements).toBeGreaterThan(ids.length - 40);
     await shots(page, "large-map-zoomed-out");
   });
 });

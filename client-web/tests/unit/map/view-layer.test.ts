@@ -88,6 +88,29 @@ describe("ViewLayer", () => {
     expect(layer.moving()).toBe(false);
   });
 
+  it("moves its overlays with the drawing and redraws them with it", () => {
+    const marks = document.createElementNS(NS, "svg");
+    const marksGroup = document.createElementNS(NS, "g");
+    const canvas = document.createElement("canvas");
+    const painted: { x: number; y: number; zoom: number }[] = [];
+    layer.addOverlay(marks, marksGroup);
+    layer.addOverlay(canvas, (vp) => painted.push(vp));
+    const first = { x: 0, y: 0, zoom: 1 };
+    const next = { x: 40, y: 10, zoom: 1.5 };
+    layer.show(first, SIZE, true);
+    expect(painted).toEqual([first]);
+    layer.show(next, SIZE, true);
+    expect(marks.style.transform).toBe(svg.style.transform);
+    expect(canvas.style.transform).toBe(svg.style.transform);
+    expect(painted).toHaveLength(1);
+    expect(layer.drawnViewport()?.vp).toEqual(first);
+    vi.advanceTimersByTime(REDRAW_AFTER_MS);
+    expect(marksGroup.getAttribute("transform")).toBe(viewTransform(next, SIZE));
+    expect([marks.style.transform, canvas.style.transform]).toEqual(["", ""]);
+    expect(painted).toEqual([first, next]);
+    expect(layer.drawnViewport()?.vp).toEqual(next);
+  });
+
   it("redraws at once when asked, and when the box changes size", () => {
     layer.show({ x: 0, y: 0, zoom: 1 }, SIZE, true);
     layer.show({ x: 5, y: 0, zoom: 1 }, SIZE, true);

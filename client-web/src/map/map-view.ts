@@ -131,7 +131,7 @@ class MapController implements GestureHost {
   private readonly farView = new FarView();
   private farPaint: "none" | "repaint" | "changed" = "none";
   /** The search's marks over the map, a layer of their own (match-marks.ts). */
-  private readonly matchGroup = svgEl("g", { class: "cv-viewport" });
+  private readonly matchGroup = svgEl("g", { class: "cv-match-viewport" });
   private readonly matchOverlay = svgEl(
     "svg",
     { class: "cv-match-overlay", "aria-hidden": "true" },

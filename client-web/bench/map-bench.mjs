@@ -405,18 +405,18 @@ function emptySpot() {
   // The box the map is shown in: a large map's moving view moves the <svg> itself.
   const frame = canvas.parentElement;
   const box = frame.getBoundingClientRect();
-  // A large map seen whole is painted (far-view.ts): empty there is a clear pixel.
+  // A large map seen whole is painted (far-view.ts): empty there is a clear
+  // pixel (read once: many small reads make Chromium complain).
   const far = document.querySelector("canvas.cv-far");
-  const painted = far?.getContext("2d");
+  const pixels = far?.getContext("2d")?.getImageData(0, 0, far.width, far.height);
   const ratio = far ? far.width / Math.max(1, box.width) : 1;
-  const paintedAt = (x, y) =>
-    !!painted &&
-    painted.getImageData(
-      Math.round((x - box.left) * ratio),
-      Math.round((y - box.top) * ratio),
-      1,
-      1,
-    ).data[3] > 0;
+  const paintedAt = (x, y) => {
+    if (!pixels) return false;
+    const px = Math.round((x - box.left) * ratio);
+    const py = Math.round((y - box.top) * ratio);
+    if (px < 0 || py < 0 || px >= pixels.width || py >= pixels.height) return false;
+    return pixels.data[(py * pixels.width + px) * 4 + 3] > 0;
+  };
   const clear = (x, y) => {
     for (let dx = -14; dx <= 14; dx += 7)
       for (let dy = -14; dy <= 14; dy += 7) {

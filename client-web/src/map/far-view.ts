@@ -10,25 +10,19 @@
 // What is painted follows elementChildren and connectionChildren (nodes.ts)
 // for what shows far out: halos, remote selections, self rings, bodies;
 // lines and arrowheads. Strokes alike (colour, width, dashes, opacity) are
-// gathered into one path, so a map of 6,000 entities is a few dozen fills
-// and strokes. far-view.test.ts holds the two to the same colours.
+// gathered into one Path2D, drawn by its own methods (no path text to make
+// and parse), so a map of 6,000 entities is a few dozen fills and strokes.
+// far-view.test.ts holds the two to the same shapes and colours.
 import { Direction } from "../gen/convene/v1/ops_pb";
 import { htmlEl } from "./dom";
-import {
-  arrowHead,
-  curvePath,
-  pathFromPoints,
-  trimCurve,
-  type Pt,
-  type Size,
-  type Viewport,
-} from "./geometry";
+import { arrowHead, trimCurve, type Curve, type Pt, type Size, type Viewport } from "./geometry";
 import {
   arrowSize,
-  bodyOutline,
+  bodyCorners,
+  bodyShape,
   elementColour,
-  NODE_RADIUS,
   nodeRadius,
+  SQUARE_ROUNDING,
   styleOf,
   type ConnectionLook,
   type ElementLook,
@@ -52,9 +46,17 @@ export interface FarItems {
   connections: FarConnection[];
 }
 
-/** One fill or stroke of path data (SVG syntax), and how. */
-export interface Stroke {
-  d: string;
+/**
+ * Where a path is drawn: a Path2D in the browser (its own methods), or, in
+ * tests, a recorder (PathText).
+ */
+export type PathSink = Pick<
+  Path2D,
+  "moveTo" | "lineTo" | "quadraticCurveTo" | "arc" | "arcTo" | "closePath"
+>;
+
+/** How a batch of alike paths is filled or stroked. */
+export interface How {
   fill?: string;
   /** The fill's own opacity, times `alpha` (a halo's faint disc). */
   fillAlpha?: number;
@@ -65,10 +67,15 @@ export interface Stroke {
   alpha: number;
 }
 
+/** One fill or stroke: of everything drawn alike, in one path. */
+export interface Stroke<P extends PathSink = PathSink> extends How {
+  path: P;
+}
+
 export class FarView {
   readonly canvas = htmlEl("canvas", { class: "cv-far", "aria-hidden": "true" });
   /** What show() was given, as paths ready to paint at any viewport. */
-  private painted: { stroke: Stroke; path: Path2D | undefined }[] = [];
+  private painted: Stroke<Path2D>[] = [];
 
   /**
    * Takes what to paint (nothing: clears). Its paths are made once, here, in
@@ -82,11 +89,8 @@ export class FarView {
     canvas.dataset.elements = String(items?.elements.length ?? 0);
     canvas.dataset.connections = String(items?.connections.length ?? 0);
     canvas.dataset.places = String(placesChecksum(items?.elements ?? []));
-    const canPaint = typeof Path2D === "function";
-    this.painted = (items ? strokesOf(items) : []).map((stroke) => ({
-      stroke,
-      path: canPaint ? new Path2D(stroke.d) : undefined,
-    }));
+    this.painted =
+      items && typeof Path2D === "function" ? strokesOf(items, () => new Path2D()) : [];
   }
 
   /** Paints what it was shown as the map's drawing shows it at `vp`. */
@@ -108,16 +112,16 @@ export class FarView {
     const tx = size.width / 2 - vp.x * vp.zoom;
     const ty = size.height / 2 - vp.y * vp.zoom;
     context.setTransform(ratio * vp.zoom, 0, 0, ratio * vp.zoom, ratio * tx, ratio * ty);
-    for (const { stroke, path } of this.painted) if (path) paint(context, stroke, path);
+    for (const stroke of this.painted) paint(context, stroke);
     context.globalAlpha = 1;
   }
 }
 
-function paint(c: CanvasRenderingContext2D, s: Stroke, path: Path2D): void {
+function paint(c: CanvasRenderingContext2D, s: Stroke<Path2D>): void {
   if (s.fill) {
     c.globalAlpha = s.alpha * (s.fillAlpha ?? 1);
     c.fillStyle = s.fill;
-    c.fill(path);
+    c.fill(s.path);
   }
   if (s.stroke) {
     c.globalAlpha = s.alpha;
@@ -126,7 +130,7 @@ function paint(c: CanvasRenderingContext2D, s: Stroke, path: Path2D): void {
     c.setLineDash(s.dash ?? []);
     c.lineCap = s.cap ?? "butt";
     c.lineJoin = "round";
-    c.stroke(path);
+    c.stroke(s.path);
   }
 }
 
@@ -140,35 +144,36 @@ function placesChecksum(elements: FarElement[]): number {
 /**
  * The fills and strokes that paint `items`, in order: connections, then
  * elements over them, as the SVG layers stack, each with its halos and rings
- * under it; within each of those four, what is alike is one path.
+ * under it; within each of those four, what is alike is one path (made by
+ * `newPath`).
  */
-export function strokesOf(items: FarItems): Stroke[] {
-  const [lineUnder, lines, bodyUnder, bodies] = [
-    new Batch(),
-    new Batch(),
-    new Batch(),
-    new Batch(),
-  ];
+export function strokesOf<P extends PathSink>(items: FarItems, newPath: () => P): Stroke<P>[] {
+  const batches = [0, 1, 2, 3].map(() => new Batch(newPath));
+  const [lineUnder, lines, bodyUnder, bodies] = batches;
   for (const c of items.connections) connectionStrokes(lineUnder, lines, c);
   for (const e of items.elements) elementStrokes(bodyUnder, bodies, e);
-  return [lineUnder, lines, bodyUnder, bodies].flatMap((b) => b.take());
+  return batches.flatMap((b) => b.strokes());
 }
 
-/** Strokes gathered by how they are drawn, kept in the order each kind first came. */
-class Batch {
-  private readonly groups = new Map<string, Stroke & { parts: string[] }>();
+/** Paths gathered by how they are drawn, kept in the order each kind first came. */
+class Batch<P extends PathSink> {
+  private readonly groups = new Map<string, Stroke<P>>();
 
-  add(d: string, how: Omit<Stroke, "d">): void {
+  constructor(private readonly newPath: () => P) {}
+
+  /** The path to draw into, to be painted `how`. */
+  to(how: How): P {
     const key = `${how.fill}|${how.fillAlpha}|${how.stroke}|${how.width}|${how.dash}|${how.cap}|${how.alpha}`;
-    const group = this.groups.get(key);
-    if (group) group.parts.push(d);
-    else this.groups.set(key, { ...how, d: "", parts: [d] });
+    let group = this.groups.get(key);
+    if (!group) {
+      group = { ...how, path: this.newPath() };
+      this.groups.set(key, group);
+    }
+    return group.path;
   }
 
-  take(): Stroke[] {
-    const out = [...this.groups.values()].map(({ parts, ...s }) => ({ ...s, d: parts.join("") }));
-    this.groups.clear();
-    return out;
+  strokes(): Stroke<P>[] {
+    return [...this.groups.values()];
   }
 }
 
@@ -188,15 +193,41 @@ function parseDashes(dasharray: string): number[] | undefined {
   return list.length > 0 && list.some((d) => d > 0) ? list : undefined;
 }
 
-function circlePath(at: Pt, r: number): string {
-  return bodyOutline({ kind: 0, size: Math.max(0, r) / NODE_RADIUS }, at);
+function circle(path: PathSink, at: Pt, r: number): void {
+  path.moveTo(at.x + r, at.y);
+  path.arc(at.x, at.y, Math.max(0, r), 0, 2 * Math.PI);
+  path.closePath();
 }
 
-function elementStrokes(under: Batch, batch: Batch, { look, at, alpha }: FarElement): void {
+function polygon(path: PathSink, points: Pt[]): void {
+  points.forEach((p, i) => (i === 0 ? path.moveTo(p.x, p.y) : path.lineTo(p.x, p.y)));
+  path.closePath();
+}
+
+/** An element's body outline of radius `r` round `at`, as nodes.ts bodyNode draws it. */
+function outline(path: PathSink, look: ElementLook, at: Pt, r: number): void {
+  const shape = bodyShape(look);
+  if (shape === "diamond" || shape === "hexagon") return polygon(path, bodyCorners(shape, r, at));
+  if (shape !== "square") return circle(path, at, r);
+  const c = r * SQUARE_ROUNDING;
+  const { x, y } = at;
+  path.moveTo(x - r + c, y - r);
+  path.arcTo(x + r, y - r, x + r, y + r, c);
+  path.arcTo(x + r, y + r, x - r, y + r, c);
+  path.arcTo(x - r, y + r, x - r, y - r, c);
+  path.arcTo(x - r, y - r, x + r, y - r, c);
+  path.closePath();
+}
+
+function elementStrokes<P extends PathSink>(
+  under: Batch<P>,
+  batch: Batch<P>,
+  { look, at, alpha }: FarElement,
+): void {
   const r = nodeRadius(look);
   const colour = elementColour(look);
   if (look.disagreement !== undefined) {
-    under.add(circlePath(at, haloRadius(r + (look.selfColour ? 6 : 0), look.disagreement)), {
+    const halo = under.to({
       fill: DISAGREEMENT_COLOUR,
       fillAlpha: 0.08,
       stroke: DISAGREEMENT_COLOUR,
@@ -204,59 +235,55 @@ function elementStrokes(under: Batch, batch: Batch, { look, at, alpha }: FarElem
       dash: [6, 4],
       alpha,
     });
+    circle(halo, at, haloRadius(r + (look.selfColour ? 6 : 0), look.disagreement));
   }
   (look.remote ?? []).forEach((c, i) => {
-    under.add(circlePath(at, r + 10 + i * 4.5), { stroke: c, width: 3, alpha: alpha * 0.85 });
+    circle(under.to({ stroke: c, width: 3, alpha: alpha * 0.85 }), at, r + 10 + i * 4.5);
   });
-  if (look.selfColour) {
-    const ring = bodyOutline({ ...look, size: (r + 5) / NODE_RADIUS }, at);
-    under.add(ring, { stroke: look.selfColour, width: 4, alpha });
-  }
-  batch.add(bodyOutline(look, at), { fill: tint(colour, 0.84), stroke: colour, width: 2.2, alpha });
+  if (look.selfColour)
+    outline(under.to({ stroke: look.selfColour, width: 4, alpha }), look, at, r + 5);
+  outline(batch.to({ fill: tint(colour, 0.84), stroke: colour, width: 2.2, alpha }), look, at, r);
 }
 
-function connectionStrokes(under: Batch, batch: Batch, { look, alpha }: FarConnection): void {
+function curve(path: PathSink, c: Curve): void {
+  path.moveTo(c.start.x, c.start.y);
+  path.quadraticCurveTo(c.control.x, c.control.y, c.end.x, c.end.y);
+}
+
+function connectionStrokes<P extends PathSink>(
+  under: Batch<P>,
+  batch: Batch<P>,
+  { look, alpha }: FarConnection,
+): void {
   const style = styleOf(look);
   const arrow = arrowSize(style.width);
   const atEnd = look.direction === Direction.FORWARD || look.direction === Direction.BOTH;
   const atStart = look.direction === Direction.BOTH;
-  const curve = look.curve;
+  const full = look.curve;
   if (look.disagreement !== undefined) {
-    under.add(curvePath(curve), {
+    const halo = under.to({
       stroke: DISAGREEMENT_COLOUR,
       width: style.width + 6 + look.disagreement * 4,
       dash: [8, 6],
       alpha: alpha * 0.55,
     });
+    curve(halo, full);
   }
   (look.remote ?? []).forEach((c, i) => {
-    under.add(curvePath(curve), {
-      stroke: c,
-      width: style.width + 8 + i * 5,
-      cap: "round",
-      alpha: alpha * 0.45,
-    });
+    const how = { stroke: c, width: style.width + 8 + i * 5, cap: "round" as const };
+    curve(under.to({ ...how, alpha: alpha * 0.45 }), full);
   });
-  const trimmed = trimCurve(
-    curve,
-    atStart ? arrow.length * 0.8 : 0,
-    atEnd ? arrow.length * 0.8 : 0,
-  );
-  batch.add(curvePath(trimmed), {
+  const line = batch.to({
     stroke: style.colour,
     width: style.width,
     dash: dashes(style.dasharray),
     cap: "round",
     alpha,
   });
+  curve(line, trimCurve(full, atStart ? arrow.length * 0.8 : 0, atEnd ? arrow.length * 0.8 : 0));
   const heads: Pt[][] = [];
-  if (atEnd) heads.push(arrowHead(curve.end, curve.control, arrow.length, arrow.halfWidth));
-  if (atStart) heads.push(arrowHead(curve.start, curve.control, arrow.length, arrow.halfWidth));
+  if (atEnd) heads.push(arrowHead(full.end, full.control, arrow.length, arrow.halfWidth));
+  if (atStart) heads.push(arrowHead(full.start, full.control, arrow.length, arrow.halfWidth));
   for (const head of heads)
-    batch.add(pathFromPoints(head, true), {
-      fill: style.colour,
-      stroke: style.colour,
-      width: 1,
-      alpha,
-    });
+    polygon(batch.to({ fill: style.colour, stroke: style.colour, width: 1, alpha }), head);
 }

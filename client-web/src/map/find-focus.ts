@@ -61,11 +61,15 @@ export interface FindFocusHost {
 }
 
 const NONE: ReadonlySet<IdKey> = new Set();
+/** The longest the search index waits for an idle moment after a map is shown. */
+const INDEX_WITHIN_MS = 1_000;
 
 export class FindAndFocus {
   readonly finder: Finder;
   readonly panel: FilterPanel;
   private readonly index = new SearchIndex();
+  /** The index holds the map shown (reindex, searchIndex). */
+  private indexed = false;
   private filter_: MapFilter = emptyFilter();
   /** The path's first end while its other end is being picked. */
   private pathFrom: IdKey | undefined;
@@ -73,7 +77,7 @@ export class FindAndFocus {
 
   constructor(private readonly host: FindFocusHost) {
     this.finder = new Finder({
-      search: (q) => this.index.search(q, Infinity),
+      search: (q) => this.searchIndex().search(q, Infinity),
       describe: (id) => this.describe(id),
       queryChanged: (q, found) => this.searchChanged(q, found),
       choose: (id) => this.goToEntity(id),
@@ -126,10 +130,11 @@ export class FindAndFocus {
   /** Entities the document changed, after the scene has redrawn them. */
   entitiesChanged(ids: Iterable<IdKey>): void {
     const scene = this.host.scene;
-    for (const id of ids) {
-      if (scene.typeOf(id) === undefined) this.index.delete(id);
-      else this.indexOne(id);
-    }
+    if (this.indexed)
+      for (const id of ids) {
+        if (scene.typeOf(id) === undefined) this.index.delete(id);
+        else this.indexOne(id);
+      }
     this.apply();
     this.finder.refresh();
     this.panel.refresh();
@@ -186,7 +191,7 @@ export class FindAndFocus {
     scene.setMarked("focus", filter.focus ? new Set([filter.focus.element]) : NONE);
     scene.setMarked("path", new Set(filter.highlights));
     scene.root.classList.toggle("cv-highlighting", filter.highlights.length > 0);
-    this.markFound(filter.search.trim() ? this.index.search(filter.search, Infinity) : []);
+    this.markFound(filter.search.trim() ? this.searchIndex().search(filter.search, Infinity) : []);
     const faded = scene.marked("faded");
     const selection = [...this.host.selection()];
     if (selection.some((id) => faded.has(id)))
@@ -226,8 +231,24 @@ export class FindAndFocus {
 
   // ---- search -----------------------------------------------------------------------
 
+  /**
+   * Forgets the index: it is built again when the page is next idle, or by
+   * the first search if that comes sooner. Not while a map is shown: on a
+   * large map that is 20 ms of the first paint.
+   */
   private reindex(): void {
     this.index.clear();
+    this.indexed = false;
+    this.apply();
+    this.panel.refresh();
+    if (typeof requestIdleCallback === "function")
+      requestIdleCallback(() => this.searchIndex(), { timeout: INDEX_WITHIN_MS });
+  }
+
+  /** The search index of the map shown, built if it is not. */
+  private searchIndex(): SearchIndex {
+    if (this.indexed) return this.index;
+    this.indexed = true;
     const scene = this.host.scene;
     for (const id of [
       ...scene.elements.keys(),
@@ -235,8 +256,7 @@ export class FindAndFocus {
       ...scene.shapes.keys(),
     ])
       this.indexOne(id);
-    this.apply();
-    this.panel.refresh();
+    return this.index;
   }
 
   private indexOne(id: IdKey): void {

@@ -83,7 +83,7 @@ export function nodeRadius(look: Pick<ElementLook, "size">): number {
 }
 
 /** The node's body shape: an explicit override, else a rounded square for notes. */
-function bodyShape(look: Pick<ElementLook, "shape" | "kind">): string {
+export function bodyShape(look: Pick<ElementLook, "shape" | "kind">): string {
   const shape = (look.shape ?? "").toLowerCase();
   if (["circle", "square", "diamond", "hexagon"].includes(shape)) return shape;
   if (shape === "rect" || shape === "rectangle") return "square";
@@ -91,7 +91,11 @@ function bodyShape(look: Pick<ElementLook, "shape" | "kind">): string {
 }
 
 /** The corners of a diamond or hexagon body of radius `r` round `at`. */
-function bodyCorners(shape: "diamond" | "hexagon", r: number, at: Pt = { x: 0, y: 0 }): Pt[] {
+export function bodyCorners(
+  shape: "diamond" | "hexagon",
+  r: number,
+  at: Pt = { x: 0, y: 0 },
+): Pt[] {
   const [count, reach] = shape === "diamond" ? [4, r * 1.2] : [6, r * 1.1];
   return Array.from({ length: count }, (_, i) => {
     const a = (2 * Math.PI * i) / count - (shape === "diamond" ? Math.PI / 2 : 0);
@@ -100,7 +104,7 @@ function bodyCorners(shape: "diamond" | "hexagon", r: number, at: Pt = { x: 0, y
 }
 
 /** The corner radius of a square body. */
-const SQUARE_ROUNDING = 0.28;
+export const SQUARE_ROUNDING = 0.28;
 
 function bodyNode(shape: string, r: number, attrs: Record<string, string | number>): SVGElement {
   switch (shape) {

@@ -357,9 +357,9 @@ export class Scene {
     if (lookKey !== record.look) {
       record.look = lookKey;
       record.lastLook = look;
-      this.farDirty = true;
       if (this.far && !this.keeps(view.id)) this.unbuild(record);
       else this.buildElement(record, look);
+      if (this.painted(view.id)) this.farDirty = true;
       record.node.setAttribute("data-kind", kindInfo(view.fields.kind).key);
       record.node.setAttribute("data-scale", String(view.fields.scale ?? ScaleLevel.UNSPECIFIED));
       record.node.classList.toggle("is-self", !!view.fields.selfOf);
@@ -370,7 +370,7 @@ export class Scene {
       record.position = position;
       record.node.setAttribute("transform", position);
       this.labelsDirty = true;
-      this.farDirty = true;
+      if (this.painted(view.id)) this.farDirty = true;
     }
     this.applyFilter(record);
     this.cullElement(record);
@@ -411,12 +411,23 @@ export class Scene {
    * works with (selected, hovered, focused, on a path).
    */
   private keeps(id: IdKey): boolean {
-    return (
+    if (
       this.selected.has(id) ||
       this.decorated.has(id) ||
       this.marked("focus").has(id) ||
       this.marked("path").has(id)
-    );
+    )
+      return true;
+    // A selected element's connections too: dragging it changes no painted line.
+    const connection = this.connections.get(id)?.view;
+    return !!connection && (this.selected.has(connection.from) || this.selected.has(connection.to));
+  }
+
+  /** Painted by the far view (farItems): far out, all that is out of the DOM or unbuilt; nearer in, what is in it but still unbuilt (built a batch a frame, redetailStep). */
+  private painted(id: IdKey): boolean {
+    return this.far
+      ? this.culling.isOut(id) || this.unbuilt.has(id)
+      : this.unbuilt.has(id) && !this.culling.isOut(id);
   }
 
   /** Places entities again (the far view keeps other ones now). */
@@ -506,13 +517,8 @@ export class Scene {
     const faded = this.marked("faded");
     const highlighting = this.marked("path").size > 0;
     const alpha = (id: IdKey) => (faded.has(id) ? 0.15 : highlighting ? 0.3 : 1);
-    // Far out, all that is out of the DOM; nearer in, what is in it but
-    // still unbuilt (built a batch a frame, redetailStep).
     const painted = (id: IdKey, node: SVGGElement) =>
-      node.style.display !== "none" &&
-      (this.far
-        ? this.culling.isOut(id) || this.unbuilt.has(id)
-        : this.unbuilt.has(id) && !this.culling.isOut(id));
+      node.style.display !== "none" && this.painted(id);
     const items: FarItems = { elements: [], connections: [] };
     for (const [id, record] of this.connections)
       if (record.lastLook && painted(id, record.node))
@@ -692,9 +698,9 @@ export class Scene {
     if (lookKey !== record.look) {
       record.look = lookKey;
       record.lastLook = look;
-      this.farDirty = true;
       if (this.far && !this.keeps(record.view.id)) this.unbuild(record);
       else this.buildConnection(record, true);
+      if (this.painted(record.view.id)) this.farDirty = true;
     }
     const shown = connectionShown(
       this.options.filter,
@@ -783,6 +789,8 @@ export class Scene {
       const node = this.nodeOf(id);
       if (node) this.applySelected(node, id);
     }
+    // With their connections (keeps).
+    for (const id of [...touched]) for (const c of this.byElement.get(id) ?? []) touched.add(c);
     this.replace(touched);
     this.renderVertexHandles();
   }

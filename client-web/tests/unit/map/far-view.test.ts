@@ -5,13 +5,41 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Direction, ElementKind, ScaleLevel } from "../../../src/gen/convene/v1/ops_pb";
 import { shownArea } from "../../../src/map/culling";
-import { FarView, strokesOf, type FarItems } from "../../../src/map/far-view";
+import { FarView, strokesOf, type FarItems, type PathSink } from "../../../src/map/far-view";
+import { round } from "../../../src/map/geometry";
 import { connectionChildren, elementChildren, type ElementLook } from "../../../src/map/nodes";
 import { createMapView, type MapView } from "../../../src/map/map-view";
 import { Scene } from "../../../src/map/scene";
 import { FakeContext, FakeDocument } from "./fake-doc";
 
 const SIZE = { width: 1000, height: 600 };
+
+/** A path as SVG path text (as nodes.ts writes it), in place of a Path2D. */
+class PathText implements PathSink {
+  d = "";
+  private pt = (x: number, y: number) => `${round(x)} ${round(y)}`;
+  moveTo(x: number, y: number) {
+    this.d += `M${this.pt(x, y)}`;
+  }
+  lineTo(x: number, y: number) {
+    this.d += `L${this.pt(x, y)}`;
+  }
+  quadraticCurveTo(cx: number, cy: number, x: number, y: number) {
+    this.d += `Q${this.pt(cx, cy)} ${this.pt(x, y)}`;
+  }
+  arc(x: number, y: number, r: number) {
+    this.d += `O${this.pt(x, y)} ${round(r)}`;
+  }
+  arcTo(x1: number, y1: number, x2: number, y2: number, r: number) {
+    this.d += `T${this.pt(x1, y1)} ${this.pt(x2, y2)} ${round(r)}`;
+  }
+  closePath() {
+    this.d += "Z";
+  }
+}
+
+const strokesAsText = (items: FarItems) =>
+  strokesOf(items, () => new PathText()).map(({ path, ...how }) => ({ ...how, d: path.d }));
 
 function elementLook(over: Partial<ElementLook> = {}): ElementLook {
   return {
@@ -43,7 +71,7 @@ describe("what the far view paints", () => {
       ],
       connections: [{ look: line, alpha: 1 }],
     };
-    const strokes = strokesOf(items);
+    const strokes = strokesAsText(items);
     // The line, its arrowhead, the two opaque bodies as one path, the faded one.
     expect(strokes).toHaveLength(4);
     const [lineStroke, head, bodies, faded] = strokes;
@@ -88,7 +116,7 @@ describe("what the far view paints", () => {
         },
       ],
     };
-    const strokes = strokesOf(items);
+    const strokes = strokesAsText(items);
     const bodyAt = strokes.findIndex((s) => s.fill !== undefined && s.width === 2.2);
     for (const colour of ["#aa0000", "#00aa00"]) {
       const ring = strokes.findIndex((s) => s.stroke === colour);
@@ -97,6 +125,26 @@ describe("what the far view paints", () => {
     }
     const line = strokes[0];
     expect(line.dash?.length).toBeGreaterThan(0);
+  });
+
+  it("paints each body in its shape", () => {
+    const bodyOf = (look: ElementLook) =>
+      strokesAsText({ elements: [{ look, at: { x: 0, y: 0 }, alpha: 1 }], connections: [] }).at(
+        -1,
+      )!;
+    const svgBody = (look: ElementLook) =>
+      elementChildren(look).find((n) => n.classList.contains("cv-body"))!;
+    // Diamonds and hexagons are the SVG body's own corners.
+    for (const shape of ["diamond", "hexagon"]) {
+      const look = elementLook({ shape });
+      expect(bodyOf(look).d).toBe(svgBody(look).getAttribute("d"));
+    }
+    // A square's corners are rounded as the SVG rect's (rx), a circle is a circle.
+    const square = elementLook({ kind: ElementKind.NOTE });
+    const rx = Number(svgBody(square).getAttribute("rx"));
+    expect(bodyOf(square).d.match(/T/g)).toHaveLength(4);
+    expect(bodyOf(square).d).toContain(` ${round(rx)}T`);
+    expect(bodyOf(elementLook({ size: 2 })).d).toBe("M40 0O0 0 40Z");
   });
 
   it("says what it paints, and where, on the canvas", () => {

@@ -406,9 +406,17 @@ function emptySpot() {
   const frame = canvas.parentElement;
   const box = frame.getBoundingClientRect();
   // A large map seen whole is painted (far-view.ts): empty there is a clear
-  // pixel (read once: many small reads make Chromium complain).
+  // pixel, read from a copy (reads of the app's own canvas would slow it).
   const far = document.querySelector("canvas.cv-far");
-  const pixels = far?.getContext("2d")?.getImageData(0, 0, far.width, far.height);
+  let pixels;
+  if (far && far.width > 0 && far.height > 0) {
+    const copy = document.createElement("canvas");
+    copy.width = far.width;
+    copy.height = far.height;
+    const context = copy.getContext("2d", { willReadFrequently: true });
+    context.drawImage(far, 0, 0);
+    pixels = context.getImageData(0, 0, far.width, far.height);
+  }
   const ratio = far ? far.width / Math.max(1, box.width) : 1;
   const paintedAt = (x, y) => {
     if (!pixels) return false;

@@ -100,6 +100,15 @@ const ANIMATION_MS = 280;
 const FOLLOW_ANIMATION_MS = 120;
 /** Entities beyond which the view moves by moving its layer (view-layer.ts). */
 const LARGE_MAP = 600;
+/**
+ * Entities beyond which a map seen from farther than ZOOMED_FAR is painted
+ * (far-view.ts). Below it, the SVG is quick to build (1,000 elements with
+ * 2,000 connections load in about 400 ms) and a change to it repaints less
+ * than a change to the canvas (a whole-bitmap upload, about 20 ms here);
+ * above it, building and repainting the SVG cost more on every count
+ * (docs/benchmarks.md, decision 53).
+ */
+const FAR_VIEW_MIN = 4_000;
 
 class MapController implements GestureHost {
   readonly root = htmlEl("div", { class: "cv-map" });
@@ -572,11 +581,12 @@ class MapController implements GestureHost {
     const shownAt = this.layer.drawnViewport()?.vp ?? this.vp;
     // A change that may make the map large (an import) knows first whether
     // the far view paints it, so that it is not built only to be painted.
-    if (changes.entities.size > LARGE_MAP)
+    if (changes.entities.size > FAR_VIEW_MIN)
       this.scene.setFarView(this.farWanted(shownAt.zoom, this.documentEntities(this.map)));
     this.scene.update(changes.entities);
-    // Grown large or small: the culling and the far view follow.
-    if (this.large() !== wasLarge) this.drawnAt(shownAt);
+    // Grown large or small, or past the far view's size: the culling and the far view follow.
+    if (this.large() !== wasLarge || this.farWanted(shownAt.zoom) !== this.scene.farView)
+      this.drawnAt(shownAt);
     this.glide.after(drawn);
     this.lens.entitiesChanged(changes.entities);
     this.pruneSelection();
@@ -1010,13 +1020,13 @@ class MapController implements GestureHost {
   }
 
   /**
-   * A live map with more than LARGE_MAP entities (those drawn, unless
+   * A live map with more than FAR_VIEW_MIN entities (those drawn, unless
    * `entities` says how many there will be), seen from farther than
    * ZOOMED_FAR: painted by the far view (far-view.ts).
    */
   private farWanted(zoom: number, entities?: number): boolean {
     const count = entities ?? this.scene.connections.size + this.scene.elements.size;
-    return this.live && count > LARGE_MAP && zoom < ZOOMED_FAR;
+    return this.live && count > FAR_VIEW_MIN && zoom < ZOOMED_FAR;
   }
 
   private documentEntities(map: IdKey): number {

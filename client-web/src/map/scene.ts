@@ -912,6 +912,9 @@ export class Scene {
   setMarked(mark: Mark, ids: ReadonlySet<IdKey>): void {
     const before = this.marks.get(mark) ?? NO_IDS;
     this.marks.set(mark, ids);
+    // The filter sets its marks again after every change to the document: the
+    // same marks change nothing (no labels placed, nothing painted again).
+    if (before.size === ids.size && [...ids].every((id) => before.has(id))) return;
     if (SEARCH_MARKS.has(mark)) {
       this.drawMatches();
       return;
@@ -921,6 +924,7 @@ export class Scene {
     for (const id of ids) if (!before.has(id)) this.nodeOf(id)?.classList.add(className);
     if (mark === "focus" || mark === "path") this.replace(new Set([...before, ...ids]));
     this.farDirty = true;
+    this.flushFar();
     if (mark === "faded") {
       this.labelsDirty = true;
       this.flushLabels();

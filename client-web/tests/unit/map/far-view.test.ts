@@ -279,23 +279,24 @@ describe("the map view seen from far out", () => {
     );
   }
 
-  it("paints a large map seen whole, and a click there selects what it painted", () => {
+  it("paints a very large map seen whole, and a click there selects what it painted", () => {
     const doc = new FakeDocument();
     const map = doc.createMap("Big");
     const ids: string[] = [];
-    for (let i = 0; i < 400; i++)
+    // 2,100 elements and 2,099 connections: past the far view's 4,000 entities.
+    for (let i = 0; i < 2100; i++)
       ids.push(
         doc.createElement(map, {
           label: `E${i}`,
-          position: { x: (i % 20) * 200, y: Math.floor(i / 20) * 200 },
+          position: { x: (i % 50) * 200, y: Math.floor(i / 50) * 200 },
         }),
       );
-    for (let i = 1; i < 400; i++) doc.createConnection(map, ids[i - 1], ids[i], {});
+    for (let i = 1; i < 2100; i++) doc.createConnection(map, ids[i - 1], ids[i], {});
     doc.takeChanges();
     view = createMapView(new FakeContext(doc, true));
     document.body.append(view.element);
     const far = document.querySelector<HTMLCanvasElement>("canvas.cv-far")!;
-    const vp = { x: 1900, y: 1900, zoom: 0.1 };
+    const vp = { x: 4900, y: 4100, zoom: 0.1 };
     view.setViewport(vp);
     // jsdom's box is 960 x 640: map point p is on screen at (p - vp) * zoom + the middle.
     const screen = (x: number, y: number) => ({
@@ -303,18 +304,18 @@ describe("the map view seen from far out", () => {
       y: (y - vp.y) * 0.1 + 320,
     });
     return vi
-      .waitFor(() => expect(far.dataset.elements).toBe("400"))
+      .waitFor(() => expect(far.dataset.elements).toBe("2100"))
       .then(() => {
-        expect(far.dataset.connections).toBe("399");
+        expect(far.dataset.connections).toBe("2099");
         expect(document.querySelectorAll("g.cv-element > *")).toHaveLength(0);
-        const target = ids[42]; // (2 * 200, 2 * 200)
+        const target = ids[102]; // (2 * 200, 2 * 200)
         const at = screen(400, 400);
         press("pointerdown", at.x, at.y);
         press("pointerup", at.x, at.y);
         const node = document.querySelector(`g[data-id="${target}"]`)!;
         expect(node.classList.contains("is-selected")).toBe(true);
         expect(node.querySelector(".cv-body")).not.toBeNull();
-        return vi.waitFor(() => expect(far.dataset.elements).toBe("399"));
+        return vi.waitFor(() => expect(far.dataset.elements).toBe("2099"));
       })
       .then(() => {
         // Nearer in, it is SVG again.
@@ -322,7 +323,7 @@ describe("the map view seen from far out", () => {
         return vi.waitFor(() => expect(far.dataset.elements).toBe("0"));
       })
       .then(() => {
-        expect(document.querySelector(`g[data-id="${ids[41]}"] .cv-body`)).not.toBeNull();
+        expect(document.querySelector(`g[data-id="${ids[101]}"] .cv-body`)).not.toBeNull();
       });
   });
 });

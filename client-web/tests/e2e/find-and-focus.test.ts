@@ -5,7 +5,6 @@
 // are written to the page's outbox (IndexedDB "pending", as the app stores
 // edits it has not sent) and the app sends them when the convening opens,
 // which is quicker than 400 edits through the pointer.
-import { toBinary } from "@bufbuild/protobuf";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { Document } from "../../src/crdt/document";
@@ -15,18 +14,15 @@ import {
   Direction,
   ElementKind,
   Geometry,
-  OpSchema,
   ScaleLevel,
 } from "../../src/gen/convene/v1/ops_pb";
 import {
-  createConvening,
   mapConnections,
   mapElements,
   mapView,
+  openSeeded,
   poll,
   shots,
-  storedJoin,
-  storePending,
   useE2E,
   waitSaved,
 } from "./harness";
@@ -195,21 +191,14 @@ describe("find and focus on a dense map", () => {
   it("finds, filters, focuses and traces a path, readable at desktop and phone size", async () => {
     const ana = await e2e.client("Ana Lima");
     const page = ana.page;
-    const convening = await createConvening(e2e.server, ana, "Dense landscape");
-    const url = page.url();
-    const join = (await storedJoin(page, convening.id))!;
-    const { ops, hubs, clusters } = denseLandscape(BigInt(join.replica));
-    expect(ops.length).toBe(1 + 150 + 2 + 250);
-    // Leave the convening (its session closes), store the edits, come back.
-    await page.goto(`${e2e.server.url}/`);
-    await storePending(
-      page,
-      convening.id,
-      join.replica,
-      ops.map((op) => toBinary(OpSchema, op)),
+    // The edits are stored while away from the convening, and sent on coming back.
+    const { ops, hubs, clusters, convening } = await openSeeded(
+      e2e.server,
+      ana,
+      "Dense landscape",
+      denseLandscape,
     );
-    await page.goto(url);
-    await page.getByTestId("tab-map").click();
+    expect(ops.length).toBe(1 + 150 + 2 + 250);
     await poll(() => mapElements(page).count()).toBe(150);
     await poll(() => mapConnections(page).count()).toBe(250);
     await waitSaved(page);

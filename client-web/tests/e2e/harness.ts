@@ -20,7 +20,9 @@ import {
   type Locator,
   type Page,
 } from "playwright-core";
+import { toBinary } from "@bufbuild/protobuf";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
+import { OpSchema, type Op } from "../../src/gen/convene/v1/ops_pb";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** client-web/ */
@@ -890,6 +892,35 @@ export async function saveArtifact(name: string, data: Buffer | string): Promise
   const file = path.join(ARTIFACTS_DIR, name);
   await writeFile(file, data);
   return file;
+}
+
+/**
+ * A new convening of `client`'s whose map is made by `build` (its ops are
+ * stored as this browser's unsent edits while it is away, and sent when it
+ * comes back), opened on the map tab. Returns what `build` returned, and
+ * the convening.
+ */
+export async function openSeeded<T extends { ops: Op[] }>(
+  server: ServerProcess,
+  client: Client,
+  name: string,
+  build: (replica: bigint) => T,
+): Promise<T & { convening: Convening }> {
+  const page = client.page;
+  const convening = await createConvening(server, client, name);
+  const url = page.url();
+  const join = (await storedJoin(page, convening.id))!;
+  const built = build(BigInt(join.replica));
+  await page.goto(`${server.url}/`);
+  await storePending(
+    page,
+    convening.id,
+    join.replica,
+    built.ops.map((op) => toBinary(OpSchema, op)),
+  );
+  await page.goto(url);
+  await page.getByTestId("tab-map").click();
+  return { ...built, convening };
 }
 
 /** Puts ops in the page's outbox for a convening, as the app keeps unsent edits. */

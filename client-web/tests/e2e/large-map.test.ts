@@ -7,23 +7,20 @@
 // every element back. A map of thousands of elements seen whole is painted
 // on a canvas (far-view.ts), and an element clicked there is selected and
 // dragged.
-import { toBinary } from "@bufbuild/protobuf";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { Document } from "../../src/crdt/document";
-import { ElementKind, OpSchema } from "../../src/gen/convene/v1/ops_pb";
+import { ElementKind } from "../../src/gen/convene/v1/ops_pb";
 import {
-  createConvening,
   elementCentre,
   farCounts,
   mapConnections,
   mapElements,
   mapView,
+  openSeeded,
   poll,
   screenOf,
   shots,
-  storedJoin,
-  storePending,
   useE2E,
   waitSaved,
 } from "./harness";
@@ -54,28 +51,6 @@ function gridLandscape(replica: bigint, rows = ROWS, side = SIDE, linked = 20) {
     for (let col = 0; col < linked; col++)
       doc.createConnection(map, ids[row * side + col], ids[row * side + col + 1], {});
   return { ops: doc.takeOutbox(), ids };
-}
-
-/** A convening whose one map is `landscape`, opened on the map tab. */
-async function openLandscape(
-  page: Page,
-  client: { page: Page },
-  landscape: (replica: bigint) => ReturnType<typeof gridLandscape>,
-) {
-  const convening = await createConvening(e2e.server, client as never, "Wide landscape");
-  const url = page.url();
-  const join = (await storedJoin(page, convening.id))!;
-  const { ops, ids } = landscape(BigInt(join.replica));
-  await page.goto(`${e2e.server.url}/`);
-  await storePending(
-    page,
-    convening.id,
-    join.replica,
-    ops.map((op) => toBinary(OpSchema, op)),
-  );
-  await page.goto(url);
-  await page.getByTestId("tab-map").click();
-  return ids;
 }
 
 /** The view has rested and been redrawn: the <svg> carries no moving transform. */
@@ -119,7 +94,9 @@ describe("a large map", () => {
   it("pans, zooms, selects and steps through elements near and far", async () => {
     const ana = await e2e.client("Ana Lima");
     const page = ana.page;
-    const ids = await openLandscape(page, ana, (replica) => gridLandscape(replica));
+    const { ids } = await openSeeded(e2e.server, ana, "Wide landscape", (replica) =>
+      gridLandscape(replica),
+    );
     // Fitted to the whole map: everything is near the view.
     await poll(() => mapElements(page).count()).toBe(ids.length);
     await poll(() => mapConnections(page).count()).toBe(400);
@@ -198,7 +175,9 @@ describe("a large map", () => {
     // 2,100 elements and 2,030 connections: past the far view's 4,000 entities.
     const ana = await e2e.client("Ana Lima");
     const page = ana.page;
-    const ids = await openLandscape(page, ana, (replica) => gridLandscape(replica, 35, 60, 58));
+    const { ids } = await openSeeded(e2e.server, ana, "Wide landscape", (replica) =>
+      gridLandscape(replica, 35, 60, 58),
+    );
     // Fitted to the whole map, far out: painted on the far view's canvas,
     // with no SVG node built for any of it.
     await poll(() => farCounts(page)).toEqual({

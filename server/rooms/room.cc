@@ -838,7 +838,10 @@ void Room::presence(const Peer* peer, pb::PresenceState state) {
       return;
     }
     // Only a convener may ask everyone to follow.
-    if (m->role != pb::ROLE_CONVENER) s.clear_ask_to_follow();
+    if (m->role != pb::ROLE_CONVENER) {
+      s.clear_ask_to_follow();
+      s.clear_ask_id();
+    }
     m->presence = std::move(s);
     m->presence_dirty = true;
     self->presence_changed_ = true;

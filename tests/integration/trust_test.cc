@@ -408,6 +408,7 @@ TEST_F(TrustTest, PresenceIsBoundedAndOnlyAConvenerAsksEveryoneToFollow) {
   }
   pb::PresenceState follow_me;
   follow_me.set_ask_to_follow(true);
+  follow_me.set_ask_id(1765000000000);
   follow_me.mutable_cursor()->set_x(7);
   ASSERT_TRUE(ana->send_presence(follow_me));
   follow_me.mutable_cursor()->set_x(8);
@@ -428,7 +429,9 @@ TEST_F(TrustTest, PresenceIsBoundedAndOnlyAConvenerAsksEveryoneToFollow) {
       },
       seconds(5)));
   EXPECT_FALSE(from_ana->presence().ask_to_follow()) << "a participant asked everyone to follow";
+  EXPECT_EQ(from_ana->presence().ask_id(), 0u) << "a participant's ask was relayed";
   EXPECT_TRUE(from_convener->presence().ask_to_follow());
+  EXPECT_EQ(from_convener->presence().ask_id(), 1765000000000u);
   EXPECT_EQ(from_convener->presence().view().replica(), 5u);
   EXPECT_EQ(from_convener->presence().view().counter(), 9u);
   for (const auto& u : watcher->presence_updates())

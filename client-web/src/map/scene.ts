@@ -423,7 +423,11 @@ export class Scene {
     return !!connection && (this.selected.has(connection.from) || this.selected.has(connection.to));
   }
 
-  /** Painted by the far view (farItems): far out, all that is out of the DOM or unbuilt; nearer in, what is in it but still unbuilt (built a batch a frame, redetailStep). */
+  /**
+   * Painted by the far view (farItems): far out, all that is out of the DOM
+   * or unbuilt; nearer in, what is in it but still unbuilt (built a batch a
+   * frame, redetailStep).
+   */
   private painted(id: IdKey): boolean {
     return this.far
       ? this.culling.isOut(id) || this.unbuilt.has(id)

@@ -72,7 +72,7 @@ export class Shell {
   private following: string | undefined;
   /** What the avatars last showed (see refreshAvatars). */
   private avatarsKey = "";
-  /** Whom I stopped following after they asked: not followed again until they ask anew. */
+  /** The ask I stopped following (askOf): not followed again until they ask anew. */
   private declinedAsk: string | undefined;
 
   constructor(
@@ -385,7 +385,7 @@ export class Shell {
   }
 
   private setFollowing(id: string | undefined): void {
-    if (this.following && !id) this.declinedAsk = this.following;
+    if (this.following && !id) this.declinedAsk = this.askOf(this.following);
     this.following = id;
     this.mapView.follow(id);
     this.ctx.setPresence({ following: id ?? "" });
@@ -410,8 +410,13 @@ export class Shell {
       if (this.following && !this.ctx.participant(this.following)) this.setFollowing(undefined);
       return;
     }
-    if (this.following !== asking.id && this.declinedAsk !== asking.id)
+    if (this.following !== asking.id && this.declinedAsk !== this.askOf(asking.id))
       this.setFollowing(asking.id);
+  }
+
+  /** A participant's ask to follow, told apart from their earlier ones. */
+  private askOf(id: string): string {
+    return `${id}:${this.ctx.participant(id)?.presence?.askId ?? 0n}`;
   }
 
   private setAskToFollow(asking: boolean): void {
@@ -419,6 +424,6 @@ export class Shell {
     const button = this.askFollowButton;
     button.setAttribute("aria-pressed", String(asking));
     button.textContent = asking ? "Stop asking to follow" : "Ask all to follow me";
-    this.ctx.setPresence({ askToFollow: asking });
+    this.ctx.setPresence({ askToFollow: asking, askId: asking ? BigInt(Date.now()) : 0n });
   }
 }

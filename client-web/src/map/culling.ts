@@ -15,11 +15,14 @@ import type { Bounds, Size, Viewport } from "./geometry";
 export class Culling {
   private window: Bounds | undefined;
   private readonly out = new Set<IdKey>();
-  /**
-   * Entities kept in the DOM wherever they are (the far view's selected,
-   * hovered and highlighted ones, scene.ts keeps).
-   */
-  keep: (id: IdKey) => boolean = () => false;
+
+  constructor(
+    /**
+     * Entities kept in the DOM wherever they are (the far view's selected,
+     * hovered and highlighted ones, scene.ts keeps).
+     */
+    private readonly keep: (id: IdKey) => boolean = () => false,
+  ) {}
 
   /**
    * Follows the area on screen: a new window (the area grown by one screen

@@ -35,12 +35,10 @@ export function matchNodes(paths: MatchPaths, labels: SVGElement[]): SVGElement[
 }
 
 /**
- * The label of the element drawn as `node`, where the map placed it, shown
- * however far out the map is and whether or not it had room.
+ * The element's label `text` (the one its node `node` shows), where the map
+ * placed it, shown however far out the map is and whether or not it had room.
  */
-export function labelMark(node: SVGGElement, id: IdKey): SVGElement | undefined {
-  const text = node.querySelector(":scope > .cv-label");
-  if (!text) return undefined;
+export function labelMark(text: SVGTextElement, node: SVGGElement, id: IdKey): SVGElement {
   const copy = text.cloneNode(true) as SVGElement;
   copy.removeAttribute("visibility");
   copy.setAttribute("class", "cv-match-label");

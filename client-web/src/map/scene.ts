@@ -177,7 +177,7 @@ export class Scene {
   /** Something that moves or resizes a label changed since labels were last placed. */
   private labelsDirty = false;
   /** Which entities are in the DOM on a large map (culling.ts). */
-  private readonly culling = new Culling();
+  private readonly culling = new Culling((id) => this.far && this.keeps(id));
   /**
    * A large map seen whole (far-view.ts): its entities stay out of the DOM,
    * unbuilt, and are painted on a canvas, but for those it keeps.
@@ -200,7 +200,6 @@ export class Scene {
       this.elementLayer,
       this.handleLayer,
     ]);
-    this.culling.keep = (id) => this.far && this.keeps(id);
     if (options.interactive) {
       // The pointer reaching an entity gives it its hover extras, before the
       // hover styles that show them apply.
@@ -968,7 +967,7 @@ export class Scene {
         const crowded = element.label?.text.classList.contains("is-crowded") === true;
         const labelled = zoomedOut ? named.has(id) : crowded;
         if (labelled) this.ensureBuilt(id);
-        const label = labelled && labelMark(element.node, id);
+        const label = labelled && element.label && labelMark(element.label.text, element.node, id);
         if (label) labels.push(label);
         continue;
       }
